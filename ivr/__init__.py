@@ -1,0 +1,43 @@
+"""A bilingual (French/English) IVR for public-service contact centres."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, flows, and the voice webhook."""
+    from . import config, db, flowstore, logs, voice, audio
+
+    instance = os.environ.get("IVR_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if app.config.get("DEMO") and not app.config.get("TESTING"):
+        _demo_secrets(app)
+    config.check(app.config)
+    logs.init_app(app)
+    db.init_app(app)
+    flowstore.init_app(app)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(audio.bp)
+    return app
+
+
+def _demo_secrets(app: Flask) -> None:
+    """In demo mode, one generated token per instance folder, shared by every worker and `ivr call`."""
+    for key, filename in (("TWILIO_AUTH_TOKEN", "demo-twilio-token"), ("SECRET_KEY", "demo-secret-key")):
+        if app.config.get(key):
+            continue
+        path = Path(app.instance_path) / filename
+        if not path.exists():
+            path.write_text(secrets.token_hex(16))
+            path.chmod(0o600)
+        app.config[key] = path.read_text().strip()

@@ -1,0 +1,135 @@
+"""Carrying a call one step: load its state, run the engine and its actions, save it back.
+
+This is where the pure engine meets the database. Nothing here knows about HTTP or TwiML,
+so the webhook, the console phone and the scenario runner share it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .engine import (
+    ActionDone,
+    ActionFailed,
+    CallState,
+    Event,
+    FlowSet,
+    Start,
+    Turn,
+    TurnKind,
+    advance,
+    new_call,
+)
+from .models import Call, Contact, JourneyEvent
+from .services.actions import ActionContext, run_action
+
+log = logging.getLogger(__name__)
+
+MAX_ACTIONS_PER_STEP = 20
+
+
+@dataclass(frozen=True)
+class StepResult:
+    turn: Turn
+    state: CallState
+    call: Call
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None) -> StepResult:
+    state = new_call(flowset)
+    call = Call(call_sid=call_sid, caller=caller, called=called, state=state.to_dict(),
+                flow_version=flowset.version, started_at=now_utc(), updated_at=now_utc())
+    session.add(call)
+    session.flush()
+    return run_step(session, flowset, call, Start())
+
+
+def load_call(session: Session, call_sid: str) -> Call | None:
+    query = select(Call).where(Call.call_sid == call_sid)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> StepResult:
+    """Apply one caller event, running any backend actions the flow asks for on the way."""
+    state = CallState.from_dict(call.state)
+    turn, state = advance(flowset, state, event)
+    heard = list(turn.prompts)
+    journey = list(turn.journey)
+    for _ in range(MAX_ACTIONS_PER_STEP):
+        if turn.kind is not TurnKind.ACTION:
+            break
+        result_event = _run_action(session, call, state, turn.action or "")
+        turn, state = advance(flowset, state, result_event)
+        heard.extend(turn.prompts)
+        journey.extend(turn.journey)
+    turn = replace(turn, prompts=tuple(heard), journey=tuple(journey))
+    _save(session, call, state, turn)
+    return StepResult(turn, state, call)
+
+
+def _run_action(session: Session, call: Call, state: CallState, name: str) -> Event:
+    context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc())
+    savepoint = session.begin_nested()
+    try:
+        result = run_action(name, context)
+    except Exception as error:  # a backend fault takes the flow's error branch, never the call
+        savepoint.rollback()
+        log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)
+        return ActionFailed(type(error).__name__)
+    savepoint.commit()
+    return ActionDone(result.outcome, dict(result.values))
+
+
+def _save(session: Session, call: Call, state: CallState, turn: Turn) -> None:
+    now = now_utc()
+    call.state = state.to_dict()
+    call.updated_at = now
+    call.language = state.language
+    call.last_seq = state.seq
+    for entry in turn.journey:
+        session.add(JourneyEvent(call_sid=call.call_sid, seq=state.seq, at=now, position=entry.position,
+                                 kind=entry.kind, event=entry.event, detail=entry.detail))
+    if turn.kind is TurnKind.TRANSFER and call.status != "queued":
+        call.status = "queued"
+        call.transfer_reason = turn.reason
+        call.queue = turn.queue
+        call.queued_at = now
+    elif turn.kind is TurnKind.HANGUP and call.status == "in_ivr":
+        call.status = "completed"
+        _record_contact(session, call, "self_service", "resolved_in_ivr")
+
+
+def end_call(session: Session, call: Call, twilio_status: str, duration: int | None) -> None:
+    """Twilio says the call is over: note how, and add it to the client's history once."""
+    call.end_status = twilio_status
+    call.duration = duration
+    call.ended_at = now_utc()
+    if call.status == "in_ivr":
+        call.status = "abandoned" if twilio_status in ("completed", "canceled", "busy", "no-answer", "failed") else call.status
+        _record_contact(session, call, "self_service", "caller_hung_up")
+    elif call.status == "queued":
+        _record_contact(session, call, "self_service", "transferred_to_agent")
+
+
+def _record_contact(session: Session, call: Call, subject: str, outcome: str) -> None:
+    if call.client_id is None:
+        return
+    exists = session.scalar(select(Contact.id).where(Contact.call_sid == call.call_sid, Contact.channel == "ivr"))
+    if exists:
+        return
+    positions = session.scalars(select(JourneyEvent.position).where(JourneyEvent.call_sid == call.call_sid)).all()
+    flows_visited = {p.split("/")[0] for p in positions} | {CallState.from_dict(call.state).position.split("/")[0]}
+    topic = "address_change" if "address" in flows_visited else "status" if "status" in flows_visited else subject
+    session.add(Contact(client_id=call.client_id, at=now_utc(), channel="ivr", subject=topic, outcome=outcome,
+                        call_sid=call.call_sid))

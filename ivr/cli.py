@@ -1,0 +1,154 @@
+"""The `ivr` command: run the line, load demo data, and call it from a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import create_app
+from .config import ConfigError
+
+
+def _app(demo: bool = False):
+    if demo:
+        os.environ["IVR_DEMO"] = "1"
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:  # flows that do not load: show every finding, no traceback
+        from .engine import FlowsInvalid
+
+        if isinstance(error, FlowsInvalid):
+            raise click.ClickException("the flows have errors, so the line cannot start:\n" + str(error)) from None
+        raise
+
+
+@click.group()
+def main() -> None:
+    """A bilingual (French/English) IVR for public-service contact centres."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--demo", is_flag=True, help="Load the demo clients; generate a Twilio token if none is set.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Run the IVR web server (the database is created if needed)."""
+    app = _app(demo)
+    if demo:
+        from . import db
+        from .services.demo import seed_demo
+
+        with db.session_for(app) as session:
+            added = seed_demo(session)
+        click.echo(f"Demo data ready ({added} clients added).")
+        if not os.environ.get("TWILIO_AUTH_TOKEN"):
+            click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
+    click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
+def seed(demo: bool) -> None:
+    """Load demo data: three clients with applications in different states."""
+    app = _app(demo=True)
+    from . import db
+    from .services.demo import seed_demo
+
+    with db.session_for(app) as session:
+        added = seed_demo(session)
+    click.echo(f"{added} demo clients added.")
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The running IVR to call.")
+@click.option("--in-process", is_flag=True, help="Run the IVR inside this command instead of calling a server.")
+@click.option("--from", "caller", default="+15145550142", show_default=True, help="Caller ID to present.")
+@click.option("--token", envvar="TWILIO_AUTH_TOKEN", help="Twilio auth token used to sign (default: the demo one).")
+@click.option("--press", "inputs", multiple=True,
+              help="An answer, in order: keys (1, 100200300#), 'say:words' for speech, or 'silence'. "
+                   "Without any, the phone asks at the keyboard.")
+def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tuple[str, ...]) -> None:
+    """Call the IVR from the terminal and hear what a caller would hear."""
+    from .phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
+
+    if in_process:
+        app = _app(demo=True)
+        from . import db
+        from .services.demo import seed_demo
+
+        with db.session_for(app) as session:
+            seed_demo(session)
+        transport = FlaskTransport(app.test_client())
+        token = app.config["TWILIO_AUTH_TOKEN"]
+    else:
+        transport = HttpTransport(url)
+        token = token or _demo_token()
+    phone = PhoneCall(transport, token, caller=caller)
+    try:
+        phone.dial()
+    except OSError as error:
+        raise click.ClickException(f"cannot reach the IVR at {url} ({error}); start it with `make run`") from None
+    except RuntimeError as error:
+        raise click.ClickException(f"{error}. Is the token right? Set TWILIO_AUTH_TOKEN or use --token.") from None
+    _show(phone)
+    answers = list(inputs)
+    interactive = not answers
+    while not phone.last.hangup and phone.last.enqueue is None:
+        if interactive:
+            answer = click.prompt("keys, say:words, or Enter for silence", default="", show_default=False)
+        elif answers:
+            answer = answers.pop(0)
+        else:
+            break
+        try:
+            _answer(phone, answer)
+        except CallEnded:
+            break
+        _show(phone)
+    if phone.last.enqueue is not None:
+        queue = phone.queue
+        phone.hold()
+        _show(phone, prefix="[on hold] ")
+        click.echo(f"-> transferred to {queue}")
+    elif phone.last.hangup:
+        click.echo("-> the IVR hung up")
+
+
+def _answer(phone, answer: str) -> None:
+    text = answer.strip()
+    if text in ("", "silence"):
+        click.echo("(silence)")
+        phone.silence()
+    elif text.startswith("say:"):
+        click.echo(f"(says) {text[4:].strip()}")
+        phone.say(text[4:].strip())
+    else:
+        click.echo(f"(presses) {text}")
+        phone.press(text.removesuffix("#") if len(text) > 1 else text)
+
+
+def _show(phone, prefix: str = "") -> None:
+    for said in phone.last.said:
+        click.echo(f"{prefix}IVR [{said.language}]: {said.text}")
+
+
+def _demo_token() -> str:
+    path = Path(os.environ.get("IVR_INSTANCE_PATH", Path.cwd() / "instance")) / "demo-twilio-token"
+    if path.exists():
+        return path.read_text().strip()
+    raise click.ClickException(
+        "no Twilio token: set TWILIO_AUTH_TOKEN (or --token), or start the server with `ivr serve --demo` "
+        "from this folder so the demo token is shared."
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

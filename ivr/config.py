@@ -1,0 +1,50 @@
+"""Settings from the environment: secrets never live in the code or the repository."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start as configured; the message names the variable to set."""
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    env = os.environ
+    demo = env.get("IVR_DEMO", "") not in ("", "0", "false", "no")
+    return {
+        "DATABASE_URL": env.get("IVR_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'ivr.db'}",
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "PUBLIC_URL": env.get("IVR_PUBLIC_URL", "").rstrip("/"),
+        "SECRET_KEY": env.get("IVR_SECRET_KEY") or "",
+        "FLOWS_DIR": Path(env.get("IVR_FLOWS_DIR") or ROOT / "flows"),
+        "PROMPTS_DIR": Path(env.get("IVR_PROMPTS_DIR") or ROOT / "prompts"),
+        "VOICE_FR": env.get("IVR_VOICE_FR", "Polly.Chantal"),
+        "VOICE_EN": env.get("IVR_VOICE_EN", "Polly.Joanna"),
+        "DEMO": demo,
+    }
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse to run a real line without the secrets that protect it."""
+    relaxed = config.get("TESTING") or config.get("DEMO")
+    if not config.get("TWILIO_AUTH_TOKEN"):
+        if not relaxed:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set: set it to your Twilio account's auth token so the IVR can "
+                "check that requests come from Twilio (or run `ivr serve --demo` to try it locally)."
+            )
+        config["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
+    if not config.get("SECRET_KEY"):
+        if not relaxed:
+            raise ConfigError(
+                "IVR_SECRET_KEY is not set: set it to a long random value (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        config["SECRET_KEY"] = secrets.token_hex(32)

@@ -1,0 +1,294 @@
+"""A set of flows, the global block that applies to every prompt, and their loading.
+
+The set is read once, checked, and then shared read-only by every call; a change on disk
+makes a new set (see ``ivr.flowstore``), never a change to this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, FlowsInvalid, did_you_mean
+from .prompts import Prompts, load_prompts
+from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
+from .yamlsource import YamlProblem, load_file
+
+SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json"}
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    menu: int = 6
+    keypad: int = 8
+    speech: int = 5
+    patient: int = 20
+
+
+@dataclass(frozen=True)
+class GlobalSettings:
+    """What every prompt of every flow does alike: the agent key, repeat, retries, time-outs."""
+
+    agent_key: str = "0"
+    agent_words: str = "common.agent_words"
+    repeat_key: str = "*"
+    repeat_words: str = "common.repeat_words"
+    end_key: str = "#"
+    timeouts: Timeouts = Timeouts()
+    menu_retries: Retries = Retries(
+        noinput=("common.noinput_1", "common.noinput_2"),
+        nomatch=("common.nomatch_1", "common.nomatch_2"),
+    )
+    keypad_retries: Retries = Retries(
+        noinput=("common.take_your_time", "common.noinput_2"),
+        nomatch=("common.nomatch_1", "common.nomatch_2"),
+    )
+    speech_retries: Retries = Retries(
+        noinput=("common.noinput_1",),
+        nomatch=("common.speech_nomatch_1",),
+    )
+    transfer_prompt: str = "common.transferring"
+    fault_prompt: str = "common.fault"
+    path: str = ""
+
+    def retries_for(self, step: Step) -> Retries:
+        own = getattr(step, "retries", None)
+        if isinstance(step, Ask):
+            default = self.speech_retries if step.input is InputMode.SPEECH else self.keypad_retries
+        else:
+            default = self.menu_retries
+        if own is None:
+            return default
+        return Retries(
+            noinput=own.noinput if own.noinput is not None else default.noinput,
+            nomatch=own.nomatch if own.nomatch is not None else default.nomatch,
+            then=own.then,
+            line=own.line,
+        )
+
+    def prompt_keys(self) -> list[str]:
+        keys = [self.agent_words, self.repeat_words, self.transfer_prompt, self.fault_prompt]
+        for retries in (self.menu_retries, self.keypad_retries, self.speech_retries):
+            keys.extend(retries.all_keys())
+        return keys
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    start: str
+    steps: dict[str, Step]
+    path: str = ""
+    description: str = ""
+    line: int = 1
+
+
+@dataclass
+class FlowSet:
+    """Everything the engine needs to run calls: flows, prompts, the global block."""
+
+    flows: dict[str, Flow]
+    prompts: Prompts
+    settings: GlobalSettings = field(default_factory=GlobalSettings)
+    entry: str = "main"
+    version: str = ""
+    warnings: list[Finding] = field(default_factory=list)
+
+    def step(self, qualified: str) -> Step:
+        flow_name, _, step_id = qualified.partition("/")
+        return self.flows[flow_name].steps[step_id]
+
+    def resolve(self, target: str, current_flow: str) -> str:
+        """Turn a target as written in a flow into 'flow/step' (or 'agent')."""
+        if target == AGENT:
+            return AGENT
+        if "/" in target:
+            return target
+        if target in self.flows[current_flow].steps:
+            return f"{current_flow}/{target}"
+        if target in self.flows:
+            return f"{target}/{self.flows[target].start}"
+        raise KeyError(target)
+
+    def start(self) -> str:
+        flow = self.flows[self.entry]
+        return f"{flow.name}/{flow.start}"
+
+
+def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main") -> FlowSet:
+    """Load and check flows and prompts; raise FlowsInvalid listing every error found."""
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or flowset is None:
+        raise FlowsInvalid(errors)
+    flowset.warnings = [f for f in findings if f.severity != "error"]
+    return flowset
+
+
+def read_flowset(
+    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main"
+) -> tuple[FlowSet | None, list[Finding]]:
+    flows_dir = Path(flows_dir)
+    findings: list[Finding] = []
+    digest = hashlib.sha256()
+    flows: dict[str, Flow] = {}
+    settings = GlobalSettings()
+    if not flows_dir.is_dir():
+        return None, [
+            Finding("flows-folder-missing", f"there is no flows folder at {flows_dir}", str(flows_dir),
+                    hint="set IVR_FLOWS_DIR to the folder that holds your flows")
+        ]
+    for path in sorted(flows_dir.glob("*.yaml")):
+        digest.update(path.name.encode() + path.read_bytes())
+        if path.name in SPECIAL_FILES:
+            if path.name == "global.yaml":
+                settings = _read_global(path, findings)
+            continue
+        flow = _read_flow(path, findings)
+        if flow is None:
+            continue
+        if flow.name in flows:
+            findings.append(
+                Finding("flow-twice", f"flow '{flow.name}' is also defined in {flows[flow.name].path}",
+                        str(path), flow.line, hint="give each flow its own name")
+            )
+            continue
+        flows[flow.name] = flow
+    prompts, prompt_findings = load_prompts(prompts_dir)
+    findings.extend(prompt_findings)
+    prompts_root = Path(prompts_dir)
+    for path in sorted(prompts_root.glob("*/*.yaml")):
+        digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
+    if entry not in flows:
+        findings.append(
+            Finding("entry-missing", f"there is no flow named '{entry}' to answer calls with", str(flows_dir),
+                    hint=did_you_mean(entry, flows) or f"create {flows_dir}/{entry}.yaml with 'flow: {entry}'")
+        )
+        return None, findings
+    flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
+                      version=digest.hexdigest()[:12])
+    from .checks import check_flowset  # local: checks need a built FlowSet
+
+    findings.extend(check_flowset(flowset))
+    return flowset, findings
+
+
+def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
+    try:
+        data = load_file(path)
+    except YamlProblem as problem:
+        findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+        return None
+    where = str(path)
+    if not isinstance(data, dict) or "flow" not in data:
+        findings.append(
+            Finding("not-a-flow", "this file does not start with 'flow: <name>'", where, 1,
+                    hint="add a first line like 'flow: status', or move the file out of the flows folder")
+        )
+        return None
+    allowed = {"flow", "start", "steps", "description"}
+    for key in data:
+        if key not in allowed:
+            line, column = data.where(key)
+            findings.append(
+                Finding("unknown-key", f"unknown setting '{key}' at the top of the flow", where, line, column,
+                        hint=did_you_mean(key, allowed) or "allowed: " + ", ".join(sorted(allowed)))
+            )
+    name = str(data["flow"])
+    steps_raw = data.get("steps")
+    if not isinstance(steps_raw, dict) or not steps_raw:
+        findings.append(
+            Finding("no-steps", f"flow '{name}' has no steps", where, data.where("flow")[0],
+                    hint="add 'steps:' with at least one step")
+        )
+        return None
+    reader = StepReader(flow=name, path=where)
+    steps: dict[str, Step] = {}
+    for step_id, block in steps_raw.items():
+        line, _ = steps_raw.where(step_id)
+        step_id = str(step_id)
+        if step_id == AGENT:
+            findings.append(
+                Finding("reserved-name", "a step cannot be called 'agent'", where, line,
+                        hint="'agent' already means 'send the caller to a person'; rename the step")
+            )
+            continue
+        step = reader.read(step_id, block, line)
+        if step is not None:
+            steps[step_id] = step
+    findings.extend(reader.findings)
+    start = str(data.get("start") or next(iter(steps_raw)))
+    if start not in steps:
+        line, column = data.where("start")
+        findings.append(
+            Finding("start-missing", f"flow '{name}' starts at '{start}', which is not one of its steps",
+                    where, line, column, hint=did_you_mean(start, steps) or "name one of the steps below")
+        )
+    return Flow(name=name, start=start, steps=steps, path=where,
+                description=str(data.get("description") or ""), line=data.where("flow")[0])
+
+
+def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
+    try:
+        data = load_file(path)
+    except YamlProblem as problem:
+        findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+        return GlobalSettings()
+    if not data:
+        return GlobalSettings()
+    defaults = GlobalSettings()
+    reader = StepReader(flow="global", path=str(path))
+    allowed = {"agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt"}
+    for key in data:
+        if key not in allowed:
+            line, column = data.where(key)
+            findings.append(
+                Finding("unknown-key", f"unknown global setting '{key}'", str(path), line, column,
+                        hint=did_you_mean(key, allowed) or "allowed: " + ", ".join(sorted(allowed)))
+            )
+    agent = data.get("agent") or {}
+    repeat = data.get("repeat") or {}
+    timeouts_raw = data.get("timeouts") or {}
+    retries_raw = data.get("retries") or {}
+
+    def retries(name: str, default: Retries) -> Retries:
+        if name not in retries_raw:
+            return default
+        read = reader._retries(retries_raw[name], retries_raw.where(name)[0])
+        return read or default
+
+    def seconds(name: str, default: int) -> int:
+        value = timeouts_raw.get(name, default)
+        if not str(value).isdigit() or not 1 <= int(value) <= 60:
+            findings.append(
+                Finding("bad-timeout", f"time-out '{name}' is {value}", str(path), timeouts_raw.where(name)[0],
+                        hint="use a number of seconds between 1 and 60")
+            )
+            return default
+        return int(value)
+
+    settings = GlobalSettings(
+        agent_key=str(agent.get("key", defaults.agent_key)),
+        agent_words=str(agent.get("words", defaults.agent_words)),
+        repeat_key=str(repeat.get("key", defaults.repeat_key)),
+        repeat_words=str(repeat.get("words", defaults.repeat_words)),
+        end_key=str(data.get("end_key", defaults.end_key)),
+        timeouts=Timeouts(
+            menu=seconds("menu", defaults.timeouts.menu),
+            keypad=seconds("keypad", defaults.timeouts.keypad),
+            speech=seconds("speech", defaults.timeouts.speech),
+            patient=seconds("patient", defaults.timeouts.patient),
+        ),
+        menu_retries=retries("menu", defaults.menu_retries),
+        keypad_retries=retries("keypad", defaults.keypad_retries),
+        speech_retries=retries("speech", defaults.speech_retries),
+        transfer_prompt=str(data.get("transfer_prompt", defaults.transfer_prompt)),
+        fault_prompt=str(data.get("fault_prompt", defaults.fault_prompt)),
+        path=str(path),
+    )
+    findings.extend(reader.findings)
+    return settings
+
+
+__all__ = ["Flow", "FlowSet", "GlobalSettings", "Timeouts", "load_flowset", "read_flowset", "FlowsInvalid"]

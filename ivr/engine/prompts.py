@@ -1,0 +1,228 @@
+"""The words callers hear, per language, with values formatted for the caller's locale.
+
+Prompts live in ``prompts/<language>/<namespace>.yaml``; the key ``status.approved`` is the
+entry ``approved`` of ``prompts/fr/status.yaml`` (and of ``prompts/en/status.yaml``).
+An entry is a sentence, a list of spoken keywords, or ``{text: ..., audio: file.wav}``.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Mapping
+
+import phonenumbers
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from .findings import Finding
+from .yamlsource import YamlProblem, load_file
+
+LANGUAGES = ("fr", "en")
+LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+FORMATS = ("money", "date", "digits", "number", "phone", "postal", "term")
+
+
+@dataclass(frozen=True)
+class PromptText:
+    key: str
+    language: str
+    text: str | None = None
+    words: tuple[str, ...] = ()
+    audio: str | None = None
+    path: str = ""
+    line: int = 0
+
+    @property
+    def placeholders(self) -> set[str]:
+        if not self.text:
+            return set()
+        return {name for _, name, _, _ in string.Formatter().parse(self.text) if name}
+
+
+class PromptError(Exception):
+    """A prompt could not be said: missing words or a value the sentence needs."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One thing the caller hears: the prompt key (for tests and analytics) and its words."""
+
+    key: str
+    text: str
+    language: str
+    audio: str | None = None
+
+
+@dataclass
+class Prompts:
+    entries: dict[str, dict[str, PromptText]] = field(default_factory=dict)
+
+    def get(self, key: str, language: str) -> PromptText | None:
+        return self.entries.get(language, {}).get(key)
+
+    def keys(self, language: str) -> set[str]:
+        return set(self.entries.get(language, {}))
+
+    def words(self, key: str, language: str) -> tuple[str, ...]:
+        entry = self.get(key, language)
+        return entry.words if entry else ()
+
+    def render(self, key: str, language: str, values: Mapping[str, Any]) -> Utterance:
+        entry = self.get(key, language)
+        if entry is None or entry.text is None:
+            raise PromptError(f"prompt '{key}' has no words in prompts/{language}/")
+        text = _Formatter(self, language).format(entry.text, **_Missing(values, key))
+        return Utterance(key=key, text=_tidy(text), language=language, audio=entry.audio)
+
+
+def load_prompts(prompts_dir: Path | str) -> tuple[Prompts, list[Finding]]:
+    prompts = Prompts()
+    findings: list[Finding] = []
+    root = Path(prompts_dir)
+    for language in LANGUAGES:
+        prompts.entries[language] = {}
+        folder = root / language
+        if not folder.is_dir():
+            findings.append(
+                Finding(
+                    "prompts-folder-missing",
+                    f"there is no prompts folder for '{language}'",
+                    str(folder),
+                    hint=f"create {folder} with the same files as the other language",
+                )
+            )
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                data = load_file(path)
+            except YamlProblem as problem:
+                findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+                continue
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                findings.append(
+                    Finding("prompts-not-mapping", "a prompts file must list 'key: words'", str(path), 1)
+                )
+                continue
+            _read_entries(prompts.entries[language], path.stem, data, language, str(path), findings)
+    return prompts, findings
+
+
+def _read_entries(
+    into: dict[str, PromptText], prefix: str, data: dict, language: str, path: str, findings: list[Finding]
+) -> None:
+    for name, value in data.items():
+        key = f"{prefix}.{name}"
+        line = data.where(name)[0] if hasattr(data, "where") else 0
+        if isinstance(value, str):
+            into[key] = PromptText(key, language, text=value, path=path, line=line)
+        elif isinstance(value, list):
+            into[key] = PromptText(key, language, words=tuple(str(w) for w in value), path=path, line=line)
+        elif isinstance(value, dict) and ("text" in value or "audio" in value):
+            into[key] = PromptText(
+                key,
+                language,
+                text=str(value["text"]) if value.get("text") is not None else None,
+                audio=str(value["audio"]) if value.get("audio") else None,
+                path=path,
+                line=line,
+            )
+        elif isinstance(value, dict):
+            _read_entries(into, key, value, language, path, findings)
+        else:
+            findings.append(
+                Finding(
+                    "prompt-not-text",
+                    f"prompt '{key}' is not a sentence",
+                    path,
+                    line,
+                    hint="put the words in quotes",
+                )
+            )
+
+
+class _Missing(dict):
+    """Values for a sentence; a missing one is a content fault, reported by name."""
+
+    def __init__(self, values: Mapping[str, Any], key: str):
+        super().__init__(values)
+        self.key = key
+
+    def __missing__(self, name: str) -> Any:
+        raise PromptError(f"prompt '{self.key}' needs the value '{name}', which this call does not have")
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, prompts: Prompts, language: str):
+        self.prompts = prompts
+        self.language = language
+        self.locale = LOCALES[language]
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, int):
+            raise PromptError("prompts use named values like {amount}, not numbers")
+        return kwargs[key]
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if value is None:
+            return ""
+        spec = format_spec.strip()
+        if spec == "money":
+            return format_currency(_decimal(value), "CAD", locale=self.locale)
+        if spec == "date":
+            return format_date(_date(value), format="long", locale=self.locale)
+        if spec == "number":
+            return format_decimal(_decimal(value), locale=self.locale)
+        if spec == "digits":
+            return " ".join(ch for ch in str(value) if not ch.isspace())
+        if spec == "postal":
+            compact = str(value).replace(" ", "").upper()
+            return f"{' '.join(compact[:3])}, {' '.join(compact[3:])}"
+        if spec == "phone":
+            return _phone(value)
+        if spec == "term":
+            entry = self.prompts.get(f"terms.{value}", self.language)
+            if entry is None or entry.text is None:
+                raise PromptError(f"there is no term 'terms.{value}' in prompts/{self.language}/terms.yaml")
+            return entry.text
+        if spec:
+            raise PromptError(f"unknown format ':{spec}'; use one of {', '.join(FORMATS)}")
+        return str(value)
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise PromptError(f"'{value}' is not an amount") from None
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise PromptError(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _phone(value: Any) -> str:
+    try:
+        number = phonenumbers.parse(str(value), "CA")
+    except phonenumbers.NumberParseException:
+        return " ".join(str(value))
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return national
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _tidy(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,404 @@
+"""advance(): one event in, one turn out. The whole behaviour of a call lives here.
+
+Pure and deterministic: no clock, no database, no Twilio. Backend actions are asked for
+with an ACTION turn and their result comes back as an ActionDone or ActionFailed event.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import understand
+from .flows import FlowSet
+from .prompts import PromptError, Utterance
+from .state import (
+    ActionDone,
+    ActionFailed,
+    CallState,
+    Digits,
+    Event,
+    JourneyEntry,
+    Listen,
+    NoInput,
+    Speech,
+    Start,
+    TransferReason,
+    Turn,
+    TurnKind,
+)
+from .steps import AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Return, Say, Step, Transfer, Use
+
+MAX_HOPS = 200
+"""Steps run without caller input before the engine calls it a loop and sends to an agent."""
+
+EMPTY_CASE = "empty"
+
+
+class _FlowFault(Exception):
+    """The flow cannot go on (missing value, loop, bad jump); the caller goes to an agent."""
+
+
+def advance(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState]:
+    """Apply one event to a call and say what the caller hears next."""
+    run = _Run(flowset, copy.deepcopy(state))
+    try:
+        turn = run.handle(event)
+    except (_FlowFault, PromptError, KeyError, ValueError, TypeError) as error:
+        turn = run.fault(error)
+    run.state.seq += 1
+    return turn, run.state
+
+
+def mask(value: Any) -> str:
+    """Keep the last three characters of a personal value, hide the rest."""
+    text = str(value)
+    if len(text) <= 3:
+        return "*" * len(text)
+    return "*" * (len(text) - 3) + text[-3:]
+
+
+class _Run:
+    def __init__(self, flowset: FlowSet, state: CallState):
+        self.flowset = flowset
+        self.settings = flowset.settings
+        self.state = state
+        self.prompts: list[Utterance] = []
+        self.journey: list[JourneyEntry] = []
+
+    # -- entry point ------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> Turn:
+        state = self.state
+        if state.finished:
+            return self._finished_turn()
+        if isinstance(event, Start):
+            state.position = self.flowset.start()
+            self.note("call", "started")
+            return self.go(state.position)
+        if state.awaiting == "action":
+            if isinstance(event, (ActionDone, ActionFailed)):
+                return self.on_action(event)
+            raise _FlowFault("input arrived while a backend action was pending")
+        if state.awaiting != "input":
+            return self.go(state.position)
+        step = self.current()
+        if isinstance(event, NoInput):
+            return self.on_noinput(step)
+        if isinstance(event, (Digits, Speech)):
+            return self.on_input(step, event)
+        raise _FlowFault(f"unexpected event {type(event).__name__}")
+
+    # -- moving through steps ----------------------------------------------------------------
+
+    def current(self) -> Step:
+        return self.flowset.step(self.state.position)
+
+    def go(self, position: str, hops: int = 0) -> Turn:
+        """Run steps from `position` until one needs the caller, an action, or ends the call."""
+        while True:
+            hops += 1
+            if hops > MAX_HOPS:
+                raise _FlowFault("the flow went round in a loop without asking the caller anything")
+            self.state.position = position
+            self.state.noinput = self.state.nomatch = 0
+            step = self.current()
+            if isinstance(step, (Menu, Ask)):
+                self.state.awaiting = "input"
+                for key in step.prompt:
+                    self.say(key)
+                self.note(step.kind, "asked", heard=list(step.prompt))
+                return self.gather(step)
+            if isinstance(step, Say):
+                for key in step.prompt:
+                    self.say(key)
+                self.note("say", "heard", heard=list(step.prompt), text=self._text_of(step.prompt))
+                position = self.target(step, step.next, "next")
+            elif isinstance(step, Action):
+                for key in step.say:
+                    self.say(key)
+                self.state.awaiting = "action"
+                return Turn(TurnKind.ACTION, tuple(self.prompts), action=step.name, journey=tuple(self.journey))
+            elif isinstance(step, Branch):
+                value = self.state.vars.get(step.variable)
+                label = EMPTY_CASE if value in (None, "") else _as_case(value)
+                target = next((t for case, t, _ in step.cases if case == label), step.otherwise)
+                self.note("branch", "chose", value=label if not _is_personal(step.variable) else "…")
+                position = self.target(step, target, label)
+            elif isinstance(step, Transfer):
+                return self.transfer(step.reason, step.say or (self.settings.transfer_prompt,))
+            elif isinstance(step, Hangup):
+                for key in step.say:
+                    self.say(key)
+                self.state.finished = "hangup"
+                self.state.awaiting = "done"
+                self.note("hangup", "self_service_done", heard=list(step.say))
+                return Turn(TurnKind.HANGUP, tuple(self.prompts), journey=tuple(self.journey))
+            elif isinstance(step, Use):
+                self.state.stack.append(self.state.position)
+                sub = self.flowset.flows[step.subflow]
+                position = f"{sub.name}/{sub.start}"
+            elif isinstance(step, Return):
+                if not self.state.stack:
+                    raise _FlowFault(f"step {step.qualified} returns but no flow used it")
+                caller = self.flowset.step(self.state.stack.pop())
+                assert isinstance(caller, Use)
+                self.state.position = caller.qualified
+                self.note("use", "returned", outcome=step.outcome)
+                target = caller.next_for(step.outcome) or caller.next_for("*")
+                position = self.target(caller, target, step.outcome)
+            else:  # pragma: no cover - every kind is handled above
+                raise _FlowFault(f"unknown step kind {step.kind}")
+            if position == AGENT:
+                return self.transfer(self._flow_reason(), (self.settings.transfer_prompt,))
+
+    def target(self, step: Step, target: str | None, label: str) -> str:
+        if target is None:
+            raise _FlowFault(f"step {step.qualified} has nowhere to go for '{label}'")
+        resolved = self.flowset.resolve(target, step.flow)
+        if resolved == AGENT:
+            self._agent_label = f"{step.qualified}:{label}"
+        return resolved
+
+    def jump(self, step: Step, target: str | None, label: str, reason: str | None = None) -> Turn:
+        position = self.target(step, target, label)
+        if position == AGENT:
+            return self.transfer(reason or self._flow_reason(), (self.settings.transfer_prompt,))
+        return self.go(position)
+
+    _agent_label = ""
+
+    def _flow_reason(self) -> str:
+        return self._agent_label or self.state.position
+
+    # -- the caller's answers -----------------------------------------------------------------
+
+    def on_input(self, step: Step, event: Digits | Speech) -> Turn:
+        assert isinstance(step, (Menu, Ask))
+        digits = event.value.strip() if isinstance(event, Digits) else None
+        if digits is not None and isinstance(step, Ask) and self._listen_for(step).finish_on_key == "":
+            digits = digits[:-1] if digits.endswith("#") and digits != "#" else digits
+        speech = event.text if isinstance(event, Speech) else None
+
+        if digits == self.settings.agent_key or (speech is not None and self._asks_for_agent(step, speech)):
+            self.note(step.kind, "asked_for_agent", input="0" if digits else "speech")
+            return self.transfer(TransferReason.ASKED, (self.settings.transfer_prompt,))
+        if digits == self.settings.repeat_key or (
+            speech is not None and isinstance(step, Menu) and self._says(speech, self.settings.repeat_words)
+        ):
+            self.note(step.kind, "repeat")
+            return self.reprompt(step, ())
+        if isinstance(step, Menu):
+            return self.on_menu(step, digits, speech)
+        return self.on_ask(step, digits, speech)
+
+    def on_menu(self, step: Menu, digits: str | None, speech: str | None) -> Turn:
+        chosen = None
+        if digits is not None:
+            chosen = step.option(digits)
+        elif speech is not None:
+            spoken = understand.spoken_digits(speech)
+            if spoken is not None and len(spoken) == 1:
+                chosen = step.option(spoken)
+            else:
+                matches = [o for o in step.options if o.words and self._says(speech, o.words)]
+                chosen = matches[0] if len(matches) == 1 else None
+        if chosen is None:
+            return self.on_nomatch(step, digits, speech)
+        self.note("menu", "chose", key=chosen.key, by="speech" if speech is not None else "keypad")
+        if chosen.language:
+            self.state.language = chosen.language
+        for key in chosen.say:
+            self.say(key)
+        return self.jump(step, chosen.next, chosen.key)
+
+    def on_ask(self, step: Ask, digits: str | None, speech: str | None) -> Turn:
+        value = self._understand(step, digits, speech)
+        if value is None:
+            return self.on_nomatch(step, digits, speech)
+        self.state.vars[step.into] = value
+        shown = mask(value) if step.sensitive and value else value
+        self.note("ask", "entered", name=step.into, value=shown, by="speech" if speech is not None else "keypad")
+        return self.jump(step, step.next, "next")
+
+    def _understand(self, step: Ask, digits: str | None, speech: str | None) -> str | None:
+        if step.expect in (Expect.TEXT, Expect.POSTAL_CODE):
+            if speech is None:
+                return None
+            if step.expect is Expect.TEXT:
+                return understand.free_text(speech)
+            return understand.postal_code(speech)
+        if speech is not None:
+            digits = understand.spoken_digits(speech)
+            if digits is None:
+                return None
+        if digits is None:
+            return None
+        if digits in ("", "#"):
+            return "" if step.optional else None
+        if not digits.isdigit():
+            return None
+        if step.length and len(digits) != step.length:
+            return None
+        if step.min_length and len(digits) < step.min_length:
+            return None
+        if step.max_length and len(digits) > step.max_length:
+            return None
+        if step.expect is Expect.DATE:
+            return understand.birth_date(digits)
+        if step.expect is Expect.PHONE:
+            return understand.phone_number(digits)
+        return digits
+
+    def on_noinput(self, step: Step) -> Turn:
+        retries = self.settings.retries_for(step)
+        self.state.noinput += 1
+        count = self.state.noinput
+        self.note(step.kind, "noinput", count=count)
+        if count > len(retries.noinput or ()):
+            return self.jump(step, retries.then, "noinput", TransferReason.NOINPUT)
+        return self.reprompt(step, (retries.noinput[count - 1],), patient=True)
+
+    def on_nomatch(self, step: Step, digits: str | None, speech: str | None) -> Turn:
+        retries = self.settings.retries_for(step)
+        self.state.nomatch += 1
+        count = self.state.nomatch
+        heard: dict[str, Any] = {"count": count}
+        if speech is not None:
+            heard["said"] = "…" if getattr(step, "sensitive", False) else speech[:80]
+        elif digits is not None:
+            heard["pressed"] = mask(digits) if getattr(step, "sensitive", False) else digits[:20]
+        self.note(step.kind, "nomatch", **heard)
+        if count > len(retries.nomatch or ()):
+            return self.jump(step, retries.then, "nomatch", TransferReason.NOMATCH)
+        return self.reprompt(step, (retries.nomatch[count - 1],))
+
+    def reprompt(self, step: Step, before: tuple[str, ...], patient: bool = False) -> Turn:
+        assert isinstance(step, (Menu, Ask))
+        self.state.awaiting = "input"
+        for key in before:
+            self.say(key)
+        escalated = self.state.noinput + self.state.nomatch >= 2
+        for key in (step.help,) if (escalated and step.help) else step.prompt:
+            self.say(key)
+        return self.gather(step, patient=patient and isinstance(step, Ask))
+
+    def on_action(self, event: ActionDone | ActionFailed) -> Turn:
+        step = self.current()
+        assert isinstance(step, Action)
+        self.state.awaiting = "moving"
+        if isinstance(event, ActionFailed):
+            self.note("action", "failed", action=step.name)
+            target = step.next_for("error")
+            if target is None:
+                return self.transfer(TransferReason.FAULT, (self.settings.fault_prompt,))
+            return self.jump(step, target, "error", TransferReason.FAULT)
+        for name, value in event.values.items():
+            if value is None:
+                self.state.vars.pop(name, None)
+            else:
+                self.state.vars[name] = value
+        self.note("action", "outcome", action=step.name, outcome=event.outcome)
+        target = step.next_for(event.outcome) or step.next_for("*")
+        if target is None:
+            raise _FlowFault(f"action {step.name} gave '{event.outcome}', which step {step.qualified} does not handle")
+        return self.jump(step, target, event.outcome)
+
+    # -- endings -----------------------------------------------------------------------------
+
+    def transfer(self, reason: str, say: tuple[str, ...]) -> Turn:
+        for key in say:
+            self.say(key)
+        state = self.state
+        state.finished = "transfer"
+        state.awaiting = "done"
+        state.transfer_reason = str(reason)
+        queue = f"agents-{state.language or 'fr'}"
+        self.note("transfer", "queued", reason=str(reason), queue=queue)
+        return Turn(TurnKind.TRANSFER, tuple(self.prompts), queue=queue, reason=str(reason),
+                    journey=tuple(self.journey))
+
+    def fault(self, error: Exception) -> Turn:
+        """Whatever went wrong, the caller hears an apology and reaches a person."""
+        self.prompts.clear()
+        self.note("fault", "fault", error=type(error).__name__)
+        try:
+            return self.transfer(TransferReason.FAULT, (self.settings.fault_prompt,))
+        except PromptError:
+            self.prompts.clear()
+            return Turn(TurnKind.TRANSFER, (), queue=f"agents-{self.state.language or 'fr'}",
+                        reason=TransferReason.FAULT, journey=tuple(self.journey))
+
+    def _finished_turn(self) -> Turn:
+        if self.state.finished == "transfer":
+            return Turn(TurnKind.TRANSFER, queue=f"agents-{self.state.language or 'fr'}",
+                        reason=self.state.transfer_reason)
+        return Turn(TurnKind.HANGUP)
+
+    # -- saying and listening ---------------------------------------------------------------
+
+    def languages(self) -> tuple[str, ...]:
+        return (self.state.language,) if self.state.language else ("fr", "en")
+
+    def say(self, key: str) -> None:
+        for language in self.languages():
+            self.prompts.append(self.flowset.prompts.render(key, language, self.state.vars))
+
+    def _text_of(self, keys: tuple[str, ...]) -> str:
+        said = [u.text for u in self.prompts if u.key in keys]
+        return " ".join(said)[:500]
+
+    def gather(self, step: Menu | Ask, patient: bool = False) -> Turn:
+        listen = self._listen_for(step, patient)
+        return Turn(TurnKind.GATHER, tuple(self.prompts), listen=listen, journey=tuple(self.journey))
+
+    def _listen_for(self, step: Menu | Ask, patient: bool = False) -> Listen:
+        timeouts = self.settings.timeouts
+        language = self.state.language or "fr"
+        hints = list(self._words(self.settings.agent_words))
+        if isinstance(step, Menu):
+            for option in step.options:
+                if option.words:
+                    hints.extend(self._words(option.words))
+            keys_long = max((len(o.key) for o in step.options), default=1)
+            return Listen(language, timeouts.patient if patient else timeouts.menu, max_digits=keys_long,
+                          hints=tuple(dict.fromkeys(hints)))
+        if step.input is InputMode.SPEECH:
+            return Listen(language, timeouts.patient if patient else timeouts.speech, hints=tuple(hints))
+        longest = step.length or step.max_length
+        return Listen(
+            language,
+            timeouts.patient if patient else timeouts.keypad,
+            max_digits=longest if longest and not step.optional else None,
+            finish_on_key="" if step.optional else self.settings.end_key,
+            hints=tuple(hints),
+            numbers=True,
+        )
+
+    def _words(self, key: str) -> tuple[str, ...]:
+        words: dict[str, None] = {}
+        for language in self.languages():
+            words.update(dict.fromkeys(self.flowset.prompts.words(key, language)))
+        return tuple(words)
+
+    def _says(self, speech: str, key: str) -> bool:
+        return understand.says_any(speech, self._words(key))
+
+    def _asks_for_agent(self, step: Step, speech: str) -> bool:
+        if not self._says(speech, self.settings.agent_words):
+            return False
+        # In free speech ("rue de l'Agent-Smith") only a short request for a person counts.
+        return isinstance(step, Menu) or len(understand.normalize(speech).split()) <= 4
+
+    def note(self, kind: str, event: str, **detail: Any) -> None:
+        self.journey.append(JourneyEntry(self.state.position, kind, event, detail))
+
+
+def _as_case(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _is_personal(name: str) -> bool:
+    return any(word in name for word in ("number", "birth", "postal", "phone", "address", "street"))

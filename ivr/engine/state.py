@@ -1,0 +1,134 @@
+"""What a call is (its state), what happens to it (events), and what it says back (turns).
+
+All of it is plain data that turns into JSON, so any process can pick a call up from the
+database and carry on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .prompts import Utterance
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class TransferReason(StrEnum):
+    ASKED = "asked_for_agent"
+    NOINPUT = "no_input"
+    NOMATCH = "not_understood"
+    FAULT = "fault"
+
+
+@dataclass
+class CallState:
+    position: str
+    language: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    noinput: int = 0
+    nomatch: int = 0
+    stack: list[str] = field(default_factory=list)
+    seq: int = 0
+    awaiting: str = "start"
+    finished: str | None = None
+    transfer_reason: str | None = None
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallState:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True)
+class Digits:
+    value: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class NoInput:
+    pass
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    outcome: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionFailed:
+    error: str = ""
+
+
+Event = Start | Digits | Speech | NoInput | ActionDone | ActionFailed
+
+
+class TurnKind(StrEnum):
+    GATHER = "gather"
+    ACTION = "action"
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+
+
+@dataclass(frozen=True)
+class Listen:
+    """How to listen after the prompts: keypad, speech or both, and for how long."""
+
+    language: str
+    timeout: int
+    speech: bool = True
+    max_digits: int | None = None
+    finish_on_key: str = "#"
+    hints: tuple[str, ...] = ()
+    numbers: bool = False
+
+
+@dataclass(frozen=True)
+class JourneyEntry:
+    """One thing that happened in the call, kept for the agent and for per-step counts."""
+
+    position: str
+    kind: str
+    event: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Turn:
+    kind: TurnKind
+    prompts: tuple[Utterance, ...] = ()
+    listen: Listen | None = None
+    action: str | None = None
+    queue: str | None = None
+    reason: str | None = None
+    journey: tuple[JourneyEntry, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.prompts)
+
+    @property
+    def keys(self) -> list[str]:
+        return [u.key for u in self.prompts]

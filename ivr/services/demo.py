@@ -1,0 +1,61 @@
+"""The demo agency's clients, loaded by `ivr seed --demo` so every flow can be tried at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Application, Client
+
+DEMO_CLIENTS = [
+    dict(
+        client=dict(
+            client_number="100200300", birth_date=date(1948, 5, 17), name="Jeanne Tremblay", language="fr",
+            phone="+15145550142", civic_number="1234", street="rue Saint-Denis", apartment="5",
+            city="Montréal", province="QC", postal_code="H2X 3K8",
+        ),
+        application=dict(
+            benefit="retirement_pension", status="approved", received=date(2026, 8, 3), decided=date(2026, 11, 2),
+            first_payment_amount=Decimal("1234.56"), first_payment_date=date(2026, 12, 22),
+        ),
+    ),
+    dict(
+        client=dict(
+            client_number="200300400", birth_date=date(1961, 11, 2), name="Robert Smith", language="en",
+            phone="+16135550199", civic_number="45", street="Elgin Street", apartment=None,
+            city="Ottawa", province="ON", postal_code="K1P 5K7",
+        ),
+        application=dict(
+            benefit="disability_benefit", status="in_review", received=date(2026, 10, 5),
+            expected=date(2027, 1, 15), waiting_for="medical_report",
+        ),
+    ),
+    dict(
+        client=dict(
+            client_number="300400500", birth_date=date(1975, 2, 28), name="Amélie Nguyen", language="fr",
+            phone=None, civic_number="88", street="boulevard René-Lévesque", apartment=None,
+            city="Québec", province="QC", postal_code="G1R 2B5",
+        ),
+        application=dict(
+            benefit="survivor_benefit", status="refused", received=date(2026, 6, 12), decided=date(2026, 9, 30),
+        ),
+    ),
+]
+
+
+def seed_demo(session: Session) -> int:
+    """Add the demo clients that are missing; return how many were added."""
+    added = 0
+    for entry in DEMO_CLIENTS:
+        number = entry["client"]["client_number"]
+        if session.scalar(select(Client).where(Client.client_number == number)) is not None:
+            continue
+        client = Client(**entry["client"])
+        client.applications.append(Application(**entry["application"]))
+        session.add(client)
+        added += 1
+    session.flush()
+    return added

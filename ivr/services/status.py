@@ -1,0 +1,44 @@
+"""Where a verified caller's application stands, in values the prompts can format."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..models import Application, Client
+from .actions import ActionContext, ActionResult, action
+
+
+class NotVerified(PermissionError):
+    """A flow asked for personal data before verifying the caller; it must not be said."""
+
+
+def verified_client(ctx: ActionContext) -> Client:
+    if not ctx.call.verified or ctx.call.client_id is None:
+        raise NotVerified("the caller is not verified")
+    client = ctx.session.get(Client, ctx.call.client_id)
+    assert client is not None
+    return client
+
+
+@action("status.lookup")
+def lookup(ctx: ActionContext) -> ActionResult:
+    client = verified_client(ctx)
+    application = ctx.session.scalar(
+        select(Application).where(Application.client_id == client.id).order_by(Application.received.desc())
+    )
+    if application is None:
+        return ActionResult("none", {"benefit": None})
+    values = {
+        "benefit": application.benefit,
+        "received": _iso(application.received),
+        "decided": _iso(application.decided),
+        "expected": _iso(application.expected),
+        "waiting_for": application.waiting_for,
+        "amount": str(application.first_payment_amount) if application.first_payment_amount is not None else None,
+        "payment_date": _iso(application.first_payment_date),
+    }
+    return ActionResult(application.status, values)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,205 @@
+"""The Twilio webhook: signature check, CallSid to state, engine, TwiML back.
+
+Whatever goes wrong while handling a step, Twilio gets a 200 with TwiML that apologises and
+queues the caller for an agent: a caller never hears a dead line because of us.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from twilio.request_validator import RequestValidator
+
+from . import calls, db, twiml
+from .engine import Digits, FlowSet, NoInput, Speech
+from .flowstore import store
+from .models import Call
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+def _public_url() -> str:
+    """The URL Twilio signed: the public base when behind a proxy, else what Flask saw."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        path = request.full_path if request.query_string else request.path
+        return base + path
+    return request.url
+
+
+@bp.before_request
+def _check_signature() -> None:
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not validator.validate(_public_url(), request.form.to_dict(), signature):
+        log.warning("refused a /voice request with a missing or bad signature")
+        abort(403)
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _urls(seq: int, language: str | None) -> twiml.Urls:
+    lang = language or "fr"
+    return twiml.Urls(
+        step=url_for("voice.step", s=seq),
+        noinput=url_for("voice.step", s=seq, timeout=1),
+        hold=url_for("voice.hold", lang=lang),
+        queue_done=url_for("voice.queue_done"),
+        audio_base="/audio",
+    )
+
+
+def _voices() -> twiml.Voices:
+    return twiml.Voices(fr=current_app.config["VOICE_FR"], en=current_app.config["VOICE_EN"])
+
+
+def _never_fail(view):
+    """Any fault in a step: log it without personal data, apologise, queue for an agent."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:  # the caller must reach a person whatever broke
+            log.exception("fault on call %s in %s: %s", request.form.get("CallSid", "?"), view.__name__,
+                          type(error).__name__)
+            try:
+                db.session().rollback()
+            except Exception:  # pragma: no cover - the database itself may be what failed
+                log.warning("could not roll back after a fault")
+            return _xml(_fault_twiml())
+
+    return wrapper
+
+
+def _fault_twiml(language: str | None = None) -> str:
+    flowset = store().current
+    key = flowset.settings.fault_prompt
+    languages = (language,) if language else ("fr", "en")
+    texts = []
+    for lang in languages:
+        entry = flowset.prompts.get(key, lang)
+        if entry and entry.text:
+            texts.append((lang, entry.text))
+    urls = _urls(0, language)
+    return twiml.say_then_enqueue(texts, f"agents-{language or 'fr'}", urls, _voices())
+
+
+def _respond(call: Call, result: calls.StepResult) -> Response:
+    body = twiml.render(result.turn, _urls(result.state.seq, result.state.language), _voices())
+    call.last_twiml = body
+    db.session().commit()
+    return _xml(body)
+
+
+def _flows_for(call: Call) -> FlowSet:
+    return store().for_version(call.flow_version)
+
+
+@bp.post("/incoming")
+@_never_fail
+def incoming() -> Response:
+    """Twilio's 'a call comes in' URL: greet the caller."""
+    session = db.session()
+    call_sid = request.form.get("CallSid", "")
+    if not call_sid:
+        abort(400)
+    existing = calls.load_call(session, call_sid)
+    if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
+        return _xml(existing.last_twiml)
+    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"))
+    log.info("call %s started on flows %s", call_sid, result.call.flow_version)
+    return _respond(result.call, result)
+
+
+@bp.post("/step")
+@_never_fail
+def step() -> Response:
+    """Where every <Gather> posts, and where silence redirects."""
+    session = db.session()
+    call = calls.load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        log.warning("step for an unknown call %s", request.form.get("CallSid", "?"))
+        return _xml(_fault_twiml())
+    seq = request.args.get("s", type=int)
+    if seq is not None and seq != call.last_seq and call.last_twiml:
+        # A retried or late request for a step already answered: repeat the newest answer.
+        log.info("call %s: request for step %s while at %s; answered again", call.call_sid, seq, call.last_seq)
+        return _xml(call.last_twiml)
+    result = calls.run_step(session, _flows_for(call), call, _event())
+    log.info("call %s at %s: %s", call.call_sid, result.state.position, result.turn.kind)
+    return _respond(call, result)
+
+
+def _event():
+    if request.args.get("timeout"):
+        return NoInput()
+    speech = request.form.get("SpeechResult")
+    if speech:
+        confidence = request.form.get("Confidence", type=float)
+        return Speech(speech, confidence)
+    digits = request.form.get("Digits")
+    if digits is not None:
+        return Digits(digits)
+    return NoInput()
+
+
+@bp.post("/hold")
+@_never_fail
+def hold() -> Response:
+    """The queue's wait loop, in the caller's language; the keypad stays open."""
+    language = request.args.get("lang", "fr")
+    if language not in ("fr", "en"):
+        language = "fr"
+    position = request.form.get("QueuePosition", type=int) or 1
+    average = request.form.get("AvgQueueTime", type=int) or 0
+    minutes = max(1, round(max(average, 60 * position) / 60))
+    prompts = store().current.prompts
+    values = {"position": position, "minutes": minutes}
+    keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.stay"]
+    texts = [(language, prompts.render(key, language, values).text) for key in keys]
+    return _xml(twiml.hold_loop(texts, language, url_for("voice.hold_key", lang=language),
+                                url_for("voice.hold", lang=language), _voices()))
+
+
+@bp.post("/hold/key")
+@_never_fail
+def hold_key() -> Response:
+    """A key pressed on hold; 0 is answered, the caller keeps their place."""
+    language = request.args.get("lang", "fr")
+    if language not in ("fr", "en"):
+        language = "fr"
+    text = store().current.prompts.render("hold.already_waiting", language, {}).text
+    return _xml(twiml.hold_loop([(language, text)], language, url_for("voice.hold_key", lang=language),
+                                url_for("voice.hold", lang=language), _voices(), pause=5))
+
+
+@bp.post("/queue-done")
+@_never_fail
+def queue_done() -> Response:
+    """How the wait ended (bridged, hung up, left); the call is over for the IVR."""
+    session = db.session()
+    call = calls.load_call(session, request.form.get("CallSid", ""))
+    if call is not None:
+        result = request.form.get("QueueResult", "")
+        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue"}.get(result, call.status)
+        session.commit()
+    return _xml(twiml.hangup())
+
+
+@bp.post("/status")
+@_never_fail
+def status() -> Response:
+    """Twilio's status callback: records how the call ended."""
+    session = db.session()
+    call = calls.load_call(session, request.form.get("CallSid", ""))
+    if call is not None and request.form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+        calls.end_call(session, call, request.form["CallStatus"], request.form.get("CallDuration", type=int))
+        session.commit()
+    return _xml(twiml.empty())
