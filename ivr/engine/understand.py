@@ -33,7 +33,7 @@ _SPOKEN_LETTERS = {
     "jay": "J", "ka": "K", "kay": "K", "elle": "L", "el": "L", "em": "M", "emme": "M", "en": "N",
     "enne": "N", "o": "O", "pe": "P", "pee": "P", "qu": "Q", "cue": "Q", "ku": "Q", "erre": "R",
     "ar": "R", "esse": "S", "es": "S", "te": "T", "tee": "T", "u": "U", "you": "U", "ve": "V",
-    "vee": "V", "double ve": "W", "w": "W", "ixe": "X", "ex": "X", "x": "X", "i grec": "Y",
+    "vee": "V", "double ve": "W", "w": "W", "ixe": "X", "ex": "X", "x": "X", "i grec": "Y", "y grec": "Y",
     "why": "Y", "zede": "Z", "zed": "Z", "zee": "Z",
 }
 
