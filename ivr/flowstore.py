@@ -43,7 +43,9 @@ class FlowStore:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["ivr.flows"] = FlowStore(app.config["FLOWS_DIR"], app.config["PROMPTS_DIR"])
+    app.extensions["ivr.flows"] = flows = FlowStore(app.config["FLOWS_DIR"], app.config["PROMPTS_DIR"])
+    for warning in flows.current.warnings:  # errors already refused to start, listing every one
+        log.warning("flows: %s", warning)
 
 
 def store() -> FlowStore:
