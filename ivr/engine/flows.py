@@ -16,6 +16,8 @@ from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .yamlsource import YamlProblem, load_file
 
 SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json"}
+FLOW_KEYS = ("flow", "description", "start", "steps")
+GLOBAL_KEYS = ("agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt")
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
                     hint="add a first line like 'flow: status', or move the file out of the flows folder")
         )
         return None
-    allowed = {"flow", "start", "steps", "description"}
+    allowed = set(FLOW_KEYS)
     for key in data:
         if key not in allowed:
             line, column = data.where(key)
@@ -239,7 +241,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
         return GlobalSettings()
     defaults = GlobalSettings()
     reader = StepReader(flow="global", path=str(path))
-    allowed = {"agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt"}
+    allowed = set(GLOBAL_KEYS)
     for key in data:
         if key not in allowed:
             line, column = data.where(key)
