@@ -64,11 +64,12 @@ def _missing(flowset: FlowSet, used: list[tuple[str, str, int]]) -> list[Finding
                 continue
             seen.add((key, language))
             where = f"prompts/{language}/{key.split('.')[0]}.yaml"
+            add = f"add '{key.partition('.')[2]}: ...' to {where}"
+            in_other = any(prompts.get(key, other) for other in LANGUAGES if other != language)
             findings.append(
                 finding("prompt-missing", f"prompt '{key}' has no words in prompts/{language}/",
                         path or where, line,
-                        hint=did_you_mean(key, prompts.keys(language))
-                        or f"add '{key.partition('.')[2]}: ...' to {where}")
+                        hint=add if in_other else (did_you_mean(key, prompts.keys(language)) or add))
             )
     return findings
 
@@ -91,10 +92,10 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
                         keyword_uses.append((option.words, flow.path, option.line))
                         option_words.add(option.words)
             spoken_uses.extend((k, flow.path, line) for k, line in step.prompt_keys() if k not in option_words)
-    spoken_keys = [u for u in spoken_uses if u[0] not in keyword_keys]
+    spoken_uses.extend((k, settings.path, 0) for k in settings.prompt_keys() if k not in keyword_keys)
     reported: set[tuple[str, str]] = set()
     for uses, code, wrong, fix in (
-        (spoken_keys, "prompt-not-sentence", lambda e: e.text is None and e.audio is None,
+        (spoken_uses, "prompt-not-sentence", lambda e: e.text is None and e.audio is None,
          "write a sentence in quotes, or name a different prompt"),
         (keyword_uses, "prompt-not-keywords", lambda e: not e.words,
          "write the keywords as a list in [brackets], e.g. [yes, correct]"),
@@ -107,7 +108,7 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
                 reported.add((key, language))
                 kind = "a list of keywords" if code == "prompt-not-sentence" else "a sentence"
                 findings.append(
-                    finding(code, f"prompt '{key}' is {kind} in {entry.path}:{entry.line}, but it is used "
+                    finding(code, f"prompt '{key}' is {kind} in prompts/{language}/, but it is used "
                             + ("as words to say" if code == "prompt-not-sentence" else "as keywords to listen for"),
                             path or entry.path, line or entry.line, hint=fix)
                 )
