@@ -31,7 +31,7 @@ def lint(path: Path | None, output: str, strict: bool) -> None:
         findings = [f for f in findings if _inside(f.path, only)]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
-    checked = only or flows_dir
+    checked = _relative(only) if only else f"{_relative(flows_dir)} and {_relative(prompts_dir)}"
     if output == "json":
         click.echo(json.dumps({
             "checked": {"flows": str(flows_dir), "prompts": str(prompts_dir), "only": str(only or "")},
@@ -43,9 +43,9 @@ def lint(path: Path | None, output: str, strict: bool) -> None:
         for item in findings:
             click.echo(str(_shown(item)), err=False)
         if findings:
-            click.echo(f"{_count(len(errors), 'error')}, {_count(len(warnings), 'warning')} in {_relative(checked)}.")
+            click.echo(f"{_count(len(errors), 'error')}, {_count(len(warnings), 'warning')} in {checked}.")
         else:
-            click.echo(f"No problems found in {_relative(checked)}.")
+            click.echo(f"No problems found in {checked}.")
     if errors or (strict and warnings):
         raise SystemExit(1)
 

@@ -47,7 +47,7 @@ def cli(project, monkeypatch):
 def test_clean_flows_exit_0_and_say_so(cli):
     result = cli("lint")
     assert result.exit_code == 0, result.output
-    assert "No problems found in flows." in result.output
+    assert "No problems found in flows and prompts." in result.output
 
 
 def test_an_error_exits_1_with_file_line_column_what_and_how_to_fix(cli, project):
@@ -56,7 +56,7 @@ def test_an_error_exits_1_with_file_line_column_what_and_how_to_fix(cli, project
     assert result.exit_code == 1
     assert ("flows/main.yaml:10:5: step 'thanks' (say) has an unknown setting 'nxt' — did you mean 'next'?"
             " [unknown-key]") in result.output
-    assert result.output.splitlines()[-1] == "2 errors, 1 warning in flows."  # the typo also leaves 'thanks' with no next
+    assert result.output.splitlines()[-1] == "2 errors, 1 warning in flows and prompts."  # the typo also leaves 'thanks' with no next
 
 
 def test_warnings_alone_exit_0_but_1_with_strict(cli, project):

@@ -766,3 +766,24 @@ def MAIN_SAYING(key: str) -> str:  # noqa: N802 - reads as a constant in the tes
           goodbye:
             hangup: main.goodbye
         """
+
+
+def test_a_bare_yes_in_a_list_of_keywords_is_an_error_because_yaml_reads_it_as_true(project):
+    project.write("flows/main.yaml", """\
+        flow: main
+        steps:
+          menu:
+            menu: main.menu
+            options:
+              1: {words: main.yes_words, next: thanks}
+          thanks:
+            say: main.thanks
+            next: goodbye
+          goodbye:
+            hangup: main.goodbye
+        """)
+    project.prompt("main.yes_words", "[oui, d'accord]", "[yes, okay]")
+    found = only(project.lint(), "keyword-not-text")
+    assert found.path == project.path("prompts/en/main.yaml")
+    assert found.line == 4
+    assert '"yes"' in found.hint

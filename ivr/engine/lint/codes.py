@@ -73,6 +73,7 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("unknown-format", E, "prompts", "a {value:format} names a format that does not exist"),
     ("prompt-not-text", E, "prompts", "a prompt entry is neither a sentence, a list of words nor text+audio"),
     ("prompts-not-mapping", E, "prompts", "a prompts file is not a list of 'key: words'"),
+    ("keyword-not-text", E, "prompts", "a bare yes/no/on/off in a list of keywords, which YAML reads as true/false"),
     ("prompt-not-sentence", E, "prompts", "a key that is spoken names a list of keywords, not a sentence"),
     ("prompt-not-keywords", E, "prompts", "a key used as keywords ('words:') names a sentence, not a list"),
     ("audio-missing", E, "prompts", "a prompt names a recording that is not in prompts/<lang>/audio/"),
