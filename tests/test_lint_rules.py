@@ -787,3 +787,38 @@ def test_a_bare_yes_in_a_list_of_keywords_is_an_error_because_yaml_reads_it_as_t
     assert found.path == project.path("prompts/en/main.yaml")
     assert found.line == 4
     assert '"yes"' in found.hint
+
+
+def test_a_question_that_wants_words_must_listen_to_speech(project):
+    flow = """\
+        flow: main
+        steps:
+          street:
+            ask: main.menu
+            expect: text
+            into: street
+            next: goodbye
+          goodbye:
+            hangup: main.goodbye
+        """
+    project.write("flows/main.yaml", flow)
+    found = only(project.lint(), "ask-needs-speech")
+    assert found.line == line_of(flow, "street:")
+    assert found.hint == "add input: speech"
+
+
+def test_the_repeat_key_cannot_be_the_agent_key(project):
+    settings = """\
+        agent: {key: "0"}
+        repeat: {key: "0"}
+        """
+    project.write("flows/global.yaml", settings)
+    found = only(project.lint(), "bad-global-key")
+    assert found.line == line_of(settings, "repeat:")
+    assert "'0'" in found.message
+
+
+def test_a_global_key_must_be_one_key_of_a_phone(project):
+    project.write("flows/global.yaml", 'agent: {key: "00"}\n')
+    found = only(project.lint(), "bad-global-key")
+    assert found.line == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..flows import FlowSet, read_flowset
-from . import graph, hours, prompts, usability, walk
+from . import answers, graph, hours, prompts, usability, walk
 from .codes import CODES, Code, finding
 
 __all__ = ["CODES", "Code", "check_flowset", "finding", "lint", "sort_findings"]
@@ -23,6 +23,7 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None) -> list
     call_graph = walk.build(flowset)
     findings: list[Finding] = []
     findings += graph.check(flowset, call_graph)
+    findings += answers.check(flowset)
     findings += prompts.check(flowset)
     findings += usability.check(flowset, call_graph)
     if flows_dir is None:

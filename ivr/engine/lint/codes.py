@@ -54,6 +54,8 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("branch-variable", E, "format", "a branch does not name the value it looks at"),
     ("bad-timeout", E, "format", "a time-out in global.yaml is not 1 to 60 seconds"),
     ("speech-digits", W, "format", "an ask wants digits by speech; the keypad is easier"),
+    ("ask-needs-speech", E, "format", "an ask wants words or a postal code on the keypad, which cannot type them"),
+    ("bad-global-key", E, "format", "the agent, repeat or end key is not one phone key, or two are the same"),
     # the graph of steps --------------------------------------------------------------------
     ("missing-target", E, "graph", "a jump goes to a step or flow that does not exist"),
     ("missing-flow", E, "graph", "'use:' names a flow that does not exist"),

@@ -46,7 +46,7 @@ def _used(flowset: FlowSet) -> list[tuple[str, str, int]]:
         for step in flow.steps.values():
             used.extend((key, flow.path, line) for key, line in step.prompt_keys())
     settings_path = flowset.settings.path or "flows/global.yaml"
-    used.extend((key, settings_path, _line_naming(settings_path, key)) for key in flowset.settings.prompt_keys())
+    used.extend((key, settings_path, line_naming(settings_path, key)) for key in flowset.settings.prompt_keys())
     used.extend((key, "", 0) for key in USED_BY_CODE)
     if any(spec == "term" for entry in _entries(flowset) for _, spec in _fields(entry)):
         used.extend((key, "", 0) for language in LANGUAGES for key in flowset.prompts.keys(language)
@@ -189,7 +189,7 @@ def _show(fields: list[tuple[str, str]]) -> str:
     return ", ".join("{" + name + (f":{spec}" if spec else "") + "}" for name, spec in fields)
 
 
-def _line_naming(path: str, key: str) -> int:
+def line_naming(path: str, key: str) -> int:
     """The line of global.yaml that names a key, so a missing prompt points at where it is asked for."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()

@@ -12,7 +12,7 @@ from collections import deque
 from ..findings import Finding
 from ..flows import FlowSet
 from ..prompts import LANGUAGES, PromptText
-from ..steps import Action, Ask, Expect, InputMode, Menu, Step, Use
+from ..steps import Action, Ask, Menu, Step, Use
 from .codes import finding
 from .walk import AGENT, HANGUP, CallGraph
 
@@ -33,18 +33,8 @@ def check(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
     findings += _depth(flowset, graph)
     findings += _plain_language(flowset)
     findings += _agent_announced(flowset, graph)
-    findings += _speech_digits(flowset)
     return findings
 
-
-def _speech_digits(flowset: FlowSet) -> list[Finding]:
-    return [
-        finding("speech-digits", f"ask '{step.id}' wants digits by speech", step.path, step.line,
-                hint="use input: keypad for digits; spoken digits are understood on the keypad step too")
-        for flow in flowset.flows.values()
-        for step in flow.steps.values()
-        if isinstance(step, Ask) and step.input is InputMode.SPEECH and step.expect is Expect.DIGITS
-    ]
 
 
 def _menus(flowset: FlowSet) -> list[Finding]:
