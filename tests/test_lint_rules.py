@@ -484,7 +484,8 @@ def test_keywords_that_name_a_sentence_are_an_error(project):
 
 def test_a_recording_a_prompt_names_must_exist(project):
     project.write("flows/main.yaml", MAIN_SAYING("main.jingle"))
-    project.prompt("main.jingle", '{text: "Bienvenue.", audio: bienvenue.wav}', '{text: "Welcome.", audio: welcome.wav}')
+    project.prompt("main.jingle", '{text: "Bienvenue.", audio: bienvenue.wav}',
+                   '{text: "Welcome.", audio: welcome.wav}')
     (project.prompts / "fr" / "audio").mkdir()
     (project.prompts / "fr" / "audio" / "bienvenue.wav").write_bytes(b"RIFF")
     found = only(project.lint(), "audio-missing")
@@ -720,7 +721,11 @@ def test_hours_with_a_bad_time_and_an_unknown_subdivision_give_their_lines(proje
 
 
 def test_a_misspelt_timezone_is_suggested(project):
-    project.write("flows/hours.yaml", "timezone: America/Toronot\nopen: {monday: \"08:00-17:00\"}\nholidays: {country: CA}\n")
+    project.write("flows/hours.yaml", """\
+        timezone: America/Toronot
+        open: {monday: "08:00-17:00"}
+        holidays: {country: CA}
+        """)
     found = only(project.lint(), "hours-invalid")
     assert "America/Toronto" in found.hint
 
