@@ -26,7 +26,9 @@ def lint(path: Path | None, output: str, strict: bool) -> None:
     from .engine.lint import lint as run_lint
 
     flows_dir, prompts_dir, only = _what_to_check(path)
-    findings = run_lint(flows_dir, prompts_dir, actions=_action_names())
+    from .code_prompts import SAID_BY_CODE
+
+    findings = run_lint(flows_dir, prompts_dir, actions=_action_names(), code_prompts=SAID_BY_CODE)
     if only is not None:
         findings = [f for f in findings if _inside(f.path, only)]
     errors = [f for f in findings if f.severity is Severity.ERROR]

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from ivr.engine.findings import Finding
+from ivr.code_prompts import SAID_BY_CODE
 from ivr.engine.lint import lint
 
 MAIN = """\
@@ -90,7 +91,7 @@ class Project:
             path.write_text(before + f"{name}: {text}\n", encoding="utf-8")
 
     def lint(self, actions=None) -> list[Finding]:
-        return lint(self.flows, self.prompts, actions=actions)
+        return lint(self.flows, self.prompts, actions=actions, code_prompts=SAID_BY_CODE)
 
     def path(self, relative: str) -> str:
         return str(self.root / relative)

@@ -6,6 +6,8 @@ import pytest
 
 from ivr.engine import FlowsInvalid, Severity, load_flowset
 
+from ivr.code_prompts import SAID_BY_CODE
+
 from .lint_project import Project, codes, line_of, only
 
 
@@ -752,7 +754,7 @@ def test_the_loader_refuses_flows_with_errors_and_lists_every_one(project):
 
 def test_the_loader_accepts_flows_with_warnings_and_keeps_them(project):
     project.prompt("main.old", '"Ancien."', '"Old."')
-    flowset = load_flowset(project.flows, project.prompts)
+    flowset = load_flowset(project.flows, project.prompts, code_prompts=SAID_BY_CODE)
     assert codes(flowset.warnings) == ["prompt-unused", "prompt-unused"]
 
 

@@ -13,7 +13,7 @@ from .prompts import FORMATS
 KNOWN_FORMATS = {"", *FORMATS}
 
 
-def check_flowset(flowset: FlowSet) -> list[Finding]:
+def check_flowset(flowset: FlowSet, code_prompts: tuple[str, ...] = ()) -> list[Finding]:
     from .lint import check_flowset as lint_flowset  # the lint package imports the loader
 
-    return lint_flowset(flowset)
+    return lint_flowset(flowset, code_prompts=code_prompts)

@@ -118,9 +118,14 @@ class FlowSet:
         return f"{flow.name}/{flow.start}"
 
 
-def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main") -> FlowSet:
-    """Load and check flows and prompts; raise FlowsInvalid listing every error found."""
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry)
+def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
+                 code_prompts: tuple[str, ...] = ()) -> FlowSet:
+    """Load and check flows and prompts; raise FlowsInvalid listing every error found.
+
+    `code_prompts` are prompt keys the application says by itself (the wait on hold): they
+    must exist in both languages, and count as used.
+    """
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts)
     errors = [f for f in findings if f.severity == "error"]
     if errors or flowset is None:
         raise FlowsInvalid(errors)
@@ -129,7 +134,7 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
 
 
 def read_flowset(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main"
+    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = ()
 ) -> tuple[FlowSet | None, list[Finding]]:
     flows_dir = Path(flows_dir)
     findings: list[Finding] = []
@@ -172,7 +177,7 @@ def read_flowset(
                       version=digest.hexdigest()[:12])
     from .checks import check_flowset  # local: checks need a built FlowSet
 
-    findings.extend(check_flowset(flowset))
+    findings.extend(check_flowset(flowset, code_prompts))
     return flowset, findings
 
 

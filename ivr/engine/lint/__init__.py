@@ -1,7 +1,8 @@
 """The content linter: every rule a flow set must pass, shared by `ivr lint` and the loader.
 
-One module per family of rules (graph, prompts, usability, hours); the format rules run
-while the YAML is read (ivr.engine.steps and ivr.engine.flows). Errors stop the flows from
+One module per family of rules (graph, answers, prompts, usability, hours); the format rules
+run while the YAML is read (ivr.engine.steps, ivr.engine.flows, ivr.engine.prompts). Every code
+is catalogued in codes.py. Errors stop the flows from
 loading; warnings are logged at start-up and shown by `ivr lint`.
 """
 
@@ -18,13 +19,14 @@ from .codes import CODES, Code, finding
 __all__ = ["CODES", "Code", "check_flowset", "finding", "lint", "sort_findings"]
 
 
-def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None) -> list[Finding]:
+def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
+                  code_prompts: tuple[str, ...] = ()) -> list[Finding]:
     """Every rule that needs the whole flow set (the loader runs these on every load)."""
     call_graph = walk.build(flowset)
     findings: list[Finding] = []
     findings += graph.check(flowset, call_graph)
     findings += answers.check(flowset)
-    findings += prompts.check(flowset)
+    findings += prompts.check(flowset, code_prompts)
     findings += usability.check(flowset, call_graph)
     if flows_dir is None:
         flows_dir = _flows_dir(flowset)
@@ -34,9 +36,12 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None) -> list
 
 
 def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str] | None = None,
-         entry: str = "main") -> list[Finding]:
-    """Read flows and prompts as the server would, and return every finding, in file order."""
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry)
+         code_prompts: tuple[str, ...] = (), entry: str = "main") -> list[Finding]:
+    """Read flows and prompts as the server would, and return every finding, in file order.
+
+    The application passes the backend `actions` it has and the `code_prompts` it says itself.
+    """
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts)
     if flowset is None and Path(flows_dir).is_dir():
         findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
     if flowset is not None and actions is not None:

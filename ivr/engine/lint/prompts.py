@@ -11,24 +11,13 @@ from ..prompts import FORMATS, LANGUAGES, PromptText
 from ..steps import Menu
 from .codes import finding
 
-USED_BY_CODE: tuple[str, ...] = (
-    "hold.position",
-    "hold.wait_one",
-    "hold.wait_many",
-    "hold.stay",
-    "hold.already_waiting",
-)
-"""Prompts the program says by itself (the wait on hold), not named in any flow.
-
-tests/test_lint_prompts.py reads the code for quoted prompt keys and fails if one is missing here.
-"""
-
 TERMS = "terms."
 """Prefix of the names a sentence inserts with {value:term}; the value picks one at run time."""
 
 
-def check(flowset: FlowSet) -> list[Finding]:
-    used = _used(flowset)
+def check(flowset: FlowSet, code_prompts: tuple[str, ...] = ()) -> list[Finding]:
+    """`code_prompts`: keys the application says by itself; they must exist and count as used."""
+    used = _used(flowset, code_prompts)
     findings: list[Finding] = []
     findings += _missing(flowset, used)
     findings += _kinds(flowset)
@@ -39,7 +28,7 @@ def check(flowset: FlowSet) -> list[Finding]:
     return findings
 
 
-def _used(flowset: FlowSet) -> list[tuple[str, str, int]]:
+def _used(flowset: FlowSet, code_prompts: tuple[str, ...]) -> list[tuple[str, str, int]]:
     """(key, file, line) for every prompt something says or listens for."""
     used: list[tuple[str, str, int]] = []
     for flow in flowset.flows.values():
@@ -47,7 +36,7 @@ def _used(flowset: FlowSet) -> list[tuple[str, str, int]]:
             used.extend((key, flow.path, line) for key, line in step.prompt_keys())
     settings_path = flowset.settings.path or "flows/global.yaml"
     used.extend((key, settings_path, line_naming(settings_path, key)) for key in flowset.settings.prompt_keys())
-    used.extend((key, "", 0) for key in USED_BY_CODE)
+    used.extend((key, "", 0) for key in code_prompts)
     if any(spec == "term" for entry in _entries(flowset) for _, spec in _fields(entry)):
         used.extend((key, "", 0) for language in LANGUAGES for key in flowset.prompts.keys(language)
                     if key.startswith(TERMS))

@@ -36,7 +36,6 @@ def check(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
     return findings
 
 
-
 def _menus(flowset: FlowSet) -> list[Finding]:
     findings = []
     for flow in flowset.flows.values():
