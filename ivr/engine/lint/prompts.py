@@ -52,7 +52,7 @@ def _missing(flowset: FlowSet, used: list[tuple[str, str, int]]) -> list[Finding
             if (key, language) in seen or prompts.get(key, language) is not None:
                 continue
             seen.add((key, language))
-            where = f"prompts/{language}/{key.split('.')[0]}.yaml"
+            where = _file_for(flowset, key, language)
             add = f"add '{key.partition('.')[2]}: ...' to {where}"
             in_other = any(prompts.get(key, other) for other in LANGUAGES if other != language)
             findings.append(
@@ -157,6 +157,13 @@ def _unused(flowset: FlowSet, used: set[str]) -> list[Finding]:
                     hint="delete it from both languages, or name it in a flow")
         )
     return findings
+
+
+def _file_for(flowset: FlowSet, key: str, language: str) -> str:
+    """The prompts file a key belongs in, in the folder actually used when it is known."""
+    name = f"{key.split('.')[0]}.yaml"
+    known = next((e.path for e in flowset.prompts.entries.get(language, {}).values() if e.path), None)
+    return str(Path(known).parent / name) if known else f"prompts/{language}/{name}"
 
 
 def _entries(flowset: FlowSet) -> list[PromptText]:
