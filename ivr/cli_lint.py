@@ -26,9 +26,9 @@ def lint(path: Path | None, output: str, strict: bool) -> None:
     from .engine.lint import lint as run_lint
 
     flows_dir, prompts_dir, only = _what_to_check(path)
-    from .code_prompts import SAID_BY_CODE
+    from .lint_context import loader_options
 
-    findings = run_lint(flows_dir, prompts_dir, actions=_action_names(), code_prompts=SAID_BY_CODE)
+    findings = run_lint(flows_dir, prompts_dir, **loader_options())
     if only is not None:
         findings = [f for f in findings if _inside(f.path, only)]
     errors = [f for f in findings if f.severity is Severity.ERROR]
@@ -111,13 +111,6 @@ def _what_to_check(path: Path | None) -> tuple[Path, Path, Path | None]:
         f"{path} is not a flows folder, a prompts folder or a .yaml file — "
         "name a folder like flows/ or prompts/, or a file like flows/main.yaml"
     )
-
-
-def _action_names() -> list[str]:
-    from .services.actions import ACTIONS
-    from .services import addresses, clients, status  # noqa: F401 - registers the built-in actions
-
-    return sorted(ACTIONS)
 
 
 def _inside(path: str, only: Path) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .code_prompts import SAID_BY_CODE
+from .lint_context import loader_options
 from .engine import FlowSet, load_flowset
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class FlowStore:
         self._current = self._load()
 
     def _load(self) -> FlowSet:
-        flowset = load_flowset(self.flows_dir, self.prompts_dir, code_prompts=SAID_BY_CODE)
+        flowset = load_flowset(self.flows_dir, self.prompts_dir, **loader_options())
         self._versions[flowset.version] = flowset
         return flowset
 

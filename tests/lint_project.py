@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from ivr.engine.findings import Finding
-from ivr.code_prompts import SAID_BY_CODE
+from ivr.lint_context import SAID_BY_CODE
 from ivr.engine.lint import lint
 
 MAIN = """\

@@ -155,6 +155,21 @@ def test_the_server_refuses_to_start_on_errors_and_names_every_one(project, tmp_
     assert "[reserved-key]" in message
 
 
+def test_the_server_refuses_a_flow_that_runs_an_action_the_backend_does_not_have(project, tmp_path):
+    project.write("flows/main.yaml", """\
+        flow: main
+        steps:
+          lookup:
+            action: status.lokup
+            next: {ok: goodbye, error: agent}
+          goodbye:
+            hangup: main.goodbye
+        """)
+    with pytest.raises(FlowsInvalid) as refused:
+        _app(project, tmp_path)
+    assert "runs action 'status.lokup', which does not exist — did you mean 'status.lookup'?" in str(refused.value)
+
+
 def test_the_server_starts_with_warnings_and_logs_them(project, tmp_path, caplog):
     project.prompt("main.old", '"Ancien."', '"Old."')
     with caplog.at_level(logging.WARNING, logger="ivr.flowstore"):

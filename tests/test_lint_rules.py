@@ -6,7 +6,7 @@ import pytest
 
 from ivr.engine import FlowsInvalid, Severity, load_flowset
 
-from ivr.code_prompts import SAID_BY_CODE
+from ivr.lint_context import SAID_BY_CODE
 
 from .lint_project import Project, codes, line_of, only
 

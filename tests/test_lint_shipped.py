@@ -10,8 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from ivr.cli_lint import _action_names
-from ivr.code_prompts import SAID_BY_CODE
+from ivr.lint_context import SAID_BY_CODE, loader_options
 from ivr.engine.flows import FLOW_KEYS, GLOBAL_KEYS
 from ivr.engine.lint import CODES, lint
 from ivr.engine.schema import SCHEMA_FILES, flow_schema, global_schema, schema_text
@@ -24,7 +23,7 @@ SHIPPED_FLOWS = sorted(p for p in FLOWS.glob("*.yaml") if p.name not in ("global
 
 
 def test_the_shipped_flows_and_prompts_have_no_errors_and_no_warnings():
-    findings = lint(FLOWS, PROMPTS, actions=_action_names(), code_prompts=SAID_BY_CODE)
+    findings = lint(FLOWS, PROMPTS, **loader_options())
     assert findings == [], "\n".join(str(f) for f in findings)
 
 

@@ -6,6 +6,8 @@ a flow set with errors never serves a call; its warnings are logged.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from .findings import Finding
 from .flows import FlowSet
 from .prompts import FORMATS
@@ -13,7 +15,8 @@ from .prompts import FORMATS
 KNOWN_FORMATS = {"", *FORMATS}
 
 
-def check_flowset(flowset: FlowSet, code_prompts: tuple[str, ...] = ()) -> list[Finding]:
+def check_flowset(flowset: FlowSet, code_prompts: tuple[str, ...] = (),
+                  actions: Collection[str] | None = None) -> list[Finding]:
     from .lint import check_flowset as lint_flowset  # the lint package imports the loader
 
-    return lint_flowset(flowset, code_prompts=code_prompts)
+    return lint_flowset(flowset, code_prompts=code_prompts, actions=actions)

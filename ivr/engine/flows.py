@@ -7,6 +7,7 @@ makes a new set (see ``ivr.flowstore``), never a change to this one.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,13 +120,14 @@ class FlowSet:
 
 
 def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
-                 code_prompts: tuple[str, ...] = ()) -> FlowSet:
+                 code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> FlowSet:
     """Load and check flows and prompts; raise FlowsInvalid listing every error found.
 
-    `code_prompts` are prompt keys the application says by itself (the wait on hold): they
-    must exist in both languages, and count as used.
+    The application passes what only it knows (see ivr.lint_context): `code_prompts`, the
+    prompt keys it says by itself (they must exist and count as used), and `actions`, the
+    backend actions that exist.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts)
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
     errors = [f for f in findings if f.severity == "error"]
     if errors or flowset is None:
         raise FlowsInvalid(errors)
@@ -134,7 +136,8 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
 
 
 def read_flowset(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = ()
+    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = (),
+    actions: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
     flows_dir = Path(flows_dir)
     findings: list[Finding] = []
@@ -177,7 +180,7 @@ def read_flowset(
                       version=digest.hexdigest()[:12])
     from .checks import check_flowset  # local: checks need a built FlowSet
 
-    findings.extend(check_flowset(flowset, code_prompts))
+    findings.extend(check_flowset(flowset, code_prompts, actions))
     return flowset, findings
 
 

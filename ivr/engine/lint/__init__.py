@@ -20,11 +20,13 @@ __all__ = ["CODES", "Code", "check_flowset", "finding", "lint", "sort_findings"]
 
 
 def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
-                  code_prompts: tuple[str, ...] = ()) -> list[Finding]:
+                  code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> list[Finding]:
     """Every rule that needs the whole flow set (the loader runs these on every load)."""
     call_graph = walk.build(flowset)
     findings: list[Finding] = []
     findings += graph.check(flowset, call_graph)
+    if actions is not None:
+        findings += graph.check_actions(flowset, actions)
     findings += answers.check(flowset)
     findings += prompts.check(flowset, code_prompts)
     findings += usability.check(flowset, call_graph)
@@ -41,11 +43,9 @@ def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str
 
     The application passes the backend `actions` it has and the `code_prompts` it says itself.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts)
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
     if flowset is None and Path(flows_dir).is_dir():
         findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
-    if flowset is not None and actions is not None:
-        findings += graph.check_actions(flowset, actions)
     return sort_findings(_with_columns(findings))
 
 
