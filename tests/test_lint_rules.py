@@ -829,3 +829,24 @@ def test_a_global_key_must_be_one_key_of_a_phone(project):
     project.write("flows/global.yaml", 'agent: {key: "00"}\n')
     found = only(project.lint(), "bad-global-key")
     assert found.line == 1
+
+
+def test_a_misspelt_next_points_at_its_step_and_suggests_the_step_meant(project):
+    flow = """\
+        flow: main
+        steps:
+          menu:
+            menu: main.menu
+            options:
+              1: {next: thanks}
+          thanks:
+            say: main.thanks
+            next: goodbey
+          goodbye:
+            hangup: main.goodbye
+        """
+    project.write("flows/main.yaml", flow)
+    found = only(project.lint(), "missing-target")
+    assert (found.line, found.column) == (line_of(flow, "thanks:"), 3)
+    assert found.message == "step 'thanks' goes next to 'goodbey', which does not exist"
+    assert found.hint == "did you mean 'goodbye'?"

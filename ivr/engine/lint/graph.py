@@ -31,9 +31,8 @@ def _targets(flowset: FlowSet) -> list[Finding]:
                     continue
                 problem = _target_problem(flowset, flow.name, target)
                 if problem:
-                    what = "after the last retry" if label == "retries" else f"for '{label}'"
                     findings.append(
-                        finding("missing-target", f"step '{step.id}' goes to '{target}' {what}, {problem[0]}",
+                        finding("missing-target", f"{_jump(step, label)} to '{target}', {problem[0]}",
                                 flow.path, line, hint=problem[1])
                     )
             if isinstance(step, Use) and step.subflow not in flowset.flows:
@@ -48,6 +47,19 @@ def _targets(flowset: FlowSet) -> list[Finding]:
                             flow.path, step.line, hint="write branch: <name of a value>, e.g. branch: apartment")
                 )
     return findings
+
+
+def _jump(step, label: str) -> str:
+    """How a jump reads in a sentence: 'option 2 of menu x goes', 'after the last retry, step x goes'."""
+    if label == "retries":
+        return f"after the last retry, step '{step.id}' goes"
+    if label == "next" and not isinstance(step, (Action, Use)):
+        return f"step '{step.id}' goes next"
+    if isinstance(step, Menu):
+        return f"option {label} of menu '{step.id}' goes"
+    if isinstance(step, Branch):
+        return f"branch '{step.id}' sends '{label}'"
+    return f"step '{step.id}' sends the result '{label}'"
 
 
 def _target_problem(flowset: FlowSet, flow_name: str, target: str) -> tuple[str, str] | None:

@@ -49,7 +49,8 @@ def _menus(flowset: FlowSet) -> list[Finding]:
                             flow.path, step.line,
                             hint="keep the most asked-for choices and move the others to a second menu")
                 )
-            keys = [option for option in step.options if option.key.isdigit()]
+            reserved = (flowset.settings.agent_key, flowset.settings.repeat_key)  # reserved-key says so
+            keys = [option for option in step.options if option.key.isdigit() and option.key not in reserved]
             numbers = [int(option.key) for option in keys]
             if numbers != sorted(numbers):
                 out = next(o for o, n, prev in zip(keys[1:], numbers[1:], numbers) if n < prev)
