@@ -149,6 +149,10 @@ def _demo_token() -> str:
         "from this folder so the demo token is shared."
     )
 
+from .cli_lint import lint as _lint_command, schema as _schema_command  # noqa: E402
+
+main.add_command(_lint_command)
+main.add_command(_schema_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from .lint_context import loader_options
 from .engine import FlowSet, load_flowset
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ class FlowStore:
         self._current = self._load()
 
     def _load(self) -> FlowSet:
-        flowset = load_flowset(self.flows_dir, self.prompts_dir)
+        flowset = load_flowset(self.flows_dir, self.prompts_dir, **loader_options())
         self._versions[flowset.version] = flowset
         return flowset
 
@@ -43,7 +44,9 @@ class FlowStore:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["ivr.flows"] = FlowStore(app.config["FLOWS_DIR"], app.config["PROMPTS_DIR"])
+    app.extensions["ivr.flows"] = flows = FlowStore(app.config["FLOWS_DIR"], app.config["PROMPTS_DIR"])
+    for warning in flows.current.warnings:  # errors already refused to start, listing every one
+        log.warning("flows: %s", warning)
 
 
 def store() -> FlowStore:

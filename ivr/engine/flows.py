@@ -7,6 +7,7 @@ makes a new set (see ``ivr.flowstore``), never a change to this one.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .yamlsource import YamlProblem, load_file
 
 SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json"}
+FLOW_KEYS = ("flow", "description", "start", "steps")
+GLOBAL_KEYS = ("agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt")
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,15 @@ class FlowSet:
         return f"{flow.name}/{flow.start}"
 
 
-def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main") -> FlowSet:
-    """Load and check flows and prompts; raise FlowsInvalid listing every error found."""
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry)
+def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
+                 code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> FlowSet:
+    """Load and check flows and prompts; raise FlowsInvalid listing every error found.
+
+    The application passes what only it knows (see ivr.lint_context): `code_prompts`, the
+    prompt keys it says by itself (they must exist and count as used), and `actions`, the
+    backend actions that exist.
+    """
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
     errors = [f for f in findings if f.severity == "error"]
     if errors or flowset is None:
         raise FlowsInvalid(errors)
@@ -127,7 +136,8 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
 
 
 def read_flowset(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main"
+    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = (),
+    actions: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
     flows_dir = Path(flows_dir)
     findings: list[Finding] = []
@@ -170,7 +180,7 @@ def read_flowset(
                       version=digest.hexdigest()[:12])
     from .checks import check_flowset  # local: checks need a built FlowSet
 
-    findings.extend(check_flowset(flowset))
+    findings.extend(check_flowset(flowset, code_prompts, actions))
     return flowset, findings
 
 
@@ -187,7 +197,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
                     hint="add a first line like 'flow: status', or move the file out of the flows folder")
         )
         return None
-    allowed = {"flow", "start", "steps", "description"}
+    allowed = set(FLOW_KEYS)
     for key in data:
         if key not in allowed:
             line, column = data.where(key)
@@ -239,7 +249,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
         return GlobalSettings()
     defaults = GlobalSettings()
     reader = StepReader(flow="global", path=str(path))
-    allowed = {"agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt"}
+    allowed = set(GLOBAL_KEYS)
     for key in data:
         if key not in allowed:
             line, column = data.where(key)

@@ -124,6 +124,12 @@ def _read_entries(
             into[key] = PromptText(key, language, text=value, path=path, line=line)
         elif isinstance(value, list):
             into[key] = PromptText(key, language, words=tuple(str(w) for w in value), path=path, line=line)
+            for word in value:
+                if isinstance(word, bool) or word is None:  # YAML reads a bare yes/no/on/off as true/false
+                    findings.append(
+                        Finding("keyword-not-text", f"a keyword of '{key}' is read as '{word}', not as a word",
+                                path, line, hint='put yes, no, on and off in quotes: ["yes", "no"]')
+                    )
         elif isinstance(value, dict) and ("text" in value or "audio" in value):
             into[key] = PromptText(
                 key,

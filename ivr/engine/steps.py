@@ -247,6 +247,13 @@ _ALLOWED_KEYS: dict[str, set[str]] = {
     "return": set(),
 }
 _COMMON_KEYS = {"note"}
+OPTION_KEYS = ("next", "language", "say", "words")
+RETRIES_KEYS = ("noinput", "nomatch", "then")
+
+
+def allowed_keys(kind: str) -> set[str]:
+    """The settings a step of this kind may have (the JSON Schema is built from these too)."""
+    return _ALLOWED_KEYS[kind] | _COMMON_KEYS | {kind}
 
 
 @dataclass
@@ -289,7 +296,7 @@ class StepReader:
                 )
             return None
         kind = kinds[0]
-        allowed = _ALLOWED_KEYS[kind] | _COMMON_KEYS | {kind}
+        allowed = allowed_keys(kind)
         for key in block:
             if key not in allowed:
                 key_line, key_col = _where(block, key, line)
@@ -340,7 +347,7 @@ class StepReader:
                 hint="write it as {key}: {{next: step_name}}".replace("{key}", key),
             )
             return Option(key=key, line=line)
-        allowed = {"next", "language", "say", "words"}
+        allowed = set(OPTION_KEYS)
         for unknown in set(value) - allowed:
             self.problem(
                 "unknown-key",
@@ -545,7 +552,7 @@ class StepReader:
                 hint="write retries: {noinput: [common.noinput_1], nomatch: [common.nomatch_1], then: agent}",
             )
             return None
-        allowed = {"noinput", "nomatch", "then"}
+        allowed = set(RETRIES_KEYS)
         for unknown in set(value) - allowed:
             self.problem(
                 "unknown-key",

@@ -1,0 +1,81 @@
+"""The content linter: every rule a flow set must pass, shared by `ivr lint` and the loader.
+
+One module per family of rules (graph, answers, prompts, usability, hours); the format rules
+run while the YAML is read (ivr.engine.steps, ivr.engine.flows, ivr.engine.prompts). Every code
+is catalogued in codes.py. Errors stop the flows from
+loading; warnings are logged at start-up and shown by `ivr lint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from ..findings import Finding
+from ..flows import FlowSet, read_flowset
+from . import answers, graph, hours, prompts, usability, walk
+from .codes import CODES, Code, finding
+
+__all__ = ["CODES", "Code", "check_flowset", "finding", "lint", "sort_findings"]
+
+
+def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
+                  code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> list[Finding]:
+    """Every rule that needs the whole flow set (the loader runs these on every load)."""
+    call_graph = walk.build(flowset)
+    findings: list[Finding] = []
+    findings += graph.check(flowset, call_graph)
+    if actions is not None:
+        findings += graph.check_actions(flowset, actions)
+    findings += answers.check(flowset)
+    findings += prompts.check(flowset, code_prompts)
+    findings += usability.check(flowset, call_graph)
+    if flows_dir is None:
+        flows_dir = _flows_dir(flowset)
+    if flows_dir is not None:
+        findings += hours.check(flows_dir)
+    return findings
+
+
+def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str] | None = None,
+         code_prompts: tuple[str, ...] = (), entry: str = "main") -> list[Finding]:
+    """Read flows and prompts as the server would, and return every finding, in file order.
+
+    The application passes the backend `actions` it has and the `code_prompts` it says itself.
+    """
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
+    if flowset is None and Path(flows_dir).is_dir():
+        findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
+    return sort_findings(_with_columns(findings))
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    unique = list(dict.fromkeys(findings))
+    return sorted(unique, key=lambda f: (f.path, f.line, f.column, f.code))
+
+
+def _flows_dir(flowset: FlowSet) -> Path | None:
+    for flow in flowset.flows.values():
+        if flow.path:
+            return Path(flow.path).parent
+    return None
+
+
+def _with_columns(findings: list[Finding]) -> list[Finding]:
+    """Point at the first character written on the line when a rule knows only the line."""
+    cache: dict[str, list[str]] = {}
+    result = []
+    for item in findings:
+        if item.line and not item.column and item.path:
+            if item.path not in cache:
+                try:
+                    cache[item.path] = Path(item.path).read_text(encoding="utf-8").splitlines()
+                except OSError:
+                    cache[item.path] = []
+            lines = cache[item.path]
+            if 0 < item.line <= len(lines):
+                text = lines[item.line - 1]
+                column = len(text) - len(text.lstrip()) + 1
+                item = Finding(item.code, item.message, item.path, item.line, column, item.severity, item.hint)
+        result.append(item)
+    return result

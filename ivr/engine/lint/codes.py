@@ -1,0 +1,100 @@
+"""Every finding code the linter and the loader can report, with its severity and its fix.
+
+Codes are stable: tools match on them and docs/authoring.md explains each one. Errors stop
+the flows from loading (the last good version keeps serving); warnings are advice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..findings import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    family: str
+    meaning: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_TABLE: tuple[tuple[str, Severity, str, str], ...] = (
+    # files and format ---------------------------------------------------------------------
+    ("yaml-syntax", E, "format", "the file is not valid YAML"),
+    ("not-a-flow", E, "format", "a file in the flows folder does not start with 'flow: <name>'"),
+    ("flows-folder-missing", E, "format", "the flows folder does not exist"),
+    ("prompts-folder-missing", E, "format", "a language has no prompts folder"),
+    ("entry-missing", E, "format", "there is no 'main' flow to answer calls with"),
+    ("flow-twice", E, "format", "two files define a flow with the same name"),
+    ("no-steps", E, "format", "a flow has no steps"),
+    ("start-missing", E, "format", "'start:' names a step that does not exist"),
+    ("unknown-key", E, "format", "a setting that the format does not know, often a typo"),
+    ("reserved-name", E, "format", "a step is called 'agent', which already means 'a person'"),
+    ("step-not-mapping", E, "format", "a step is not a block of settings"),
+    ("step-kind-missing", E, "format", "a step does not say what it does (menu, ask, say …)"),
+    ("step-kind-twice", E, "format", "a step has two kinds, e.g. both 'say' and 'menu'"),
+    ("menu-without-options", E, "format", "a menu has no options"),
+    ("option-not-mapping", E, "format", "a menu option is not written as a block"),
+    ("option-without-next", E, "format", "a menu option does not say where it goes"),
+    ("bad-language", E, "format", "an option sets a language other than fr or en"),
+    ("ask-without-into", E, "format", "an ask step does not say where to keep the answer"),
+    ("bad-input", E, "format", "an ask step's 'input' is not keypad or speech"),
+    ("bad-expect", E, "format", "an ask step's 'expect' is not a known kind of answer"),
+    ("bad-length", E, "format", "a length is not a positive whole number"),
+    ("bad-next", E, "format", "'next' is not a step name"),
+    ("bad-prompt", E, "format", "prompts are not written as one key or a list of keys"),
+    ("missing-prompt", E, "format", "a menu, ask or say step names no prompt"),
+    ("bad-retries", E, "format", "'retries' is not a block with noinput, nomatch and then"),
+    ("action-without-name", E, "format", "an action step does not name its backend action"),
+    ("outcomes-missing", E, "format", "an action or use step does not say where each result goes"),
+    ("branch-cases", E, "format", "a branch has no cases, or cases that cannot be read"),
+    ("branch-variable", E, "format", "a branch does not name the value it looks at"),
+    ("bad-timeout", E, "format", "a time-out in global.yaml is not 1 to 60 seconds"),
+    ("speech-digits", W, "format", "an ask wants digits by speech; the keypad is easier"),
+    ("ask-needs-speech", E, "format", "an ask wants words or a postal code on the keypad, which cannot type them"),
+    ("bad-global-key", E, "format", "the agent, repeat or end key is not one phone key, or two are the same"),
+    # the graph of steps --------------------------------------------------------------------
+    ("missing-target", E, "graph", "a jump goes to a step or flow that does not exist"),
+    ("missing-flow", E, "graph", "'use:' names a flow that does not exist"),
+    ("unknown-action", E, "graph", "an action step names a backend action that does not exist"),
+    ("reserved-key", E, "graph", "a menu option takes the agent key (0) or the repeat key (*)"),
+    ("unreachable-step", W, "graph", "no path from the start of the call reaches this step"),
+    ("flow-unused", W, "graph", "no path from the start of the call reaches this flow"),
+    ("loop-without-input", E, "graph", "steps go round in a circle without asking the caller anything"),
+    ("say-without-next", E, "graph", "a say step does not say where the call goes next"),
+    ("branch-without-otherwise", E, "graph", "a branch has no 'otherwise' for values not in its cases"),
+    ("return-outside-subflow", E, "graph", "a 'return' step in a flow that no 'use' step uses"),
+    ("outcome-not-handled", E, "graph", "a sub-flow returns a result the 'use' step does not handle"),
+    ("retries-not-to-agent", E, "graph", "after the last retry the caller does not reach an agent"),
+    # prompts -------------------------------------------------------------------------------
+    ("prompt-missing", E, "prompts", "a prompt key is used but has no words in one language"),
+    ("placeholders-differ", E, "prompts", "French and English use different {values} or formats"),
+    ("unknown-format", E, "prompts", "a {value:format} names a format that does not exist"),
+    ("prompt-not-text", E, "prompts", "a prompt entry is neither a sentence, a list of words nor text+audio"),
+    ("prompts-not-mapping", E, "prompts", "a prompts file is not a list of 'key: words'"),
+    ("keyword-not-text", E, "prompts", "a bare yes/no/on/off in a list of keywords, which YAML reads as true/false"),
+    ("prompt-not-sentence", E, "prompts", "a key that is spoken names a list of keywords, not a sentence"),
+    ("prompt-not-keywords", E, "prompts", "a key used as keywords ('words:') names a sentence, not a list"),
+    ("audio-missing", E, "prompts", "a prompt names a recording that is not in prompts/<lang>/audio/"),
+    ("prompt-unused", W, "prompts", "no flow and no part of the program uses this prompt"),
+    # usability (public-service plain-language guidance) -----------------------------------
+    ("menu-too-many-options", W, "usability", "a menu has more than 5 options"),
+    ("menu-too-deep", W, "usability", "a menu is more than 3 menus deep"),
+    ("options-out-of-order", W, "usability", "menu options are not 1, 2, 3 … in order"),
+    ("options-gap", W, "usability", "menu options skip a number"),
+    ("prompt-too-long", W, "usability", "a prompt has more words than a caller can keep in mind"),
+    ("sentence-too-long", W, "usability", "a sentence is too long to follow by ear"),
+    ("agent-not-announced", W, "usability", "the caller is never told that 0 reaches an agent before this menu"),
+    # agent hours -----------------------------------------------------------------------------
+    ("hours-invalid", E, "hours", "flows/hours.yaml has a mistake (time, day, timezone, holidays)"),
+)
+
+CODES: dict[str, Code] = {code: Code(code, severity, family, meaning) for code, severity, family, meaning in _TABLE}
+
+
+def finding(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Finding:
+    """A finding whose severity comes from the catalogue, so a code is an error or a warning everywhere."""
+    return Finding(code, message, path, line, column, severity=CODES[code].severity, hint=hint)

@@ -1,0 +1,31 @@
+"""What the application tells the linter that the pure engine cannot know.
+
+The backend actions that exist, and the prompts the application says by itself (the wait on
+hold), so the loader at start-up and `ivr lint` check flows against the real program.
+tests/test_lint_shipped.py reads the code for quoted prompt keys and fails if one is missing here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SAID_BY_CODE: tuple[str, ...] = (
+    "hold.position",
+    "hold.wait_one",
+    "hold.wait_many",
+    "hold.stay",
+    "hold.already_waiting",
+)
+
+
+def action_names() -> tuple[str, ...]:
+    """The backend actions a flow's `action:` step may name."""
+    from .services import addresses, clients, status  # noqa: F401 - registers the built-in actions
+    from .services.actions import ACTIONS
+
+    return tuple(sorted(ACTIONS))
+
+
+def loader_options() -> dict[str, Any]:
+    """Keyword arguments for load_flowset and lint, so both check the same things."""
+    return {"actions": action_names(), "code_prompts": SAID_BY_CODE}
