@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from twilio.request_validator import RequestValidator
 
+from .console import ConsoleStart
+
 
 class Transport(Protocol):
     def post(self, path: str, form: dict[str, str], signature: str) -> tuple[int, str]: ...
@@ -125,8 +127,9 @@ class PhoneCall:
 
     # -- what the caller does ----------------------------------------------------------
 
-    def dial(self) -> PhoneCall:
-        self._post("/voice/incoming", {})
+    def dial(self, start: ConsoleStart | None = None) -> PhoneCall:
+        """Call in; `start` begins elsewhere (a step, a language, a verified demo client)."""
+        self._post("/voice/incoming", start.form() if start else {})
         return self
 
     def press(self, keys: str) -> PhoneCall:
