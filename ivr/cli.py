@@ -158,5 +158,9 @@ def _demo_token() -> str:
     )
 
 
+from .cli_content import test_command  # noqa: E402 - content staff's commands
+
+main.add_command(test_command)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

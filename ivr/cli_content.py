@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -51,3 +53,69 @@ def console_start(app: Any | None, flow: str | None, step: str | None, language:
             raise click.BadParameter(f"flow '{flow}' has no step '{step}' — {hint}", param_hint="--step")
     at = f"{flow}/{step}" if flow and step else flow
     return ConsoleStart(at=at, language=language, client_number=client_number)
+
+
+def _shown(path: str) -> str:
+    """A path as content staff see it: relative to where they run the command."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+              help="Fail (exit 1) when fewer than this percent of steps and branches are reached.")
+def test_command(paths: tuple[Path, ...], min_coverage: float | None) -> None:
+    """Run the scenario tests (default: flows/tests/) and report what no scenario reaches.
+
+    Each scenario is a call through the real webhook, on a throw-away copy of the demo data,
+    with time frozen. Exit 0 when all pass, 1 when one fails, 2 for a usage error.
+    """
+    from .config import from_environment
+    from .scenarios import run_paths
+    from .scenarios.run import scenario_files
+
+    config = from_environment("instance")
+    flows_dir, prompts_dir = Path(config["FLOWS_DIR"]), Path(config["PROMPTS_DIR"])
+    targets = list(paths) or [flows_dir / "tests"]
+    if not paths and not targets[0].is_dir():
+        raise click.UsageError(f"there is no {_shown(str(targets[0]))} folder; give scenario files or folders")
+    if not scenario_files(targets):
+        raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(_shown(str(p)) for p in targets))
+    try:
+        summary = run_paths(targets, flows_dir, prompts_dir)
+    except FlowsInvalid as invalid:
+        raise click.ClickException("the flows have errors, so no scenario can run:\n" + str(invalid)) from None
+
+    current = None
+    for result in summary.results:
+        if result.scenario.path != current:
+            current = result.scenario.path
+            click.echo(_shown(current))
+        mark = "  ok   " if result.passed else "  FAIL "
+        click.echo(f"{mark}{result.scenario.name}")
+        if result.failure is not None:
+            failure = result.failure
+            click.echo(f"         {_shown(failure.path)}:{failure.line}: {failure.message}")
+    for problem in summary.problems:
+        click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}"
+                   + (f" — {problem.hint}" if problem.hint else ""))
+    failed = len(summary.failed)
+    click.echo(f"\n{len(summary.results)} scenarios: {len(summary.results) - failed} passed, {failed} failed"
+               + (f", {len(summary.problems)} problems in scenario files" if summary.problems else ""))
+    click.echo("\nCoverage: steps and branches reached by at least one scenario")
+    width = max((len(f.flow) for f in summary.coverage), default=4)
+    for flow in summary.coverage:
+        click.echo(f"  {flow.flow:<{width}}  {flow.percent:5.1f} %  ({flow.covered}/{flow.total})")
+        for target in flow.missing:
+            click.echo(f"      {_shown(target.path)}:{target.line}: {target.describe()}")
+    total = sum(f.total for f in summary.coverage)
+    covered = sum(f.covered for f in summary.coverage)
+    click.echo(f"  {'all':<{width}}  {summary.percent:5.1f} %  ({covered}/{total})")
+    if not summary.ok:
+        sys.exit(1)
+    if min_coverage is not None and summary.percent < min_coverage:
+        click.echo(f"coverage {summary.percent:.1f} % is below the {min_coverage:g} % asked for")
+        sys.exit(1)
