@@ -57,7 +57,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 @main.command()
 @click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
 def seed(demo: bool) -> None:
-    """Load demo data: three clients with applications in different states."""
+    """Load demo data: clients with applications in different states, and one with none."""
     app = _app(demo=True)
     from . import db
     from .services.demo import seed_demo

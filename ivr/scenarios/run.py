@@ -7,6 +7,7 @@ and what the database holds. The calls' journeys feed the coverage report.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -334,7 +335,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 def run_paths(paths: list[Path], flows_dir: Path, prompts_dir: Path) -> Summary:
     """Run every scenario in these files or folders; collect failures, file problems, coverage."""
     summary = Summary()
-    with tempfile.TemporaryDirectory(prefix="ivr-scenarios-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="ivr-scenarios-") as workdir, _quiet_expected_warnings():
         app = scenario_app(flows_dir, prompts_dir, workdir)
         runner = ScenarioRunner(app)
         hit: set[cov.Target] = set()
@@ -352,6 +353,18 @@ def run_paths(paths: list[Path], flows_dir: Path, prompts_dir: Path) -> Summary:
         summary.coverage = cov.report(runner.flowset, hit)
         app.extensions["ivr.db"].kw["bind"].dispose()
     return summary
+
+
+@contextmanager
+def _quiet_expected_warnings() -> Iterator[None]:
+    """Scenarios make backends fail on purpose; their warnings would drown the report."""
+    logger = logging.getLogger("ivr")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _unknown_actions(scenario: Scenario) -> Finding | None:
