@@ -158,9 +158,10 @@ def _demo_token() -> str:
     )
 
 
-from .cli_content import test_command  # noqa: E402 - content staff's commands
+from .cli_content import graph_command, test_command  # noqa: E402 - content staff's commands
 
 main.add_command(test_command)
+main.add_command(graph_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -119,3 +119,57 @@ def test_command(paths: tuple[Path, ...], min_coverage: float | None) -> None:
     if min_coverage is not None and summary.percent < min_coverage:
         click.echo(f"coverage {summary.percent:.1f} % is below the {min_coverage:g} % asked for")
         sys.exit(1)
+
+
+@click.command("graph")
+@click.argument("flow")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "svg", "png", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid text (always), SVG or PNG (with Graphviz), or Graphviz DOT text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of the screen (needed for png).")
+def graph_command(flow: str, fmt: str, output: Path | None) -> None:
+    """Draw FLOW: its steps, menu keys on the arrows, and every way to an agent.
+
+    Paste the Mermaid text into a Markdown file (GitHub and GitLab draw it), or ask for
+    --format svg or png when Graphviz is installed (apt install graphviz).
+    """
+    from . import graphviz
+    from .engine.graph import dot, mermaid
+
+    flowset = _flowset_or_fail()
+    if flow not in flowset.flows:
+        hint = did_you_mean(flow, flowset.flows) or "flows: " + ", ".join(sorted(flowset.flows))
+        raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="FLOW")
+    if fmt == "png" and output is None:
+        raise click.BadParameter("a PNG picture needs a file: add -o status.png", param_hint="--format")
+    if fmt in ("mermaid", "dot"):
+        text = mermaid(flowset, flow) if fmt == "mermaid" else dot(flowset, flow)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {output}")
+        return
+    try:
+        picture = graphviz.render(dot(flowset, flow), fmt)
+    except graphviz.GraphvizFailed as failed:
+        raise click.ClickException(f"Graphviz could not draw '{flow}': {failed}") from None
+    if picture is None:
+        raise click.ClickException(
+            f"{fmt.upper()} needs Graphviz, which is not installed: install it (apt install graphviz), "
+            "or use --format mermaid (the default)")
+    if output is None:
+        click.get_binary_stream("stdout").write(picture)
+    else:
+        output.write_bytes(picture)
+        click.echo(f"wrote {output}")
+
+
+def _flowset_or_fail() -> FlowSet:
+    from .config import from_environment
+
+    config = from_environment("instance")
+    try:
+        return load_flowset(config["FLOWS_DIR"], config["PROMPTS_DIR"])
+    except FlowsInvalid as invalid:
+        raise click.ClickException("the flows have errors, fix them first:\n" + str(invalid)) from None
