@@ -145,7 +145,7 @@ def _answer(phone, answer: str) -> None:
 
 def _show(phone, prefix: str = "") -> None:
     for said in phone.last.said:
-        click.echo(f"{prefix}IVR [{said.language}]: {said.text}")
+        click.echo(f"{prefix}IVR [{said.language}]: {said.text}" if not said.audio else f"{prefix}IVR plays {said.audio}")
 
 
 def _demo_token() -> str:

@@ -67,7 +67,12 @@ def _shown(path: str) -> str:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
               help="Fail (exit 1) when fewer than this percent of steps and branches are reached.")
-def test_command(paths: tuple[Path, ...], min_coverage: float | None) -> None:
+@click.option("--flows", "flows_option", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The flows folder to test (default: IVR_FLOWS_DIR, or flows/).")
+@click.option("--prompts", "prompts_option", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The prompts folder (default: IVR_PROMPTS_DIR, or prompts/).")
+def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_option: Path | None,
+                 prompts_option: Path | None) -> None:
     """Run the scenario tests (default: flows/tests/) and report what no scenario reaches.
 
     Each scenario is a call through the real webhook, on a throw-away copy of the demo data,
@@ -78,7 +83,8 @@ def test_command(paths: tuple[Path, ...], min_coverage: float | None) -> None:
     from .scenarios.run import scenario_files
 
     config = from_environment("instance")
-    flows_dir, prompts_dir = Path(config["FLOWS_DIR"]), Path(config["PROMPTS_DIR"])
+    flows_dir = flows_option or Path(config["FLOWS_DIR"])
+    prompts_dir = prompts_option or Path(config["PROMPTS_DIR"])
     targets = list(paths) or [flows_dir / "tests"]
     if not paths and not targets[0].is_dir():
         raise click.UsageError(f"there is no {_shown(str(targets[0]))} folder; give scenario files or folders")

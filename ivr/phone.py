@@ -65,6 +65,8 @@ class Said:
     text: str
     language: str
     voice: str
+    audio: str = ""
+    """The URL of a recording played instead of spoken words."""
 
 
 @dataclass
@@ -85,13 +87,13 @@ class Screen:
             raise ValueError("the answer is not TwiML: its root is not <Response>")
         screen = cls(xml=body)
         for verb in root:
-            if verb.tag == "Say":
-                screen.said.append(Said(verb.text or "", verb.get("language", ""), verb.get("voice", "")))
+            if verb.tag in ("Say", "Play"):
+                screen.said.append(_said(verb))
             elif verb.tag == "Gather":
                 screen.gather = dict(verb.attrib)
                 for inner in verb:
-                    if inner.tag == "Say":
-                        screen.said.append(Said(inner.text or "", inner.get("language", ""), inner.get("voice", "")))
+                    if inner.tag in ("Say", "Play"):
+                        screen.said.append(_said(inner))
             elif verb.tag == "Redirect":
                 screen.redirect = verb.text or ""
             elif verb.tag == "Enqueue":
@@ -102,7 +104,13 @@ class Screen:
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.said)
+        return " ".join(s.text for s in self.said if s.text)
+
+
+def _said(verb: ET.Element) -> Said:
+    if verb.tag == "Play":
+        return Said("", "", "", audio=verb.text or "")
+    return Said(verb.text or "", verb.get("language", ""), verb.get("voice", ""))
 
 
 class CallEnded(Exception):

@@ -3,6 +3,7 @@ and a failing scenario says where and what was expected against what the caller 
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -277,3 +278,46 @@ class TestCommand:
         result = CliRunner().invoke(main, ["test", "--min-coverage", "100"])
         assert result.exit_code == 0, result.output
         assert "all       100.0 %" in result.output
+
+
+def test_start_at_a_missing_step_is_reported_before_any_call(tmp_path):
+    path = write(tmp_path, """
+        scenarios:
+          - name: typo in start
+            start: status/lokup
+            call:
+              - transfer
+    """)
+    summary = run_paths([path], FLOWS, PROMPTS)
+    assert summary.results == []
+    [problem] = summary.problems
+    assert (problem.line, problem.hint) == (2, "did you mean 'lookup'?")
+    assert "starts at 'lokup', which is not a step of 'status'" in problem.message
+
+
+def test_broken_flows_stop_the_run_with_their_findings(tmp_path):
+    shutil.copytree(FLOWS, tmp_path / "flows")
+    main_flow = tmp_path / "flows" / "main.yaml"
+    main_flow.write_text(main_flow.read_text().replace("next: welcome}", "next: welcom}", 1))
+    result = CliRunner().invoke(main, ["test", "--flows", str(tmp_path / "flows"), "--prompts", str(PROMPTS)])
+    assert result.exit_code == 1
+    assert "the flows have errors, so no scenario can run" in result.output
+    assert "main.yaml:10: step 'language' (1) goes to 'welcom'" in result.output
+
+
+def test_recorded_prompts_are_recognised_by_their_file(tmp_path):
+    shutil.copytree(PROMPTS, tmp_path / "prompts")
+    welcome = tmp_path / "prompts" / "fr" / "main.yaml"
+    text = welcome.read_text(encoding="utf-8")
+    assert "\nwelcome: " in text
+    welcome.write_text(text.replace("\nwelcome: ", "\nwelcome_words_unused: ", 1)
+                       + "\nwelcome: {text: \"Bienvenue.\", audio: bienvenue.wav}\n", encoding="utf-8")
+    path = write(tmp_path, """
+        scenarios:
+          - name: recorded welcome
+            call:
+              - press: 1
+              - hear: [main.welcome, main.menu]
+    """)
+    summary = run_paths([path], FLOWS, tmp_path / "prompts")
+    assert summary.ok, [str(r.failure) for r in summary.failed]

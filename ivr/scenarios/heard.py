@@ -47,9 +47,15 @@ class PromptMatcher:
         return self._patterns[language]
 
     def heard_keys(self, said: Iterable[tuple[str, str]]) -> list[str]:
-        """Prompt keys for (language, text) pairs, in the order they were said."""
+        """Prompt keys for (language, text) pairs, in the order they were said.
+
+        A recording played instead of words comes as ("audio", url) and is known by its file.
+        """
         keys: list[str] = []
         for language, text in said:
+            if language == "audio":
+                keys.extend(self._recording(text))
+                continue
             lang = "en" if language.lower().startswith("en") else "fr"
             spoken = plain(text)
             for key, pattern in self._for(lang):
@@ -57,6 +63,19 @@ class PromptMatcher:
                     keys.append(key)
                     break
         return keys
+
+
+    def _recording(self, url: str) -> list[str]:
+        parts = url.rstrip("/").split("/")
+        name = parts[-1]
+        folder = parts[-2] if len(parts) > 1 else ""
+        languages = [folder] if folder in ("fr", "en") else ["fr", "en"]
+        for language in languages:
+            for key in sorted(self.prompts.keys(language)):
+                entry = self.prompts.get(key, language)
+                if entry is not None and entry.audio and (entry.audio == url or entry.audio.endswith(name)):
+                    return [key]
+        return []
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -172,7 +172,8 @@ class ScenarioRunner:
 
     def _heard(self, phone: PhoneCall) -> tuple[str, list[str]]:
         said = phone.last.said
-        return " ".join(s.text for s in said), self.matcher.heard_keys((s.language, s.text) for s in said)
+        return (" ".join(s.text for s in said if s.text),
+                self.matcher.heard_keys(("audio", s.audio) if s.audio else (s.language, s.text) for s in said))
 
     def _heard_text(self, phone: PhoneCall) -> str:
         text, keys = self._heard(phone)
@@ -343,7 +344,7 @@ def run_paths(paths: list[Path], flows_dir: Path, prompts_dir: Path) -> Summary:
             read = read_scenarios(path, flows_dir)
             summary.problems.extend(read.problems)
             for scenario in read.scenarios:
-                problem = _unknown_actions(scenario)
+                problem = _unknown_actions(scenario) or _unknown_start(scenario, runner.flowset)
                 if problem:
                     summary.problems.append(problem)
                     continue
@@ -365,6 +366,21 @@ def _quiet_expected_warnings() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def _unknown_start(scenario: Scenario, flowset: FlowSet) -> Finding | None:
+    """A `start:` that names no flow or step, caught before the call rather than heard as a fault."""
+    if scenario.start is None or not scenario.start.at:
+        return None
+    flow, _, step = scenario.start.at.partition("/")
+    if flow not in flowset.flows:
+        return Finding("scenario", f"scenario '{scenario.name}' starts in flow '{flow}', which does not exist",
+                       scenario.path, scenario.line, hint=did_you_mean(flow, flowset.flows) or "name a flow")
+    if step and step not in flowset.flows[flow].steps:
+        return Finding("scenario", f"scenario '{scenario.name}' starts at '{step}', which is not a step of '{flow}'",
+                       scenario.path, scenario.line,
+                       hint=did_you_mean(step, flowset.flows[flow].steps) or "name a step of that flow")
+    return None
 
 
 def _unknown_actions(scenario: Scenario) -> Finding | None:
