@@ -54,6 +54,7 @@ class FlowStore:
         self._versions: OrderedDict[str, FlowSet] = OrderedDict()
         self._fingerprint = self._stat()
         self._refused: Fingerprint | None = None
+        self._gone: set[str] = set()
         self._next_check = time.monotonic() + check_every
         self._current = self._load()
 
@@ -115,12 +116,13 @@ class FlowStore:
     def for_version(self, version: str) -> FlowSet:
         """The flows a call started on, so a call in progress is never switched mid-way."""
         found = self._versions.get(version)
-        if found is not None or not version:
+        if found is not None or not version or version in self._gone:
             return found or self._current
         self.refresh(force=True)  # another process may already serve the files now on disk
         found = self._versions.get(version) or self._from_archive(version)
         if found is None:
-            log.warning("flows version %s is gone; the call carries on with version %s", version,
+            self._gone.add(version)  # warn once, not on every step of the call
+            log.warning("flows version %s is gone; its calls carry on with version %s", version,
                         self._current.version)
             return self._current
         return found
