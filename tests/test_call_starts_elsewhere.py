@@ -11,7 +11,7 @@ from ivr.console import ConsoleStart
 from ivr.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
-from conftest import TOKEN
+TOKEN = "console-test-token"
 
 
 @pytest.fixture
@@ -59,8 +59,8 @@ def test_console_step_without_flow_is_a_usage_error(console_env):
     assert "--flow status --step lookup" in result.output
 
 
-def test_test_server_starts_a_signed_call_at_a_step_in_a_language(phone, app):
-    call = PhoneCall(FlaskTransport(app.test_client()), TOKEN).dial(ConsoleStart(at="address/confirm", language="en"))
+def test_test_server_starts_a_signed_call_at_a_step_in_a_language(app):
+    call = PhoneCall(FlaskTransport(app.test_client()), app.config["TWILIO_AUTH_TOKEN"]).dial(ConsoleStart(at="address/confirm", language="en"))
     assert call.heard() == "If this is correct, press 1. To start again, press 2. For an agent, press 0."
 
 

@@ -13,7 +13,7 @@ from ivr import create_app, db
 from ivr.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
-from conftest import TOKEN
+TOKEN = "hot-reload-test-token"
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_MENU = "Pour l'état de votre demande, faites le 1."

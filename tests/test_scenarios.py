@@ -200,7 +200,7 @@ def test_unavailable_backend_makes_only_that_scenario_fail_over_to_an_agent(tmp_
             language: fr
             client: 100200300
             call:
-              - transfer: {reason: fault}
+              - transfer: {reason: "status/lookup:error"}
           - name: status system back
             start: status/lookup
             language: fr

@@ -312,7 +312,10 @@ class _Run:
             target = step.next_for("error")
             if target is None:
                 return self.transfer(TransferReason.FAULT, (self.settings.fault_prompt,))
-            return self.jump(step, target, "error", TransferReason.FAULT)
+            position = self.target(step, target, "error")
+            if position == AGENT:  # the caller hears why, not just "transferring"
+                return self.transfer(self._flow_reason(), (self.settings.fault_prompt,))
+            return self.go(position)
         for name, value in event.values.items():
             if value is None:
                 self.state.vars.pop(name, None)
