@@ -21,7 +21,8 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
-from .engine import FlowSet, FlowsInvalid, load_flowset
+from .engine import FlowSet, load_flowset
+from .engine.findings import FlowsInvalid
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class FlowStore:
         self._refused: Fingerprint | None = None
         self._gone: set[str] = set()
         self._next_check = time.monotonic() + check_every
-        self._current = self._load()
+        self._current = self._load_and_keep()
 
     # -- the files ---------------------------------------------------------------------------
 
@@ -87,10 +88,15 @@ class FlowStore:
         return files
 
     def _load(self) -> FlowSet:
-        """Load the files on disk; the copy kept is the one that was loaded (re-read to be sure)."""
+        flowset = load_flowset(self.flows_dir, self.prompts_dir)
+        self._versions[flowset.version] = flowset
+        return flowset
+
+    def _load_and_keep(self) -> FlowSet:
+        """Load the files on disk and keep a copy of them: the very files loaded (read again to be sure)."""
         for _ in range(3):
             before = self._read()
-            flowset = load_flowset(self.flows_dir, self.prompts_dir)
+            flowset = self._load()
             if self._read() == before:
                 break
         self._remember(flowset, before)
@@ -172,7 +178,7 @@ class FlowStore:
             if mark == self._fingerprint or mark == self._refused:
                 return self._current
             try:
-                flowset = self._load()
+                flowset = self._load_and_keep()
             except FlowsInvalid as invalid:
                 self._refused = mark
                 log.error("refused a change to the flows (%d errors); still serving version %s:\n%s",
@@ -191,7 +197,7 @@ class FlowStore:
         """Load now, whatever the clock says; raises FlowsInvalid for an invalid change."""
         with self._lock:
             mark = self._stat()
-            self._current = self._load()
+            self._current = self._load_and_keep()
             self._fingerprint, self._refused = mark, None
             return self._current
 
