@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,15 +25,12 @@ from .. import create_app, db
 from ..engine import CallState, FlowSet, JourneyEntry
 from ..engine import coverage as cov
 from ..engine.findings import Finding, did_you_mean
-from ..models import Base, Call, ChangeRequest, JourneyEvent
+from ..models import Call, ChangeRequest, JourneyEvent
 from ..phone import CallEnded, FlaskTransport, PhoneCall
 from ..services import actions as action_registry
 from ..services.demo import seed_demo
 from .format import STORED_KINDS, Move, Scenario, read_scenarios
 from .heard import PromptMatcher, plain
-
-KEEP_TABLES = {"flow_versions"}
-
 
 @dataclass(frozen=True)
 class Failure:
@@ -100,13 +98,24 @@ def scenario_app(flows_dir: Path | str, prompts_dir: Path | str, workdir: Path |
 
 
 class ScenarioRunner:
-    """Runs scenarios against one app; each scenario starts from fresh demo data."""
+    """Runs scenarios against one app; each scenario starts from a fresh copy of the demo data.
+
+    The seeded SQLite file is copied once and put back before every scenario, so no scenario
+    sees another's calls or changes, whatever tables and rules the schema has.
+    """
 
     def __init__(self, app: Flask):
         self.app = app
         self.flowset: FlowSet = app.extensions["ivr.flows"].current
         self.matcher = PromptMatcher(self.flowset.prompts)
         self.token = app.config["TWILIO_AUTH_TOKEN"]
+        self.engine = app.extensions["ivr.db"].kw["bind"]
+        self.database = Path(self.engine.url.database or "")
+        self.template = self.database.with_name(self.database.name + ".seeded")
+        with db.session_for(app) as session:
+            seed_demo(session)
+        self._settle()
+        shutil.copyfile(self.database, self.template)
 
     def run(self, scenario: Scenario) -> Result:
         self._reset_data()
@@ -126,12 +135,18 @@ class ScenarioRunner:
 
     # -- the database ---------------------------------------------------------------------------
 
+    def _settle(self) -> None:
+        """Write everything into the main database file and close every connection to it."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.engine.dispose()
+
     def _reset_data(self) -> None:
-        with db.session_for(self.app) as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name not in KEEP_TABLES:
-                    session.execute(table.delete())
-            seed_demo(session)
+        self.engine.dispose()
+        for leftover in (self.database.with_name(self.database.name + "-wal"),
+                         self.database.with_name(self.database.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(self.template, self.database)
 
     def _journey(self, call_sid: str) -> list[JourneyEntry]:
         with db.session_for(self.app) as session:
@@ -304,8 +319,7 @@ def _unavailable(names: tuple[str, ...]) -> Iterator[None]:
     if not names:
         yield
         return
-    from ..services import addresses, clients, status  # noqa: F401 - registers the built-in actions
-
+    _register_actions()
     saved = {name: action_registry.ACTIONS.get(name) for name in names}
 
     def down(_context: Any) -> Any:
@@ -383,9 +397,19 @@ def _unknown_start(scenario: Scenario, flowset: FlowSet) -> Finding | None:
     return None
 
 
-def _unknown_actions(scenario: Scenario) -> Finding | None:
-    from ..services import addresses, clients, status  # noqa: F401 - registers the built-in actions
+def _register_actions() -> None:
+    """Import every module of ivr.services, so every backend action has registered its name."""
+    import importlib
+    import pkgutil
 
+    from .. import services
+
+    for module in pkgutil.iter_modules(services.__path__):
+        importlib.import_module(f"{services.__name__}.{module.name}")
+
+
+def _unknown_actions(scenario: Scenario) -> Finding | None:
+    _register_actions()
     for name in scenario.unavailable:
         if name not in action_registry.ACTIONS:
             return Finding("scenario", f"scenario '{scenario.name}' makes '{name}' unavailable, but there is no "
