@@ -94,6 +94,7 @@ def scenario_app(flows_dir: Path | str, prompts_dir: Path | str, workdir: Path |
         "PUBLIC_URL": "",
         "FLOWS_DIR": Path(flows_dir),
         "PROMPTS_DIR": Path(prompts_dir),
+        "FLOWS_CHECK_SECONDS": 10 ** 9,  # a run tests the files as they were when it began
     })
 
 
