@@ -321,3 +321,10 @@ def test_recorded_prompts_are_recognised_by_their_file(tmp_path):
     """)
     summary = run_paths([path], FLOWS, tmp_path / "prompts")
     assert summary.ok, [str(r.failure) for r in summary.failed]
+
+
+def test_a_file_that_is_not_utf8_text_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("scenarios:\n  - name: é\n".encode("latin-1"))
+    read = read_scenarios(path)
+    assert [(p.code, p.hint) for p in read.problems] == [("scenario-file", "save it as UTF-8 text")]

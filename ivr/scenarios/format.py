@@ -114,7 +114,13 @@ def read_scenarios(path: Path | str, flows_dir: Path | str | None = None) -> Sce
     where = str(path)
     result = ScenarioFile(where)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ScenarioLoader)  # noqa: S506 - SafeLoader
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        result.problems.append(Finding("scenario-file", f"this file cannot be read ({type(error).__name__})", where,
+                                       hint="save it as UTF-8 text"))
+        return result
+    try:
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         result.problems.append(Finding(
