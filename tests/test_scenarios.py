@@ -302,7 +302,8 @@ def test_broken_flows_stop_the_run_with_their_findings(tmp_path):
     result = CliRunner().invoke(main, ["test", "--flows", str(tmp_path / "flows"), "--prompts", str(PROMPTS)])
     assert result.exit_code == 1
     assert "the flows have errors, so no scenario can run" in result.output
-    assert "main.yaml:10: step 'language' (1) goes to 'welcom'" in result.output
+    finding = next(line for line in result.output.splitlines() if "main.yaml:10:" in line)
+    assert "'welcom'" in finding and "did you mean 'welcome'?" in finding
 
 
 def test_recorded_prompts_are_recognised_by_their_file(tmp_path):
@@ -312,6 +313,8 @@ def test_recorded_prompts_are_recognised_by_their_file(tmp_path):
     assert "\nwelcome: " in text
     welcome.write_text(text.replace("\nwelcome: ", "\nwelcome_words_unused: ", 1)
                        + "\nwelcome: {text: \"Bienvenue.\", audio: bienvenue.wav}\n", encoding="utf-8")
+    (tmp_path / "prompts" / "fr" / "audio").mkdir()
+    (tmp_path / "prompts" / "fr" / "audio" / "bienvenue.wav").write_bytes(b"RIFF\0\0\0\0WAVE")
     path = write(tmp_path, """
         scenarios:
           - name: recorded welcome
