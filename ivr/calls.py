@@ -25,8 +25,10 @@ from .engine import (
     advance,
     new_call,
 )
+from .console import ConsoleStart
 from .models import Call, Contact, JourneyEvent
 from .services.actions import ActionContext, run_action
+from .services.clients import find_client
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,23 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None) -> StepResult:
+def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None,
+               start: ConsoleStart | None = None) -> StepResult:
+    """A new call from the greeting, or (console and tests only) from where `start` says."""
     state = new_call(flowset)
     call = Call(call_sid=call_sid, caller=caller, called=called, state=state.to_dict(),
                 flow_version=flowset.version, started_at=now_utc(), updated_at=now_utc())
     session.add(call)
     session.flush()
-    return run_step(session, flowset, call, Start())
+    if start is None:
+        return run_step(session, flowset, call, Start())
+    if start.client_number:
+        client = find_client(session, start.client_number)
+        if client is not None:
+            call.client_id = client.id
+            call.verified = True
+            call.verified_by = "console"
+    return run_step(session, flowset, call, start.event())
 
 
 def load_call(session: Session, call_sid: str) -> Call | None:

@@ -57,7 +57,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 @main.command()
 @click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
 def seed(demo: bool) -> None:
-    """Load demo data: three clients with applications in different states."""
+    """Load demo data: clients with applications in different states, and one with none."""
     app = _app(demo=True)
     from . import db
     from .services.demo import seed_demo
@@ -75,10 +75,17 @@ def seed(demo: bool) -> None:
 @click.option("--press", "inputs", multiple=True,
               help="An answer, in order: keys (1, 100200300#), 'say:words' for speech, or 'silence'. "
                    "Without any, the phone asks at the keyboard.")
-def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tuple[str, ...]) -> None:
+@click.option("--flow", "start_flow", help="Start in this flow instead of the greeting (demo and test servers).")
+@click.option("--step", "start_step", help="Start at this step of --flow (default: the flow's first step).")
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Speak this language from the start.")
+@click.option("--client", "client_number", help="Start already verified as this demo client (with --flow).")
+def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tuple[str, ...],
+         start_flow: str | None, start_step: str | None, language: str | None, client_number: str | None) -> None:
     """Call the IVR from the terminal and hear what a caller would hear."""
+    from .cli_content import console_start
     from .phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
 
+    app = None
     if in_process:
         app = _app(demo=True)
         from . import db
@@ -91,9 +98,10 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
     else:
         transport = HttpTransport(url)
         token = token or _demo_token()
+    start = console_start(app, start_flow, start_step, language, client_number)
     phone = PhoneCall(transport, token, caller=caller)
     try:
-        phone.dial()
+        phone.dial(start)
     except OSError as error:
         raise click.ClickException(f"cannot reach the IVR at {url} ({error}); start it with `make run`") from None
     except RuntimeError as error:
@@ -137,7 +145,7 @@ def _answer(phone, answer: str) -> None:
 
 def _show(phone, prefix: str = "") -> None:
     for said in phone.last.said:
-        click.echo(f"{prefix}IVR [{said.language}]: {said.text}")
+        click.echo(f"{prefix}IVR [{said.language}]: {said.text}" if not said.audio else f"{prefix}IVR plays {said.audio}")
 
 
 def _demo_token() -> str:
@@ -153,6 +161,11 @@ from .cli_lint import lint as _lint_command, schema as _schema_command  # noqa: 
 
 main.add_command(_lint_command)
 main.add_command(_schema_command)
+
+from .cli_content import graph_command, test_command  # noqa: E402 - content staff's commands
+
+main.add_command(test_command)
+main.add_command(graph_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -140,3 +140,5 @@ class Contact(Base):
     outcome: Mapped[str] = mapped_column(String(60))
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(Text)
+
+from .models_publishing import FlowVersion  # noqa: E402,F401 - versions of the flows, for hot reload

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from twilio.request_validator import RequestValidator
 
+from .console import ConsoleStart
+
 
 class Transport(Protocol):
     def post(self, path: str, form: dict[str, str], signature: str) -> tuple[int, str]: ...
@@ -63,6 +65,8 @@ class Said:
     text: str
     language: str
     voice: str
+    audio: str = ""
+    """The URL of a recording played instead of spoken words."""
 
 
 @dataclass
@@ -83,13 +87,13 @@ class Screen:
             raise ValueError("the answer is not TwiML: its root is not <Response>")
         screen = cls(xml=body)
         for verb in root:
-            if verb.tag == "Say":
-                screen.said.append(Said(verb.text or "", verb.get("language", ""), verb.get("voice", "")))
+            if verb.tag in ("Say", "Play"):
+                screen.said.append(_said(verb))
             elif verb.tag == "Gather":
                 screen.gather = dict(verb.attrib)
                 for inner in verb:
-                    if inner.tag == "Say":
-                        screen.said.append(Said(inner.text or "", inner.get("language", ""), inner.get("voice", "")))
+                    if inner.tag in ("Say", "Play"):
+                        screen.said.append(_said(inner))
             elif verb.tag == "Redirect":
                 screen.redirect = verb.text or ""
             elif verb.tag == "Enqueue":
@@ -100,7 +104,13 @@ class Screen:
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.said)
+        return " ".join(s.text for s in self.said if s.text)
+
+
+def _said(verb: ET.Element) -> Said:
+    if verb.tag == "Play":
+        return Said("", "", "", audio=verb.text or "")
+    return Said(verb.text or "", verb.get("language", ""), verb.get("voice", ""))
 
 
 class CallEnded(Exception):
@@ -125,8 +135,9 @@ class PhoneCall:
 
     # -- what the caller does ----------------------------------------------------------
 
-    def dial(self) -> PhoneCall:
-        self._post("/voice/incoming", {})
+    def dial(self, start: ConsoleStart | None = None) -> PhoneCall:
+        """Call in; `start` begins elsewhere (a step, a language, a verified demo client)."""
+        self._post("/voice/incoming", start.form() if start else {})
         return self
 
     def press(self, keys: str) -> PhoneCall:

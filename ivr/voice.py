@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 
-from . import calls, db, twiml
+from . import calls, console, db, twiml
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -113,7 +113,9 @@ def incoming() -> Response:
     existing = calls.load_call(session, call_sid)
     if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(existing.last_twiml)
-    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"))
+    start = console.from_form(request.form, current_app.config)  # demo and test servers only
+    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"),
+                              start)
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
     return _respond(result.call, result)
 

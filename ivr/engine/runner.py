@@ -73,8 +73,16 @@ class _Run:
         if state.finished:
             return self._finished_turn()
         if isinstance(event, Start):
-            state.position = self.flowset.start()
-            self.note("call", "started")
+            state.position = self._start_position(event)
+            if event.language:
+                if event.language not in ("fr", "en"):
+                    raise _FlowFault(f"cannot start a call in language '{event.language}'")
+                state.language = event.language
+            state.vars.update(event.values)
+            if event.at or event.language:
+                self.note("call", "started", at=state.position, language=state.language)
+            else:
+                self.note("call", "started")
             return self.go(state.position)
         if state.awaiting == "action":
             if isinstance(event, (ActionDone, ActionFailed)):
@@ -88,6 +96,15 @@ class _Run:
         if isinstance(event, (Digits, Speech)):
             return self.on_input(step, event)
         raise _FlowFault(f"unexpected event {type(event).__name__}")
+
+    def _start_position(self, event: Start) -> str:
+        if not event.at:
+            return self.flowset.start()
+        flow_name, _, step_id = event.at.partition("/")
+        flow = self.flowset.flows.get(flow_name)
+        if flow is None or (step_id and step_id not in flow.steps):
+            raise _FlowFault(f"cannot start a call at '{event.at}': no such flow or step")
+        return f"{flow.name}/{step_id or flow.start}"
 
     # -- moving through steps ----------------------------------------------------------------
 
@@ -122,8 +139,9 @@ class _Run:
             elif isinstance(step, Branch):
                 value = self.state.vars.get(step.variable)
                 label = EMPTY_CASE if value in (None, "") else _as_case(value)
-                target = next((t for case, t, _ in step.cases if case == label), step.otherwise)
-                self.note("branch", "chose", value=label if not _is_personal(step.variable) else "…")
+                case = next((c for c, _, _ in step.cases if c == label), "otherwise")
+                target = next((t for c, t, _ in step.cases if c == label), step.otherwise)
+                self.note("branch", "chose", value=label if not _is_personal(step.variable) else "…", case=case)
                 position = self.target(step, target, label)
             elif isinstance(step, Transfer):
                 return self.transfer(step.reason, step.say or (self.settings.transfer_prompt,))
@@ -135,12 +153,14 @@ class _Run:
                 self.note("hangup", "self_service_done", heard=list(step.say))
                 return Turn(TurnKind.HANGUP, tuple(self.prompts), journey=tuple(self.journey))
             elif isinstance(step, Use):
+                self.note("use", "entered", flow=step.subflow)
                 self.state.stack.append(self.state.position)
                 sub = self.flowset.flows[step.subflow]
                 position = f"{sub.name}/{sub.start}"
             elif isinstance(step, Return):
                 if not self.state.stack:
                     raise _FlowFault(f"step {step.qualified} returns but no flow used it")
+                self.note("return", "returned", outcome=step.outcome)
                 caller = self.flowset.step(self.state.stack.pop())
                 assert isinstance(caller, Use)
                 self.state.position = caller.qualified

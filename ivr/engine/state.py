@@ -49,7 +49,11 @@ class CallState:
 
 @dataclass(frozen=True)
 class Start:
-    pass
+    """A call begins; `at` ("flow/step" or "flow") and `language` start it elsewhere (console, tests)."""
+
+    at: str | None = None
+    language: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

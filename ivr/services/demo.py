@@ -43,6 +43,15 @@ DEMO_CLIENTS = [
             benefit="survivor_benefit", status="refused", received=date(2026, 6, 12), decided=date(2026, 9, 30),
         ),
     ),
+    dict(
+        # A client with no application on file: the status flow's "none" answer.
+        client=dict(
+            client_number="400500600", birth_date=date(1990, 7, 14), name="Marc Gagnon", language="fr",
+            phone="+18195550111", civic_number="12", street="rue Principale", apartment=None,
+            city="Gatineau", province="QC", postal_code="J8X 1A1",
+        ),
+        application=None,
+    ),
 ]
 
 
@@ -54,7 +63,8 @@ def seed_demo(session: Session) -> int:
         if session.scalar(select(Client).where(Client.client_number == number)) is not None:
             continue
         client = Client(**entry["client"])
-        client.applications.append(Application(**entry["application"]))
+        if entry["application"]:
+            client.applications.append(Application(**entry["application"]))
         session.add(client)
         added += 1
     session.flush()

@@ -1,0 +1,108 @@
+"""Content staff look at a flow rather than read its YAML: `ivr graph` and the pure graph builder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr import graphviz
+from ivr.cli import main
+from ivr.engine import load_flowset
+from ivr.engine.graph import UnknownFlow, build, dot, mermaid
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz 'dot' is not installed (apt install graphviz; .ci/run does it)")
+
+
+@pytest.fixture(scope="module")
+def flowset():
+    return load_flowset(ROOT / "flows", ROOT / "prompts")
+
+
+def test_menu_keys_are_written_on_the_arrows(flowset):
+    text = mermaid(flowset, "address")
+    assert '    s_confirm -->|"1"| s_submit\n' in text
+    assert '    s_confirm -->|"2"| s_restart\n' in text
+    assert '    s_readback -->|"empty"| s_readback_house\n' in text
+
+
+def test_every_way_to_an_agent_is_a_thick_arrow_to_the_marked_agent_node(flowset):
+    text = mermaid(flowset, "status")
+    assert '    s_identify ==>|"failed"| agent\n' in text
+    assert '    s_lookup ==>|"error"| agent\n' in text
+    assert '    s_after_status ==>|"no answer / not understood"| agent\n' in text
+    assert '    agent(["agent"])\n' in text
+    assert "    class agent agent\n" in text
+    assert "0 reaches an agent from every prompt" in text
+
+
+def test_language_choices_and_other_flows_are_shown(flowset):
+    text = mermaid(flowset, "main")
+    assert '    s_language -->|"1 (fr)"| s_welcome\n' in text
+    assert '    s_menu -->|"1"| x_status_identify\n' in text
+    assert 'x_status_identify>"status/identify<br/>flow status"]' in text
+
+
+def test_graph_has_one_node_per_step_and_starts_at_the_flow_start(flowset):
+    graph = build(flowset, "identify")
+    steps = [n.title for n in graph.nodes if n.kind not in ("start", "agent", "elsewhere")]
+    assert steps == list(flowset.flows["identify"].steps)
+    assert graph.edges[0].source == "start" and graph.edges[0].target == "s_client_number"
+
+
+def test_unknown_flow_is_refused(flowset):
+    with pytest.raises(UnknownFlow):
+        build(flowset, "nope")
+
+
+def test_dot_text_marks_agent_exits_in_red(flowset):
+    text = dot(flowset, "status")
+    assert text.startswith('digraph "status" {')
+    assert '"s_lookup" -> "agent" [label="error", color="#b03a2e", penwidth="2"];' in text
+
+
+@needs_dot
+def test_svg_picture_shows_the_steps_and_keys(flowset):
+    svg = graphviz.flow_svg(flowset, "address")
+    assert svg is not None and svg.lstrip().startswith(b"<?xml")
+    assert b"offer_phone" in svg and b">agent<" in svg
+
+
+def test_without_graphviz_svg_is_none_so_pages_fall_back_to_mermaid(flowset, monkeypatch):
+    monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
+    assert graphviz.flow_svg(flowset, "main") is None
+    assert graphviz.flow_mermaid(flowset, "main").startswith("---\ntitle: main")
+
+
+class TestCommand:
+    def test_mermaid_by_default(self):
+        result = CliRunner().invoke(main, ["graph", "main"])
+        assert result.exit_code == 0
+        assert "flowchart TD" in result.output
+
+    def test_misspelt_flow_suggests_the_right_one(self):
+        result = CliRunner().invoke(main, ["graph", "adress"])
+        assert result.exit_code == 2
+        assert "did you mean 'address'?" in result.output
+
+    def test_png_needs_an_output_file(self):
+        result = CliRunner().invoke(main, ["graph", "main", "--format", "png"])
+        assert result.exit_code == 2
+        assert "-o" in result.output
+
+    @needs_dot
+    def test_png_written_to_a_file(self, tmp_path):
+        out = tmp_path / "status.png"
+        result = CliRunner().invoke(main, ["graph", "status", "--format", "png", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().startswith(b"\x89PNG")
+
+    def test_svg_without_graphviz_says_how_to_get_it(self, monkeypatch):
+        monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
+        result = CliRunner().invoke(main, ["graph", "status", "--format", "svg"])
+        assert result.exit_code == 1
+        assert "apt install graphviz" in result.output and "--format mermaid" in result.output
