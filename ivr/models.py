@@ -140,3 +140,6 @@ class Contact(Base):
     outcome: Mapped[str] = mapped_column(String(60))
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+from .desktop import models as _desktop_models  # noqa: E402,F401  (agent-side tables, same Base)
