@@ -150,5 +150,9 @@ def _demo_token() -> str:
     )
 
 
+from .cli_desktop import agent as _agent_commands  # noqa: E402
+
+main.add_command(_agent_commands)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

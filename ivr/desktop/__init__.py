@@ -15,8 +15,9 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
-    app.permanent_session_lifetime = timedelta(hours=float(app.config.get("AGENT_SESSION_HOURS",
-                                                                          DEFAULT_SESSION_HOURS)))
+    # The server ends a session after the shift; the cookie lives a day longer so the agent is told why.
+    hours = float(app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS))
+    app.permanent_session_lifetime = timedelta(hours=hours + 24)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     if app.config.get("DEMO"):

@@ -32,10 +32,10 @@ class Words:
             node = node[part]
         return node
 
-    def __call__(self, key: str, default: str | None = None, **values: Any) -> str:
-        text = self.lookup(key)
+    def __call__(self, name: str, /, default: str | None = None, **values: Any) -> str:
+        text = self.lookup(name)
         if not isinstance(text, str):
-            return default if default is not None else key
+            return default if default is not None else name
         return text.format(**values) if values else text
 
     def ordinal(self, number: int) -> str:
