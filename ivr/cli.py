@@ -49,6 +49,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         if not os.environ.get("TWILIO_AUTH_TOKEN"):
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
+    click.echo(f"Agent desktop: http://{host}:{port}/agent/" + (" (demo / demo)" if demo else ""))
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -8,7 +8,14 @@ import re
 import pytest
 
 from ivr import db
+from ivr.desktop import accounts
 from ivr.desktop.accounts import add_agent, ensure_demo_agent, issue_token
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Real hashing, fewer rounds: the suite stays fast; production keeps scrypt."""
+    monkeypatch.setattr(accounts, "HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

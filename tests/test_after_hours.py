@@ -122,6 +122,15 @@ def test_after_hours_the_caller_leaves_a_callback_for_the_next_business_day(line
         callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
         assert callback.due == date(2026, 11, 30) and callback.reason == "after_hours"
         assert session.get(Call, call.call_sid).status == "callback"
+    from ivr.desktop.accounts import ensure_demo_agent
+
+    with db.session_for(line.app) as session:
+        ensure_demo_agent(session)
+    context = line.app.test_client().get(f"/agent/api/calls/{call.call_sid}?lang=en",
+                                         headers={"Authorization": "Bearer demo-token"}).json
+    steps = [step["summary"] for step in context["journey"]]
+    assert steps[-2:] == ["Asked for an agent outside agents' hours", "Asked to be called back"]
+    assert context["callback"]["due"] == "2026-11-30"
 
 
 def test_after_hours_the_caller_can_go_back_to_self_service(line):

@@ -10,7 +10,7 @@ from ivr import db
 from ivr.models import Client, Contact
 from ivr.services import actions
 
-from .desktop_fixtures import agents, desk, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, desk, text  # noqa: F401
 
 API_KEYS = {"call_sid", "caller", "language", "client_number", "verified", "transfer_reason", "journey",
             "collected", "queue", "waiting_since", "previous_contacts"}
@@ -52,6 +52,7 @@ def test_after_a_status_check_the_agent_sees_what_the_caller_heard(client, agent
     assert "Pressed 1: French" in steps
     assert "Pressed 1: status of an application" in steps
     assert "Entered client number: ******300" in steps
+    assert "Entered date of birth" in steps  # and nothing of the date itself
     assert "Identity verified" in steps
     assert ("Heard: Votre demande de pension de retraite est approuvée. Votre premier paiement de 1 234,56 $ "
             "sera versé le 22 décembre 2026.") in steps

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from freezegun import freeze_time
 
-from .desktop_fixtures import agents, csrf_of, desk, sign_in, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, sign_in, text  # noqa: F401
 
 
 def test_the_desktop_sends_a_stranger_to_the_sign_in_page(client, agents, phone):

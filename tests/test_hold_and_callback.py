@@ -10,7 +10,7 @@ from ivr.desktop.models import Callback
 from ivr.models import Call
 from ivr.waiting import parse_callback_number
 
-from .desktop_fixtures import agents, csrf_of, desk, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
 
 
 def on_hold(phone, caller: str = "+15145550142"):

@@ -8,7 +8,7 @@ from ivr import db
 from ivr.gateway import GatewayError
 from ivr.models import Call, Contact
 
-from .desktop_fixtures import agents, csrf_of, desk, gateway_log, sign_in, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, gateway_log, sign_in, text  # noqa: F401
 
 
 def waiting_status_call(phone):

@@ -16,6 +16,7 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
 DEMO_TOKEN = "demo-token"
 LANGUAGES = ("fr", "en")
+HASH_METHOD = "scrypt"  # werkzeug's default: slow on purpose; tests swap in a quick one
 
 
 class AccountError(ValueError):
@@ -37,7 +38,7 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
         raise AccountError("the password is too short: use at least 4 characters (12 or more in production)")
     if language not in LANGUAGES:
         raise AccountError(f"language '{language}' is not offered; use fr or en")
-    agent = Agent(username=name, display_name=display_name or name, password_hash=generate_password_hash(password),
+    agent = Agent(username=name, display_name=display_name or name, password_hash=generate_password_hash(password, HASH_METHOD),
                   language=language, endpoint=endpoint)
     session.add(agent)
     session.flush()
@@ -48,7 +49,7 @@ def authenticate(session: Session, username: str, password: str) -> Agent | None
     """The agent when the password matches; None otherwise, without saying which part was wrong."""
     agent = find_agent(session, username)
     if agent is None or not agent.active:
-        check_password_hash(generate_password_hash("x"), password)  # same work either way
+        check_password_hash(generate_password_hash("x", HASH_METHOD), password)  # same work either way
         return None
     return agent if check_password_hash(agent.password_hash, password) else None
 

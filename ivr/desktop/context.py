@@ -25,6 +25,7 @@ from .words import Words
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
+HIDDEN_IN_JOURNEY = {"birth_date"}  # checked, then forgotten: not even a masked part is shown
 REPEAT_WINDOW = timedelta(days=7)
 
 
@@ -140,6 +141,8 @@ class _Builder:
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
         if what == "entered":
             field = w(f"fields.{d.get('name')}", default=str(d.get("name")))
+            if d.get("name") in HIDDEN_IN_JOURNEY:
+                return w("journey.entered_hidden", field=field)
             key = "journey.said_value" if d.get("by") == "speech" else "journey.entered"
             return w(key, field=field, value=d.get("value") if d.get("value") not in (None, "") else "—")
         if kind == "say" and what == "heard":
@@ -169,6 +172,8 @@ class _Builder:
             return w("journey.hangup")
         if kind == "callback":
             return w("journey.callback")
+        if kind == "closed":
+            return w("journey.after_hours")
         return None
 
     def action_summary(self, action: str, outcome: str) -> str:
@@ -310,7 +315,7 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
     return {
         "at": at.isoformat() if at else None,
         "_at": at,
-        "when": format_datetime(local, "medium", locale=LOCALES[words.language]) if local else "",
+        "when": _short(local, words.language) if local else "",
         "channel": contact.channel,
         "channel_label": words(f"channels.{contact.channel}", default=contact.channel),
         "subject": contact.subject,
@@ -319,6 +324,14 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
         "outcome_label": words(f"outcomes.{contact.outcome}", default=contact.outcome),
         "note": contact.note,
     }
+
+
+def _short(local: datetime, language: str) -> str:
+    """"22 nov. 2026 09 h 13": a date an agent reads at a glance."""
+    from babel.dates import format_date, format_time
+
+    locale = LOCALES[language]
+    return f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)}"
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
