@@ -93,7 +93,7 @@ def callback_due(now: datetime) -> date:
     if current is None:
         return now.date()
     if current.is_open(now):
-        return current._local(now).date()
+        return now.astimezone(current.zone).date()
     opening = current.next_opening(now)
     if opening is not None:
         return opening.astimezone(current.zone).date()
@@ -198,7 +198,8 @@ def _offer_callback(language: str, mode: str) -> Response:
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, tries=0, before=[])
-    texts = _say(["hold.callback_confirm"], (language,), {"number": number})
+    key = "hold.callback_confirm" if mode == "hold" else "closed.callback_confirm"
+    texts = _say([key], (language,), {"number": number})
     return _xml(twiml.question(texts, url_for("waiting.confirm", lang=language, mode=mode), _back(language, mode),
                                _voices(), language=language, timeout=8))
 
@@ -240,7 +241,10 @@ def _mode() -> str:
 
 
 def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
-    keys = (before or []) + (["hold.back_in_line"] if mode == "hold" else [])
+    """No callback after all: back in line on hold, or back to the after-hours choices."""
+    if mode == "closed":
+        return _xml(_closed_twiml(language, _say(before or [], (language,)), calls.now_utc(), repeat=0))
+    keys = (before or []) + ["hold.back_in_line"]
     return _xml(twiml.say_then(_say(keys, (language,)), _voices(), redirect=_back(language, mode)))
 
 
@@ -315,7 +319,7 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
         texts += _say(["closed.now"], (lang,))
         reason = None
         if current is not None:
-            reason = current.closed_reason(now, lang) or current.holiday_name(current._local(now).date(), lang)
+            reason = current.closed_reason(now, lang) or current.holiday_name(now.astimezone(current.zone).date(), lang)
         if reason:
             texts += _say(["closed.reason"], (lang,), {"reason": reason})
         when = current.describe_next_opening(now, lang) if current is not None else None

@@ -114,6 +114,7 @@ def test_after_hours_the_caller_leaves_a_callback_for_the_next_business_day(line
         call = line().press("1").press("1").press("100200300").press("19480517").press("0")
         call.press("1")
         assert "Nous pouvons vous rappeler au (514) 555-0142." in call.heard()
+        assert "Pour revenir en arrière, faites le 3." in call.heard()
         call.press("1")
     assert ("Merci. Un agent vous rappellera au (514) 555-0142, à partir de lundi 30 novembre, à 8 h."
             in call.heard())
@@ -162,3 +163,10 @@ def test_silence_after_hours_repeats_then_says_goodbye(line):
         call.silence()
     assert call.hung_up
     assert "Merci de votre appel. Au revoir." in call.heard()
+
+
+def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choices(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).press("1").press("3")
+    assert "Pour être rappelé un jour ouvrable, faites le 1." in call.heard()
+    assert not call.hung_up
