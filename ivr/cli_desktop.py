@@ -47,7 +47,8 @@ def token(username: str) -> None:
     with _session() as session:
         found = find_agent(session, username)
         if found is None:
-            raise click.ClickException(f"there is no agent called '{username}'; add one with `ivr agent add {username}`")
+            raise click.ClickException(
+                f"there is no agent called '{username}'; add one with `ivr agent add {username}`")
         value = issue_token(session, found)
     click.echo(value)
     click.echo("Keep it secret: send it as 'Authorization: Bearer <token>' to /agent/api/. It is not shown again.",

@@ -173,7 +173,9 @@ def queue_done() -> Response:
     call = calls.load_call(session, request.form.get("CallSid", ""))
     if call is not None:
         result = request.form.get("QueueResult", "")
-        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue"}.get(result, call.status)
+        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
+            result, call.status)
+        waiting.note_wait_ended(session, call, result, request.form.get("QueueTime", type=int))
         session.commit()
     return _xml(twiml.hangup())
 

@@ -292,6 +292,12 @@ def _when(now: datetime, language: str) -> str:
     return (current.describe_next_opening(now, language) or "") if current is not None else ""
 
 
+def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) -> None:
+    """How the wait ended (bridged, hung up, left for a callback), kept in the call's journey."""
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(), position=_position(call),
+                             kind="queue", event=(result or "unknown")[:40], detail={"seconds": seconds}))
+
+
 # -- after hours ------------------------------------------------------------------------------------
 
 

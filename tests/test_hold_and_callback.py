@@ -66,12 +66,24 @@ def test_one_then_confirming_the_caller_id_stores_the_callback_and_leaves_the_qu
         assert session.get(Call, call.call_sid).status == "callback"
 
 
-def test_the_queue_done_url_records_that_the_caller_left_for_a_callback(app, phone):
+def test_the_queue_done_url_records_that_the_caller_left_for_a_callback(app, desk, phone):
     call = on_hold(phone).hold().press_on_hold("1").press("1")
     call._post("/voice/queue-done", {"QueueResult": "leave", "QueueTime": "40"})
     assert call.last.hangup
     with db.session_for(app) as session:
         assert session.get(Call, call.call_sid).status == "callback"
+    context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=en").json
+    assert context["journey"][-1]["summary"] == "Left the queue for a callback after waiting 40 seconds"
+
+
+def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_such(app, desk, phone):
+    call = on_hold(phone).hold()
+    call._post("/voice/queue-done", {"QueueResult": "hangup", "QueueTime": "125"})
+    with db.session_for(app) as session:
+        assert session.get(Call, call.call_sid).status == "abandoned_in_queue"
+    context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=fr").json
+    assert context["journey"][-1]["summary"] == "A raccroché après 2 minutes d'attente"
+    assert context["status_label"] == "A raccroché en attente"
 
 
 def test_another_number_is_entered_and_checked(app, phone):

@@ -31,7 +31,8 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
               language: str = "fr", endpoint: str | None = None) -> Agent:
     name = username.strip().lower()
     if not name or not name.replace("-", "").replace(".", "").replace("_", "").isalnum():
-        raise AccountError(f"'{username}' is not a usable user name: use letters, digits, '.', '-' or '_'")
+        raise AccountError(
+            f"'{username}' is not a usable user name: use letters, digits, '.', '-' or '_'")
     if find_agent(session, name) is not None:
         raise AccountError(f"an agent called '{name}' already exists; choose another name")
     if len(password) < 4:

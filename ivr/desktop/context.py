@@ -172,6 +172,9 @@ class _Builder:
             return w("journey.hangup")
         if kind == "callback":
             return w("journey.callback")
+        if kind == "queue":
+            waited = self.duration(d.get("seconds")) or "—"
+            return w(f"journey.wait_{what}", default=w("journey.wait_other", waited=waited), waited=waited)
         if kind == "closed":
             return w("journey.after_hours")
         return None
