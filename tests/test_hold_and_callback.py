@@ -130,6 +130,7 @@ def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_do
     page = text(desk.get("/agent/"))
     assert "Demandes de rappel" in page
     assert "(514) 555-0142" in page and "Jeanne Tremblay" in page
+    assert "A fait le 0 après avoir entendu l'état d'une demande de pension de retraite" in page
     assert f"/agent/calls/{call.call_sid}" in page
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=en").json
     assert context["callback"]["number"] == "+15145550142"
@@ -137,8 +138,12 @@ def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_do
     assert "Pressed 0 after hearing the status of a retirement pension" == context["reason"]
     with db.session_for(app) as session:
         callback_id = session.scalar(select(Callback.id))
-    done = desk.post(f"/agent/callbacks/{callback_id}/done", data={"csrf": csrf_of(page)}, follow_redirects=True)
+    done = desk.post(f"/agent/callbacks/{callback_id}/done", data={"csrf": csrf_of(page), "note": "Rappelée."},
+                     follow_redirects=True)
     assert "Rappel marqué comme fait." in text(done)
     assert "Aucune demande de rappel." in text(done)
     with db.session_for(app) as session:
         assert session.get(Callback, callback_id).status == "done"
+    history = desk.get("/agent/api/clients/100200300/contacts?lang=en").json["contacts"]
+    assert (history[0]["channel"], history[0]["subject"], history[0]["outcome_label"]) == (
+        "phone", "status", "Called back")

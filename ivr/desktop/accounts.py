@@ -39,8 +39,8 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
         raise AccountError("the password is too short: use at least 4 characters (12 or more in production)")
     if language not in LANGUAGES:
         raise AccountError(f"language '{language}' is not offered; use fr or en")
-    agent = Agent(username=name, display_name=display_name or name, password_hash=generate_password_hash(password, HASH_METHOD),
-                  language=language, endpoint=endpoint)
+    agent = Agent(username=name, display_name=display_name or name, language=language, endpoint=endpoint,
+                  password_hash=generate_password_hash(password, HASH_METHOD))
     session.add(agent)
     session.flush()
     return agent

@@ -94,11 +94,19 @@ def close_call(session: Session, call: Call, agent: Agent, subject: str, outcome
     return contact
 
 
-def finish_callback(session: Session, callback: Callback, agent: Agent, note: str, now: datetime) -> None:
+def finish_callback(session: Session, callback: Callback, agent: Agent, note: str, now: datetime,
+                    subject: str | None) -> Contact | None:
+    """The agent called back: the request is done and, for a known client, it joins their history."""
     callback.status = "done"
     callback.done_by = agent.id
     callback.done_at = now
     callback.note = note.strip() or None
+    if callback.client_id is None:
+        return None
+    contact = Contact(client_id=callback.client_id, at=now, channel="phone", subject=subject or "other",
+                      outcome="called_back", note=callback.note, call_sid=None)
+    session.add(contact)
+    return contact
 
 
 def utcnow() -> datetime:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from .. import calls, db, gateway
 from ..engine import FlowSet
-from ..models import Call, Client, Contact
+from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, service
 from .accounts import authenticate
-from .context import Clock, call_context, callback_row, contact_row, public, queue_row
+from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
 from .models import Callback
 from .words import LANGUAGES, Words
 
@@ -122,8 +122,13 @@ def _waiting_rows(words: Words) -> list[dict[str, Any]]:
 
 
 def _callback_rows(words: Words) -> list[dict[str, Any]]:
-    clock = _clock()
-    return [callback_row(cb, words, clock) for cb in service.open_callbacks(db.session())]
+    s, clock, flowset = db.session(), _clock(), _flowset()
+    rows = []
+    for callback in service.open_callbacks(s):
+        row = callback_row(callback, words, clock)
+        row["call_reason"] = queue_row(s, callback.call, words, flowset, clock)["reason"]
+        rows.append(row)
+    return rows
 
 
 def _by_queue(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -210,7 +215,8 @@ def callback_done(callback_id: int) -> Any:
     callback = s.get(Callback, callback_id)
     if callback is None:
         abort(404)
-    service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc())
+    topic = topic_of(list(s.scalars(select(JourneyEvent).where(JourneyEvent.call_sid == callback.call_sid))))
+    service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc(), topic)
     s.commit()
     flash(_words()("ui.callback_done"), "ok")
     return redirect(url_for("desktop.queue"))

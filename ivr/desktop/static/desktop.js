@@ -3,7 +3,12 @@
   var live = document.getElementById("live");
   if (!live) { return; }
   var url = live.getAttribute("data-url");
+  function typing() {
+    var active = document.activeElement;
+    return active && live.contains(active) && (active.tagName === "INPUT" || active.tagName === "TEXTAREA");
+  }
   function refresh() {
+    if (typing()) { return; }  // never wipe a note the agent is writing
     fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (response.redirected || response.status === 401) { window.location.reload(); return null; }
