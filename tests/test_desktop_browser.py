@@ -71,6 +71,8 @@ def browser():
 def test_an_agent_sees_a_caller_arrive_opens_the_context_takes_the_call_and_closes_it(server, browser):
     app, base = server
     ARTIFACTS.mkdir(exist_ok=True)
+    from playwright.sync_api import expect
+
     page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="fr-CA")
     page.set_default_timeout(15000)  # generous on a busy CI machine; passing runs take ~1 s
 
@@ -86,12 +88,13 @@ def test_an_agent_sees_a_caller_arrive_opens_the_context_takes_the_call_and_clos
     call.press("1").press("1").press("100200300").press("19480517").press("0")
     assert call.transferred
 
-    row = page.wait_for_selector(f"tr.caller[data-call='{call.call_sid}']")
-    assert "A fait le 0 après avoir entendu l'état d'une demande de pension de retraite" in row.inner_text()
-    assert "Jeanne Tremblay" in row.inner_text()
+    # A locator, not an element handle: the list is replaced every few hundred milliseconds.
+    row = page.locator(f"tr.caller[data-call='{call.call_sid}']")
+    expect(row).to_contain_text("A fait le 0 après avoir entendu l'état d'une demande de pension de retraite")
+    expect(row).to_contain_text("Jeanne Tremblay")
     page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
 
-    row.query_selector("a.button").click()
+    row.locator("a.button").click()
     page.wait_for_selector("h1:has-text('Jeanne Tremblay')")
     body = page.inner_text("main")
     assert "(514) 555-0142" in body
