@@ -31,14 +31,6 @@ bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
 SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
 
-#: The prompts this module says by itself rather than through a flow: the linter counts them as used.
-PROMPTS_SAID: tuple[str, ...] = (
-    "hold.position", "hold.wait_one", "hold.wait_many", "hold.callback_offer", "hold.stay",
-    "hold.already_waiting", "hold.keys_help", "hold.callback_confirm", "hold.callback_number",
-    "hold.callback_invalid", "hold.callback_today", "hold.callback_later", "hold.callback_soon",
-    "hold.back_in_line", "hold.goodbye", "closed.now", "closed.reason", "closed.back", "closed.back_unknown",
-    "closed.fault", "closed.menu", "closed.callback_confirm", "common.fault",
-)
 
 
 @bp.before_request
