@@ -63,7 +63,7 @@ def test_after_closing_the_caller_hears_tomorrow_with_its_date(line):
         call = zero_at_main_menu(line, language="2")
     assert "Our agents are not available right now." in call.heard()
     assert "Agents will be back tomorrow, Tuesday, November 24, at 8:00 a.m." in call.heard()
-    assert "To be called back on a business day, press 1." in call.heard()
+    assert "To be called back, press 1." in call.heard()
     assert call.last.gather["language"] == "en-CA"
 
 
@@ -168,5 +168,5 @@ def test_silence_after_hours_repeats_then_says_goodbye(line):
 def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choices(line):
     with freeze_time("2026-11-23 22:00"):
         call = zero_at_main_menu(line).press("1").press("3")
-    assert "Pour être rappelé un jour ouvrable, faites le 1." in call.heard()
+    assert "Pour être rappelé, faites le 1." in call.heard()
     assert not call.hung_up

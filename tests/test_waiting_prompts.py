@@ -27,3 +27,9 @@ def test_each_waiting_prompt_exists_in_both_languages_with_the_same_values(promp
     assert fr is not None and fr.text, f"{key} is missing from prompts/fr/"
     assert en is not None and en.text, f"{key} is missing from prompts/en/"
     assert fr.placeholders == en.placeholders
+
+
+@pytest.mark.parametrize("key", PROMPTS_SAID)
+def test_each_waiting_prompt_is_short_enough_to_remember(prompts, key):
+    for language in ("fr", "en"):
+        assert len(prompts.get(key, language).text.split()) <= 25, f"prompts/{language}: {key} is too long"
