@@ -7,6 +7,7 @@ flows/hours.yaml and the clock, so the engine stays pure and the same flows run 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from functools import wraps
 from datetime import date, datetime
@@ -63,10 +64,14 @@ def _never_fail(view):
 
 
 def init_app(app: Flask) -> None:
-    """Load agent hours once. Tests get "always open" unless they name an HOURS_FILE."""
+    """Load agent hours once (flows/hours.yaml, or IVR_HOURS_FILE).
+
+    The demo and the tests have agents at any hour, so a transfer can be tried day and night,
+    unless they name an hours file (HOURS_FILE in the config, or IVR_HOURS_FILE).
+    """
     app.register_blueprint(bp)
-    path = app.config.get("HOURS_FILE")
-    if path is None and not app.config.get("TESTING"):
+    path = app.config.get("HOURS_FILE") or os.environ.get("IVR_HOURS_FILE") or None
+    if path is None and not (app.config.get("TESTING") or app.config.get("DEMO")):
         path = Path(app.config["FLOWS_DIR"]) / "hours.yaml"
     hours = None
     if path is not None and Path(path).exists():

@@ -170,3 +170,21 @@ def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choic
         call = zero_at_main_menu(line).press("1").press("3")
     assert "Pour être rappelé, faites le 1." in call.heard()
     assert not call.hung_up
+
+
+def test_production_uses_flows_hours_yaml_and_the_demo_has_agents_at_any_hour(tmp_path, monkeypatch):
+    monkeypatch.delenv("IVR_HOURS_FILE", raising=False)
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    assert create_app(base).extensions["ivr.hours"] is not None
+    assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is None
+    monkeypatch.setenv("IVR_HOURS_FILE", str(ROOT / "flows" / "hours.yaml"))
+    assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is not None
+
+
+def test_a_broken_hours_file_stops_the_start_with_its_line(tmp_path):
+    from ivr.config import ConfigError
+
+    broken = tmp_path / "hours.yaml"
+    broken.write_text("timezone: America/Toronto\nopen:\n  monday: \"8h-17h\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"hours.yaml:3"):
+        create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}", "HOURS_FILE": broken})
