@@ -79,6 +79,9 @@ def _never_fail(view):
 
 
 def _fault_twiml(language: str | None = None) -> str:
+    closed = waiting.after_hours_fault(language)  # no agent tonight: say so rather than queue
+    if closed is not None:
+        return closed
     flowset = store().current
     key = flowset.settings.fault_prompt
     languages = (language,) if language else ("fr", "en")

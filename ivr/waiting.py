@@ -324,6 +324,18 @@ def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
     return _closed_twiml(call.language, texts, now, repeat=0)
 
 
+def after_hours_fault(language: str | None) -> str | None:
+    """A fault with no agent in: the apology and the after-hours choices instead of an empty queue."""
+    try:
+        now = calls.now_utc()
+        if agents_open(now):
+            return None
+        return _closed_twiml(language, _say(["closed.fault"], _languages(language)), now, repeat=0)
+    except Exception:  # the fault answer itself must never fail: fall back to the queue
+        log.warning("could not build the after-hours answer to a fault")
+        return None
+
+
 def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int) -> str:
     current = hours()
     texts = list(before)

@@ -188,3 +188,21 @@ def test_a_broken_hours_file_stops_the_start_with_its_line(tmp_path):
     broken.write_text("timezone: America/Toronto\nopen:\n  monday: \"8h-17h\"\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"hours.yaml:3"):
         create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}", "HOURS_FILE": broken})
+
+
+def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_empty_queue(line, monkeypatch):
+    from ivr import calls
+
+    with freeze_time("2026-11-23 22:00"):
+        call = line().press("1")
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(calls, "run_step", broken)
+        call.press("1")
+    assert call.statuses[-1] == 200
+    assert not call.transferred
+    assert "Désolé, nous avons un problème technique." in call.heard()
+    assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
+    assert "Pour être rappelé, faites le 1." in call.heard()
