@@ -175,7 +175,7 @@ def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choic
 def test_production_uses_flows_hours_yaml_and_the_demo_has_agents_at_any_hour(tmp_path, monkeypatch):
     monkeypatch.delenv("IVR_HOURS_FILE", raising=False)
     base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
-    assert create_app(base).extensions["ivr.hours"] is not None
+    assert create_app({**base, "DEMO": False}).extensions["ivr.hours"] is not None
     assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is None
     monkeypatch.setenv("IVR_HOURS_FILE", str(ROOT / "flows" / "hours.yaml"))
     assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is not None

@@ -70,5 +70,5 @@ def test_with_an_account_sid_the_app_uses_twilio_and_without_it_the_recording_ga
 
     base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
     assert isinstance(create_app({**base, "TESTING": True}).extensions["ivr.gateway"], RecordingGateway)
-    real = create_app({**base, "TWILIO_ACCOUNT_SID": ACCOUNT}).extensions["ivr.gateway"]
+    real = create_app({**base, "TWILIO_ACCOUNT_SID": ACCOUNT, "DEMO": False}).extensions["ivr.gateway"]
     assert isinstance(real, TwilioGateway)
