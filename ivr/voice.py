@@ -73,7 +73,8 @@ def _never_fail(view):
                 db.session().rollback()
             except Exception:  # pragma: no cover - the database itself may be what failed
                 log.warning("could not roll back after a fault")
-            return _xml(_fault_twiml())
+            language = waiting.queue_after_fault(request.form.get("CallSid", ""), type(error).__name__)
+            return _xml(_fault_twiml(language))
 
     return wrapper
 

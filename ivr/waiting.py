@@ -324,6 +324,37 @@ def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
     return _closed_twiml(call.language, texts, now, repeat=0)
 
 
+def queue_after_fault(call_sid: str, error: str) -> str | None:
+    """After a fault in the webhook the caller goes to the queue: the desktop must see them there too.
+
+    Returns the call's language (None when unknown), so the apology is said in it.
+    """
+    if not call_sid:
+        return None
+    try:
+        session = db.session()
+        call = session.get(Call, call_sid)
+        if call is None:
+            return None
+        if call.status in ("in_ivr", "queued"):
+            now = calls.now_utc()
+            call.status = "queued" if agents_open(now) else "after_hours"
+            call.transfer_reason = call.transfer_reason or "fault"
+            call.queue = call.queue or f"agents-{call.language or 'fr'}"
+            call.queued_at = call.queued_at or now
+            session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
+                                     kind="fault", event="fault", detail={"error": error[:40]}))
+            session.commit()
+        return call.language
+    except Exception:  # the database may be what failed: the caller is queued all the same
+        log.warning("could not note the fault on call %s", call_sid)
+        try:
+            db.session().rollback()
+        except Exception:  # pragma: no cover
+            pass
+        return None
+
+
 def after_hours_fault(language: str | None) -> str | None:
     """A fault with no agent in: the apology and the after-hours choices instead of an empty queue."""
     try:

@@ -175,3 +175,21 @@ def test_an_unknown_call_is_a_clear_404(client, agents):
     assert "CAnope" in response.json["message"]
     missing = client.get("/agent/api/clients/999999999/contacts", headers={"Authorization": "Bearer demo-token"})
     assert missing.status_code == 404
+
+
+def test_a_fault_in_the_webhook_still_puts_the_caller_on_the_agents_screen(client, agents, phone, monkeypatch):
+    from ivr import calls
+
+    call = phone().press("2").press("1")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away mid-step")
+
+    monkeypatch.setattr(calls, "run_step", broken)
+    call.press("100200300")
+    assert call.transferred and call.queue == "agents-en"
+    assert "Sorry, we have a technical problem." in call.heard()
+    waiting = client.get("/agent/api/queue?lang=en", headers={"Authorization": "Bearer demo-token"}).json["waiting"]
+    assert [w["call_sid"] for w in waiting] == [call.call_sid]
+    assert waiting[0]["reason"] == "Technical problem while identifying, to check the status of an application"
+    assert "Technical fault (RuntimeError)" in summaries(waiting[0])
