@@ -12,7 +12,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, flows, and the voice webhook."""
-    from . import config, db, flowstore, logs, voice, audio
+    from . import audio, config, db, desktop, flowstore, gateway, logs, voice, waiting
 
     instance = os.environ.get("IVR_INSTANCE_PATH") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
@@ -28,6 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     flowstore.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
+    waiting.init_app(app)
+    gateway.init_app(app)
+    desktop.init_app(app)
     return app
 
 

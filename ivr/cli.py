@@ -49,6 +49,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         if not os.environ.get("TWILIO_AUTH_TOKEN"):
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
+    click.echo(f"Agent desktop: http://{host}:{port}/agent/" + (" (demo / demo)" if demo else ""))
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -166,6 +167,10 @@ from .cli_content import graph_command, test_command  # noqa: E402 - content sta
 
 main.add_command(test_command)
 main.add_command(graph_command)
+
+from .cli_desktop import agent as _agent_commands  # noqa: E402
+
+main.add_command(_agent_commands)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

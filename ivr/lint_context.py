@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SAID_BY_CODE: tuple[str, ...] = (
-    "hold.position",
-    "hold.wait_one",
-    "hold.wait_many",
-    "hold.stay",
-    "hold.already_waiting",
-)
+from .waiting_prompts import PROMPTS_SAID as SAID_BY_CODE  # the hold loop and the after-hours answer
 
 
 def action_names() -> tuple[str, ...]:

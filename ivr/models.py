@@ -142,3 +142,5 @@ class Contact(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 from .models_publishing import FlowVersion  # noqa: E402,F401 - versions of the flows, for hot reload
+
+from .desktop import models as _desktop_models  # noqa: E402,F401  (agent-side tables, same Base)

@@ -125,3 +125,54 @@ def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
     return str(response)
+
+
+def conference_leg(conference: str, texts: list[tuple[str, str]], voices: Voices, *, starts: bool) -> str:
+    """One side of a warm transfer: optional words first (the agent's whisper), then the conference.
+
+    The agent's leg starts the conference; the caller's waits in it (hearing music) until then,
+    and either side hanging up ends it.
+    """
+    response = VoiceResponse()
+    for language, text in texts:
+        voice, lang = voices.for_language(language)
+        response.say(text, voice=voice, language=lang)
+    dial = response.dial()
+    dial.conference(conference, start_conference_on_enter=starts, end_conference_on_exit=True, beep=False)
+    return str(response)
+
+
+def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voices, *, language: str,
+             num_digits: int | None = 1, timeout: int = 8, finish_on_key: str = "") -> str:
+    """A keypad question outside the flows (on hold, after hours); silence goes to `again`."""
+    response = VoiceResponse()
+    attributes: dict[str, object] = {"input": "dtmf", "action": action, "method": "POST", "timeout": timeout,
+                                     "finish_on_key": finish_on_key, "action_on_empty_result": False,
+                                     "language": RECOGNITION_LANGUAGE.get(language, "fr-CA")}
+    if num_digits:
+        attributes["num_digits"] = num_digits
+    gather = response.gather(**attributes)
+    for lang, text in texts:
+        voice, recog = voices.for_language(lang)
+        gather.say(text, voice=voice, language=recog)
+    response.redirect(again, method="POST")
+    return str(response)
+
+
+def say_then(texts: list[tuple[str, str]], voices: Voices, *, leave: bool = False, hangup: bool = False,
+             redirect: str | None = None, enqueue: tuple[str, Urls] | None = None) -> str:
+    """Words, then one way on: leave the queue, hang up, go to a URL, or wait for an agent."""
+    response = VoiceResponse()
+    for language, text in texts:
+        voice, lang = voices.for_language(language)
+        response.say(text, voice=voice, language=lang)
+    if leave:
+        response.leave()
+    elif enqueue is not None:
+        queue, urls = enqueue
+        response.enqueue(queue, wait_url=urls.hold, wait_url_method="POST", action=urls.queue_done, method="POST")
+    elif redirect is not None:
+        response.redirect(redirect, method="POST")
+    if hangup:
+        response.hangup()
+    return str(response)

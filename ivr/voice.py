@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 
-from . import calls, console, db, twiml
+from . import calls, console, db, twiml, waiting
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -73,12 +73,16 @@ def _never_fail(view):
                 db.session().rollback()
             except Exception:  # pragma: no cover - the database itself may be what failed
                 log.warning("could not roll back after a fault")
-            return _xml(_fault_twiml())
+            language = waiting.queue_after_fault(request.form.get("CallSid", ""), type(error).__name__)
+            return _xml(_fault_twiml(language))
 
     return wrapper
 
 
 def _fault_twiml(language: str | None = None) -> str:
+    closed = waiting.after_hours_fault(language)  # no agent tonight: say so rather than queue
+    if closed is not None:
+        return closed
     flowset = store().current
     key = flowset.settings.fault_prompt
     languages = (language,) if language else ("fr", "en")
@@ -92,7 +96,8 @@ def _fault_twiml(language: str | None = None) -> str:
 
 
 def _respond(call: Call, result: calls.StepResult) -> Response:
-    body = twiml.render(result.turn, _urls(result.state.seq, result.state.language), _voices())
+    body = waiting.after_hours(call, result.turn, _flows_for(call)) or twiml.render(
+        result.turn, _urls(result.state.seq, result.state.language), _voices())
     call.last_twiml = body
     db.session().commit()
     return _xml(body)
@@ -155,31 +160,15 @@ def _event():
 @bp.post("/hold")
 @_never_fail
 def hold() -> Response:
-    """The queue's wait loop, in the caller's language; the keypad stays open."""
-    language = request.args.get("lang", "fr")
-    if language not in ("fr", "en"):
-        language = "fr"
-    position = request.form.get("QueuePosition", type=int) or 1
-    average = request.form.get("AvgQueueTime", type=int) or 0
-    minutes = max(1, round(max(average, 60 * position) / 60))
-    prompts = store().current.prompts
-    values = {"position": position, "minutes": minutes}
-    keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.stay"]
-    texts = [(language, prompts.render(key, language, values).text) for key in keys]
-    return _xml(twiml.hold_loop(texts, language, url_for("voice.hold_key", lang=language),
-                                url_for("voice.hold", lang=language), _voices()))
+    """The queue's wait loop, in the caller's language; the keypad stays open (1: call me back)."""
+    return waiting.hold_response()
 
 
 @bp.post("/hold/key")
 @_never_fail
 def hold_key() -> Response:
-    """A key pressed on hold; 0 is answered, the caller keeps their place."""
-    language = request.args.get("lang", "fr")
-    if language not in ("fr", "en"):
-        language = "fr"
-    text = store().current.prompts.render("hold.already_waiting", language, {}).text
-    return _xml(twiml.hold_loop([(language, text)], language, url_for("voice.hold_key", lang=language),
-                                url_for("voice.hold", lang=language), _voices(), pause=5))
+    """A key pressed on hold: 1 asks for a callback, 0 is answered, the caller keeps their place."""
+    return waiting.hold_key_response()
 
 
 @bp.post("/queue-done")
@@ -190,7 +179,9 @@ def queue_done() -> Response:
     call = calls.load_call(session, request.form.get("CallSid", ""))
     if call is not None:
         result = request.form.get("QueueResult", "")
-        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue"}.get(result, call.status)
+        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
+            result, call.status)
+        waiting.note_wait_ended(session, call, result, request.form.get("QueueTime", type=int))
         session.commit()
     return _xml(twiml.hangup())
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from ivr.engine.findings import Finding
 from ivr.lint_context import SAID_BY_CODE
+from ivr.config import ROOT
 from ivr.engine.lint import lint
+
+SHIPPED_PROMPTS = ROOT / "prompts"
 
 MAIN = """\
     flow: main
@@ -40,14 +43,6 @@ COMMON = """\
     fault: "Sorry, we have a problem. Transferring you to an agent."
     """
 
-HOLD = """\
-    position: "You are number {position} in line."
-    wait_one: "About one minute."
-    wait_many: "About {minutes} minutes."
-    stay: "Please stay on the line."
-    already_waiting: "You are already waiting."
-    """
-
 MAIN_PROMPTS = {
     "fr": """\
         menu: "Pour les nouvelles, faites le 1. Pour un agent, faites le 2 ou le 0."
@@ -72,8 +67,10 @@ class Project:
         self.write("flows/main.yaml", MAIN)
         for language in ("fr", "en"):
             self.write(f"prompts/{language}/common.yaml", COMMON)
-            self.write(f"prompts/{language}/hold.yaml", HOLD)
             self.write(f"prompts/{language}/main.yaml", MAIN_PROMPTS[language])
+            for said_by_code in ("hold.yaml", "closed.yaml"):  # the program says these itself
+                shipped = SHIPPED_PROMPTS / language / said_by_code
+                self.write(f"prompts/{language}/{said_by_code}", shipped.read_text(encoding="utf-8"))
 
     def write(self, relative: str, text: str) -> Path:
         path = self.root / relative

@@ -1,0 +1,88 @@
+"""Agents' accounts: hashed passwords for the desktop, hashed bearer tokens for the API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import utcnow
+from .models import Agent, AgentToken
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo"
+DEMO_TOKEN = "demo-token"
+LANGUAGES = ("fr", "en")
+HASH_METHOD = "scrypt"  # werkzeug's default: slow on purpose; tests swap in a quick one
+
+
+class AccountError(ValueError):
+    """An account cannot be made or changed as asked; the message says what to do instead."""
+
+
+def find_agent(session: Session, username: str) -> Agent | None:
+    return session.scalar(select(Agent).where(Agent.username == username.strip().lower()))
+
+
+def add_agent(session: Session, username: str, password: str, display_name: str | None = None,
+              language: str = "fr", endpoint: str | None = None) -> Agent:
+    name = username.strip().lower()
+    if not name or not name.replace("-", "").replace(".", "").replace("_", "").isalnum():
+        raise AccountError(
+            f"'{username}' is not a usable user name: use letters, digits, '.', '-' or '_'")
+    if find_agent(session, name) is not None:
+        raise AccountError(f"an agent called '{name}' already exists; choose another name")
+    if len(password) < 4:
+        raise AccountError("the password is too short: use at least 4 characters (12 or more in production)")
+    if language not in LANGUAGES:
+        raise AccountError(f"language '{language}' is not offered; use fr or en")
+    agent = Agent(username=name, display_name=display_name or name, language=language, endpoint=endpoint,
+                  password_hash=generate_password_hash(password, HASH_METHOD))
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def authenticate(session: Session, username: str, password: str) -> Agent | None:
+    """The agent when the password matches; None otherwise, without saying which part was wrong."""
+    agent = find_agent(session, username)
+    if agent is None or not agent.active:
+        check_password_hash(generate_password_hash("x", HASH_METHOD), password)  # same work either way
+        return None
+    return agent if check_password_hash(agent.password_hash, password) else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, agent: Agent, token: str | None = None) -> str:
+    """A new API token for the agent; it is shown once and only its hash is kept."""
+    token = token or "ivr_" + secrets.token_urlsafe(32)
+    session.add(AgentToken(agent_id=agent.id, token_hash=_digest(token)))
+    session.flush()
+    return token
+
+
+def agent_for_token(session: Session, token: str) -> Agent | None:
+    if not token:
+        return None
+    row = session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(token)))
+    if row is None or not row.agent.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.agent
+
+
+def ensure_demo_agent(session: Session) -> Agent:
+    """The demo desktop's agent (demo / demo, token demo-token), made once."""
+    agent = find_agent(session, DEMO_USERNAME)
+    if agent is None:
+        agent = add_agent(session, DEMO_USERNAME, DEMO_PASSWORD, display_name="Agent Démo", language="fr",
+                          endpoint="client:demo")
+    if session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(DEMO_TOKEN))) is None:
+        issue_token(session, agent, DEMO_TOKEN)
+    return agent

@@ -1,0 +1,427 @@
+"""The screen pop: everything the IVR learned about a call, in plain words in the agent's language.
+
+Built from the Call row, its JourneyEvent rows, the client's file and contact history, so the
+agent never asks the caller to repeat what they already said or heard.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel.dates import format_datetime, format_timedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..engine import FlowSet
+from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
+from .models import Callback, Handling
+from .words import Words
+
+LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
+NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
+HIDDEN_IN_JOURNEY = {"birth_date"}  # checked, then forgotten: not even a masked part is shown
+REPEAT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Now and the centre's timezone, so dates read as the agent's wall clock."""
+
+    now: datetime
+    zone: ZoneInfo
+
+    def local(self, when: datetime | None) -> datetime | None:
+        if when is None:
+            return None
+        if when.tzinfo is None:  # SQLite hands back naive UTC
+            when = when.replace(tzinfo=timezone.utc)
+        return when.astimezone(self.zone)
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    if when is not None and when.tzinfo is None:
+        return when.replace(tzinfo=timezone.utc)
+    return when
+
+
+def caller_display(number: str | None) -> str | None:
+    """(514) 555-0142 for North American numbers, +33 1 23… for others, None when hidden."""
+    if not number:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, "CA")
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
+        return number
+    if phonenumbers.region_code_for_number(parsed) in ("CA", "US"):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _flow_of(position: str) -> str:
+    return position.split("/", 1)[0]
+
+
+def topic_of(events: list[JourneyEvent]) -> str | None:
+    """What the caller came for, from the flows they went through."""
+    flows = [_flow_of(e.position) for e in events]
+    if "address" in flows:
+        return "address_change"
+    if "status" in flows:
+        return "status"
+    chosen = [e.detail.get("key") for e in events if e.position == "main/menu" and e.event == "chose"]
+    if chosen:
+        return {"1": "status", "2": "address_change"}.get(str(chosen[-1]))
+    return None
+
+
+class _Builder:
+    def __init__(self, session: Session, call: Call, words: Words, flowset: FlowSet | None, clock: Clock):
+        self.session = session
+        self.call = call
+        self.w = words
+        self.flowset = flowset
+        self.clock = clock
+        self.events = list(session.scalars(
+            select(JourneyEvent).where(JourneyEvent.call_sid == call.call_sid).order_by(JourneyEvent.id)))
+        self.vars: dict[str, Any] = dict((call.state or {}).get("vars", {}))
+        self.client = session.get(Client, call.client_id) if call.client_id else None
+        self.changes = list(session.scalars(select(ChangeRequest).where(ChangeRequest.call_sid == call.call_sid)))
+
+    # -- words -----------------------------------------------------------------------------
+
+    def when(self, moment: datetime | None, fmt: str = "medium") -> str | None:
+        local = self.clock.local(moment)
+        return format_datetime(local, fmt, locale=LOCALES[self.w.language]) if local else None
+
+    def duration(self, seconds: float | None) -> str | None:
+        if seconds is None:
+            return None
+        return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5, locale=LOCALES[self.w.language])
+
+    def step_name(self, position: str) -> str:
+        return self.w(f"steps.{position}", default=position)
+
+    def term(self, value: str | None) -> str:
+        if not value:
+            return ""
+        if self.flowset is not None:
+            entry = self.flowset.prompts.get(f"terms.{value}", self.w.language)
+            if entry is not None and entry.text:
+                return entry.text
+        return str(value).replace("_", " ")
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def journey(self) -> list[dict[str, Any]]:
+        rows = []
+        for event in self.events:
+            summary = self.summary(event)
+            if summary:
+                rows.append({"step": event.position, "summary": summary,
+                             "at": _aware(event.at).isoformat() if event.at else None})
+        return rows
+
+    def summary(self, event: JourneyEvent) -> str | None:
+        w, d, step = self.w, event.detail or {}, event.position
+        kind, what = event.kind, event.event
+        if what == "started":
+            return w("journey.started")
+        if what == "chose":
+            choice = w.lookup(f"choices.{step}:{d.get('key')}")
+            if choice:
+                return w("journey.chose", key=d.get("key"), choice=choice)
+            return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
+        if what == "entered":
+            field = w(f"fields.{d.get('name')}", default=str(d.get("name")))
+            if d.get("name") in HIDDEN_IN_JOURNEY:
+                return w("journey.entered_hidden", field=field)
+            key = "journey.said_value" if d.get("by") == "speech" else "journey.entered"
+            return w(key, field=field, value=d.get("value") if d.get("value") not in (None, "") else "—")
+        if kind == "say" and what == "heard":
+            return w("journey.heard", text=d.get("text", "")) if d.get("text") else None
+        if kind == "action" and what == "outcome":
+            return self.action_summary(str(d.get("action")), str(d.get("outcome")))
+        if what == "failed":
+            return w("journey.action_failed", action=d.get("action"))
+        if what == "noinput":
+            return w("journey.noinput", step=self.step_name(step))
+        if what == "nomatch":
+            if "pressed" in d:
+                return w("journey.nomatch_pressed", step=self.step_name(step), value=d["pressed"])
+            if "said" in d:
+                return w("journey.nomatch_said", step=self.step_name(step), value=d["said"])
+            return w("journey.nomatch", step=self.step_name(step))
+        if what == "asked_for_agent":
+            how = w("journey.by_speech") if d.get("input") == "speech" else w("journey.by_keypad")
+            return w("journey.asked_for_agent", how=how)
+        if what == "repeat":
+            return w("journey.repeat")
+        if kind == "transfer":
+            return w("journey.transfer", queue=d.get("queue", ""))
+        if kind == "fault":
+            return w("journey.fault", error=d.get("error", ""))
+        if kind == "hangup":
+            return w("journey.hangup")
+        if kind == "callback":
+            return w("journey.callback")
+        if kind == "queue":
+            waited = self.duration(d.get("seconds")) or "—"
+            return w(f"journey.wait_{what}", default=w("journey.wait_other", waited=waited), waited=waited)
+        if kind == "closed":
+            return w("journey.after_hours")
+        return None
+
+    def action_summary(self, action: str, outcome: str) -> str:
+        w = self.w
+        if action == "client.verify":
+            return w({"verified": "journey.verified", "retry": "journey.verify_retry"}.get(outcome,
+                                                                                       "journey.verify_failed"))
+        if action == "status.lookup":
+            return w("journey.lookup", outcome=w(f"lookup.{outcome}", default=outcome))
+        if action == "address.submit":
+            return w("journey.submitted")
+        if action == "phone.update":
+            return w("journey.phone_saved")
+        return w("journey.action", action=action, outcome=outcome)
+
+    def verify_attempts(self) -> int:
+        return sum(1 for e in self.events if e.kind == "action" and e.detail.get("action") == "client.verify"
+                   and e.detail.get("outcome") in ("retry", "failed"))
+
+    def verification(self) -> str:
+        if self.call.verified:
+            return self.w("verification.verified")
+        attempts = self.verify_attempts()
+        if attempts:
+            return self.w("verification.failed", count=attempts)
+        return self.w("verification.not_tried")
+
+    def transfer_event(self) -> JourneyEvent | None:
+        return next((e for e in reversed(self.events) if e.kind == "transfer"), None)
+
+    def reason(self) -> str | None:
+        raw = self.call.transfer_reason
+        if not raw:
+            return None
+        w = self.w
+        asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
+        if raw == "asked_for_agent":
+            reason = w("reasons.asked_by_speech") if asked and asked.detail.get("input") == "speech" \
+                else w("reasons.asked_for_agent")
+        elif raw in ("no_input", "not_understood", "fault"):
+            reason = w(f"reasons.{raw}")
+        elif raw.endswith(":failed"):
+            reason = w("reasons.not_verified")
+        elif raw.endswith(":error"):
+            reason = w("reasons.error")
+        else:
+            reason = w("reasons.flow")
+        transfer = self.transfer_event()
+        position = transfer.position if transfer else (self.call.state or {}).get("position", "")
+        return f"{reason} {self.where(position)}"
+
+    def where(self, position: str) -> str:
+        w, flow = self.w, _flow_of(position)
+        if position == "main/language" or (flow == "main" and not self.call.language):
+            return w("where.greeting")
+        if flow == "main":
+            return w("where.main_menu")
+        if flow == "identify":
+            topic = topic_of(self.events) or "none"
+            return w("where.identify", topic=w(f"topics.{topic}"))
+        if flow == "status":
+            heard = any(e.kind == "action" and e.detail.get("action") == "status.lookup"
+                        and e.detail.get("outcome") not in ("none",) for e in self.events)
+            if heard and self.vars.get("benefit"):
+                return w("where.status_heard", benefit=self.term(self.vars.get("benefit")))
+            return w("where.status")
+        if flow == "address":
+            done = any(c.kind == "address" for c in self.changes)
+            return w("where.address_done") if done else w("where.address")
+        return w("where.elsewhere", step=position)
+
+    def collected(self) -> list[dict[str, Any]]:
+        """Values the caller gave that no request holds yet (a half-finished address)."""
+        submitted_address = any(c.kind == "address" for c in self.changes)
+        submitted_phone = any(c.kind == "phone" for c in self.changes)
+        entered = [e.detail.get("name") for e in self.events if e.event == "entered"]
+        rows = []
+        for name in dict.fromkeys(entered):
+            if name in NOT_SHOWN or name not in self.vars or self.vars[name] in (None, ""):
+                continue
+            if (name in ADDRESS_FIELDS and submitted_address) or (name == "new_phone" and submitted_phone):
+                continue
+            rows.append({"field": name, "label": self.w(f"fields.{name}", default=name), "value": self.vars[name]})
+        return rows
+
+    def submitted(self) -> list[dict[str, Any]]:
+        rows = []
+        for change in self.changes:
+            label = self.w("journey.submitted") if change.kind == "address" else self.w("journey.phone_saved")
+            rows.append({"kind": change.kind, "summary": label, "confirmation": change.confirmation,
+                         "value": change.new_value})
+        return rows
+
+    def failures(self) -> list[str]:
+        w = self.w
+        counts = Counter(e.event for e in self.events if e.event in ("nomatch", "noinput"))
+        rows = []
+        if self.verify_attempts():
+            rows.append(w("failures.verify", count=self.verify_attempts()))
+        if counts["nomatch"]:
+            rows.append(w("failures.nomatch", count=counts["nomatch"]))
+        if counts["noinput"]:
+            rows.append(w("failures.noinput", count=counts["noinput"]))
+        if any(e.kind == "fault" or e.event == "failed" for e in self.events):
+            rows.append(w("failures.fault"))
+        return rows
+
+    def previous_contacts(self) -> list[dict[str, Any]]:
+        if self.client is None:
+            return []
+        contacts = self.session.scalars(
+            select(Contact).where(Contact.client_id == self.client.id,
+                                  (Contact.call_sid != self.call.call_sid) | (Contact.call_sid.is_(None)))
+            .order_by(Contact.at.desc()).limit(20))
+        return [contact_row(c, self.w, self.clock) for c in contacts]
+
+    def repeat_note(self, contacts: list[dict[str, Any]]) -> str | None:
+        since = self.clock.now - REPEAT_WINDOW
+        recent = [c for c in contacts if c["_at"] >= since]
+        if not recent:
+            return None
+        return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1))
+
+    def whisper(self) -> str:
+        """What the agent hears before the caller: verification, language, subject."""
+        w = self.w
+        who = "whisper.unknown" if self.client is None else ("whisper.verified" if self.call.verified
+                                                               else "whisper.not_verified")
+        parts = [w(who), w(f"languages.{self.call.language or 'none'}")]
+        topic = topic_of(self.events)
+        if topic:
+            parts.append(w(f"subjects.{topic}"))
+        return ", ".join(parts)
+
+
+def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
+    at = _aware(contact.at)
+    local = clock.local(at)
+    return {
+        "at": at.isoformat() if at else None,
+        "_at": at,
+        "when": _short(local, words.language) if local else "",
+        "channel": contact.channel,
+        "channel_label": words(f"channels.{contact.channel}", default=contact.channel),
+        "subject": contact.subject,
+        "subject_label": words(f"subjects.{contact.subject}", default=contact.subject),
+        "outcome": contact.outcome,
+        "outcome_label": words(f"outcomes.{contact.outcome}", default=contact.outcome),
+        "note": contact.note,
+    }
+
+
+def _short(local: datetime, language: str) -> str:
+    """"22 nov. 2026 09 h 13": a date an agent reads at a glance."""
+    from babel.dates import format_date, format_time
+
+    locale = LOCALES[language]
+    return f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)}"
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without its private helper keys (those starting with _), ready for JSON."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | None, clock: Clock) -> dict[str, Any]:
+    """The whole screen pop for one call, as plain data for the page and the JSON API."""
+    b = _Builder(session, call, words, flowset, clock)
+    client = b.client
+    queued_at, started_at = _aware(call.queued_at), _aware(call.started_at)
+    handling = session.get(Handling, call.call_sid)
+    callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+    in_queue_until = _aware(handling.taken_at) if handling else _aware(call.ended_at) or clock.now
+    contacts = b.previous_contacts()
+    return {
+        "call_sid": call.call_sid,
+        "caller": call.caller,
+        "caller_display": caller_display(call.caller) or words("ui.unknown_caller"),
+        "language": call.language,
+        "language_label": words(f"languages.{call.language or 'none'}"),
+        "client_number": client.client_number if client else None,
+        "client_name": client.name if client else None,
+        "verified": bool(call.verified),
+        "verification": b.verification(),
+        "status": call.status,
+        "status_label": words(f"statuses.{call.status}", default=call.status),
+        "topic": topic_of(b.events),
+        "transfer_reason": call.transfer_reason,
+        "reason": b.reason(),
+        "journey": b.journey(),
+        "collected": b.collected(),
+        "submitted": b.submitted(),
+        "failures": b.failures(),
+        "queue": call.queue,
+        "started_at": started_at.isoformat() if started_at else None,
+        "waiting_since": queued_at.isoformat() if queued_at else None,
+        "time_in_ivr": b.duration((queued_at - started_at).total_seconds()) if queued_at and started_at else None,
+        "time_in_queue": b.duration((in_queue_until - queued_at).total_seconds()) if queued_at else None,
+        "previous_contacts": [public(c) for c in contacts],
+        "repeat_note": b.repeat_note(contacts),
+        "whisper": b.whisper(),
+        "taken_by": handling.agent.display_name if handling else None,
+        "closed": bool(handling and handling.closed_at),
+        "callback": callback_row(callback, words, clock) if callback else None,
+    }
+
+
+def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | None, clock: Clock) -> dict[str, Any]:
+    """One waiting caller in the list: enough to choose whom to take, nothing more."""
+    b = _Builder(session, call, words, flowset, clock)
+    queued_at = _aware(call.queued_at)
+    return {
+        "call_sid": call.call_sid,
+        "caller": call.caller,
+        "queue": call.queue,
+        "language": call.language,
+        "language_label": words(f"languages.{call.language or 'none'}"),
+        "waiting_since": queued_at.isoformat() if queued_at else None,
+        "waited": b.duration((clock.now - queued_at).total_seconds()) if queued_at else None,
+        "reason": b.reason(),
+        "client_number": b.client.client_number if b.client else None,
+        "client_name": b.client.name if b.client else None,
+        "verified": bool(call.verified),
+        "whisper": b.whisper(),
+    }
+
+
+def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:
+    requested = _aware(callback.requested_at)
+    local = clock.local(requested)
+    from babel.dates import format_date
+
+    return {
+        "id": callback.id,
+        "call_sid": callback.call_sid,
+        "number": callback.number,
+        "number_display": caller_display(callback.number) or callback.number,
+        "language": callback.language,
+        "language_label": words(f"languages.{callback.language}"),
+        "client_number": callback.client.client_number if callback.client else None,
+        "client_name": callback.client.name if callback.client else None,
+        "requested_at": requested.isoformat() if requested else None,
+        "requested": format_datetime(local, "short", locale=LOCALES[words.language]) if local else "",
+        "due": callback.due.isoformat(),
+        "due_label": format_date(callback.due, "medium", locale=LOCALES[words.language]),
+        "status": callback.status,
+        "reason": callback.reason,
+    }

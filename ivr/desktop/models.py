@@ -1,0 +1,78 @@
+"""What the agent side stores: agents, their API tokens, who took which call, callback requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..models import Base, Call, Client, utcnow
+
+
+class Agent(Base):
+    """A person who answers transferred calls; the password is only ever stored hashed."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    endpoint: Mapped[str | None] = mapped_column(String(64))  # phone (E.164) or "client:name" for a browser
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentToken(Base):
+    """A bearer token for the JSON API (a CRM's screen pop); only its SHA-256 is kept."""
+
+    __tablename__ = "agent_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    agent: Mapped[Agent] = relationship()
+
+
+class Handling(Base):
+    """An agent taking a transferred call, and how they closed it."""
+
+    __tablename__ = "call_handlings"
+
+    call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    conference: Mapped[str | None] = mapped_column(String(80))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str | None] = mapped_column(String(60))
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    agent: Mapped[Agent] = relationship()
+    call: Mapped[Call] = relationship()
+
+
+class Callback(Base):
+    """A caller who chose to be called back rather than wait, with the call that holds the context."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))  # E.164
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    call: Mapped[Call] = relationship()
+    client: Mapped[Client | None] = relationship()

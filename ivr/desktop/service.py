@@ -1,0 +1,113 @@
+"""What agents do to calls: take one (the gateway connects them), close it, finish a callback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..gateway import Gateway, GatewayError
+from ..models import Call, Contact
+from .models import Agent, Callback, Handling
+
+SUBJECTS = ("status", "address_change", "payment", "other")
+OUTCOMES = ("resolved", "information_given", "change_made", "follow_up", "referred", "caller_hung_up")
+
+
+class AlreadyTaken(RuntimeError):
+    """Another agent took this call first."""
+
+
+class NotWaiting(RuntimeError):
+    """The call is not waiting for an agent any more (hung up, or finished)."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    handling: Handling
+    conference: str
+
+
+def waiting_calls(session: Session) -> list[Call]:
+    """Callers in a queue now, longest wait first."""
+    return list(session.scalars(
+        select(Call).where(Call.status == "queued", Call.ended_at.is_(None)).order_by(Call.queued_at, Call.call_sid)))
+
+
+def open_callbacks(session: Session) -> list[Callback]:
+    return list(session.scalars(
+        select(Callback).where(Callback.status == "open").order_by(Callback.due, Callback.requested_at)))
+
+
+def take_call(session: Session, call: Call, agent: Agent, gateway: Gateway, whisper: list[tuple[str, str]],
+              now: datetime) -> Taken:
+    """Claim the call for this agent, then have the gateway bridge them; a refusal leaves it waiting."""
+    existing = session.get(Handling, call.call_sid)
+    if existing is not None:
+        if existing.agent_id == agent.id:
+            return Taken(existing, existing.conference or "")
+        raise AlreadyTaken(call.call_sid)
+    if call.status != "queued" or call.ended_at is not None:
+        raise NotWaiting(call.call_sid)
+    handling = Handling(call_sid=call.call_sid, agent_id=agent.id, taken_at=now)
+    session.add(handling)
+    try:
+        session.flush()  # the primary key makes a second agent's claim fail here
+    except IntegrityError:
+        session.rollback()
+        raise AlreadyTaken(call.call_sid) from None
+    endpoint = agent.endpoint or f"client:{agent.username}"
+    try:
+        connection = gateway.connect_agent(call.call_sid, endpoint, call.called, whisper)
+    except GatewayError:
+        session.rollback()
+        raise
+    handling.conference = connection.conference
+    call.status = "with_agent"
+    return Taken(handling, connection.conference)
+
+
+def close_call(session: Session, call: Call, agent: Agent, subject: str, outcome: str, note: str,
+               now: datetime) -> Contact | None:
+    """Record how the contact ended; it joins the client's history that every channel reads."""
+    if subject not in SUBJECTS or outcome not in OUTCOMES:
+        raise ValueError("choose a subject and an outcome from the lists")
+    handling = session.get(Handling, call.call_sid)
+    if handling is None:
+        handling = Handling(call_sid=call.call_sid, agent_id=agent.id, taken_at=now)
+        session.add(handling)
+    handling.closed_at, handling.subject, handling.outcome = now, subject, outcome
+    handling.note = note.strip() or None
+    if call.status in ("queued", "with_agent"):
+        call.status = "completed"
+    if call.client_id is None:
+        return None
+    contact = session.scalar(select(Contact).where(Contact.call_sid == call.call_sid, Contact.channel == "phone"))
+    if contact is None:
+        contact = Contact(client_id=call.client_id, channel="phone", call_sid=call.call_sid)
+        session.add(contact)
+    contact.at, contact.subject, contact.outcome, contact.note = now, subject, outcome, handling.note
+    session.flush()
+    return contact
+
+
+def finish_callback(session: Session, callback: Callback, agent: Agent, note: str, now: datetime,
+                    subject: str | None) -> Contact | None:
+    """The agent called back: the request is done and, for a known client, it joins their history."""
+    callback.status = "done"
+    callback.done_by = agent.id
+    callback.done_at = now
+    callback.note = note.strip() or None
+    if callback.client_id is None:
+        return None
+    contact = Contact(client_id=callback.client_id, at=now, channel="phone", subject=subject or "other",
+                      outcome="called_back", note=callback.note, call_sid=None)
+    session.add(contact)
+    return contact
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,268 @@
+"""The agent desktop at /agent/: sign-in, the live queue, the call context, callbacks, the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
+from sqlalchemy import select
+
+from .. import calls, db, gateway
+from ..engine import FlowSet
+from ..models import Call, Client, Contact, JourneyEvent
+from . import auth, service
+from .accounts import authenticate
+from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
+from .models import Callback
+from .words import LANGUAGES, Words
+
+bp = Blueprint("desktop", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+DEFAULT_ZONE = "America/Toronto"
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _language() -> str:
+    agent = g.get("agent")
+    wanted = request.args.get("lang") or session.get("lang") or (agent.language if agent else None)
+    return wanted if wanted in LANGUAGES else "fr"
+
+
+def _words() -> Words:
+    return Words(_language())
+
+
+def _clock() -> Clock:
+    hours = current_app.extensions.get("ivr.hours")
+    zone = hours.zone if hours is not None else ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
+    return Clock(calls.now_utc(), zone)
+
+
+def _flowset() -> FlowSet | None:
+    store = current_app.extensions.get("ivr.flows")
+    return store.current if store is not None else None
+
+
+def _call_or_404(call_sid: str) -> Call:
+    call = db.session().get(Call, call_sid)
+    if call is None:
+        abort(404)
+    return call
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths inside the desktop: a sign-in link can never send an agent elsewhere."""
+    if target and target.startswith("/agent/") and not urlparse(target).netloc and "//" not in target:
+        return target
+    return url_for("desktop.queue")
+
+
+@bp.app_context_processor
+def _template_globals() -> dict[str, Any]:
+    if not request.blueprint == "desktop":
+        return {}
+    return {"w": _words(), "lang": _language(), "agent": g.get("agent"), "csrf": auth.csrf_token()}
+
+
+@bp.after_request
+def _no_cache(response: Response) -> Response:
+    # Screens hold personal data: never kept by a shared computer's cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+# -- sign-in -------------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        agent = authenticate(db.session(), request.form.get("username", ""), request.form.get("password", ""))
+        if agent is not None:
+            auth.sign_in(agent)
+            return redirect(_safe_next(request.form.get("next")))
+        error = _words()("ui.bad_login")
+    elif request.args.get("expired"):
+        error = _words()("ui.session_expired")
+    status = 401 if error and request.method == "POST" else 200
+    return render_template("desktop/login.html", error=error, next=request.values.get("next", "")), status
+
+
+@bp.post("/logout")
+@auth.login_required
+def logout() -> Any:
+    auth.sign_out()
+    return redirect(url_for("desktop.login"))
+
+
+@bp.get("/language/<lang>")
+@auth.login_required
+def language(lang: str) -> Any:
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        g.agent.language = lang
+        db.session().commit()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+# -- the queue -----------------------------------------------------------------------------------
+
+
+def _waiting_rows(words: Words) -> list[dict[str, Any]]:
+    s, clock, flowset = db.session(), _clock(), _flowset()
+    return [queue_row(s, call, words, flowset, clock) for call in service.waiting_calls(s)]
+
+
+def _callback_rows(words: Words) -> list[dict[str, Any]]:
+    s, clock, flowset = db.session(), _clock(), _flowset()
+    rows = []
+    for callback in service.open_callbacks(s):
+        row = callback_row(callback, words, clock)
+        row["call_reason"] = queue_row(s, callback.call, words, flowset, clock)["reason"]
+        rows.append(row)
+    return rows
+
+
+def _by_queue(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["queue"] or "agents-fr", []).append(row)
+    return dict(sorted(grouped.items()))
+
+
+@bp.get("/")
+@auth.login_required
+def queue() -> str:
+    words = _words()
+    return render_template("desktop/queue.html", queues=_by_queue(_waiting_rows(words)),
+                           callbacks=_callback_rows(words))
+
+
+@bp.get("/live/waiting")
+@auth.login_required
+def live_waiting() -> str:
+    """The queue's moving part, fetched every few seconds by the page (no reload)."""
+    words = _words()
+    return render_template("desktop/_live.html", queues=_by_queue(_waiting_rows(words)),
+                           callbacks=_callback_rows(words))
+
+
+# -- one call ------------------------------------------------------------------------------------
+
+
+@bp.get("/calls/<call_sid>")
+@auth.login_required
+def call_page(call_sid: str) -> str:
+    call = _call_or_404(call_sid)
+    words = _words()
+    context = call_context(db.session(), call, words, _flowset(), _clock())
+    return render_template("desktop/call.html", c=context, subjects=service.SUBJECTS, outcomes=service.OUTCOMES,
+                           default_subject=context["topic"] or "other")
+
+
+@bp.post("/calls/<call_sid>/take")
+@auth.login_required
+def take(call_sid: str) -> Any:
+    s = db.session()
+    call = _call_or_404(call_sid)
+    words = Words(g.agent.language)  # the whisper is in the language the agent works in
+    whisper = call_context(s, call, words, _flowset(), _clock())["whisper"]
+    page = _words()
+    try:
+        service.take_call(s, call, g.agent, gateway.gateway(), [(words.language, whisper)], calls.now_utc())
+    except service.AlreadyTaken:
+        flash(page("ui.taken_already"), "error")
+    except service.NotWaiting:
+        flash(page("ui.taken_already"), "error")
+    except gateway.GatewayError:
+        flash(page("ui.gateway_failed"), "error")
+    else:
+        s.commit()
+        flash(page("ui.taken_ok", whisper=whisper), "ok")
+    return redirect(url_for("desktop.call_page", call_sid=call_sid))
+
+
+@bp.post("/calls/<call_sid>/close")
+@auth.login_required
+def close(call_sid: str) -> Any:
+    s = db.session()
+    call = _call_or_404(call_sid)
+    words = _words()
+    try:
+        contact = service.close_call(s, call, g.agent, request.form.get("subject", ""),
+                                     request.form.get("outcome", ""), request.form.get("note", "")[:2000],
+                                     calls.now_utc())
+    except ValueError:
+        flash(words("ui.bad_form"), "error")
+        return redirect(url_for("desktop.call_page", call_sid=call_sid))
+    s.commit()
+    flash(words("ui.closed_ok") if contact is not None else words("ui.closed_no_client"), "ok")
+    return redirect(url_for("desktop.call_page", call_sid=call_sid))
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+@auth.login_required
+def callback_done(callback_id: int) -> Any:
+    s = db.session()
+    callback = s.get(Callback, callback_id)
+    if callback is None:
+        abort(404)
+    topic = topic_of(list(s.scalars(select(JourneyEvent).where(JourneyEvent.call_sid == callback.call_sid))))
+    service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc(), topic)
+    s.commit()
+    flash(_words()("ui.callback_done"), "ok")
+    return redirect(url_for("desktop.queue"))
+
+
+@bp.errorhandler(400)
+def _bad_request(error: Any) -> Any:
+    if getattr(error, "description", "") == "csrf":
+        return _words()("ui.csrf"), 400
+    return error
+
+
+# -- JSON API for an agency's CRM ----------------------------------------------------------------
+
+
+@bp.get("/api/queue")
+@auth.api_auth
+def api_queue() -> Response:
+    s, clock, flowset, words = db.session(), _clock(), _flowset(), _words()
+    waiting = [call_context(s, call, words, flowset, clock) for call in service.waiting_calls(s)]
+    return jsonify(waiting=waiting, callbacks=_callback_rows(words))
+
+
+@bp.get("/api/calls/<call_sid>")
+@auth.api_auth
+def api_call(call_sid: str) -> Response:
+    call = db.session().get(Call, call_sid)
+    if call is None:
+        return _api_not_found(f"no call has the CallSid '{call_sid}'")
+    return jsonify(call_context(db.session(), call, _words(), _flowset(), _clock()))
+
+
+@bp.get("/api/clients/<client_number>/contacts")
+@auth.api_auth
+def api_contacts(client_number: str) -> Response:
+    s = db.session()
+    client = s.scalar(select(Client).where(Client.client_number == client_number))
+    if client is None:
+        return _api_not_found("no client has this client number")
+    words, clock = _words(), _clock()
+    contacts = s.scalars(select(Contact).where(Contact.client_id == client.id).order_by(Contact.at.desc()))
+    return jsonify(client_number=client.client_number, contacts=[public(contact_row(c, words, clock))
+                                                                 for c in contacts])
+
+
+def _api_not_found(message: str) -> Response:
+    response = jsonify(error="not_found", message=message)
+    response.status_code = 404
+    return response

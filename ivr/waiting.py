@@ -1,0 +1,439 @@
+"""Waiting for a person: the hold loop, callback requests, and what 0 does after hours.
+
+The engine only says "transfer"; whether agents are in is decided here, at the edge, from
+flows/hours.yaml and the clock, so the engine stays pure and the same flows run at any hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from functools import wraps
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from flask import Blueprint, Flask, Response, current_app, request, url_for
+from sqlalchemy import select
+
+from . import calls, db, twiml
+from .config import ConfigError
+from .engine import CallState, FlowSet, NoInput, Turn, TurnKind
+from .flowstore import store
+from .hours import Hours, HoursError
+from .models import Call, JourneyEvent
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
+
+SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
+MAX_NUMBER_TRIES = 2
+
+
+
+@bp.before_request
+def _signed() -> None:
+    """Same rule as every /voice URL: only Twilio's signed requests."""
+    from .voice import _check_signature
+
+    _check_signature()
+
+
+def _never_fail(view):
+    """A fault here still ends with a person: the voice webhook's apology and queue."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:  # the caller must reach a person whatever broke
+            from .voice import _fault_twiml
+
+            log.exception("fault on call %s in %s: %s", request.form.get("CallSid", "?"), view.__name__,
+                          type(error).__name__)
+            db.session().rollback()
+            return _xml(_fault_twiml())
+
+    return wrapper
+
+
+# -- hours -------------------------------------------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    """Load agent hours once (flows/hours.yaml, or IVR_HOURS_FILE).
+
+    The demo and the tests have agents at any hour, so a transfer can be tried day and night,
+    unless they name an hours file (HOURS_FILE in the config, or IVR_HOURS_FILE).
+    """
+    app.register_blueprint(bp)
+    path = app.config.get("HOURS_FILE") or os.environ.get("IVR_HOURS_FILE") or None
+    if path is None and not (app.config.get("TESTING") or app.config.get("DEMO")):
+        path = Path(app.config["FLOWS_DIR"]) / "hours.yaml"
+    hours = None
+    if path is not None and Path(path).exists():
+        try:
+            hours = Hours.from_file(path)
+        except HoursError as error:
+            raise ConfigError(f"the agent hours cannot be used:\n{error}") from None
+    elif path is not None:
+        log.warning("no %s: agents are treated as always available", path)
+    app.extensions["ivr.hours"] = hours
+
+
+def hours() -> Hours | None:
+    return current_app.extensions.get("ivr.hours")
+
+
+def agents_open(now: datetime) -> bool:
+    current = hours()
+    return current is None or current.is_open(now)
+
+
+def callback_due(now: datetime) -> date:
+    """The day an agent is expected to call back: today while open, else the next business day."""
+    current = hours()
+    if current is None:
+        return now.date()
+    if current.is_open(now):
+        return now.astimezone(current.zone).date()
+    opening = current.next_opening(now)
+    if opening is not None:
+        return opening.astimezone(current.zone).date()
+    return current.next_business_day(now)
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def _language(value: str | None) -> str:
+    return value if value in ("fr", "en") else "fr"
+
+
+def _languages(language: str | None) -> tuple[str, ...]:
+    return (language,) if language in ("fr", "en") else ("fr", "en")
+
+
+def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    prompts = store().current.prompts
+    texts = []
+    for language in languages:
+        for key in keys:
+            texts.append((language, prompts.render(key, language, values or {}).text))
+    return texts
+
+
+def _voices() -> twiml.Voices:
+    return twiml.Voices(fr=current_app.config["VOICE_FR"], en=current_app.config["VOICE_EN"])
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _wait_minutes(position: int, average: int) -> int:
+    """Rounded, never zero: "about N minutes"."""
+    return max(1, round(max(average, 60 * position) / 60))
+
+
+# -- the hold loop (Enqueue's waitUrl) --------------------------------------------------------------
+
+
+def hold_response() -> Response:
+    language = _language(request.args.get("lang"))
+    position = request.form.get("QueuePosition", type=int) or 1
+    average = request.form.get("AvgQueueTime", type=int) or 0
+    minutes = _wait_minutes(position, average)
+    keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
+            "hold.stay"]
+    texts = _say(keys, (language,), {"position": position, "minutes": minutes})
+    return _xml(twiml.hold_loop(texts, language, url_for("voice.hold_key", lang=language),
+                                url_for("voice.hold", lang=language), _voices()))
+
+
+def hold_key_response() -> Response:
+    """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
+    language = _language(request.args.get("lang"))
+    digits = (request.form.get("Digits") or "").strip()
+    if digits == "1":
+        return _offer_callback(language, "hold")
+    key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
+    return _xml(twiml.hold_loop(_say([key], (language,)), language, url_for("voice.hold_key", lang=language),
+                                url_for("voice.hold", lang=language), _voices(), pause=5))
+
+
+# -- callback requests (on hold, or after hours) ----------------------------------------------------
+
+
+def _caller_number() -> str | None:
+    """The caller ID as E.164 when it is a number we can dial back in North America."""
+    raw = request.form.get("From") or ""
+    try:
+        number = phonenumbers.parse(raw, "CA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) not in ("CA", "US"):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_callback_number(digits: str) -> str | None:
+    """Ten digits typed on the keypad, checked with phonenumbers: E.164, or None if not callable."""
+    digits = digits.strip().removesuffix("#")
+    if digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    if len(digits) != 10 or not digits.isdigit():
+        return None
+    try:
+        number = phonenumbers.parse(digits, "CA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _back(language: str, mode: str) -> str:
+    return url_for("voice.hold", lang=language) if mode == "hold" else url_for("waiting.closed", lang=language)
+
+
+def _offer_callback(language: str, mode: str) -> Response:
+    number = _caller_number()
+    if number is None:
+        return _ask_number(language, mode, tries=0, before=[])
+    key = "hold.callback_confirm" if mode == "hold" else "closed.callback_confirm"
+    texts = _say([key], (language,), {"number": number})
+    return _xml(twiml.question(texts, url_for("waiting.confirm", lang=language, mode=mode), _back(language, mode),
+                               _voices(), language=language, timeout=8))
+
+
+def _ask_number(language: str, mode: str, tries: int, before: list[str]) -> Response:
+    texts = _say(before + ["hold.callback_number"], (language,))
+    return _xml(twiml.question(texts, url_for("waiting.number", lang=language, mode=mode, tries=tries),
+                               _back(language, mode), _voices(), language=language, num_digits=None,
+                               timeout=12, finish_on_key="#"))
+
+
+@bp.post("/callback/confirm")
+@_never_fail
+def confirm() -> Response:
+    language, mode = _language(request.args.get("lang")), _mode()
+    digits = (request.form.get("Digits") or "").strip()
+    if digits == "1" and _caller_number() is not None:
+        return _save_callback(language, mode, _caller_number() or "")
+    if digits == "2":
+        return _ask_number(language, mode, tries=0, before=[])
+    return _stay(language, mode)
+
+
+@bp.post("/callback/number")
+@_never_fail
+def number() -> Response:
+    language, mode = _language(request.args.get("lang")), _mode()
+    tries = request.args.get("tries", default=0, type=int)
+    parsed = parse_callback_number(request.form.get("Digits") or "")
+    if parsed is not None:
+        return _save_callback(language, mode, parsed)
+    if tries + 1 >= MAX_NUMBER_TRIES:
+        return _stay(language, mode, before=["hold.callback_invalid"])
+    return _ask_number(language, mode, tries=tries + 1, before=["hold.callback_invalid"])
+
+
+def _mode() -> str:
+    return "closed" if request.args.get("mode") == "closed" else "hold"
+
+
+def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
+    """No callback after all: back in line on hold, or back to the after-hours choices."""
+    if mode == "closed":
+        return _xml(_closed_twiml(language, _say(before or [], (language,)), calls.now_utc(), repeat=0))
+    keys = (before or []) + ["hold.back_in_line"]
+    return _xml(twiml.say_then(_say(keys, (language,)), _voices(), redirect=_back(language, mode)))
+
+
+def _save_callback(language: str, mode: str, number: str) -> Response:
+    from .desktop.models import Callback
+
+    session = db.session()
+    now = calls.now_utc()
+    call = calls.load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        log.warning("callback for an unknown call %s", request.form.get("CallSid", "?"))
+        return _xml(twiml.say_then(_say(["common.fault"], (language,)), _voices(), hangup=True))
+    callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+    if callback is None:
+        callback = Callback(call_sid=call.call_sid, client_id=call.client_id, requested_at=now)
+        session.add(callback)
+    callback.number = number
+    callback.language = language
+    callback.reason = "on_hold" if mode == "hold" else "after_hours"
+    callback.due = callback_due(now)
+    callback.status = "open"
+    call.status = "callback"
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
+                             kind="callback", event="requested", detail={"mode": mode}))
+    session.commit()
+    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
+    texts = _say([_when_key(now)], (language,), {"number": number, "when": _when(now, language)})
+    texts += _say(["hold.goodbye"], (language,))
+    return _xml(twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode == "closed"))
+
+
+def _position(call: Call) -> str:
+    return str((call.state or {}).get("position", ""))
+
+
+def _when_key(now: datetime) -> str:
+    current = hours()
+    if current is None or current.is_open(now):
+        return "hold.callback_today"
+    return "hold.callback_later" if current.next_opening(now) is not None else "hold.callback_soon"
+
+
+def _when(now: datetime, language: str) -> str:
+    current = hours()
+    return (current.describe_next_opening(now, language) or "") if current is not None else ""
+
+
+def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) -> None:
+    """How the wait ended (bridged, hung up, left for a callback), kept in the call's journey."""
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(), position=_position(call),
+                             kind="queue", event=(result or "unknown")[:40], detail={"seconds": seconds}))
+
+
+# -- after hours ------------------------------------------------------------------------------------
+
+
+def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
+    """TwiML for a transfer when agents are out; None when they are in (enqueue as usual)."""
+    now = calls.now_utc()
+    if turn.kind is not TurnKind.TRANSFER or agents_open(now):
+        return None
+    settings = flowset.settings
+    texts = [(u.language, u.text) for u in turn.prompts
+             if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
+    if turn.reason == "fault":
+        texts += _say(["closed.fault"], _languages(call.language))
+    call.status = "after_hours"
+    db.session().add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
+                                  kind="closed", event="after_hours", detail={"reason": turn.reason}))
+    log.info("call %s asked for an agent after hours", call.call_sid)
+    return _closed_twiml(call.language, texts, now, repeat=0)
+
+
+def queue_after_fault(call_sid: str, error: str) -> str | None:
+    """After a fault in the webhook the caller goes to the queue: the desktop must see them there too.
+
+    Returns the call's language (None when unknown), so the apology is said in it.
+    """
+    if not call_sid:
+        return None
+    try:
+        session = db.session()
+        call = session.get(Call, call_sid)
+        if call is None:
+            return None
+        if call.status in ("in_ivr", "queued"):
+            now = calls.now_utc()
+            call.status = "queued" if agents_open(now) else "after_hours"
+            call.transfer_reason = call.transfer_reason or "fault"
+            call.queue = call.queue or f"agents-{call.language or 'fr'}"
+            call.queued_at = call.queued_at or now
+            session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
+                                     kind="fault", event="fault", detail={"error": error[:40]}))
+            session.commit()
+        return call.language
+    except Exception:  # the database may be what failed: the caller is queued all the same
+        log.warning("could not note the fault on call %s", call_sid)
+        try:
+            db.session().rollback()
+        except Exception:  # pragma: no cover
+            pass
+        return None
+
+
+def after_hours_fault(language: str | None) -> str | None:
+    """A fault with no agent in: the apology and the after-hours choices instead of an empty queue."""
+    try:
+        now = calls.now_utc()
+        if agents_open(now):
+            return None
+        return _closed_twiml(language, _say(["closed.fault"], _languages(language)), now, repeat=0)
+    except Exception:  # the fault answer itself must never fail: fall back to the queue
+        log.warning("could not build the after-hours answer to a fault")
+        return None
+
+
+def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int) -> str:
+    current = hours()
+    texts = list(before)
+    for lang in _languages(language):
+        texts += _say(["closed.now"], (lang,))
+        reason = None
+        if current is not None:
+            reason = current.closed_reason(now, lang) or current.holiday_name(now.astimezone(current.zone).date(), lang)
+        if reason:
+            texts += _say(["closed.reason"], (lang,), {"reason": reason})
+        when = current.describe_next_opening(now, lang) if current is not None else None
+        texts += _say(["closed.back"], (lang,), {"when": when}) if when else _say(["closed.back_unknown"], (lang,))
+        texts += _say(["closed.menu"], (lang,))
+    lang = _language(language)
+    query = {"lang": language} if language else {}
+    if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
+        return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), _voices(),
+                              hangup=True)
+    return twiml.question(texts, url_for("waiting.closed_key", **query), url_for("waiting.closed", n=repeat + 1,
+                                                                                 **query),
+                          _voices(), language=lang, timeout=8)
+
+
+@bp.post("/closed")
+@_never_fail
+def closed() -> Response:
+    """The after-hours message again (silence, or star)."""
+    language = request.args.get("lang")
+    return _xml(_closed_twiml(language if language in ("fr", "en") else None, [], calls.now_utc(),
+                              repeat=request.args.get("n", default=0, type=int)))
+
+
+@bp.post("/closed/key")
+@_never_fail
+def closed_key() -> Response:
+    """1: leave a callback request; 2: back to self-service; anything else: hear it again."""
+    raw = request.args.get("lang")
+    language = raw if raw in ("fr", "en") else None
+    digits = (request.form.get("Digits") or "").strip()
+    if digits == "1":
+        return _offer_callback(_language(language), "closed")
+    if digits == "2":
+        return _back_to_self_service()
+    return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0))
+
+
+def _back_to_self_service() -> Response:
+    from . import voice
+
+    session = db.session()
+    call = calls.load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        return _xml(twiml.say_then(_say(["common.fault"], ("fr", "en")), _voices(), hangup=True))
+    flowset = store().for_version(call.flow_version)
+    state = CallState.from_dict(call.state)
+    target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()
+    state = replace(state, position=target, stack=[], awaiting="moving", finished=None, transfer_reason=None,
+                    noinput=0, nomatch=0)
+    call.state = state.to_dict()
+    call.status = "in_ivr"
+    result = calls.run_step(session, flowset, call, NoInput())
+    return voice._respond(call, result)
+
+
+def _exists(flowset: FlowSet, position: str) -> bool:
+    try:
+        flowset.step(position)
+    except (KeyError, LookupError):
+        return False
+    return True

@@ -1,0 +1,208 @@
+"""Pressing 0 outside agents' hours: when they are back (and why not now), a callback, or self-service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from ivr import create_app, db
+from ivr.config import ROOT
+from ivr.desktop.models import Callback
+from ivr.models import Call
+from ivr.phone import FlaskTransport, PhoneCall
+from ivr.services.demo import seed_demo
+
+from .conftest import TOKEN
+
+
+@pytest.fixture
+def line(tmp_path):
+    """The IVR with the shipped flows/hours.yaml in force (other tests run with agents always in)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "TWILIO_AUTH_TOKEN": TOKEN,
+                      "SECRET_KEY": "s", "PUBLIC_URL": "", "HOURS_FILE": ROOT / "flows" / "hours.yaml"})
+    with db.session_for(app) as session:
+        seed_demo(session)
+
+    def dial(caller: str = "+15145550142") -> PhoneCall:
+        return PhoneCall(FlaskTransport(app.test_client()), TOKEN, caller=caller).dial()
+
+    dial.app = app
+    return dial
+
+
+def zero_at_main_menu(line, language: str = "1") -> PhoneCall:
+    return line().press(language).press("0")
+
+
+@pytest.mark.parametrize("utc, open_", [
+    ("2026-11-23 12:59", False),  # Monday 07:59 in Toronto
+    ("2026-11-23 13:00", True),   # 08:00
+    ("2026-11-23 21:59", True),   # 16:59
+    ("2026-11-23 22:00", False),  # 17:00
+])
+def test_agents_answer_from_eight_to_five(line, utc, open_):
+    with freeze_time(utc):
+        call = zero_at_main_menu(line)
+    assert call.transferred is open_
+    if not open_:
+        assert "Nos agents ne sont pas disponibles en ce moment." in call.heard()
+        assert "Je vous transfère" not in call.heard()
+
+
+def test_before_opening_the_caller_hears_agents_are_back_today(line):
+    with freeze_time("2026-11-23 12:59"):
+        call = zero_at_main_menu(line)
+    assert "Les agents seront de retour aujourd'hui à 8 h." in call.heard()
+
+
+def test_after_closing_the_caller_hears_tomorrow_with_its_date(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line, language="2")
+    assert "Our agents are not available right now." in call.heard()
+    assert "Agents will be back tomorrow, Tuesday, November 24, at 8:00 a.m." in call.heard()
+    assert "To be called back, press 1." in call.heard()
+    assert call.last.gather["language"] == "en-CA"
+
+
+def test_on_friday_evening_agents_are_back_on_monday(line):
+    with freeze_time("2026-11-27 21:45"):  # Friday 16:45: Friday closes at 16:30
+        call = zero_at_main_menu(line)
+    assert "Les agents seront de retour lundi 30 novembre, à 8 h." in call.heard()
+
+
+def test_on_fete_nationale_the_holiday_is_named(line):
+    with freeze_time("2026-06-24 14:00"):  # Wednesday 10:00 EDT
+        call = zero_at_main_menu(line)
+    assert "Fermé aujourd'hui : Fête nationale du Québec." in call.heard()
+    assert "Les agents seront de retour demain, jeudi 25 juin, à 8 h." in call.heard()
+
+
+def test_on_christmas_the_holiday_is_named_in_english_too(line):
+    with freeze_time("2026-12-25 15:00"):
+        call = zero_at_main_menu(line, language="2")
+    assert "Closed today: Christmas Day." in call.heard()
+    assert "Agents will be back Monday, December 28, at 8:00 a.m." in call.heard()
+
+
+def test_a_closure_from_hours_yaml_gives_its_reason(line):
+    with freeze_time("2026-12-24 18:00"):  # Christmas Eve, 13:00: closed from noon
+        call = zero_at_main_menu(line)
+    assert "Fermé aujourd'hui : la veille de Noël." in call.heard()
+
+
+def test_opening_hours_follow_the_wall_clock_across_daylight_saving(line):
+    with freeze_time("2026-03-06 13:30"):  # Friday before the change: 08:30 EST
+        assert zero_at_main_menu(line).transferred
+    with freeze_time("2026-03-09 11:59"):  # Monday after the change: 07:59 EDT
+        assert not zero_at_main_menu(line).transferred
+    with freeze_time("2026-03-09 12:00"):  # 08:00 EDT
+        assert zero_at_main_menu(line).transferred
+
+
+def test_zero_at_the_greeting_after_hours_is_answered_in_both_languages(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = line().press("0")
+    assert "Nos agents ne sont pas disponibles" in call.heard()
+    assert "Our agents are not available" in call.heard()
+
+
+def test_after_hours_the_caller_leaves_a_callback_for_the_next_business_day(line):
+    with freeze_time("2026-11-27 22:00"):  # Friday 17:00
+        call = line().press("1").press("1").press("100200300").press("19480517").press("0")
+        call.press("1")
+        assert "Nous pouvons vous rappeler au (514) 555-0142." in call.heard()
+        assert "Pour revenir en arrière, faites le 3." in call.heard()
+        call.press("1")
+    assert ("Merci. Un agent vous rappellera au (514) 555-0142, à partir de lundi 30 novembre, à 8 h."
+            in call.heard())
+    assert call.hung_up and "<Leave" not in call.last.xml
+    with db.session_for(line.app) as session:
+        callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+        assert callback.due == date(2026, 11, 30) and callback.reason == "after_hours"
+        assert session.get(Call, call.call_sid).status == "callback"
+    from ivr.desktop.accounts import ensure_demo_agent
+
+    with db.session_for(line.app) as session:
+        ensure_demo_agent(session)
+    context = line.app.test_client().get(f"/agent/api/calls/{call.call_sid}?lang=en",
+                                         headers={"Authorization": "Bearer demo-token"}).json
+    steps = [step["summary"] for step in context["journey"]]
+    assert steps[-2:] == ["Asked for an agent outside agents' hours", "Asked to be called back"]
+    assert context["callback"]["due"] == "2026-11-30"
+
+
+def test_after_hours_the_caller_can_go_back_to_self_service(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).press("2")
+        assert "Pour l'état de votre demande, faites le 1." in call.heard()
+        call.press("1").press("100200300").press("19480517")
+    assert "Votre demande de pension de retraite est approuvée." in call.heard()
+    with db.session_for(line.app) as session:
+        assert session.get(Call, call.call_sid).status == "in_ivr"
+
+
+def test_after_hours_callers_are_not_listed_as_waiting(line):
+    with freeze_time("2026-11-23 22:00"):
+        zero_at_main_menu(line)
+        from ivr.desktop.accounts import ensure_demo_agent
+
+        with db.session_for(line.app) as session:
+            ensure_demo_agent(session)
+        waiting = line.app.test_client().get("/agent/api/queue", headers={"Authorization": "Bearer demo-token"})
+    assert waiting.json["waiting"] == []
+
+
+def test_silence_after_hours_repeats_then_says_goodbye(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line)
+        call.silence()
+        assert "Les agents seront de retour demain" in call.heard() and not call.hung_up
+        call.silence()
+    assert call.hung_up
+    assert "Merci de votre appel. Au revoir." in call.heard()
+
+
+def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choices(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).press("1").press("3")
+    assert "Pour être rappelé, faites le 1." in call.heard()
+    assert not call.hung_up
+
+
+def test_production_uses_flows_hours_yaml_and_the_demo_has_agents_at_any_hour(tmp_path, monkeypatch):
+    monkeypatch.delenv("IVR_HOURS_FILE", raising=False)
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    assert create_app({**base, "DEMO": False}).extensions["ivr.hours"] is not None
+    assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is None
+    monkeypatch.setenv("IVR_HOURS_FILE", str(ROOT / "flows" / "hours.yaml"))
+    assert create_app({**base, "DEMO": True}).extensions["ivr.hours"] is not None
+
+
+def test_a_broken_hours_file_stops_the_start_with_its_line(tmp_path):
+    from ivr.config import ConfigError
+
+    broken = tmp_path / "hours.yaml"
+    broken.write_text("timezone: America/Toronto\nopen:\n  monday: \"8h-17h\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"hours.yaml:3"):
+        create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}", "HOURS_FILE": broken})
+
+
+def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_empty_queue(line, monkeypatch):
+    from ivr import calls
+
+    with freeze_time("2026-11-23 22:00"):
+        call = line().press("1")
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(calls, "run_step", broken)
+        call.press("1")
+    assert call.statuses[-1] == 200
+    assert not call.transferred
+    assert "Désolé, nous avons un problème technique." in call.heard()
+    assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
+    assert "Pour être rappelé, faites le 1." in call.heard()
