@@ -8,6 +8,7 @@ from __future__ import annotations
 from .findings import Finding, did_you_mean
 from .flows import FlowSet
 from .steps import AGENT, Action, Ask, Branch, Menu, Use
+from .verification import check_verification
 
 KNOWN_FORMATS = {"", "money", "date", "digits", "number", "phone", "postal", "term"}
 
@@ -17,6 +18,7 @@ def check_flowset(flowset: FlowSet) -> list[Finding]:
     findings.extend(_check_targets(flowset))
     findings.extend(_check_agent_key(flowset))
     findings.extend(_check_prompts(flowset))
+    findings.extend(check_verification(flowset))
     return findings
 
 

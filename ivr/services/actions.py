@@ -30,6 +30,8 @@ class ActionContext:
     call: Call
     vars: dict[str, Any]
     now: datetime
+    position: str = ""  # the flow/step running the action (verification reads its level from it)
+    policy: Any = None  # the flow set's VerificationPolicy
 
 
 ActionFunc = Callable[[ActionContext], ActionResult]
@@ -50,7 +52,7 @@ class UnknownAction(LookupError):
 
 def run_action(name: str, context: ActionContext) -> ActionResult:
     # Importing here registers the built-in actions once, whoever asks first.
-    from . import addresses, clients, status  # noqa: F401
+    from . import addresses, clients, status, verification  # noqa: F401
 
     func = ACTIONS.get(name)
     if func is None:
