@@ -95,6 +95,8 @@ def verify(ctx: ActionContext) -> ActionResult:
     subject_key = keyed("client", number)
     if client_suspended(ctx.session, number, policy, ctx.now) or caller_suspended(
             ctx.session, call.caller, policy, ctx.now):
+        if client is not None and call.client_id is None:
+            call.client_id = client.id  # not verified: the agent sees which file it may be, and serves them
         audit.record(ctx.session, REFUSED, "suspended", actor_kind="caller", actor="unverified",
                      client_id=client.id if client else None, call=call, subject_key=subject_key, at=ctx.now,
                      level=level.name)
