@@ -28,6 +28,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "VOICE_FR": env.get("IVR_VOICE_FR", "Polly.Chantal"),
         "VOICE_EN": env.get("IVR_VOICE_EN", "Polly.Joanna"),
         "DEMO": demo,
+        # Issue 5: cooling-off of changes by phone, retention of call details, call recording.
+        "COOLING_OFF_DAYS": float(env.get("IVR_COOLING_OFF_DAYS") or 7),
+        "RETENTION_DAYS": int(env.get("IVR_RETENTION_DAYS") or 730),
+        "RECORD_CALLS": env.get("IVR_RECORD_CALLS", "") not in ("", "0", "false", "no"),
     }
 
 
