@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base, utcnow
@@ -90,6 +90,7 @@ class CallRecording(Base):
     call_sid: Mapped[str] = mapped_column(String(64), index=True)
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DailyCallCount(Base):

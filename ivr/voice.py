@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 
-from . import calls, db, twiml
+from . import calls, db, recording, twiml
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -91,7 +91,8 @@ def _fault_twiml(language: str | None = None) -> str:
     return twiml.say_then_enqueue(texts, f"agents-{language or 'fr'}", urls, _voices())
 
 
-def _respond(call: Call, result: calls.StepResult) -> Response:
+def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
+    recording.follow(db.session(), call, _flows_for(call), result.state, first_turn)
     body = twiml.render(result.turn, _urls(result.state.seq, result.state.language), _voices())
     call.last_twiml = body
     db.session().commit()
@@ -113,9 +114,10 @@ def incoming() -> Response:
     existing = calls.load_call(session, call_sid)
     if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(existing.last_twiml)
-    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"))
+    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"),
+                              recording.greeting_vars())
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
-    return _respond(result.call, result)
+    return _respond(result.call, result, first_turn=True)
 
 
 @bp.post("/step")
