@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import DDL, JSON, Boolean, Date, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base, utcnow
@@ -63,6 +63,14 @@ def _refuse_bulk(state) -> None:
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) == AuditEvent.__tablename__:
         raise AuditIsAppendOnly("audit events cannot be changed or deleted: the audit trail is append-only")
+
+
+# The database refuses too, for SQL that bypasses the ORM (SQLite here; on PostgreSQL deny
+# UPDATE/DELETE on audit_events to the app's role, see docs/security.md).
+for _verb in ("UPDATE", "DELETE"):
+    event.listen(AuditEvent.__table__, "after_create", DDL(
+        f"CREATE TRIGGER IF NOT EXISTS audit_events_no_{_verb.lower()} BEFORE {_verb} ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END").execute_if(dialect="sqlite"))
 
 
 class OutgoingNotice(Base):

@@ -95,6 +95,17 @@ def keyed(kind: str, value: str | None) -> str | None:
     return hmac.new(_secret(), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
 
 
+def caller_key(caller: str | None) -> str | None:
+    """The throttling key of a caller ID; withheld or invalid numbers all share one key."""
+    try:
+        parsed = phonenumbers.parse(caller or "", "CA")
+        valid = phonenumbers.is_valid_number(parsed)
+    except phonenumbers.NumberParseException:
+        valid = False
+    normal = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if valid else "withheld"
+    return keyed("caller", normal)
+
+
 def fingerprint(value: dict[str, Any]) -> str:
     """A short keyed hash of a whole value, so an auditor holding the real value can confirm it."""
     text = "|".join(f"{k}={value[k]}" for k in sorted(value) if value[k] is not None)

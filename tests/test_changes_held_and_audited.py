@@ -130,3 +130,17 @@ def test_audit_rows_cannot_be_edited_or_deleted_by_the_app(app, phone):
         session.rollback()
         assert session.scalar(select(AuditEvent).where(AuditEvent.outcome == "x")) is None
         assert len(session.scalars(select(AuditEvent)).all()) >= 3
+
+
+def test_the_database_itself_refuses_raw_sql_that_edits_the_audit_trail(app, phone):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    change_address(phone)
+    with app.app_context():
+        session = db.session()
+        for statement in ("UPDATE audit_events SET outcome = 'x'", "DELETE FROM audit_events"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                session.execute(text(statement))
+            session.rollback()
+        assert session.scalar(select(AuditEvent).where(AuditEvent.outcome == "x")) is None

@@ -258,3 +258,16 @@ def test_bad_attempts_and_throttle_numbers_say_what_to_write(tmp_path):
     codes = {f.code: f for f in findings}
     assert "1 to 5" in codes["verification-attempts"].hint
     assert "from 1 to 100" in codes["verification-throttle"].hint
+
+
+def test_hiding_the_caller_id_does_not_escape_the_per_caller_throttle(app, phone):
+    withheld = ["anonymous", "+266696687", "", "restricted", "anonymous"]
+    guesses = iter(f"{n:09d}" for n in range(700000000, 700000010))
+    for caller in withheld:
+        call = phone(caller=caller).press("2").press("1")
+        for _ in range(2):
+            call.press(next(guesses)).press("19480517")
+        if not call.transferred:
+            call.press("0")
+    call = phone(caller="anonymous").press("2").press("1")
+    assert "For your security" in call.heard() and call.transferred

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Call, Client
 from ..models_security import AuditEvent
-from ..privacy import keyed, mask_phone
+from ..privacy import caller_key, keyed, mask_phone
 
 
 def record(session: Session, action: str, outcome: str, *, actor_kind: str, actor: str,
@@ -28,7 +28,7 @@ def record(session: Session, action: str, outcome: str, *, actor_kind: str, acto
         call_sid=call.call_sid if call is not None else None,
         caller=mask_phone(call.caller) if call is not None and call.caller else None,
         subject_key=subject_key,
-        caller_key=keyed("caller", call.caller) if call is not None and call.caller else None,
+        caller_key=caller_key(call.caller) if call is not None else None,
         old_value=old_value,
         new_value=new_value,
         detail=detail,

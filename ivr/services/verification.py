@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
 from ..models import Call, Client
 from ..models_security import AuditEvent
-from ..privacy import keyed, mask_client_number
+from ..privacy import caller_key, keyed, mask_client_number
 from . import audit
 from .actions import ActionContext, ActionResult, action
 from .clients import find_client
@@ -59,7 +59,7 @@ def _failures(session: Session, column, key: str | None, throttle: Throttle, now
 
 
 def caller_suspended(session: Session, caller: str | None, policy: VerificationPolicy, now: datetime) -> bool:
-    key = keyed("caller", caller)
+    key = caller_key(caller)
     return _failures(session, AuditEvent.caller_key, key, policy.per_caller, now) >= policy.per_caller.failures
 
 
@@ -163,8 +163,7 @@ def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str
         audit.record(ctx.session, SUSPENDED_CLIENT, "self_service_suspended", actor_kind="system",
                      actor="throttle", client_id=client.id if client else None, call=call, subject_key=subject_key,
                      at=ctx.now, hours=policy.per_client.hours, client_number=mask_client_number(number))
-    caller_key = keyed("caller", call.caller)
-    if _failures(ctx.session, AuditEvent.caller_key, caller_key, policy.per_caller, ctx.now) \
+    if _failures(ctx.session, AuditEvent.caller_key, caller_key(call.caller), policy.per_caller, ctx.now) \
             == policy.per_caller.failures:
         suspended = True
         audit.record(ctx.session, SUSPENDED_CALLER, "self_service_suspended", actor_kind="system",
