@@ -10,3 +10,8 @@ from ..models import Client
 
 def find_client(session: Session, client_number: str) -> Client | None:
     return session.scalar(select(Client).where(Client.client_number == client_number))
+
+
+# Importing clients registers the verification actions (client.verify, verification.available),
+# as it always did for client.verify, whoever imports the services first.
+from . import verification  # noqa: E402,F401
