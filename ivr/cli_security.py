@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import click
-from sqlalchemy import select
 
 from .privacy import mask_client_number
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from ..models import Call
+
+if TYPE_CHECKING:
+    from ..engine.verification import VerificationPolicy
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class ActionContext:
     vars: dict[str, Any]
     now: datetime
     position: str = ""  # the flow/step running the action (verification reads its level from it)
-    policy: Any = None  # the flow set's VerificationPolicy
+    policy: VerificationPolicy | None = None  # flows/verification.yaml, as loaded with the flows
 
 
 ActionFunc = Callable[[ActionContext], ActionResult]

@@ -9,14 +9,14 @@ does and the answer never reveals which. A suspended client is still served by a
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
-from ..models import Call, Client
+from ..models import Client
 from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_client_number
 from . import audit
@@ -188,10 +188,8 @@ def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
 def is_self_service_suspended(session: Session, client: Client, policy: VerificationPolicy | None = None,
                               now: datetime | None = None) -> bool:
     """For the agent's screen: is this client's self-service verification suspended right now?"""
-    from datetime import timezone
-
     return client_suspended(session, client.client_number, policy or default_policy(),
                             now or datetime.now(timezone.utc))
 
 
-__all__ = ["NotVerified", "require", "caller_id_matches", "is_self_service_suspended", "Call"]
+__all__ = ["NotVerified", "caller_id_matches", "is_self_service_suspended", "require"]
