@@ -101,3 +101,23 @@ def test_decided_changes_are_removed_after_the_period_but_pending_ones_stay(app,
     with app.app_context():
         left = db.session().scalars(select(ChangeRequest)).all()
     assert [(c.status, c.new_value["postal_code"]) for c in left] == [("pending", "H3B 2Y5")]
+
+
+def test_sent_notices_are_removed_after_the_period_and_queued_ones_stay(app, phone, monkeypatch):
+    from ivr.models_security import OutgoingNotice
+
+    from .security_helpers import change_address
+
+    with freeze_time(OLD - timedelta(days=30)):
+        change_address(phone)
+        change_address(phone, number="200300400", born="19611102", on_file="K1P 5K7", language="2")
+    with app.app_context():
+        session = db.session()
+        first = session.scalars(select(OutgoingNotice).order_by(OutgoingNotice.id)).first()
+        first.status, first.sent_at = "sent", OLD - timedelta(days=29)
+        session.commit()
+    with freeze_time(TODAY):
+        result = ivr(app, monkeypatch, "purge")
+    assert "1 sent notices" in result.output
+    with app.app_context():
+        assert [n.status for n in db.session().scalars(select(OutgoingNotice))] == ["queued"]
