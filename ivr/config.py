@@ -52,3 +52,9 @@ def check(config: dict[str, Any]) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
+    if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
+            and not relaxed:
+        raise ConfigError(
+            "IVR_RECORD_CALLS is on but TWILIO_ACCOUNT_SID is not set: set it so the IVR can pause the recording "
+            "while callers give personal answers (or turn IVR_RECORD_CALLS off)."
+        )

@@ -110,3 +110,12 @@ def test_the_twilio_control_pauses_the_current_recording_through_the_rest_api():
     ]
     assert http.requests[1]["data"] == {"Status": "paused", "PauseBehavior": "skip"}
     assert http.requests[2]["data"] == {"Status": "in-progress"}
+
+
+def test_recording_without_an_account_sid_refuses_to_start_and_names_the_variable(tmp_path, monkeypatch):
+    from ivr.config import ConfigError
+
+    monkeypatch.delenv("IVR_DEMO", raising=False)
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k", "TWILIO_AUTH_TOKEN": "t",
+                    "TWILIO_ACCOUNT_SID": "", "RECORD_CALLS": True})
