@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
@@ -121,3 +122,33 @@ def test_sent_notices_are_removed_after_the_period_and_queued_ones_stay(app, pho
     assert "1 sent notices" in result.output
     with app.app_context():
         assert [n.status for n in db.session().scalars(select(OutgoingNotice))] == ["queued"]
+
+
+@pytest.fixture
+def call_notes(app):
+    """A table another module might add, whose rows belong to a call (like an agent's handling notes)."""
+    from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+
+    from ivr.models import Base
+
+    table = Table("test_call_notes", Base.metadata, Column("id", Integer, primary_key=True),
+                  Column("call_sid", String(64), ForeignKey("calls.call_sid")), Column("note", Text))
+    with app.app_context():
+        table.create(db.session().get_bind())
+    yield table
+    Base.metadata.remove(table)
+
+
+def test_rows_of_other_tables_that_belong_to_a_purged_call_go_with_it(app, phone, monkeypatch, call_notes):
+    old, recent = status_call(phone, OLD), status_call(phone, RECENT)
+    with app.app_context():
+        session = db.session()
+        session.execute(call_notes.insert(), [{"call_sid": old.call_sid, "note": "called about her pension"},
+                                              {"call_sid": recent.call_sid, "note": "recent"}])
+        session.commit()
+    with freeze_time(TODAY):
+        result = ivr(app, monkeypatch, "purge")
+    assert result.exit_code == 0 and "1 test_call_notes rows of those calls" in result.output
+    with app.app_context():
+        left = db.session().execute(select(call_notes.c.note)).scalars().all()
+    assert left == ["recent"]

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Column, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Call, ChangeRequest, JourneyEvent
@@ -33,6 +33,7 @@ class PurgeReport:
     recordings: int = 0
     notices: int = 0
     change_requests: int = 0
+    linked: dict[str, int] = field(default_factory=dict)
     days_counted: list[date] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -43,6 +44,7 @@ class PurgeReport:
             f"  {self.recordings} recording references",
             f"  {self.notices} sent notices",
             f"  {self.change_requests} decided change requests",
+            *(f"  {count} {name} rows of those calls" for name, count in sorted(self.linked.items())),
             f"Kept: daily counts for {len(self.days_counted)} day(s), the audit trail, the contact history.",
         ]
 
@@ -90,11 +92,16 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
         session.add(row)
         row.count = (row.count or 0) + count
     session.flush()
+    linked = _tables_linked_to_calls()
     for chunk in _chunks(sids):
         report.journey_events += session.execute(
             delete(JourneyEvent).where(JourneyEvent.call_sid.in_(chunk))).rowcount or 0
         report.recordings += session.execute(
             delete(CallRecording).where(CallRecording.call_sid.in_(chunk))).rowcount or 0
+        for table, column in linked:
+            removed = session.execute(delete(table).where(column.in_(chunk))).rowcount or 0
+            if removed:
+                report.linked[table.name] = report.linked.get(table.name, 0) + removed
         report.calls += session.execute(delete(Call).where(Call.call_sid.in_(chunk))).rowcount or 0
     report.notices = session.execute(delete(OutgoingNotice).where(
         OutgoingNotice.status == "sent", OutgoingNotice.sent_at < cutoff)).rowcount or 0
@@ -106,8 +113,21 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
     report.days_counted = sorted(days)
     audit.record(session, "retention_purge", "done", actor_kind="system", actor=by, at=now,
                  older_than_days=older_than_days, calls=report.calls, journey_events=report.journey_events,
-                 recordings=report.recordings, notices=report.notices, change_requests=report.change_requests)
+                 recordings=report.recordings, notices=report.notices, change_requests=report.change_requests,
+                 linked=report.linked)
     return report
+
+
+def _tables_linked_to_calls() -> list[tuple[Table, Column]]:
+    """Other tables whose rows belong to a call (agents' handling notes, callbacks …): they go with it."""
+    found = []
+    for table in Call.metadata.sorted_tables:
+        if table.name in (Call.__tablename__, JourneyEvent.__tablename__, CallRecording.__tablename__):
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Call.__tablename__ and fk.column.name == "call_sid":
+                found.append((table, fk.parent))
+    return found
 
 
 def _chunks(items: list[str], size: int = 500):
