@@ -44,10 +44,8 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None,
-               vars: dict | None = None) -> StepResult:
+def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None) -> StepResult:
     state = new_call(flowset)
-    state.vars.update(vars or {})  # facts about the line the flows may branch on (e.g. call_recording)
     call = Call(call_sid=call_sid, caller=caller, called=called, state=state.to_dict(),
                 flow_version=flowset.version, started_at=now_utc(), updated_at=now_utc())
     session.add(call)

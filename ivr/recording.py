@@ -1,6 +1,7 @@
 """Call recording that never captures verification answers.
 
-When IVR_RECORD_CALLS is on, the greeting says so in both languages (flows/main.yaml), the
+When IVR_RECORD_CALLS is on, the first thing a caller hears says so in French then English (the
+prompt main.recorded, said by the code so no flow can forget it or put it later), the
 recording starts once the caller has heard that, and it is paused for as long as the IVR waits
 for a sensitive answer (client number, birth date, postal code on file, a new address or phone),
 then resumed. The telephony side is a small `RecordingControl`: Twilio's REST API in production,
@@ -10,7 +11,7 @@ a recording fake in tests. The agent-side gateway (ivr/gateway.py) is separate.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from flask import current_app
@@ -91,9 +92,16 @@ def control() -> RecordingControl | None:
     return app.extensions["ivr.recording"]
 
 
-def greeting_vars() -> dict[str, str]:
-    """What the flows need to know at the start of a call: whether to say it is recorded."""
-    return {"call_recording": "recorded"} if current_app.config.get("RECORD_CALLS") else {}
+NOTICE = "main.recorded"
+"""Said by the code, in French then English, before the greeting of every recorded call."""
+
+
+def with_notice(result: Any, flowset: FlowSet) -> Any:
+    """The first turn of a call, preceded by the recording notice when calls are recorded."""
+    if not current_app.config.get("RECORD_CALLS"):
+        return result
+    notice = tuple(flowset.prompts.render(NOTICE, language, {}) for language in ("fr", "en"))
+    return replace(result, turn=replace(result.turn, prompts=notice + tuple(result.turn.prompts)))
 
 
 def _waiting_for_sensitive_answer(flowset: FlowSet, state: CallState) -> bool:

@@ -114,10 +114,9 @@ def incoming() -> Response:
     existing = calls.load_call(session, call_sid)
     if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(existing.last_twiml)
-    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"),
-                              recording.greeting_vars())
+    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"))
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
-    return _respond(result.call, result, first_turn=True)
+    return _respond(result.call, recording.with_notice(result, store().current), first_turn=True)
 
 
 @bp.post("/step")
