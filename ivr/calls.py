@@ -62,6 +62,7 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
             call.client_id = client.id
             call.verified = True
             call.verified_by = "console"
+            call.verification_level = "step_up"  # the console starts past every check
     return run_step(session, flowset, call, start.event())
 
 
@@ -81,7 +82,7 @@ def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> St
     for _ in range(MAX_ACTIONS_PER_STEP):
         if turn.kind is not TurnKind.ACTION:
             break
-        result_event = _run_action(session, call, state, turn.action or "")
+        result_event = _run_action(session, call, state, turn.action or "", flowset)
         turn, state = advance(flowset, state, result_event)
         heard.extend(turn.prompts)
         journey.extend(turn.journey)
@@ -90,8 +91,9 @@ def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> St
     return StepResult(turn, state, call)
 
 
-def _run_action(session: Session, call: Call, state: CallState, name: str) -> Event:
-    context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc())
+def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet) -> Event:
+    context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
+                            position=state.position, policy=flowset.verification)
     savepoint = session.begin_nested()
     try:
         result = run_action(name, context)

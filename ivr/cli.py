@@ -172,5 +172,12 @@ from .cli_desktop import agent as _agent_commands  # noqa: E402
 
 main.add_command(_agent_commands)
 
+from .cli_security import audit_command, change_group, purge_command  # noqa: E402
+
+main.add_command(audit_command)
+main.add_command(change_group)
+main.add_command(purge_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,6 +28,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "VOICE_FR": env.get("IVR_VOICE_FR", "Polly.Chantal"),
         "VOICE_EN": env.get("IVR_VOICE_EN", "Polly.Joanna"),
         "DEMO": demo,
+        # Issue 5: cooling-off of changes by phone, retention of call details, call recording.
+        "COOLING_OFF_DAYS": float(env.get("IVR_COOLING_OFF_DAYS") or 7),
+        "RETENTION_DAYS": int(env.get("IVR_RETENTION_DAYS") or 730),
+        "RECORD_CALLS": env.get("IVR_RECORD_CALLS", "") not in ("", "0", "false", "no"),
     }
 
 
@@ -48,3 +52,9 @@ def check(config: dict[str, Any]) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
+    if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
+            and not relaxed:
+        raise ConfigError(
+            "IVR_RECORD_CALLS is on but TWILIO_ACCOUNT_SID is not set: set it so the IVR can pause the recording "
+            "while callers give personal answers (or turn IVR_RECORD_CALLS off)."
+        )

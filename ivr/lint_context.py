@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .waiting_prompts import PROMPTS_SAID as SAID_BY_CODE  # the hold loop and the after-hours answer
+from .waiting_prompts import PROMPTS_SAID
+
+# The hold loop, the after-hours answer, and the recording notice said before the greeting.
+SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
 
 
 def action_names() -> tuple[str, ...]:

@@ -80,6 +80,10 @@ class ChangeRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Cooling-off (issue 5): pending until effective_at, then applied, unless reversed before.
+    effective_at: Mapped[datetime | None] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(60))
 
 
 class Call(Base):
@@ -97,6 +101,8 @@ class Call(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_by: Mapped[str | None] = mapped_column(String(60))
+    verification_level: Mapped[str | None] = mapped_column(String(30))
+    caller_id_matches: Mapped[bool | None] = mapped_column(Boolean)  # shown to agents; never verifies
     transfer_reason: Mapped[str | None] = mapped_column(String(120))
     queue: Mapped[str | None] = mapped_column(String(40))
     queued_at: Mapped[datetime | None] = mapped_column()
@@ -144,3 +150,5 @@ class Contact(Base):
 from .models_publishing import FlowVersion  # noqa: E402,F401 - versions of the flows, for hot reload
 
 from .desktop import models as _desktop_models  # noqa: E402,F401  (agent-side tables, same Base)
+
+from .models_security import AuditEvent, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice  # noqa: E402,F401

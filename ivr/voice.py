@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 
-from . import calls, console, db, twiml, waiting
+from . import calls, console, db, recording, twiml, waiting
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -95,7 +95,8 @@ def _fault_twiml(language: str | None = None) -> str:
     return twiml.say_then_enqueue(texts, f"agents-{language or 'fr'}", urls, _voices())
 
 
-def _respond(call: Call, result: calls.StepResult) -> Response:
+def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
+    recording.follow(db.session(), call, _flows_for(call), result.state, first_turn)
     body = waiting.after_hours(call, result.turn, _flows_for(call)) or twiml.render(
         result.turn, _urls(result.state.seq, result.state.language), _voices())
     call.last_twiml = body
@@ -122,7 +123,7 @@ def incoming() -> Response:
     result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"),
                               start)
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
-    return _respond(result.call, result)
+    return _respond(result.call, recording.with_notice(result, store().current), first_turn=True)
 
 
 @bp.post("/step")

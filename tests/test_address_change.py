@@ -10,7 +10,8 @@ from ivr.models import ChangeRequest, Call
 
 def start_address_change(phone, language: str = "1"):
     call = phone().press(language).press("2")
-    return call.press("100200300").press("19480517")
+    # The change needs the step-up: the postal code on file (issue 5).
+    return call.press("100200300").press("19480517").say("H2X 3K8")
 
 
 def give_address(call, apartment: str = "#"):

@@ -68,19 +68,23 @@ def test_the_same_context_reads_in_french_for_a_french_speaking_agent(client, ag
 
 
 def test_mid_address_change_the_half_finished_address_is_shown(client, agents, phone):
-    call = (phone().press("1").press("2").press("100200300").press("19480517")
-            .say("H 2 X 3 K 8").press("55").say("rue Laval").press("0"))
+    call = (phone().press("1").press("2").press("100200300").press("19480517").say("H 2 X 3 K 8")
+            .say("H 2 T 1 S 6").press("55").say("rue Laval").press("0"))
     data = context(client, call.call_sid)
     assert data["reason"] == "Pressed 0 during an address change"
     collected = {row["field"]: row["value"] for row in data["collected"]}
-    assert collected == {"postal_code": "H2X 3K8", "civic_number": "55", "street": "rue Laval"}
-    assert "Said postal code: H2X 3K8" in summaries(data)
+    assert collected == {"postal_code": "H2T 1S6", "civic_number": "55", "street": "rue Laval"}
+    journey = summaries(data)
+    assert "Postal code on file confirmed" in journey
+    assert "Entered postal code on file" in journey and "H2X 3K8" not in " ".join(journey)
+    assert not any("None" in line for line in journey)
+    assert data["verification"] == "Verified by client number, date of birth and the postal code on file"
     assert data["submitted"] == []
 
 
 def test_a_submitted_address_is_shown_as_done_not_as_pending(client, agents, phone):
-    call = (phone().press("1").press("2").press("100200300").press("19480517")
-            .say("H 2 X 3 K 8").press("55").say("rue Laval").say("Montréal").press("#").press("1").press("0"))
+    call = (phone().press("1").press("2").press("100200300").press("19480517").say("H 2 X 3 K 8")
+            .say("H 2 T 1 S 6").press("55").say("rue Laval").say("Montréal").press("#").press("1").press("0"))
     data = context(client, call.call_sid)
     assert data["collected"] == []
     assert [row["kind"] for row in data["submitted"]] == ["address"]

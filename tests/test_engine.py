@@ -187,3 +187,18 @@ def test_the_agent_key_cannot_be_a_menu_option(tmp_path, flowset):
     with pytest.raises(FlowsInvalid) as error:
         load_flowset(flows, tmp_path / "prompts")
     assert [f.code for f in error.value.findings] == ["reserved-key"]
+
+
+def test_a_transfer_step_may_say_something_first(tmp_path, flowset):
+    flows = tmp_path / "flows"
+    text = textwrap.dedent(FLOW).replace(
+        "  bye:\n    hangup: common.goodbye",
+        "  bye:\n    transfer: wants_a_person\n    say: common.goodbye",
+    )
+    (flows / "main.yaml").write_text(text)
+    loaded = load_flowset(flows, tmp_path / "prompts")
+    _, state = start(loaded)
+    _, state = advance(loaded, state, Digits("1"))
+    turn, state = advance(loaded, state, ActionDone("ok", {"amount": "5", "day": "2026-12-22"}))
+    assert turn.kind is TurnKind.TRANSFER and turn.keys[-1] == "common.goodbye"
+    assert state.transfer_reason == "wants_a_person"

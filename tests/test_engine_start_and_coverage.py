@@ -18,6 +18,12 @@ def flowset():
     return load_flowset(ROOT / "flows", ROOT / "prompts")
 
 
+def line_of(flow_file: str, text: str) -> int:
+    """Where a line is in a shipped flow, so the test follows edits to the file."""
+    lines = (ROOT / "flows" / flow_file).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
 def play(flowset, *events, start=None):
     state = new_call(flowset)
     journey = []
@@ -36,7 +42,7 @@ def test_call_starts_at_a_step_in_the_language_asked(flowset):
 
 
 def test_call_started_at_a_flow_begins_at_its_first_step(flowset):
-    turn, state, _ = play(flowset, start=Start(at="status", values={"client_number": "100200300"}))
+    turn, state, _ = play(flowset, ActionDone("offered"), start=Start(at="status", values={"client_number": "100200300"}))
     assert state.position == "identify/client_number" and state.stack == ["status/identify"]
     assert state.vars["client_number"] == "100200300"
     assert turn.keys[:1] == ["identify.client_number"]
@@ -50,7 +56,7 @@ def test_start_at_a_missing_step_sends_the_caller_to_an_agent(flowset):
 def test_journey_records_sub_flow_entry_return_and_branch_case(flowset):
     _, _, journey = play(
         flowset,
-        Digits("100200300"), Digits("19480517"), ActionDone("verified", {"verified": True}),
+        ActionDone("offered"), Digits("100200300"), Digits("19480517"), ActionDone("verified", {"verified": True}),
         start=Start(at="status", language="fr"),
     )
     events = [(e.position, e.kind, e.event) for e in journey]
@@ -80,7 +86,7 @@ def test_two_silences_are_not_yet_the_retry_limit(flowset):
 
 def test_every_step_and_way_out_is_a_coverage_target_with_its_line(flowset):
     found = {(t.flow, t.step, t.kind, t.label): t.line for t in targets(flowset)}
-    assert found[("address", "confirm", "option", "2")] == 69
-    assert found[("identify", "verify", "outcome", "retry")] == 30
-    assert found[("address", "readback", "case", "empty")] == 54
-    assert found[("address", "postal_code", "retries", "")] == 20
+    assert found[("address", "confirm", "option", "2")] == line_of("address.yaml", "2: {words: address.restart_words")
+    assert found[("identify", "verify", "outcome", "retry")] == line_of("identify.yaml", "retry: mismatch")
+    assert found[("address", "readback", "case", "empty")] == line_of("address.yaml", "cases: {empty: readback_house}")
+    assert found[("address", "postal_code", "retries", "")] == line_of("address.yaml", "retries: {nomatch: [address.")

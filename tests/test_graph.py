@@ -51,7 +51,7 @@ def test_graph_has_one_node_per_step_and_starts_at_the_flow_start(flowset):
     graph = build(flowset, "identify")
     steps = [n.title for n in graph.nodes if n.kind not in ("start", "agent", "elsewhere")]
     assert steps == list(flowset.flows["identify"].steps)
-    assert graph.edges[0].source == "start" and graph.edges[0].target == "s_client_number"
+    assert graph.edges[0].source == "start" and graph.edges[0].target == f"s_{flowset.flows['identify'].start}"
 
 
 def test_unknown_flow_is_refused(flowset):

@@ -8,7 +8,7 @@ from ivr.engine import load_flowset
 from ivr.config import ROOT
 
 VERIFIED_STATUS = ["1", "1", "100200300", "19480517"]
-VERIFIED_ADDRESS = ["1", "2", "100200300", "19480517"]
+VERIFIED_ADDRESS = ["1", "2", "100200300", "19480517", "say:H2X 3K8"]  # with the step-up (issue 5)
 ADDRESS_GIVEN = [*VERIFIED_ADDRESS, "say:H3B 2Y5", "500", "say:rue Sherbrooke", "say:Montréal", "#"]
 
 # How a French caller reaches each prompt of the shipped flows.
@@ -19,6 +19,7 @@ PATHS = {
     "identify/birth_date": ["1", "1", "100200300"],
     "status/after_status": VERIFIED_STATUS,
     "status/after_refused": ["1", "1", "300400500", "19750228"],
+    "step_up/postal_code_on_file": ["1", "2", "100200300", "19480517"],
     "address/postal_code": VERIFIED_ADDRESS,
     "address/civic_number": [*VERIFIED_ADDRESS, "say:H3B 2Y5"],
     "address/street": [*VERIFIED_ADDRESS, "say:H3B 2Y5", "500"],

@@ -43,7 +43,7 @@ def test_shipped_scenarios_all_pass(shipped):
 def test_shipped_scenarios_reach_every_step_and_branch_of_every_flow(shipped):
     missing = [f"{t.path}:{t.line}: {t.describe()}" for flow in shipped.coverage for t in flow.missing]
     assert missing == []
-    assert {flow.flow for flow in shipped.coverage} == {"main", "identify", "status", "address"}
+    assert {flow.flow for flow in shipped.coverage} == {"main", "identify", "step_up", "status", "address"}
     assert shipped.percent == 100.0
 
 

@@ -25,7 +25,7 @@ from .words import Words
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
-HIDDEN_IN_JOURNEY = {"birth_date"}  # checked, then forgotten: not even a masked part is shown
+HIDDEN_IN_JOURNEY = {"birth_date", "postal_code_on_file"}  # checked, then forgotten: not even a masked part is shown
 REPEAT_WINDOW = timedelta(days=7)
 
 
@@ -139,7 +139,7 @@ class _Builder:
             if choice:
                 return w("journey.chose", key=d.get("key"), choice=choice)
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
-        if what == "entered":
+        if what == "entered" and kind == "ask":
             field = w(f"fields.{d.get('name')}", default=str(d.get("name")))
             if d.get("name") in HIDDEN_IN_JOURNEY:
                 return w("journey.entered_hidden", field=field)
@@ -148,7 +148,7 @@ class _Builder:
         if kind == "say" and what == "heard":
             return w("journey.heard", text=d.get("text", "")) if d.get("text") else None
         if kind == "action" and what == "outcome":
-            return self.action_summary(str(d.get("action")), str(d.get("outcome")))
+            return self.action_summary(str(d.get("action")), str(d.get("outcome")), step)
         if what == "failed":
             return w("journey.action_failed", action=d.get("action"))
         if what == "noinput":
@@ -179,9 +179,15 @@ class _Builder:
             return w("journey.after_hours")
         return None
 
-    def action_summary(self, action: str, outcome: str) -> str:
+    def action_summary(self, action: str, outcome: str, step: str = "") -> str | None:
         w = self.w
+        if action == "verification.available":
+            return None if outcome == "offered" else w("journey.verify_not_offered")
         if action == "client.verify":
+            if outcome == "suspended":
+                return w("journey.verify_suspended")
+            if outcome == "verified" and step.startswith("step_up/"):
+                return w("journey.step_up_verified")
             return w({"verified": "journey.verified", "retry": "journey.verify_retry"}.get(outcome,
                                                                                        "journey.verify_failed"))
         if action == "status.lookup":
@@ -198,6 +204,8 @@ class _Builder:
 
     def verification(self) -> str:
         if self.call.verified:
+            if self.call.verification_level == "step_up":
+                return self.w("verification.verified_step_up")
             return self.w("verification.verified")
         attempts = self.verify_attempts()
         if attempts:

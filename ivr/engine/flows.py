@@ -14,9 +14,10 @@ from pathlib import Path
 from .findings import Finding, FlowsInvalid, did_you_mean
 from .prompts import Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
+from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
 
-SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json"}
+SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
 GLOBAL_KEYS = ("agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt")
 
@@ -97,6 +98,7 @@ class FlowSet:
     entry: str = "main"
     version: str = ""
     warnings: list[Finding] = field(default_factory=list)
+    verification: VerificationPolicy = field(default_factory=default_policy)
 
     def step(self, qualified: str) -> Step:
         flow_name, _, step_id = qualified.partition("/")
@@ -144,6 +146,7 @@ def read_flowset(
     digest = hashlib.sha256()
     flows: dict[str, Flow] = {}
     settings = GlobalSettings()
+    verification = default_policy()
     if not flows_dir.is_dir():
         return None, [
             Finding("flows-folder-missing", f"there is no flows folder at {flows_dir}", str(flows_dir),
@@ -154,6 +157,8 @@ def read_flowset(
         if path.name in SPECIAL_FILES:
             if path.name == "global.yaml":
                 settings = _read_global(path, findings)
+            elif path.name == "verification.yaml":
+                verification = read_verification(path, findings)
             continue
         flow = _read_flow(path, findings)
         if flow is None:
@@ -177,7 +182,7 @@ def read_flowset(
         )
         return None, findings
     flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
-                      version=digest.hexdigest()[:12])
+                      version=digest.hexdigest()[:12], verification=verification)
     from .checks import check_flowset  # local: checks need a built FlowSet
 
     findings.extend(check_flowset(flowset, code_prompts, actions))

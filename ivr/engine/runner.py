@@ -368,6 +368,11 @@ class _Run:
             self.prompts.append(self.flowset.prompts.render(key, language, self.state.vars))
 
     def _text_of(self, keys: tuple[str, ...]) -> str:
+        # A sentence that reads back personal values (an address, a phone) stays out of the journey.
+        for key in keys:
+            entry = self.flowset.prompts.get(key, self.state.language or "fr")
+            if entry is not None and any(_is_personal(name) for name in entry.placeholders):
+                return "…"
         said = [u.text for u in self.prompts if u.key in keys]
         return " ".join(said)[:500]
 
@@ -424,4 +429,5 @@ def _as_case(value: Any) -> str:
 
 
 def _is_personal(name: str) -> bool:
-    return any(word in name for word in ("number", "birth", "postal", "phone", "address", "street"))
+    return any(word in name for word in ("number", "birth", "postal", "phone", "address", "street", "city",
+                                         "apartment"))

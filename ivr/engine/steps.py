@@ -277,6 +277,10 @@ class StepReader:
             )
             return None
         kinds = [k for k in block if k in STEP_KINDS]
+        if len(kinds) == 2 and "say" in kinds:  # `say:` is also a setting of action and transfer steps
+            other = next(k for k in kinds if k != "say")
+            if "say" in _ALLOWED_KEYS[other]:
+                kinds = [other]
         if len(kinds) != 1:
             if not kinds:
                 unknown = [k for k in block if k not in _COMMON_KEYS]

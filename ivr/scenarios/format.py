@@ -43,7 +43,8 @@ VERBS = ACTIONS + EXPECTATIONS
 BARE_VERBS = ("silence", "transfer", "hangup")
 """Verbs that can be written alone on their line: `- silence`."""
 
-SCENARIO_KEYS = ("name", "caller", "at", "start", "language", "client", "values", "unavailable", "call", "note")
+SCENARIO_KEYS = ("name", "caller", "at", "start", "language", "client", "values", "unavailable", "earlier", "call",
+                 "note")
 FILE_KEYS = ("scenarios", "caller", "at", "timezone", "note")
 TRANSFER_KEYS = ("queue", "reason", "verified", "client", "values")
 STORED_KINDS = {"address_change": "address", "phone_change": "phone"}
@@ -87,6 +88,8 @@ class Scenario:
     start: ConsoleStart | None
     unavailable: tuple[str, ...]
     call: tuple[Move, ...]
+    earlier: tuple[tuple[Move, ...], ...] = ()
+    """Calls the same caller made just before, played first (e.g. failed verifications)."""
 
 
 @dataclass
@@ -215,8 +218,27 @@ class _Reader:
         unavailable = item.get("unavailable") or []
         if isinstance(unavailable, str):
             unavailable = [unavailable]
+        earlier = self.earlier(item, name, line)
+        if earlier is None:
+            return None
         return Scenario(name, self.path, line, caller, at, start, tuple(str(a) for a in unavailable),
-                        tuple(m for m in moves if m is not None))
+                        tuple(m for m in moves if m is not None), earlier)
+
+    def earlier(self, item: Located, name: str, line: int) -> tuple[tuple[Move, ...], ...] | None:
+        raw = item.get("earlier")
+        if raw is None:
+            return ()
+        if not isinstance(raw, LocatedList) or not all(isinstance(c, LocatedList) and c for c in raw):
+            self.problem(item.where("earlier")[0], f"scenario '{name}' has an 'earlier:' that is not a list of calls",
+                         "write 'earlier:' then one '- [press: 1, press: 1, ...]' list per earlier call")
+            return None
+        calls = []
+        for call in raw:
+            moves = [self.move(m, move_line) for m, (move_line, _) in zip(call, call.item_lines)]
+            if any(m is None for m in moves):
+                return None
+            calls.append(tuple(moves))
+        return tuple(calls)
 
     def when(self, value: Any, line: int) -> datetime:
         text = str(value).strip().replace("T", " ")

@@ -124,6 +124,11 @@ class ScenarioRunner:
         phone = PhoneCall(FlaskTransport(self.app.test_client()), self.token, caller=scenario.caller)
         with freeze_time(scenario.at), _unavailable(scenario.unavailable):
             try:
+                for earlier in scenario.earlier:
+                    before = PhoneCall(FlaskTransport(self.app.test_client()), self.token, caller=scenario.caller)
+                    before.dial()
+                    for move in earlier:
+                        self._play(before, move)
                 phone.dial(scenario.start)
                 for move in scenario.call:
                     self._play(phone, move)

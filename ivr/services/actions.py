@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from ..models import Call
+
+if TYPE_CHECKING:
+    from ..engine.verification import VerificationPolicy
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ActionContext:
     call: Call
     vars: dict[str, Any]
     now: datetime
+    position: str = ""  # the flow/step running the action (verification reads its level from it)
+    policy: VerificationPolicy | None = None  # flows/verification.yaml, as loaded with the flows
 
 
 ActionFunc = Callable[[ActionContext], ActionResult]
@@ -50,7 +55,7 @@ class UnknownAction(LookupError):
 
 def run_action(name: str, context: ActionContext) -> ActionResult:
     # Importing here registers the built-in actions once, whoever asks first.
-    from . import addresses, clients, status  # noqa: F401
+    from . import addresses, clients, status, verification  # noqa: F401
 
     func = ACTIONS.get(name)
     if func is None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..engine.understand import province_of
 from ..models import ChangeRequest
 from .actions import ActionContext, ActionResult, action
+from .changes import hold
 from .status import verified_client
 
 
@@ -26,7 +27,7 @@ def _existing(ctx: ActionContext, kind: str) -> ChangeRequest | None:
 
 @action("address.submit")
 def submit_address(ctx: ActionContext) -> ActionResult:
-    client = verified_client(ctx)
+    client = verified_client(ctx, "address.submit")
     existing = _existing(ctx, "address")
     if existing is not None:  # the same call confirming twice makes one request
         return ActionResult("ok", {"confirmation": existing.confirmation})
@@ -50,25 +51,26 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     )
     ctx.session.add(request)
     ctx.session.flush()
+    hold(ctx.session, request, client, ctx.call, ctx.now)
     return ActionResult("ok", {"confirmation": request.confirmation})
 
 
 @action("phone.update")
 def update_phone(ctx: ActionContext) -> ActionResult:
-    client = verified_client(ctx)
+    client = verified_client(ctx, "phone.update")
     existing = _existing(ctx, "phone")
     if existing is None:
         new_phone = str(ctx.vars["new_phone"])
-        ctx.session.add(
-            ChangeRequest(
-                client_id=client.id,
-                kind="phone",
-                confirmation=confirmation_number(ctx.call.call_sid, "phone"),
-                old_value={"phone": client.phone},
-                new_value={"phone": new_phone},
-                status="pending",
-                call_sid=ctx.call.call_sid,
-            )
+        request = ChangeRequest(
+            client_id=client.id,
+            kind="phone",
+            confirmation=confirmation_number(ctx.call.call_sid, "phone"),
+            old_value={"phone": client.phone},
+            new_value={"phone": new_phone},
+            status="pending",
+            call_sid=ctx.call.call_sid,
         )
+        ctx.session.add(request)
         ctx.session.flush()
+        hold(ctx.session, request, client, ctx.call, ctx.now)
     return ActionResult("ok")

@@ -12,12 +12,11 @@ class NotVerified(PermissionError):
     """A flow asked for personal data before verifying the caller; it must not be said."""
 
 
-def verified_client(ctx: ActionContext) -> Client:
-    if not ctx.call.verified or ctx.call.client_id is None:
-        raise NotVerified("the caller is not verified")
-    client = ctx.session.get(Client, ctx.call.client_id)
-    assert client is not None
-    return client
+def verified_client(ctx: ActionContext, action_name: str = "status.lookup") -> Client:
+    """The caller's client, if the call reached the level flows/verification.yaml asks for this action."""
+    from .verification import require
+
+    return require(ctx, action_name)
 
 
 @action("status.lookup")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..flows import FlowSet, read_flowset
+from ..verification import check_verification
 from . import answers, graph, hours, prompts, usability, walk
 from .codes import CODES, Code, finding
 
@@ -30,6 +31,7 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
     findings += answers.check(flowset)
     findings += prompts.check(flowset, code_prompts)
     findings += usability.check(flowset, call_graph)
+    findings += check_verification(flowset)
     if flows_dir is None:
         flows_dir = _flows_dir(flowset)
     if flows_dir is not None:

@@ -90,6 +90,21 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("agent-not-announced", W, "usability", "the caller is never told that 0 reaches an agent before this menu"),
     # agent hours -----------------------------------------------------------------------------
     ("hours-invalid", E, "hours", "flows/hours.yaml has a mistake (time, day, timezone, holidays)"),
+    # caller verification (flows/verification.yaml) -------------------------------------------
+    ("verification-not-mapping", E, "verification", "verification.yaml is not a block of settings"),
+    ("verification-levels", E, "verification", "verification.yaml has no levels"),
+    ("verification-level", E, "verification", "a level is not a block of settings"),
+    ("verification-facts", E, "verification", "a level does not say which facts prove it"),
+    ("verification-fact", E, "verification", "a level asks for a fact the IVR cannot check (client_number, birth_date, postal_code_on_file)"),
+    ("verification-attempts", E, "verification", "attempts is not a whole number from 1 to 5"),
+    ("verification-after", E, "verification", "'after' names a level that does not exist"),
+    ("verification-requires", E, "verification", "'requires' names a level that does not exist, or is not 'action: level' pairs"),
+    ("verification-throttle", E, "verification", "a throttle is not {failures: N, hours: H} with sensible numbers"),
+    ("verification-flow", E, "verification", "a level's flow does not exist"),
+    ("verification-unasked", E, "verification", "a level's flow never asks one of its facts (an ask with into: the fact's name)"),
+    ("verification-not-sensitive", E, "verification", "a fact is asked without sensitive: true"),
+    ("verification-unchecked", E, "verification", "a level's flow never runs client.verify"),
+    ("verification-missing", E, "verification", "a flow runs a protected action without using the flow of the level it needs"),
 )
 
 CODES: dict[str, Code] = {code: Code(code, severity, family, meaning) for code, severity, family, meaning in _TABLE}

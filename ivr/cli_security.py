@@ -1,0 +1,111 @@
+"""Commands for the privacy office and supervisors: the audit trail, pending changes, retention."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from .privacy import mask_client_number
+
+
+def _app():
+    from .cli import _app as make_app
+
+    return make_app()
+
+
+@click.command("audit")
+@click.argument("client_number")
+def audit_command(client_number: str) -> None:
+    """Show the audit trail of one client's file (verifications, suspensions, changes), oldest first.
+
+    Values are shown as stored: masked. Access to this command is access to the server.
+    """
+    from . import db
+    from .services.audit import trail
+    from .services.clients import find_client
+
+    app = _app()
+    number = re.sub(r"\D", "", client_number)
+    with app.app_context(), db.session_for(app) as session:
+        client = find_client(session, number)
+        if client is None:
+            raise click.ClickException(f"no client has the number {mask_client_number(number)}; check the 9 digits")
+        events = trail(session, client)
+        click.echo(f"Audit trail of client {mask_client_number(number)} ({len(events)} events, times in UTC)")
+        for event in events:
+            who = f"{event.actor_kind}:{event.actor}"
+            line = f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<28} {event.outcome:<24} {who}"
+            if event.call_sid:
+                line += f"  call {event.call_sid}"
+            if event.caller:
+                line += f"  from {event.caller}"
+            click.echo(line)
+            if event.old_value or event.new_value:
+                click.echo(f"    was: {_show(event.old_value)}")
+                click.echo(f"    now: {_show(event.new_value)}")
+            extra = {k: v for k, v in (event.detail or {}).items() if k not in ("call_sid",)}
+            if extra:
+                click.echo("    " + ", ".join(f"{k}={v}" for k, v in extra.items()))
+
+
+def _show(value: dict | None) -> str:
+    if not value:
+        return "-"
+    return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "") and k != "fingerprint")
+
+
+@click.group("change")
+def change_group() -> None:
+    """Changes made by phone: held pending for a cooling-off period, then applied."""
+
+
+@change_group.command("reverse")
+@click.argument("confirmation")
+@click.option("--by", "agent", required=True, help="The id of the agent or supervisor reversing the change.")
+@click.option("--reason", default="", help="Why, in a few words (kept in the audit trail).")
+def change_reverse(confirmation: str, agent: str, reason: str) -> None:
+    """Reverse a pending change by its confirmation number; the file keeps its old value."""
+    from . import db
+    from .services.changes import ChangeNotReversible, reverse_change
+
+    app = _app()
+    try:
+        with app.app_context(), db.session_for(app) as session:
+            change = reverse_change(session, confirmation.strip(), agent, reason)
+            kind = change.kind
+    except (ChangeNotReversible, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Change {confirmation} ({kind}) reversed by {agent}. The file keeps its previous {kind}.")
+
+
+@change_group.command("apply-due")
+def change_apply_due() -> None:
+    """Apply every pending change whose cooling-off period is over (run it daily, e.g. from cron)."""
+    from . import db
+    from .services.changes import apply_due
+
+    app = _app()
+    with app.app_context(), db.session_for(app) as session:
+        applied = apply_due(session)
+        summary = [(c.confirmation, c.kind) for c in applied]
+    for confirmation, kind in summary:
+        click.echo(f"applied {kind} change {confirmation}")
+    click.echo(f"{len(summary)} change(s) applied.")
+
+
+@click.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
+              help="Remove call details last used more than this many days ago "
+                   "(default: IVR_RETENTION_DAYS, 730 = 2 years).")
+def purge_command(days: int | None) -> None:
+    """Remove old call journeys, contexts and recording references; keep daily counts and the audit trail."""
+    from . import db
+    from .services.retention import purge
+
+    app = _app()
+    with app.app_context(), db.session_for(app) as session:
+        report = purge(session, days or app.config.get("RETENTION_DAYS", 730))
+    for line in report.lines():
+        click.echo(line)

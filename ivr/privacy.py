@@ -1,0 +1,112 @@
+"""Masking and keyed hashing of personal values, so logs, audit rows and counters never hold them.
+
+Masks keep just enough for a person to recognise a value they already know
+(`***-***-300`, `+1 514-***-**42`, `H2X ***`); keyed hashes let the throttle count tries
+per client number or caller ID without storing either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from typing import Any
+
+import phonenumbers
+
+
+def mask_client_number(number: str | None) -> str:
+    digits = re.sub(r"\D", "", number or "")
+    if len(digits) < 4:
+        return "***"
+    return "***-***-" + digits[-3:]
+
+
+def mask_phone(phone: str | None) -> str:
+    """`+1 514-***-**42`: country, area code and the last two digits."""
+    if not phone:
+        return ""
+    try:
+        parsed = phonenumbers.parse(phone, "CA")
+    except phonenumbers.NumberParseException:
+        return "***"
+    national = str(parsed.national_number)
+    if parsed.country_code == 1 and len(national) == 10:
+        return f"+1 {national[:3]}-***-**{national[-2:]}"
+    return f"+{parsed.country_code} {'*' * max(len(national) - 2, 1)}{national[-2:]}"
+
+
+def mask_postal(postal: str | None) -> str:
+    compact = re.sub(r"\s", "", postal or "").upper()
+    return f"{compact[:3]} ***" if len(compact) == 6 else "***"
+
+
+def mask_text(text: str | None) -> str:
+    """Each word's first letter, the rest starred: `r** S****-D****`."""
+    if not text:
+        return ""
+    return re.sub(r"(?<=\w)\w", "*", str(text))
+
+
+def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
+    """An address an auditor can recognise but nobody can mail to or locate."""
+    if not address:
+        return {}
+    return {
+        "civic_number": mask_text(address.get("civic_number")),
+        "street": mask_text(address.get("street")),
+        "apartment": "*" if address.get("apartment") else None,
+        "city": address.get("city"),
+        "province": address.get("province"),
+        "postal_code": mask_postal(address.get("postal_code")),
+        "fingerprint": fingerprint(address),
+    }
+
+
+def mask_value(kind: str, value: dict[str, Any] | None) -> dict[str, Any]:
+    """The masked form of a change request's old or new value."""
+    if value is None:
+        return {}
+    if kind == "phone":
+        return {"phone": mask_phone(value.get("phone")), "fingerprint": fingerprint(value)}
+    return mask_address(value)
+
+
+def _secret() -> bytes:
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and current_app.config.get("SECRET_KEY"):
+            return str(current_app.config["SECRET_KEY"]).encode()
+    except ImportError:  # pragma: no cover - flask is a dependency
+        pass
+    secret = os.environ.get("IVR_SECRET_KEY")
+    if not secret:
+        raise RuntimeError("IVR_SECRET_KEY is not set: personal values cannot be hashed without it")
+    return secret.encode()
+
+
+def keyed(kind: str, value: str | None) -> str | None:
+    """A keyed hash (HMAC-SHA256 with IVR_SECRET_KEY) of a personal value: countable, not reversible."""
+    if not value:
+        return None
+    normal = re.sub(r"[\s\-()]", "", str(value)).upper()
+    return hmac.new(_secret(), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+def caller_key(caller: str | None) -> str | None:
+    """The throttling key of a caller ID; withheld or invalid numbers all share one key."""
+    try:
+        parsed = phonenumbers.parse(caller or "", "CA")
+        valid = phonenumbers.is_valid_number(parsed)
+    except phonenumbers.NumberParseException:
+        valid = False
+    normal = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if valid else "withheld"
+    return keyed("caller", normal)
+
+
+def fingerprint(value: dict[str, Any]) -> str:
+    """A short keyed hash of a whole value, so an auditor holding the real value can confirm it."""
+    text = "|".join(f"{k}={value[k]}" for k in sorted(value) if value[k] is not None)
+    return (keyed("value", text) or "")[:16]

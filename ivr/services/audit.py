@@ -1,0 +1,45 @@
+"""Writing and reading the audit trail: every verification, suspension and change of a file."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Call, Client
+from ..models_security import AuditEvent
+from ..privacy import caller_key, keyed, mask_phone
+
+
+def record(session: Session, action: str, outcome: str, *, actor_kind: str, actor: str,
+           client_id: int | None = None, call: Call | None = None, subject_key: str | None = None,
+           old_value: dict[str, Any] | None = None, new_value: dict[str, Any] | None = None,
+           at: datetime | None = None, **detail: Any) -> AuditEvent:
+    """Append one event. Values must already be masked (see ivr.privacy)."""
+    event = AuditEvent(
+        at=at or datetime.now(timezone.utc),
+        action=action,
+        outcome=outcome,
+        actor_kind=actor_kind,
+        actor=actor,
+        client_id=client_id,
+        call_sid=call.call_sid if call is not None else None,
+        caller=mask_phone(call.caller) if call is not None and call.caller else None,
+        subject_key=subject_key,
+        caller_key=caller_key(call.caller) if call is not None else None,
+        old_value=old_value,
+        new_value=new_value,
+        detail=detail,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def trail(session: Session, client: Client) -> list[AuditEvent]:
+    """Everything recorded about one client's file, oldest first, including tries with their number."""
+    key = keyed("client", client.client_number)
+    query = select(AuditEvent).where((AuditEvent.client_id == client.id) | (AuditEvent.subject_key == key))
+    return list(session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)))

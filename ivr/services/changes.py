@@ -1,0 +1,105 @@
+"""Changes to a file made by phone are held before they take effect.
+
+A confirmed address or phone change is "pending" for a cooling-off period (IVR_COOLING_OFF_DAYS,
+7 by default) and a notice goes to the address we had: if someone else made the change, the real
+person hears of it by mail and an agent can reverse it before it applies. `ivr change apply-due`
+applies what is due; `ivr change reverse` (and later the agent desktop) reverses.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Call, ChangeRequest, Client
+from ..models_security import OutgoingNotice
+from ..privacy import mask_value
+from . import audit
+
+DEFAULT_COOLING_OFF_DAYS = 7
+
+
+class ChangeNotReversible(ValueError):
+    """The change is not pending any more (applied or reversed), or does not exist."""
+
+
+def cooling_off() -> timedelta:
+    days = None
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            days = current_app.config.get("COOLING_OFF_DAYS")
+    except ImportError:  # pragma: no cover
+        pass
+    if days is None:
+        days = os.environ.get("IVR_COOLING_OFF_DAYS", DEFAULT_COOLING_OFF_DAYS)
+    return timedelta(days=float(days))
+
+
+def hold(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime) -> None:
+    """A confirmed change: pending until the cooling-off ends, notice to the address on file, audited."""
+    request.status = "pending"
+    request.effective_at = now + cooling_off()
+    session.flush()
+    session.add(OutgoingNotice(client_id=client.id, change_request_id=request.id, kind=f"{request.kind}_change",
+                               language=call.language or client.language, address=client.address(), created_at=now))
+    audit.record(session, f"{request.kind}_change_requested", "pending", actor_kind="caller",
+                 actor=call.verified_by or "unverified", client_id=client.id, call=call,
+                 old_value=mask_value(request.kind, request.old_value),
+                 new_value=mask_value(request.kind, request.new_value), at=now,
+                 confirmation=request.confirmation, effective_at=request.effective_at.isoformat(),
+                 notice="queued_to_old_address")
+
+
+def reverse_change(session: Session, confirmation: str, by: str, reason: str = "",
+                   now: datetime | None = None) -> ChangeRequest:
+    """An agent reverses a pending change; the file keeps its old value. Audited with the agent's id."""
+    now = now or datetime.now(timezone.utc)
+    if not by.strip():
+        raise ValueError("say who reverses the change (an agent id)")
+    request = session.scalar(select(ChangeRequest).where(ChangeRequest.confirmation == confirmation))
+    if request is None:
+        raise ChangeNotReversible(f"no change has confirmation number {confirmation}")
+    if request.status != "pending":
+        raise ChangeNotReversible(f"change {confirmation} is {request.status}, not pending: it can no longer be "
+                                  "reversed here; make a new change with the client instead")
+    request.status = "reversed"
+    request.decided_at = now
+    request.decided_by = by
+    audit.record(session, f"{request.kind}_change_reversed", "reversed", actor_kind="agent", actor=by,
+                 client_id=request.client_id, old_value=mask_value(request.kind, request.old_value),
+                 new_value=mask_value(request.kind, request.new_value), at=now,
+                 confirmation=confirmation, call_sid=request.call_sid, reason=reason)
+    return request
+
+
+def apply_due(session: Session, now: datetime | None = None) -> list[ChangeRequest]:
+    """Apply every pending change whose cooling-off is over, oldest first."""
+    now = now or datetime.now(timezone.utc)
+    due = session.scalars(select(ChangeRequest).where(ChangeRequest.status == "pending",
+                                                      ChangeRequest.effective_at.is_not(None),
+                                                      ChangeRequest.effective_at <= now)
+                          .order_by(ChangeRequest.created_at, ChangeRequest.id)).all()
+    for request in due:
+        client = session.get(Client, request.client_id)
+        if client is None:
+            continue
+        if request.kind == "address":
+            for name, value in request.new_value.items():
+                setattr(client, name, value)
+        elif request.kind == "phone":
+            client.phone = request.new_value.get("phone")
+        request.status = "applied"
+        request.decided_at = now
+        request.decided_by = "system:apply-due"
+        audit.record(session, f"{request.kind}_change_applied", "applied", actor_kind="system",
+                     actor="ivr change apply-due", client_id=client.id,
+                     old_value=mask_value(request.kind, request.old_value),
+                     new_value=mask_value(request.kind, request.new_value), at=now,
+                     confirmation=request.confirmation, call_sid=request.call_sid)
+    session.flush()
+    return list(due)

@@ -1,0 +1,195 @@
+"""Verifying a caller against flows/verification.yaml, with throttling that stops guessing.
+
+Caller ID never verifies anyone (it can be spoofed); it is only compared with the phone on
+file so the agent can see it. Failed tries are counted per client number entered and per
+caller ID, as keyed hashes, so a number that does not exist is throttled exactly like one that
+does and the answer never reveals which. A suspended client is still served by an agent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import phonenumbers
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
+from ..models import Client
+from ..models_security import AuditEvent
+from ..privacy import caller_key, keyed, mask_client_number
+from . import audit
+from .actions import ActionContext, ActionResult, action
+from .clients import find_client
+from .status import NotVerified
+
+FAILED = "verification_failed"
+SUSPENDED_CLIENT = "verification_suspended"
+SUSPENDED_CALLER = "caller_suspended"
+REFUSED = "verification_refused"
+VERIFIED = "verification_succeeded"
+
+
+def policy_of(ctx: ActionContext) -> VerificationPolicy:
+    return ctx.policy if ctx.policy is not None else default_policy()
+
+
+def require(ctx: ActionContext, action_name: str) -> Client:
+    """The verified client, if the call reached the level `action_name` needs; else NotVerified."""
+    policy = policy_of(ctx)
+    needed = policy.requires.get(action_name)
+    call = ctx.call
+    if not call.verified or call.client_id is None:
+        raise NotVerified(f"{action_name} needs a verified caller")
+    if needed is not None and not policy.satisfies(call.verification_level, needed):
+        raise NotVerified(f"{action_name} needs level '{needed}'; the call reached '{call.verification_level}'")
+    client = ctx.session.get(Client, call.client_id)
+    if client is None:
+        raise NotVerified("the verified client no longer exists")
+    return client
+
+
+def _failures(session: Session, column, key: str | None, throttle: Throttle, now: datetime) -> int:
+    if key is None:
+        return 0
+    since = now - timedelta(hours=throttle.hours)
+    return session.scalar(select(func.count(AuditEvent.id)).where(
+        column == key, AuditEvent.action == FAILED, AuditEvent.at > since)) or 0
+
+
+def caller_suspended(session: Session, caller: str | None, policy: VerificationPolicy, now: datetime) -> bool:
+    key = caller_key(caller)
+    return _failures(session, AuditEvent.caller_key, key, policy.per_caller, now) >= policy.per_caller.failures
+
+
+def client_suspended(session: Session, client_number: str, policy: VerificationPolicy, now: datetime) -> bool:
+    key = keyed("client", client_number)
+    return _failures(session, AuditEvent.subject_key, key, policy.per_client, now) >= policy.per_client.failures
+
+
+@action("verification.available")
+def available(ctx: ActionContext) -> ActionResult:
+    """Is self-service verification still offered to this caller ID today?"""
+    if caller_suspended(ctx.session, ctx.call.caller, policy_of(ctx), ctx.now):
+        audit.record(ctx.session, REFUSED, "caller_suspended", actor_kind="caller", actor="unverified",
+                     call=ctx.call, at=ctx.now)
+        return ActionResult("not_offered")
+    return ActionResult("offered")
+
+
+@action("client.verify")
+def verify(ctx: ActionContext) -> ActionResult:
+    """Check the facts of the level whose sub-flow the call is in; never say which one was wrong."""
+    policy = policy_of(ctx)
+    flow = ctx.position.partition("/")[0] or "identify"
+    level = policy.level_for_flow(flow) or next(iter(policy.levels.values()))
+    call = ctx.call
+    cleared = {fact: None for fact in level.facts if fact != "client_number"}
+    if level.after is None:
+        number = re.sub(r"\D", "", str(ctx.vars.get("client_number") or ""))
+        client = find_client(ctx.session, number) if number else None
+    else:
+        client = require_level(ctx, level.after)
+        number = client.client_number
+    subject_key = keyed("client", number)
+    if client_suspended(ctx.session, number, policy, ctx.now) or caller_suspended(
+            ctx.session, call.caller, policy, ctx.now):
+        if client is not None and call.client_id is None:
+            call.client_id = client.id  # not verified: the agent sees which file it may be, and serves them
+        audit.record(ctx.session, REFUSED, "suspended", actor_kind="caller", actor="unverified",
+                     client_id=client.id if client else None, call=call, subject_key=subject_key, at=ctx.now,
+                     level=level.name)
+        return ActionResult("suspended", cleared)
+    if client is not None and all(_matches(client, fact, ctx.vars.get(fact)) for fact in level.facts):
+        return _verified(ctx, client, level, subject_key, cleared)
+    return _failed(ctx, client, level, number, subject_key, cleared)
+
+
+def require_level(ctx: ActionContext, level_name: str) -> Client:
+    call = ctx.call
+    if not call.verified or call.client_id is None or not policy_of(ctx).satisfies(call.verification_level, level_name):
+        raise NotVerified(f"this check comes after level '{level_name}'")
+    client = ctx.session.get(Client, call.client_id)
+    if client is None:
+        raise NotVerified("the verified client no longer exists")
+    return client
+
+
+def _matches(client: Client, fact: str, given: object) -> bool:
+    if given in (None, ""):
+        return False
+    text = str(given)
+    if fact == "client_number":
+        return re.sub(r"\D", "", text) == client.client_number
+    if fact == "birth_date":
+        try:
+            return date.fromisoformat(text) == client.birth_date
+        except ValueError:
+            return False
+    if fact == "postal_code_on_file":
+        return re.sub(r"\s", "", text).upper() == re.sub(r"\s", "", client.postal_code or "").upper()
+    return False
+
+
+def _verified(ctx: ActionContext, client: Client, level: Level, subject_key: str | None,
+              cleared: dict) -> ActionResult:
+    call = ctx.call
+    policy = policy_of(ctx)
+    call.client_id = client.id
+    call.verified = True
+    call.verification_level = level.name
+    call.verified_by = "+".join(policy.facts_for(level.name))
+    call.caller_id_matches = caller_id_matches(call.caller, client.phone)
+    audit.record(ctx.session, VERIFIED, level.name, actor_kind="caller", actor=call.verified_by, client_id=client.id,
+                 call=call, subject_key=subject_key, at=ctx.now, caller_id_matches=call.caller_id_matches)
+    return ActionResult("verified", {**cleared, "verified": True, "verify_failures": None})
+
+
+def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str, subject_key: str | None,
+            cleared: dict) -> ActionResult:
+    call = ctx.call
+    policy = policy_of(ctx)
+    if client is not None and call.client_id is None:
+        call.client_id = client.id  # known file, not verified: the agent sees who it may be
+    failures = int(ctx.vars.get("verify_failures") or 0) + 1
+    audit.record(ctx.session, FAILED, level.name, actor_kind="caller", actor="unverified",
+                 client_id=client.id if client else None, call=call, subject_key=subject_key, at=ctx.now,
+                 attempt=failures, client_number=mask_client_number(number))
+    suspended = False
+    if _failures(ctx.session, AuditEvent.subject_key, subject_key, policy.per_client, ctx.now) \
+            == policy.per_client.failures:
+        suspended = True
+        audit.record(ctx.session, SUSPENDED_CLIENT, "self_service_suspended", actor_kind="system",
+                     actor="throttle", client_id=client.id if client else None, call=call, subject_key=subject_key,
+                     at=ctx.now, hours=policy.per_client.hours, client_number=mask_client_number(number))
+    if _failures(ctx.session, AuditEvent.caller_key, caller_key(call.caller), policy.per_caller, ctx.now) \
+            == policy.per_caller.failures:
+        suspended = True
+        audit.record(ctx.session, SUSPENDED_CALLER, "self_service_suspended", actor_kind="system",
+                     actor="throttle", call=call, at=ctx.now, hours=policy.per_caller.hours)
+    # Out of tries in this call: "failed" (the caller is offered an agent either way); a suspension
+    # reached before that stops the retries at once.
+    outcome = "failed" if failures >= level.attempts else "suspended" if suspended else "retry"
+    return ActionResult(outcome, {**cleared, "verify_failures": failures})
+
+
+def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
+    """Whether the caller ID is the phone on file: a hint for the agent, never a proof."""
+    if not caller or not on_file:
+        return None
+    try:
+        a, b = phonenumbers.parse(caller, "CA"), phonenumbers.parse(on_file, "CA")
+    except phonenumbers.NumberParseException:
+        return False
+    return (a.country_code, a.national_number) == (b.country_code, b.national_number)
+
+
+def is_self_service_suspended(session: Session, client: Client, policy: VerificationPolicy | None = None,
+                              now: datetime | None = None) -> bool:
+    """For the agent's screen: is this client's self-service verification suspended right now?"""
+    return client_suspended(session, client.client_number, policy or default_policy(),
+                            now or datetime.now(timezone.utc))
+
+
+__all__ = ["NotVerified", "caller_id_matches", "is_self_service_suspended", "require"]
