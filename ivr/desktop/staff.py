@@ -44,9 +44,7 @@ def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
             reasons[reason_key(call.transfer_reason or "flow")] += 1
         elif call.ended_at is None:
             counts["in_progress"] += 1
-        elif call.status == "abandoned":
-            counts["hung_up_in_ivr"] += 1
-        else:
+        else:  # ended without an agent: served by self-service (or the caller gave up there)
             counts["contained"] += 1
     total = len(calls_seen)
     return {"total": total, "counts": counts, "reasons": reasons.most_common(),
