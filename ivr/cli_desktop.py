@@ -113,6 +113,30 @@ def revoke(username: str, token_id: int | None) -> None:
     click.echo(f"{count} token(s) of '{username}' revoked." if count else f"'{username}' had no valid token.")
 
 
+@agent.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["agent", "supervisor", "admin"]))
+def set_role(username: str, role: str) -> None:
+    """Give USERNAME another ROLE; it applies to their next page, no new sign-in needed."""
+    with _session() as session:
+        found = _agent_named(session, username)
+        found.role = role
+    click.echo(f"'{username}' is now {role}.")
+
+
+@agent.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """Stop USERNAME from signing in: their open sessions end and their API tokens stop working."""
+    from .desktop import sessions
+
+    with _session() as session:
+        found = _agent_named(session, username)
+        found.active = False
+        ended = sessions.end_all_for(session, found, sessions.utcnow(), "inactive")
+    click.echo(f"'{username}' is deactivated ({ended} open session(s) ended).")
+
+
 @agent.command("list")
 def list_agents() -> None:
     """Show the agents (never their passwords)."""

@@ -124,3 +124,20 @@ def test_serve_starts_with_real_secrets(production):
     result, started = production()
     assert result.exit_code == 0, result.output
     assert len(started) == 1
+
+
+def test_a_role_is_changed_and_an_agent_deactivated_from_the_command_line(cli):
+    cli("agent", "add", "ana", "--password", "ana-password")
+    token = cli("agent", "token", "ana").stdout.strip().splitlines()[0]
+    assert cli("agent", "role", "ana", "supervisor").output.strip() == "'ana' is now supervisor."
+    assert "\tsupervisor\t" in cli("agent", "list").output
+    from ivr import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    post_login(client, "ana", "ana-password")
+    assert client.get("/agent/reports").status_code == 200
+    result = cli("agent", "deactivate", "ana")
+    assert result.exit_code == 0 and "1 open session(s) ended" in result.output
+    assert client.get("/agent/reports").status_code == 302
+    assert api(token) == 401
+    assert "(inactive)" in cli("agent", "list").output

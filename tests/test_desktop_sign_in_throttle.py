@@ -86,3 +86,24 @@ def test_failures_keep_neither_the_typed_name_nor_the_address(app, agents):
         row = s.scalar(select(SignInFailure))
     assert "my-password" not in row.account_key and "203.0.113" not in row.address_key
     assert len(row.account_key) == 64 and len(row.address_key) == 64
+
+
+def test_behind_a_trusted_proxy_each_agent_is_counted_by_their_own_address(tmp_path):
+    from ivr import create_app
+
+    from .conftest import TOKEN
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}", "SECRET_KEY": "k",
+                      "TWILIO_AUTH_TOKEN": TOKEN, "TRUSTED_PROXIES": 1, "DEMO": True})
+    with freeze_time(START):
+        guesser = browser(app, "10.0.0.1")
+        guesser.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.66"
+        for number in range(20):
+            post_login(guesser, f"user{number}", "guess")
+        assert post_login(guesser, "demo", "demo").status_code == 429
+        colleague = browser(app, "10.0.0.1")  # same proxy, another agent's computer
+        colleague.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.5"
+        colleague.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
+        response = post_login(colleague, "demo", "demo")
+        assert response.status_code == 302
+        assert "Strict-Transport-Security" in response.headers

@@ -23,9 +23,26 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE")) or _cookies_need_https(app.config)
+    _trust_proxies(app)
     if app.config.get("DEMO"):
         with db.session_for(app) as session:
             ensure_demo_agent(session)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (IVR_TRUSTED_PROXIES=N), take the client's address and https from their headers.
+
+    Without it every agent would seem to come from the proxy: one guesser would lock the whole floor out of
+    sign-in, and the desktop would not know it is served over HTTPS. Never set it without a proxy in front:
+    anyone could then claim any address.
+    """
+    import os
+
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or os.environ.get("IVR_TRUSTED_PROXIES") or 0)
+    if hops > 0 and not isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _cookies_need_https(config: dict) -> bool:
