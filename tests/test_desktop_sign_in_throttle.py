@@ -107,3 +107,15 @@ def test_behind_a_trusted_proxy_each_agent_is_counted_by_their_own_address(tmp_p
         response = post_login(colleague, "demo", "demo")
         assert response.status_code == 302
         assert "Strict-Transport-Security" in response.headers
+
+
+def test_refused_sign_ins_are_logged_without_the_name_or_the_address(app, agents, caplog):
+    import logging
+
+    with freeze_time(START), caplog.at_level(logging.WARNING, logger="ivr.desktop.access"):
+        for _ in range(6):
+            post_login(browser(app), "sam", "guess")
+    lines = [r.getMessage() for r in caplog.records if r.name == "ivr.desktop.access"]
+    assert sum("reason=wrong_name_or_password" in line for line in lines) == 5
+    assert sum("reason=sign_in_throttled" in line for line in lines) == 1
+    assert not any("sam" in line or "203.0.113" in line or "guess" in line for line in lines)

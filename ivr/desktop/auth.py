@@ -32,10 +32,6 @@ def limits() -> sessions.Limits:
                                                                      DEFAULT_SESSION_HOURS))))
 
 
-def session_lifetime() -> timedelta:
-    return limits().absolute
-
-
 def sign_in(agent: Agent) -> None:
     """A fresh session: a new id and a new form token; nothing from before signing in carries over."""
     session_id = sessions.start(db.session(), agent, calls.now_utc())

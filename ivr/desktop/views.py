@@ -17,7 +17,7 @@ from . import auth, headers, service
 from .accounts import authenticate
 from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
 from .models import Agent, Callback, Handling
-from .roles import may_open_call
+from .roles import may_open_call, refused
 from .throttle import Throttle
 from .words import LANGUAGES, Words
 
@@ -106,6 +106,7 @@ def login() -> Any:
             # Same answer for every name, existing or not, right password or not: guessing learns nothing.
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
             error, status = _words()("ui.too_many_sign_ins", minutes=minutes), 429
+            refused(None, request.endpoint, "sign_in_throttled")
             extra = {"Retry-After": str(minutes * 60)}
         else:
             agent = authenticate(s, username, request.form.get("password", ""))
@@ -114,6 +115,7 @@ def login() -> Any:
                 auth.sign_in(agent)
                 return redirect(_safe_next(request.form.get("next")))
             throttle.failed(s, username, address, now)
+            refused(None, request.endpoint, "wrong_name_or_password")  # neither the name nor the address
             s.commit()
             error, status = _words()("ui.bad_login"), 401
     elif request.args.get("expired"):
