@@ -116,3 +116,10 @@ def test_agents_accounts_are_for_admins(team, agents):
     sign_in(admin)  # the demo agent is an admin
     page = text(admin.get("/agent/admin/agents"))
     assert 'data-agent="sue"' in page and "Superviseur" in page
+
+
+def test_a_call_that_ended_in_self_service_is_for_supervisors_only(team, phone):
+    call = phone().press("1").press("1").press("100200300").press("19480517").hang_up()
+    refused = team["ana"].get(f"/agent/calls/{call.call_sid}")
+    assert refused.status_code == 403 and "Jeanne" not in text(refused)
+    assert "Jeanne Tremblay" in text(team["sue"].get(f"/agent/calls/{call.call_sid}"))

@@ -6,8 +6,10 @@ Roles nest: a supervisor does everything an agent does, an admin everything a su
 - admin: plus agents' accounts.
 
 Claimed calls: once an agent takes a call, its context (journey, answers, identity) is open only to
-that agent and to supervisors; another agent gets 403. Calls nobody has taken (waiting, hung up in
-the queue, callbacks) stay open to every agent, because any of them may have to serve that caller.
+that agent and to supervisors; another agent gets 403. Calls sent to agents that nobody has taken
+(waiting, hung up in the queue, callbacks, after hours) stay open to every agent, because any of them
+may have to serve that caller. Calls that ended in self-service never reached an agent: only
+supervisors open them (agents see such contacts in the client's history, not the call itself).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
+from ..models import Call
 from .models import Agent, Handling
 
 log = logging.getLogger("ivr.desktop.access")
@@ -38,11 +41,16 @@ def has_role(agent: Agent, needed: Role) -> bool:
     return RANK[held] >= RANK[needed]
 
 
-def may_open_call(agent: Agent, handling: Handling | None) -> bool:
+SENT_TO_AGENTS = ("queued", "with_agent", "abandoned_in_queue", "callback", "after_hours")
+
+
+def may_open_call(agent: Agent, call: Call, handling: Handling | None) -> bool:
     """The claimed-call policy above."""
-    if handling is None or handling.agent_id == agent.id:
+    if has_role(agent, Role.SUPERVISOR):
         return True
-    return has_role(agent, Role.SUPERVISOR)
+    if handling is not None:
+        return handling.agent_id == agent.id
+    return call.queued_at is not None or call.transfer_reason is not None or call.status in SENT_TO_AGENTS
 
 
 def refused(agent: Agent | None, endpoint: str | None, reason: str) -> None:

@@ -60,7 +60,7 @@ def _call_or_404(call_sid: str) -> Call:
 
 def _may_open(agent: Agent, call: Call) -> bool:
     """The claimed-call policy (roles.py): taken calls are for their agent and supervisors only."""
-    return may_open_call(agent, db.session().get(Handling, call.call_sid))
+    return may_open_call(agent, call, db.session().get(Handling, call.call_sid))
 
 
 def _open_call_or_refuse(call_sid: str) -> Call:
