@@ -24,35 +24,117 @@ def agent() -> None:
               help="The desktop's language for this agent (they can switch it).")
 @click.option("--endpoint", help="Where calls ring: the agent's phone in E.164 (+15145550100) or client:NAME "
                                  "for a browser softphone (default: client:USERNAME).")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent", show_default=True,
+              help="agent: queue, calls, callbacks, contact history; supervisor: also reports; "
+                   "admin: also agents' accounts.")
 @click.password_option(help="The password (asked twice when not given).")
-def add(username: str, display_name: str | None, language: str, endpoint: str | None, password: str) -> None:
+def add(username: str, display_name: str | None, language: str, endpoint: str | None, role: str,
+        password: str) -> None:
     """Create an agent who can sign in to the desktop."""
     from .desktop.accounts import AccountError, add_agent
 
     try:
         with _session() as session:
-            created = add_agent(session, username, password, display_name, language, endpoint)
+            created = add_agent(session, username, password, display_name, language, endpoint, role)
             name = created.username
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Agent '{name}' added. They sign in at /agent/login.")
+    click.echo(f"Agent '{name}' added as {role}. They sign in at /agent/login.")
 
 
-@agent.command("token")
+class _TokenCommands(click.Group):
+    """`ivr agent token NAME` still makes a token; `list` and `revoke` manage the ones made."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["issue", *args]
+        return super().parse_args(ctx, args)
+
+
+@agent.group("token", cls=_TokenCommands)
+def token() -> None:
+    """API tokens: `ivr agent token NAME` makes one; `list NAME` and `revoke NAME` manage them."""
+
+
+def _agent_named(session, username: str):
+    from .desktop.accounts import find_agent
+
+    found = find_agent(session, username)
+    if found is None:
+        raise click.ClickException(
+            f"there is no agent called '{username}'; add one with `ivr agent add {username}`")
+    return found
+
+
+@token.command("issue")
 @click.argument("username")
-def token(username: str) -> None:
+def issue(username: str) -> None:
     """Make an API token for USERNAME (shown once; only its hash is kept)."""
-    from .desktop.accounts import find_agent, issue_token
+    from .desktop.accounts import issue_token
 
     with _session() as session:
-        found = find_agent(session, username)
-        if found is None:
-            raise click.ClickException(
-                f"there is no agent called '{username}'; add one with `ivr agent add {username}`")
-        value = issue_token(session, found)
+        value = issue_token(session, _agent_named(session, username))
     click.echo(value)
-    click.echo("Keep it secret: send it as 'Authorization: Bearer <token>' to /agent/api/. It is not shown again.",
-               err=True)
+    click.echo("Keep it secret: send it as 'Authorization: Bearer <token>' to /agent/api/. It is not shown again. "
+               f"Revoke it with `ivr agent token revoke {username}`.", err=True)
+
+
+@token.command("list")
+@click.argument("username")
+def list_tokens(username: str) -> None:
+    """Show USERNAME's tokens by number: made, last used, revoked (never the tokens themselves)."""
+    from .desktop.accounts import tokens_of
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with _session() as session:
+        rows = tokens_of(session, _agent_named(session, username))
+        if not rows:
+            click.echo(f"'{username}' has no API token.")
+        for row in rows:
+            state = f"revoked {when(row.revoked_at)}" if row.revoked_at else "valid"
+            click.echo(f"#{row.id}\tmade {when(row.created_at)}\tlast used {when(row.last_used_at)}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("username")
+@click.option("--id", "token_id", type=int, help="Revoke only this token (its number in `ivr agent token list`); "
+                                                 "without it, every token of USERNAME is revoked.")
+def revoke(username: str, token_id: int | None) -> None:
+    """Revoke USERNAME's API tokens (all, or one with --id): the API refuses them at once."""
+    from .desktop.accounts import AccountError, revoke_tokens
+
+    try:
+        with _session() as session:
+            count = revoke_tokens(session, _agent_named(session, username), token_id)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{count} token(s) of '{username}' revoked." if count else f"'{username}' had no valid token.")
+
+
+@agent.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["agent", "supervisor", "admin"]))
+def set_role(username: str, role: str) -> None:
+    """Give USERNAME another ROLE; it applies to their next page, no new sign-in needed."""
+    with _session() as session:
+        found = _agent_named(session, username)
+        found.role = role
+    click.echo(f"'{username}' is now {role}.")
+
+
+@agent.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """Stop USERNAME from signing in: their open sessions end and their API tokens stop working."""
+    from .desktop import sessions
+
+    with _session() as session:
+        found = _agent_named(session, username)
+        found.active = False
+        ended = sessions.end_all_for(session, found, sessions.utcnow(), "inactive")
+    click.echo(f"'{username}' is deactivated ({ended} open session(s) ended).")
 
 
 @agent.command("list")
@@ -65,4 +147,4 @@ def list_agents() -> None:
     with _session() as session:
         for row in session.scalars(select(Agent).order_by(Agent.username)):
             state = "" if row.active else " (inactive)"
-            click.echo(f"{row.username}\t{row.display_name}\t{row.language}\t{row.endpoint or '-'}{state}")
+            click.echo(f"{row.username}\t{row.display_name}\t{row.role}\t{row.language}\t{row.endpoint or '-'}{state}")

@@ -14,6 +14,19 @@ class ConfigError(RuntimeError):
     """The app cannot start as configured; the message names the variable to set."""
 
 
+# Values copied from tutorials and templates: a production key equal to one of them is no secret at all.
+DEFAULT_SECRETS = frozenset({
+    "dev", "development", "secret", "secret-key", "secret_key", "secretkey", "changeme", "change-me", "change_me",
+    "changeit", "default", "test", "testing", "password", "ivr", "flask", "your-secret-key", "your_secret_key",
+    "replace-me", "replaceme", "please-change-me", "insecure", "demo", "example", "xxx", "todo",
+})
+
+
+def is_default_secret(value: str) -> bool:
+    """A secret key that is set but worthless: a placeholder from a tutorial or a template."""
+    return bool(value) and value.strip().lower() in DEFAULT_SECRETS
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
     demo = env.get("IVR_DEMO", "") not in ("", "0", "false", "no")
@@ -45,6 +58,12 @@ def check(config: dict[str, Any]) -> None:
                 "check that requests come from Twilio (or run `ivr serve --demo` to try it locally)."
             )
         config["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
+    if not relaxed and is_default_secret(str(config.get("SECRET_KEY") or "")):
+        raise ConfigError(
+            f"IVR_SECRET_KEY is set to '{config['SECRET_KEY']}', a well-known default: anyone could forge agents' "
+            "cookies. Set it to a long random value (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
     if not config.get("SECRET_KEY"):
         if not relaxed:
             raise ConfigError(

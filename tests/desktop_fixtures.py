@@ -29,8 +29,14 @@ def agents(app):
     return {"sam_token": token}
 
 
+def post_login(client, username: str, password: str, **fields: str):
+    """Fill in and send the sign-in form as a browser does, with the form's token."""
+    token = csrf_of(client.get("/agent/login").get_data(as_text=True))
+    return client.post("/agent/login", data={"csrf": token, "username": username, "password": password, **fields})
+
+
 def sign_in(client, username: str = "demo", password: str = "demo"):
-    response = client.post("/agent/login", data={"username": username, "password": password})
+    response = post_login(client, username, password)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 

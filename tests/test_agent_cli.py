@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 
-from .desktop_fixtures import quick_password_hashing  # noqa: F401
+from .desktop_fixtures import post_login, quick_password_hashing  # noqa: F401
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_an_agent_added_on_the_command_line_can_sign_in(cli):
 
     app = create_app({"TESTING": True})
     client = app.test_client()
-    assert client.post("/agent/login", data={"username": "marie", "password": "s3cret-pass"}).status_code == 302
+    assert post_login(client, "marie", "s3cret-pass").status_code == 302
     assert "Signed in as Marie Roy" in client.get("/agent/").get_data(as_text=True)
 
 
@@ -82,5 +82,5 @@ def test_demo_mode_makes_the_demo_agent(cli, monkeypatch):
     from ivr import create_app
 
     client = create_app({"TESTING": True}).test_client()
-    assert client.post("/agent/login", data={"username": "demo", "password": "demo"}).status_code == 302
+    assert post_login(client, "demo", "demo").status_code == 302
     assert client.get("/agent/api/queue", headers={"Authorization": "Bearer demo-token"}).status_code == 200

@@ -10,7 +10,7 @@ from ivr import db
 from ivr.models import Client, Contact
 from ivr.services import actions
 
-from .desktop_fixtures import agents, quick_password_hashing, desk, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
 
 API_KEYS = {"call_sid", "caller", "language", "client_number", "verified", "transfer_reason", "journey",
             "collected", "queue", "waiting_since", "previous_contacts"}
@@ -164,7 +164,7 @@ def test_the_call_page_shows_the_context_in_plain_words(desk, phone):
 def test_the_queue_lists_waiting_callers_with_a_one_line_reason(desk, phone):
     phone().press("1").press("1").press("100200300").press("19480517").press("0")
     phone(caller="+16135550199").press("2").press("0")
-    desk.get("/agent/language/en?next=/agent/")
+    desk.post("/agent/language/en", data={"csrf": csrf_of(desk.get("/agent/").get_data(as_text=True))})
     page = text(desk.get("/agent/live/waiting"))
     assert "Queue agents-fr" in page and "Queue agents-en" in page
     assert "Pressed 0 after hearing the status of a retirement pension" in page

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from freezegun import freeze_time
 
-from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, sign_in, text  # noqa: F401
+from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, post_login, sign_in, text  # noqa: F401
 
 
 def test_the_desktop_sends_a_stranger_to_the_sign_in_page(client, agents, phone):
@@ -28,10 +28,10 @@ def test_a_call_page_without_sign_in_redirects_and_shows_nothing(client, agents,
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, agents):
-    response = client.post("/agent/login", data={"username": "demo", "password": "nope"})
+    response = post_login(client, "demo", "nope")
     assert response.status_code == 401
     assert "Le nom d'utilisateur ou le mot de passe est incorrect" in text(response)
-    unknown = client.post("/agent/login", data={"username": "ghost", "password": "nope"})
+    unknown = post_login(client, "ghost", "nope")
     assert unknown.status_code == 401
 
 
@@ -42,12 +42,10 @@ def test_the_demo_agent_signs_in_and_sees_the_queue(desk):
 
 
 def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(client, agents):
-    response = client.post("/agent/login", data={"username": "demo", "password": "demo",
-                                                  "next": "/agent/calls/CA123"})
+    response = post_login(client, "demo", "demo", next="/agent/calls/CA123")
     assert response.headers["Location"].endswith("/agent/calls/CA123")
     client.get("/agent/")
-    other = client.post("/agent/login", data={"username": "demo", "password": "demo",
-                                               "next": "//evil.example/agent/"})
+    other = post_login(client, "demo", "demo", next="//evil.example/agent/")
     assert other.headers["Location"].endswith("/agent/")
     assert "evil" not in other.headers["Location"]
 
@@ -110,7 +108,8 @@ def test_a_form_without_its_token_is_refused(desk, phone):
 
 
 def test_the_agent_switches_the_desktop_to_english(desk):
-    desk.get("/agent/language/en?next=/agent/")
+    token = csrf_of(desk.get("/agent/").get_data(as_text=True))
+    desk.post("/agent/language/en", data={"csrf": token, "next": "/agent/"})
     page = text(desk.get("/agent/"))
     assert "Waiting callers" in page and "Nobody is waiting." in page
 

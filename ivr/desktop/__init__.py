@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     """Plug the desktop in; in demo mode make sure the demo agent (demo / demo) exists."""
     from .. import db
     from .accounts import ensure_demo_agent
+    from . import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
     from .auth import DEFAULT_SESSION_HOURS
     from .views import bp
 
@@ -19,11 +20,41 @@ def init_app(app: Flask) -> None:
     # The server ends a session after the shift; the cookie lives a day longer so the agent is told why.
     hours = float(app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS))
     app.permanent_session_lifetime = timedelta(hours=hours + 24)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE")) or _cookies_need_https(app.config)
+    _trust_proxies(app)
     if app.config.get("DEMO"):
         with db.session_for(app) as session:
             ensure_demo_agent(session)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (IVR_TRUSTED_PROXIES=N), take the client's address and https from their headers.
+
+    Without it every agent would seem to come from the proxy: one guesser would lock the whole floor out of
+    sign-in, and the desktop would not know it is served over HTTPS. Never set it without a proxy in front:
+    anyone could then claim any address.
+    """
+    import os
+
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or os.environ.get("IVR_TRUSTED_PROXIES") or 0)
+    if hops > 0 and not isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _cookies_need_https(config: dict) -> bool:
+    """Secure cookies in production (served over HTTPS, maybe behind a proxy) and whenever the public URL is https.
+
+    Only the demo, the tests, or a public URL that is plainly http:// send the cookie over plain HTTP.
+    """
+    public = str(config.get("PUBLIC_URL") or "")
+    if public.startswith("https://"):
+        return True
+    production = not (config.get("DEMO") or config.get("TESTING"))
+    return production and not public.startswith("http://")
 
 
 def _scrub_access_log() -> None:

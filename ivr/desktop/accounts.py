@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import utcnow
 from .models import Agent, AgentToken
+from .roles import ROLES
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -28,7 +29,7 @@ def find_agent(session: Session, username: str) -> Agent | None:
 
 
 def add_agent(session: Session, username: str, password: str, display_name: str | None = None,
-              language: str = "fr", endpoint: str | None = None) -> Agent:
+              language: str = "fr", endpoint: str | None = None, role: str = "agent") -> Agent:
     name = username.strip().lower()
     if not name or not name.replace("-", "").replace(".", "").replace("_", "").isalnum():
         raise AccountError(
@@ -39,8 +40,10 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
         raise AccountError("the password is too short: use at least 4 characters (12 or more in production)")
     if language not in LANGUAGES:
         raise AccountError(f"language '{language}' is not offered; use fr or en")
+    if role not in ROLES:
+        raise AccountError(f"role '{role}' does not exist; use one of: {', '.join(ROLES)}")
     agent = Agent(username=name, display_name=display_name or name, language=language, endpoint=endpoint,
-                  password_hash=generate_password_hash(password, HASH_METHOD))
+                  role=role, password_hash=generate_password_hash(password, HASH_METHOD))
     session.add(agent)
     session.flush()
     return agent
@@ -71,18 +74,36 @@ def agent_for_token(session: Session, token: str) -> Agent | None:
     if not token:
         return None
     row = session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(token)))
-    if row is None or not row.agent.active:
+    if row is None or row.revoked_at is not None or not row.agent.active:
         return None
     row.last_used_at = utcnow()
     return row.agent
 
 
+def tokens_of(session: Session, agent: Agent) -> list[AgentToken]:
+    return list(session.scalars(select(AgentToken).where(AgentToken.agent_id == agent.id).order_by(AgentToken.id)))
+
+
+def revoke_tokens(session: Session, agent: Agent, token_id: int | None = None) -> int:
+    """Revoke one of the agent's tokens (by its number) or all of them; the API refuses them at once."""
+    rows = [row for row in tokens_of(session, agent)
+            if row.revoked_at is None and (token_id is None or row.id == token_id)]
+    if token_id is not None and not rows:
+        raise AccountError(f"'{agent.username}' has no valid token number {token_id}; "
+                           f"see them with `ivr agent token list {agent.username}`")
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return len(rows)
+
+
 def ensure_demo_agent(session: Session) -> Agent:
-    """The demo desktop's agent (demo / demo, token demo-token), made once."""
+    """The demo desktop's agent (demo / demo, token demo-token), made once; an admin, so the demo shows every page."""
     agent = find_agent(session, DEMO_USERNAME)
     if agent is None:
         agent = add_agent(session, DEMO_USERNAME, DEMO_PASSWORD, display_name="Agent Démo", language="fr",
-                          endpoint="client:demo")
+                          endpoint="client:demo", role="admin")
     if session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(DEMO_TOKEN))) is None:
         issue_token(session, agent, DEMO_TOKEN)
     return agent

@@ -1,71 +1,120 @@
-"""Who is asking: an agent's browser session (expiring) or a CRM's bearer token."""
+"""Who is asking: an agent's browser session (kept on the server, expiring) or a CRM's bearer token.
+
+Every page and API call goes through `login_required` or `api_auth`; pages that need more than an
+agent's role add `requires(...)`; every POST carries the session's form token (CSRF).
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from .. import db
+from .. import calls, db
+from . import sessions
 from .accounts import agent_for_token
 from .models import Agent
+from .roles import Role, has_role, refused
 
-DEFAULT_SESSION_HOURS = 9  # one shift; after that the agent signs in again
+DEFAULT_SESSION_HOURS = sessions.SHIFT_HOURS
+DEFAULT_IDLE_MINUTES = sessions.IDLE_MINUTES
+CSRF_HEADER = "X-CSRF-Token"
 
 
-def session_lifetime() -> timedelta:
-    return timedelta(hours=float(current_app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS)))
+def limits() -> sessions.Limits:
+    config = current_app.config
+    return sessions.Limits(idle=timedelta(minutes=float(config.get("AGENT_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))),
+                           absolute=timedelta(hours=float(config.get("AGENT_SESSION_HOURS",
+                                                                     DEFAULT_SESSION_HOURS))))
 
 
 def sign_in(agent: Agent) -> None:
+    """A fresh session: a new id and a new form token; nothing from before signing in carries over."""
+    session_id = sessions.start(db.session(), agent, calls.now_utc())
+    db.session().commit()
     session.clear()
     session.permanent = True
-    session["agent_id"] = agent.id
-    session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
+    session["sid"] = session_id
     session["lang"] = agent.language
     session["csrf"] = secrets.token_urlsafe(24)
 
 
 def sign_out() -> None:
+    """End the session on the server, so the old cookie opens nothing even if someone kept a copy."""
+    sessions.end_by_id(db.session(), session.get("sid"), calls.now_utc(), "signed_out")
+    db.session().commit()
     session.clear()
 
 
-def _session_agent() -> tuple[Agent | None, bool]:
-    """The signed-in agent, and whether a session existed but has expired."""
-    agent_id = session.get("agent_id")
-    if agent_id is None:
-        return None, False
-    signed_in_at = float(session.get("signed_in_at", 0))
-    if datetime.now(timezone.utc).timestamp() - signed_in_at > session_lifetime().total_seconds():
-        session.clear()
-        return None, True
-    agent = db.session().get(Agent, agent_id)
-    if agent is None or not agent.active:
-        session.clear()
-        return None, False
-    return agent, False
+def _session_agent(activity: bool = True) -> tuple[Agent | None, bool]:
+    """The signed-in agent, and whether a session existed but has timed out."""
+    result = sessions.check(db.session(), session.get("sid"), calls.now_utc(), limits(), touch=activity)
+    if result.agent is None and "sid" in session:
+        session.pop("sid")
+        session.pop("csrf", None)
+    return result.agent, result.expired
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Pages: an agent who is not signed in is sent to the sign-in page, and back after."""
+def login_required(view: Callable[..., Any] | None = None, *, activity: bool = True) -> Any:
+    """Pages: an agent who is not signed in is sent to the sign-in page, and back after.
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        agent, expired = _session_agent()
-        if agent is None:
-            return redirect(url_for("desktop.login", next=request.path, expired=1 if expired else None))
-        g.agent = agent
-        if request.method == "POST":
-            sent = request.form.get("csrf", "")
-            if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-                abort(400, description="csrf")
-        return view(*args, **kwargs)
+    `activity=False` for what the page fetches by itself, which must not keep an idle session alive.
+    """
 
-    return wrapper
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            agent, expired = _session_agent(activity)
+            if agent is None:
+                return redirect(url_for("desktop.login", next=request.path, expired=1 if expired else None))
+            g.agent = agent
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                check_csrf()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def requires(role: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """After `login_required`/`api_auth`: refuse (403, logged) an agent whose role is below `role`."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not has_role(g.agent, role):
+                forbid(f"needs_{role.value}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def forbid(reason: str) -> None:
+    """Log the refusal (without personal data) and answer 403."""
+    refused(g.get("agent"), request.endpoint, reason)
+    abort(403)
+
+
+def csrf_token() -> str:
+    """The form token of this browser's session, made on first use (the sign-in form needs one too)."""
+    if not session.get("csrf"):
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf") or request.headers.get(CSRF_HEADER, "")
+    expected = session.get("csrf", "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        refused(g.get("agent"), request.endpoint, "csrf")
+        abort(400, description="csrf")
 
 
 def api_auth(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,10 +140,8 @@ def api_auth(view: Callable[..., Any]) -> Callable[..., Any]:
             response.headers["WWW-Authenticate"] = 'Bearer realm="ivr-agent"'
             return response
         g.agent = agent
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not header:
+            check_csrf()  # a browser's session cookie is sent by other sites' forms too; a bearer token is not
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def csrf_token() -> str:
-    return session.get("csrf", "")

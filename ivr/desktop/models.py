@@ -21,6 +21,7 @@ class Agent(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     endpoint: Mapped[str | None] = mapped_column(String(64))  # phone (E.164) or "client:name" for a browser
     active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(20), default="agent")  # agent | supervisor | admin (see roles.py)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -34,6 +35,7 @@ class AgentToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     agent: Mapped[Agent] = relationship()
 
@@ -76,3 +78,37 @@ class Callback(Base):
 
     call: Mapped[Call] = relationship()
     client: Mapped[Client | None] = relationship()
+
+
+class AgentSession(Base):
+    """A signed-in browser, kept on the server so signing out or a timeout really ends it.
+
+    The cookie holds a random id; only its SHA-256 is stored, so a copy of the database opens no session.
+    """
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out | idle | shift_over | inactive
+
+    agent: Mapped[Agent] = relationship()
+
+
+class SignInFailure(Base):
+    """A refused sign-in, counted per account and per address to slow down password guessing.
+
+    The typed user name and the address are kept only as keyed hashes: people sometimes type their password
+    in the user-name field, and an address is personal data.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    address_key: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the client IP
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from .. import calls, db, gateway
 from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
-from . import auth, service
+from . import auth, headers, service
 from .accounts import authenticate
 from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
-from .models import Callback
+from .models import Agent, Callback, Handling
+from .roles import may_open_call, refused
+from .throttle import Throttle
 from .words import LANGUAGES, Words
 
 bp = Blueprint("desktop", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
@@ -56,6 +58,22 @@ def _call_or_404(call_sid: str) -> Call:
     return call
 
 
+def _may_open(agent: Agent, call: Call) -> bool:
+    """The claimed-call policy (roles.py): taken calls are for their agent and supervisors only."""
+    return may_open_call(agent, call, db.session().get(Handling, call.call_sid))
+
+
+def _open_call_or_refuse(call_sid: str) -> Call:
+    call = _call_or_404(call_sid)
+    if not _may_open(g.agent, call):
+        auth.forbid("call_claimed_by_another_agent")
+    return call
+
+
+def _throttle() -> Throttle:
+    return Throttle(secret=str(current_app.config["SECRET_KEY"]))
+
+
 def _safe_next(target: str | None) -> str:
     """Only paths inside the desktop: a sign-in link can never send an agent elsewhere."""
     if target and target.startswith("/agent/") and not urlparse(target).netloc and "//" not in target:
@@ -70,12 +88,7 @@ def _template_globals() -> dict[str, Any]:
     return {"w": _words(), "lang": _language(), "agent": g.get("agent"), "csrf": auth.csrf_token()}
 
 
-@bp.after_request
-def _no_cache(response: Response) -> Response:
-    # Screens hold personal data: never kept by a shared computer's cache.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+bp.after_request(headers.protect)
 
 
 # -- sign-in -------------------------------------------------------------------------------------
@@ -83,17 +96,32 @@ def _no_cache(response: Response) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
+    error, status, extra = None, 200, {}
     if request.method == "POST":
-        agent = authenticate(db.session(), request.form.get("username", ""), request.form.get("password", ""))
-        if agent is not None:
-            auth.sign_in(agent)
-            return redirect(_safe_next(request.form.get("next")))
-        error = _words()("ui.bad_login")
+        auth.check_csrf()
+        s, throttle, now = db.session(), _throttle(), calls.now_utc()
+        username, address = request.form.get("username", ""), request.remote_addr or ""
+        wait = throttle.wait(s, username, address, now)
+        if wait is not None:
+            # Same answer for every name, existing or not, right password or not: guessing learns nothing.
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            error, status = _words()("ui.too_many_sign_ins", minutes=minutes), 429
+            refused(None, request.endpoint, "sign_in_throttled")
+            extra = {"Retry-After": str(minutes * 60)}
+        else:
+            agent = authenticate(s, username, request.form.get("password", ""))
+            if agent is not None:
+                throttle.succeeded(s, username)
+                auth.sign_in(agent)
+                return redirect(_safe_next(request.form.get("next")))
+            throttle.failed(s, username, address, now)
+            refused(None, request.endpoint, "wrong_name_or_password")  # neither the name nor the address
+            s.commit()
+            error, status = _words()("ui.bad_login"), 401
     elif request.args.get("expired"):
         error = _words()("ui.session_expired")
-    status = 401 if error and request.method == "POST" else 200
-    return render_template("desktop/login.html", error=error, next=request.values.get("next", "")), status
+    page = render_template("desktop/login.html", error=error, next=request.values.get("next", ""))
+    return page, status, extra
 
 
 @bp.post("/logout")
@@ -103,14 +131,14 @@ def logout() -> Any:
     return redirect(url_for("desktop.login"))
 
 
-@bp.get("/language/<lang>")
+@bp.post("/language/<lang>")
 @auth.login_required
 def language(lang: str) -> Any:
     if lang in LANGUAGES:
         session["lang"] = lang
         g.agent.language = lang
         db.session().commit()
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(_safe_next(request.form.get("next")))
 
 
 # -- the queue -----------------------------------------------------------------------------------
@@ -147,7 +175,7 @@ def queue() -> str:
 
 
 @bp.get("/live/waiting")
-@auth.login_required
+@auth.login_required(activity=False)
 def live_waiting() -> str:
     """The queue's moving part, fetched every few seconds by the page (no reload)."""
     words = _words()
@@ -161,7 +189,7 @@ def live_waiting() -> str:
 @bp.get("/calls/<call_sid>")
 @auth.login_required
 def call_page(call_sid: str) -> str:
-    call = _call_or_404(call_sid)
+    call = _open_call_or_refuse(call_sid)
     words = _words()
     context = call_context(db.session(), call, words, _flowset(), _clock())
     return render_template("desktop/call.html", c=context, subjects=service.SUBJECTS, outcomes=service.OUTCOMES,
@@ -180,6 +208,7 @@ def take(call_sid: str) -> Any:
         service.take_call(s, call, g.agent, gateway.gateway(), [(words.language, whisper)], calls.now_utc())
     except service.AlreadyTaken:
         flash(page("ui.taken_already"), "error")
+        return redirect(url_for("desktop.queue"))  # its context is now the other agent's (roles.py)
     except service.NotWaiting:
         flash(page("ui.taken_already"), "error")
     except gateway.GatewayError:
@@ -194,7 +223,7 @@ def take(call_sid: str) -> Any:
 @auth.login_required
 def close(call_sid: str) -> Any:
     s = db.session()
-    call = _call_or_404(call_sid)
+    call = _open_call_or_refuse(call_sid)
     words = _words()
     try:
         contact = service.close_call(s, call, g.agent, request.form.get("subject", ""),
@@ -229,6 +258,16 @@ def _bad_request(error: Any) -> Any:
     return error
 
 
+@bp.errorhandler(403)
+def _forbidden(_error: Any) -> Any:
+    if request.path.startswith(url_for("desktop.queue") + "api/"):
+        response = jsonify(error="forbidden", message="Your role does not allow this, or another agent has "
+                                                      "taken this call; ask a supervisor.")
+        response.status_code = 403
+        return response
+    return render_template("desktop/forbidden.html"), 403
+
+
 # -- JSON API for an agency's CRM ----------------------------------------------------------------
 
 
@@ -246,6 +285,8 @@ def api_call(call_sid: str) -> Response:
     call = db.session().get(Call, call_sid)
     if call is None:
         return _api_not_found(f"no call has the CallSid '{call_sid}'")
+    if not _may_open(g.agent, call):
+        auth.forbid("call_claimed_by_another_agent")
     return jsonify(call_context(db.session(), call, _words(), _flowset(), _clock()))
 
 

@@ -1,0 +1,62 @@
+"""Who may do what on the desktop, decided on the server for every record, and refusals logged.
+
+Roles nest: a supervisor does everything an agent does, an admin everything a supervisor does.
+- agent: the queue, calls, callbacks, clients' contact history;
+- supervisor: plus reports (and reversing pending changes);
+- admin: plus agents' accounts.
+
+Claimed calls: once an agent takes a call, its context (journey, answers, identity) is open only to
+that agent and to supervisors; another agent gets 403. Calls sent to agents that nobody has taken
+(waiting, hung up in the queue, callbacks, after hours) stay open to every agent, because any of them
+may have to serve that caller. Calls that ended in self-service never reached an agent: only
+supervisors open them (agents see such contacts in the client's history, not the call itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from ..models import Call
+from .models import Agent, Handling
+
+log = logging.getLogger("ivr.desktop.access")
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+ROLES = tuple(role.value for role in Role)
+
+
+def has_role(agent: Agent, needed: Role) -> bool:
+    try:
+        held = Role(agent.role or Role.AGENT)
+    except ValueError:  # an unknown role in the database grants nothing beyond an agent's
+        held = Role.AGENT
+    return RANK[held] >= RANK[needed]
+
+
+SENT_TO_AGENTS = ("queued", "with_agent", "abandoned_in_queue", "callback", "after_hours")
+
+
+def may_open_call(agent: Agent, call: Call, handling: Handling | None) -> bool:
+    """The claimed-call policy above."""
+    if has_role(agent, Role.SUPERVISOR):
+        return True
+    if handling is not None:
+        return handling.agent_id == agent.id
+    return call.queued_at is not None or call.transfer_reason is not None or call.status in SENT_TO_AGENTS
+
+
+def refused(agent: Agent | None, endpoint: str | None, reason: str) -> None:
+    """Log a refusal: who (agent id and role), which page, why; never a caller's data or the URL."""
+    if agent is None:
+        log.warning("access refused: no agent, endpoint=%s reason=%s", endpoint, reason)
+    else:
+        log.warning("access refused: agent_id=%s role=%s endpoint=%s reason=%s", agent.id, agent.role, endpoint,
+                    reason)
