@@ -275,7 +275,7 @@ class _Builder:
         for change in self.changes:
             label = self.w("journey.submitted") if change.kind == "address" else self.w("journey.phone_saved")
             rows.append({"kind": change.kind, "summary": label, "confirmation": change.confirmation,
-                         "value": change.new_value})
+                         "value": change.new_value, "status": change.status})
         return rows
 
     def failures(self) -> list[str]:

@@ -1,0 +1,104 @@
+"""The desktop's read-only "Flows" page: every flow, its description, and the picture `ivr graph` draws.
+
+With Graphviz the picture is an SVG served from its own URL (image/svg+xml) and shown with <img>;
+without it, the Mermaid text in a <pre>. Nothing runs inline: the desktop's CSP stays as strict.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from ivr import graphviz
+from ivr.desktop.flows_page import clean_svg
+from ivr.engine.graph import mermaid
+
+from .desktop_fixtures import agents, desk, quick_password_hashing, sign_in, text  # noqa: F401
+
+needs_dot = pytest.mark.skipif(not graphviz.available(), reason="Graphviz (dot) is not installed")
+
+
+def shipped_flows(app):
+    return app.extensions["ivr.flows"].current
+
+
+def test_the_flows_page_needs_a_signed_in_agent(client):
+    response = client.get("/agent/flows")
+    assert response.status_code == 302 and "/agent/login" in response.headers["Location"]
+    picture = client.get("/agent/flows/main.svg")
+    assert picture.status_code == 302 and "/agent/login" in picture.headers["Location"]
+
+
+def test_any_agent_sees_every_flow_with_its_description(app, desk):
+    page = desk.get("/agent/flows")
+    assert page.status_code == 200
+    body = text(page)
+    flowset = shipped_flows(app)
+    assert flowset.flows
+    for name, flow in flowset.flows.items():
+        assert f'data-flow="{name}"' in body
+        assert flow.description.strip() in body
+    assert "<h1>Parcours</h1>" in body  # the demo agent works in French
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<script>" not in body and "onload=" not in body
+
+
+def test_the_page_is_in_the_navigation_in_both_languages(app, desk):
+    assert '<a href="/agent/flows">Parcours</a>' in text(desk.get("/agent/"))
+    english = text(desk.get("/agent/flows?lang=en"))
+    assert "<h1>Flows</h1>" in english and '<a href="/agent/flows">Flows</a>' in english
+
+
+@needs_dot
+def test_with_graphviz_each_flow_is_an_svg_image_from_its_own_url(app, desk):
+    body = text(desk.get("/agent/flows"))
+    sources = re.findall(r'<img src="([^"]+)"', body)
+    assert len(sources) == len(shipped_flows(app).flows)
+    assert any(src.startswith("/agent/flows/main.svg") for src in sources)
+    picture = desk.get(sources[0])
+    assert picture.status_code == 200
+    assert picture.mimetype == "image/svg+xml"
+    assert picture.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in picture.headers["Content-Security-Policy"]
+    svg = picture.get_data(as_text=True)
+    assert "<svg" in svg and "<script" not in svg
+
+
+@needs_dot
+def test_the_svg_shows_the_same_picture_as_ivr_graph(app, desk):
+    svg = desk.get("/agent/flows/main.svg").get_data(as_text=True)
+    drawn = graphviz.flow_svg(shipped_flows(app), "main").decode()
+    # the same nodes, in the same order, as the command draws
+    titles = [html.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", svg)]
+    assert titles and titles == [html.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", drawn)]
+
+
+def test_an_unknown_flow_has_no_picture(desk):
+    assert desk.get("/agent/flows/nope.svg").status_code == 404
+
+
+def test_without_graphviz_the_mermaid_text_is_shown_in_a_pre(app, desk, monkeypatch):
+    monkeypatch.setattr(graphviz.shutil, "which", lambda _name: None)
+    body = desk.get("/agent/flows").get_data(as_text=True)
+    assert "<img" not in body
+    assert '<pre class="mermaid-text">' in body
+    expected = mermaid(shipped_flows(app), "main")
+    assert expected.splitlines()[0] in text(desk.get("/agent/flows"))
+    assert "Graphviz" in text(desk.get("/agent/flows"))
+    assert desk.get("/agent/flows/main.svg").status_code == 404
+
+
+def test_the_svg_is_cleaned_of_anything_that_could_run():
+    dirty = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" '
+             b'xmlns:xlink="http://www.w3.org/1999/xlink" onload="alert(1)">'
+             b'<script>alert(2)</script><g onclick="x()"><a xlink:href="javascript:alert(3)"><text>main</text></a>'
+             b'<a href="https://evil.example/"><text>x</text></a><use href="#n1"/></g>'
+             b'<foreignObject><div>hi</div></foreignObject></svg>')
+    clean = clean_svg(dirty).decode()
+    assert "alert" not in clean and "onclick" not in clean and "evil.example" not in clean
+    assert "foreignObject" not in clean and "<script" not in clean
+    assert "<text>main</text>" in clean and 'href="#n1"' in clean
+    with pytest.raises(ValueError):
+        clean_svg(b"<html><body/></html>")
