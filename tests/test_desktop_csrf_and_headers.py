@@ -57,13 +57,13 @@ def test_no_desktop_page_changes_anything_on_get(app):
     """Every GET route is a page, a fragment or the API; anything else answers only POST."""
     reading = {"desktop.login", "desktop.queue", "desktop.live_waiting", "desktop.call_page", "desktop.static",
                "desktop.api_queue", "desktop.api_call", "desktop.api_contacts", "desktop.reports",
-               "desktop.admin_agents"}
+               "desktop.admin_agents", "desktop.flows", "desktop.flow_picture", "desktop.pending_changes"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("desktop.") and "GET" in rule.methods:
             assert rule.endpoint in reading, f"{rule.rule} answers GET: does it change anything?"
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("desktop.language", "desktop.logout", "desktop.take", "desktop.close",
-                             "desktop.callback_done", "desktop.admin_set_active"):
+                             "desktop.callback_done", "desktop.admin_set_active", "desktop.reverse"):
             assert rule.methods - {"OPTIONS"} == {"POST"}, rule.rule
 
 

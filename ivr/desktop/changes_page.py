@@ -90,7 +90,7 @@ def reverse(confirmation: str) -> Any:
         reverse_change(s, confirmation, by=actor_id(g.agent), reason=request.form.get("reason", "")[:REASON_MAX],
                        now=now)
     except ChangeNotReversible:
-        status = words(f"changes.status_{change.status}", default=change.status)
+        status = words(f"changes_status.{change.status}", default=change.status)
         flash(words("changes.not_pending", confirmation=confirmation, status=status), "error")
         return redirect(back)
     s.commit()
