@@ -150,5 +150,10 @@ def _demo_token() -> str:
     )
 
 
+from .cli_db import db as _db_commands  # noqa: E402
+
+main.add_command(_db_commands)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

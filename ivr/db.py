@@ -10,34 +10,49 @@ from flask import Flask, g, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from . import deadline, schema
+
+POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10})
+        engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True,
+                               connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
+    deadline.guard(engine)
+    return engine
 
 
 def _sqlite_pragmas(connection, _record) -> None:
     # WAL lets readers and a writer share the file; busy_timeout waits instead of failing.
+    connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={deadline.SQLITE_DEFAULT_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:
+    # BEGIN IMMEDIATE takes the write lock first, so a step reads the call it is about to change
+    # under that lock: two deliveries of one step are served one after the other, never both.
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
-    Base.metadata.create_all(engine)
+    schema.upgrade(engine)
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["ivr.db.engine"] = engine
     app.teardown_appcontext(_close_session)
 
 
