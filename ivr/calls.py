@@ -7,6 +7,7 @@ so the webhook, the console phone and the scenario runner share it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -25,12 +26,14 @@ from .engine import (
     advance,
     new_call,
 )
+from . import deadline
 from .models import Call, Contact, JourneyEvent
 from .services.actions import ActionContext, run_action
 
 log = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_STEP = 20
+ACTION_BUDGET_S = 1.5  # an action slower than this is a failed one: the caller goes to its error branch
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,20 @@ def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> St
 
 
 def _run_action(session: Session, call: Call, state: CallState, name: str) -> Event:
+    """Run one backend action within its time budget; a fault or a late answer takes the error branch.
+
+    The action's writes sit in a savepoint: they are kept only if it answered well and in time,
+    so the caller is never told about a change that was undone.
+    """
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc())
     savepoint = session.begin_nested()
+    started = time.monotonic()
     try:
-        result = run_action(name, context)
+        with deadline.within(ACTION_BUDGET_S):
+            result = run_action(name, context)
+        late = time.monotonic() - started > ACTION_BUDGET_S
+        if late:
+            raise deadline.DeadlineExceeded(f"action {name} answered after its {ACTION_BUDGET_S} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
         savepoint.rollback()
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)

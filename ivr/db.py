@@ -63,6 +63,18 @@ def session() -> Session:
     return g.db_session
 
 
+def discard_session() -> None:
+    """After a fault: roll the request's session back and drop it; a dead database may refuse even that."""
+    db = g.pop("db_session", None)
+    if db is None:
+        return
+    try:
+        db.rollback()
+        db.close()
+    except Exception:
+        db.invalidate()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     db = g.pop("db_session", None)
     if db is not None:

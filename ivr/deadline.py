@@ -3,7 +3,7 @@
 Twilio waits for our answer with the caller hearing nothing; a slow database must not turn into
 a dead line. While a budget is open (`within(seconds)`), every SQL statement checks it first,
 SQLite interrupts a statement that runs past it, and PostgreSQL gets a `statement_timeout` of
-what is left, so a stuck step fails in about the budget and the caller is sent to a person.
+what is left (set again when an action opens a shorter budget), so a stuck step fails in about the budget and the caller is sent to a person.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ class DeadlineExceeded(TimeoutError):
 
 
 @contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Open a budget; an inner budget can only shorten the outer one."""
+def within(seconds: float, *, fresh: bool = False) -> Iterator[None]:
+    """Open a budget; an inner budget can only shorten the outer one, unless it is `fresh`."""
     now = time.monotonic()
-    outer = _deadline.get()
+    outer = None if fresh else _deadline.get()
     ends = now + seconds if outer is None else min(outer, now + seconds)
     token = _deadline.set(ends)
     try:
@@ -55,7 +55,10 @@ def guard(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_progress_handler)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "begin", _postgres_begin)
+        event.listen(engine, "before_cursor_execute", _postgres_statement_timeout)
+        event.listen(engine, "commit", _postgres_forget)
+        event.listen(engine, "rollback", _postgres_forget)
+        event.listen(engine, "rollback_savepoint", _postgres_forget_savepoint)
 
 
 def _before_statement(_conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
@@ -76,7 +79,22 @@ def sqlite_busy_ms() -> int:
     return SQLITE_DEFAULT_BUSY_MS if left is None else max(1, int(left * 1000))
 
 
-def _postgres_begin(connection) -> None:
-    left = remaining()
-    if left is not None:
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+def _postgres_statement_timeout(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    # The server stops a statement that outlives what is left of the budget; set again only when the
+    # budget changes (a step, then an action inside it), so a step costs one more round trip, not one per query.
+    ends = _deadline.get()
+    if ends is None or conn.info.get("ivr_deadline") == ends or statement.startswith(("ROLLBACK", "RELEASE")):
+        return  # a failed savepoint accepts nothing but its rollback
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded("the request's time budget is spent")
+    cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+    conn.info["ivr_deadline"] = ends
+
+
+def _postgres_forget(conn) -> None:
+    conn.info.pop("ivr_deadline", None)  # SET LOCAL ended with the transaction
+
+
+def _postgres_forget_savepoint(conn, _name, _context) -> None:
+    conn.info.pop("ivr_deadline", None)  # a SET LOCAL made inside the savepoint was undone with it

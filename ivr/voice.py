@@ -10,9 +10,10 @@ import logging
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
-from . import calls, db, twiml
+from . import calls, db, deadline, faults, twiml
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -44,11 +45,16 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
+STEP_BUDGET_S = 2.0  # past this, Twilio has kept the caller in silence long enough: go to a person
+
+
 def _urls(seq: int, language: str | None) -> twiml.Urls:
     lang = language or "fr"
+    # The language rides in the step URL so a fault can apologise in it without the database.
+    known = {"l": language} if language else {}
     return twiml.Urls(
-        step=url_for("voice.step", s=seq),
-        noinput=url_for("voice.step", s=seq, timeout=1),
+        step=url_for("voice.step", s=seq, **known),
+        noinput=url_for("voice.step", s=seq, timeout=1, **known),
         hold=url_for("voice.hold", lang=lang),
         queue_done=url_for("voice.queue_done"),
         audio_base="/audio",
@@ -60,35 +66,47 @@ def _voices() -> twiml.Voices:
 
 
 def _never_fail(view):
-    """Any fault in a step: log it without personal data, apologise, queue for an agent."""
+    """Any fault in a step, or a database slower than the budget: apologise, queue for an agent.
+
+    The step's transaction is rolled back whole, so the caller is never told that something was
+    saved when it was not; what the agent needs is then recorded apart (`faults.record`).
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
-            return view(*args, **kwargs)
+            with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
+                return view(*args, **kwargs)
         except Exception as error:  # the caller must reach a person whatever broke
-            log.exception("fault on call %s in %s: %s", request.form.get("CallSid", "?"), view.__name__,
-                          type(error).__name__)
-            try:
-                db.session().rollback()
-            except Exception:  # pragma: no cover - the database itself may be what failed
-                log.warning("could not roll back after a fault")
-            return _xml(_fault_twiml())
+            call_sid = request.form.get("CallSid", "")
+            log.error("fault on call %s in %s: %s", call_sid or "?", view.__name__, type(error).__name__,
+                      exc_info=not isinstance(error, deadline.DeadlineExceeded))
+            db.discard_session()
+            language = _caller_language()
+            faults.record(current_app.extensions["ivr.db"], call_sid, language, error)
+            return _xml(_fault_twiml(language))
 
     return wrapper
 
 
+def _caller_language() -> str | None:
+    language = request.args.get("l")
+    return language if language in ("fr", "en") else None
+
+
 def _fault_twiml(language: str | None = None) -> str:
-    flowset = store().current
-    key = flowset.settings.fault_prompt
-    languages = (language,) if language else ("fr", "en")
+    """A short apology (in the caller's language, or both) and the agent queue; needs no database."""
     texts = []
-    for lang in languages:
-        entry = flowset.prompts.get(key, lang)
-        if entry and entry.text:
-            texts.append((lang, entry.text))
-    urls = _urls(0, language)
-    return twiml.say_then_enqueue(texts, f"agents-{language or 'fr'}", urls, _voices())
+    try:
+        flowset = store().current
+        key = flowset.settings.fault_prompt
+        for lang in (language,) if language else ("fr", "en"):
+            entry = flowset.prompts.get(key, lang)
+            if entry and entry.text:
+                texts.append((lang, entry.text))
+    except Exception:  # no words is better than no agent
+        log.exception("the fault prompt could not be read")
+    return twiml.say_then_enqueue(texts, faults.fault_queue(language), _urls(0, language), _voices())
 
 
 def _respond(call: Call, result: calls.StepResult) -> Response:
@@ -113,7 +131,15 @@ def incoming() -> Response:
     existing = calls.load_call(session, call_sid)
     if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(existing.last_twiml)
-    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"))
+    try:
+        result = calls.start_call(session, store().current, call_sid, request.form.get("From"),
+                                  request.form.get("To"))
+    except IntegrityError:  # the same greeting delivered twice at once: the other one won
+        session.rollback()
+        existing = calls.load_call(session, call_sid)
+        if existing is None or not existing.last_twiml:
+            raise
+        return _xml(existing.last_twiml)
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
     return _respond(result.call, result)
 
@@ -148,6 +174,17 @@ def _event():
     if digits is not None:
         return Digits(digits)
     return NoInput()
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's "primary handler fails" URL: an apology in both languages and the agent queue.
+
+    Built from the prompts loaded at start, with no database, so it answers when nothing else does.
+    """
+    log.error("Twilio used the fallback URL for call %s (Twilio error %s)", request.form.get("CallSid", "?"),
+              request.form.get("ErrorCode", "?"))
+    return _xml(_fault_twiml())
 
 
 @bp.post("/hold")
