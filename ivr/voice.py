@@ -166,14 +166,21 @@ def step() -> Response:
 def _event():
     if request.args.get("timeout"):
         return NoInput()
-    speech = request.form.get("SpeechResult")
+    speech = _printable(request.form.get("SpeechResult"))
     if speech:
         confidence = request.form.get("Confidence", type=float)
         return Speech(speech, confidence)
     digits = request.form.get("Digits")
     if digits is not None:
-        return Digits(digits)
+        return Digits(_printable(digits))
     return NoInput()
+
+
+def _printable(text: str | None) -> str:
+    """Drop control characters: what a caller said may be read back, and TwiML cannot carry them."""
+    if not text:
+        return text or ""
+    return "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text).strip()
 
 
 @bp.post("/fallback")
