@@ -10,7 +10,7 @@ from flask import Flask, g, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import deadline, schema
+from . import deadline, schema, sqlite_writer
 
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
@@ -23,6 +23,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        if path and path != ":memory:":
+            sqlite_writer.install(engine, path)
     else:
         engine = create_engine(url, pool_pre_ping=True,
                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
@@ -44,6 +46,7 @@ def _sqlite_pragmas(connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     # BEGIN IMMEDIATE takes the write lock first, so a step reads the call it is about to change
     # under that lock: two deliveries of one step are served one after the other, never both.
+    sqlite_writer.acquire(connection)
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
