@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.db import make_engine
+from ivr.sqlite_writer import begin_writing
 
 
 class Base(DeclarativeBase):
@@ -54,6 +55,7 @@ def create_app() -> Flask:
     @app.post("/readwrite")
     def read_and_write() -> Response:
         with Session(engine) as session:
+            begin_writing(session)  # as the IVR's step does: read then write under the write lock
             hit = session.scalar(select(Hit).where(Hit.key == f"k{random.randrange(1000)}"))
             session.add(Hit(key="w", n=hit.n + 1 if hit else 0))
             session.commit()

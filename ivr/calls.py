@@ -26,7 +26,7 @@ from .engine import (
     advance,
     new_call,
 )
-from . import deadline
+from . import deadline, sqlite_writer
 from .models import Call, Contact, JourneyEvent
 from .services.actions import ActionContext, run_action
 
@@ -57,9 +57,13 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 
 
 def load_call(session: Session, call_sid: str) -> Call | None:
+    """The call, locked until the session commits: a second delivery of the same step waits, then
+    finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
     query = select(Call).where(Call.call_sid == call_sid)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
+    else:
+        sqlite_writer.begin_writing(session)
     return session.scalar(query)
 
 

@@ -44,11 +44,13 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    # BEGIN IMMEDIATE takes the write lock first, so a step reads the call it is about to change
-    # under that lock: two deliveries of one step are served one after the other, never both.
-    sqlite_writer.acquire(connection)
+    # A writer (sqlite_writer.begin_writing) takes the write lock first with BEGIN IMMEDIATE, so a
+    # step reads the call it is about to change under that lock; anything else begins deferred.
+    writer = sqlite_writer.wants_lock(connection)
+    if writer:
+        sqlite_writer.acquire(connection)
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

@@ -54,7 +54,8 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
                 connection.commit()
         else:
-            # ivr.db begins every SQLite transaction with BEGIN IMMEDIATE: the write lock is ours.
+            # As a writer (ivr.sqlite_writer): BEGIN IMMEDIATE, so the other processes wait for us.
+            connection.execution_options(ivr_write_lock=True)
             with connection.begin():
                 yield connection
 

@@ -6,6 +6,11 @@ and a caller hears silence for hundreds of milliseconds. An advisory lock on a f
 database (`flock`) queues writers in the kernel instead, so the next one starts at once; SQLite's
 own lock stays underneath for processes that do not use this one (the `sqlite3` shell, say).
 Waiting is bounded by what is left of the request's budget (`ivr.deadline`).
+
+Only transactions that read something and then change it ask for this (`begin_writing`, as
+loading a call for a step does): they start with BEGIN IMMEDIATE under the lock, so two
+deliveries of one step are served one after the other. Other transactions start deferred, so a
+read never waits for a writer (WAL) and never blocks one.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import os
 import time
 
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from . import deadline
 
 _KEY = "ivr_writer_lock_fd"
+WRITE_LOCK = "ivr_write_lock"  # the execution option that asks for it
 
 
 class WriterLockTimeout(TimeoutError):
@@ -42,6 +49,20 @@ def install(engine: Engine, database_path: str) -> None:
     event.listen(engine, "reset", _release_on_reset)
     event.listen(engine, "commit", _finish("commit"))
     event.listen(engine, "rollback", _finish("rollback"))
+
+
+def begin_writing(session: Session) -> None:
+    """Start the session's transaction as a writer (SQLite only; PostgreSQL locks rows instead).
+
+    Must come before the session's first query: a transaction already begun keeps its kind.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={WRITE_LOCK: True})
+
+
+def wants_lock(connection) -> bool:
+    return bool(connection.get_execution_options().get(WRITE_LOCK))
 
 
 def acquire(connection) -> None:

@@ -58,7 +58,7 @@ def broken(engine: Engine, only: str = "", times: int | None = None) -> Iterator
 @contextmanager
 def someone_holds_the_lock(engine: Engine) -> Iterator[None]:
     """Another connection holds the calls table (SQLite: the write lock), as a stuck job would."""
-    connection = engine.connect()
+    connection = engine.connect().execution_options(ivr_write_lock=True)
     try:
         if engine.dialect.name == "postgresql":
             connection.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -127,3 +128,24 @@ def test_a_phone_change_delivered_twice_is_stored_once(app, client, phone):
     again = signed_post(client, path, form)
     assert again.get_data(as_text=True) == call.last.xml
     assert [c.kind for c in changes(app)] == ["address", "phone"]
+
+
+def test_a_read_from_another_session_during_a_step_does_not_wait_for_the_step(app, phone, monkeypatch):
+    """Only writers queue (SQLite: the writer lock); a lookup elsewhere, say of an archived flow
+    version, reads at once instead of waiting out the step's budget behind the step itself."""
+    from ivr.services import actions
+
+    real = actions.ACTIONS["status.lookup"]
+    seen = []
+
+    def lookup_with_a_side_read(ctx):
+        started = time.monotonic()
+        with app.extensions["ivr.db"]() as other:
+            seen.append(other.scalar(select(func.count()).select_from(Call)))
+        seen.append(time.monotonic() - started)
+        return real(ctx)
+
+    monkeypatch.setitem(actions.ACTIONS, "status.lookup", lookup_with_a_side_read)
+    call = phone().press("1").press("1").press("100200300").press("19480517")
+    assert "1 234,56 $" in call.heard()
+    assert seen[0] == 1 and seen[1] < 0.5
