@@ -1,9 +1,10 @@
-"""A time budget per webhook request: past it the database gives up instead of keeping a caller in silence.
+"""A time budget per webhook request: past it the database gives up rather than keep a caller in silence.
 
-Twilio waits for our answer with the caller hearing nothing; a slow database must not turn into
+Twilio waits for our answer while the caller hears nothing; a slow database must not turn into
 a dead line. While a budget is open (`within(seconds)`), every SQL statement checks it first,
 SQLite interrupts a statement that runs past it, and PostgreSQL gets a `statement_timeout` of
-what is left (set again when an action opens a shorter budget), so a stuck step fails in about the budget and the caller is sent to a person.
+what is left (set again when an action opens a shorter budget), so a stuck step fails in about
+the budget and the caller is sent to a person.
 """
 
 from __future__ import annotations
