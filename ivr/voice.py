@@ -83,7 +83,8 @@ def _never_fail(view):
                       exc_info=not isinstance(error, deadline.DeadlineExceeded))
             db.discard_session()
             language = _caller_language()
-            faults.record(current_app.extensions["ivr.db"], call_sid, language, error)
+            if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
+                faults.record(current_app.extensions["ivr.db"], call_sid, language, error)
             return _xml(_fault_twiml(language))
 
     return wrapper

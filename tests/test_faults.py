@@ -121,6 +121,18 @@ def test_the_status_callback_with_the_database_down_still_answers_200(app, phone
     assert call.statuses[-1] == 200
 
 
+def test_a_status_callback_that_fails_does_not_show_the_finished_call_as_waiting_for_an_agent(app, phone, monkeypatch):
+    call = phone().press("1")
+
+    def broken_end(*args, **kwargs):
+        raise RuntimeError("bug in the end-of-call bookkeeping")
+
+    monkeypatch.setattr(calls, "end_call", broken_end)
+    call.hang_up()
+    assert call.statuses[-1] == 200
+    assert (row(app, call).status, row(app, call).transfer_reason) == ("in_ivr", None)
+
+
 # -- the step fails, the database is back a moment later: the agent still gets the context -----------
 
 def test_a_step_whose_save_fails_is_undone_whole_and_the_call_is_recorded_as_sent_to_an_agent(app, phone):
