@@ -5,7 +5,7 @@
   database, through the same engine settings (`ivr.db.make_engine`: SQLite pragmas, BEGIN
   IMMEDIATE, PostgreSQL connect timeout), so the difference with the IVR is the IVR's own work.
 
-Run: `IVR_DATABASE_URL=... gunicorn --chdir bench baseline_app:app`.
+Run: `IVR_DATABASE_URL=... gunicorn --chdir bench 'baseline_app:create_app()'` after `prepare(url)`.
 """
 
 from __future__ import annotations
@@ -34,14 +34,20 @@ class Hit(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
-def create_app() -> Flask:
-    app = Flask(__name__)
-    engine = make_engine(os.environ["IVR_DATABASE_URL"])
+def prepare(url: str) -> None:
+    """Create and fill the table once, before the server's workers start (they would race)."""
+    engine = make_engine(url)
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         if session.scalar(select(Hit.id).limit(1)) is None:
             session.add_all(Hit(key=f"k{i}", n=0) for i in range(1000))
             session.commit()
+    engine.dispose()
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    engine = make_engine(os.environ["IVR_DATABASE_URL"])
     response = VoiceResponse()
     gather = response.gather(action="/voice/step?s=1", input="dtmf speech", language="fr-CA", timeout=6)
     gather.say("Bonjour.", voice="Polly.Chantal", language="fr-CA")
@@ -64,4 +70,3 @@ def create_app() -> Flask:
     return app
 
 
-app = create_app()

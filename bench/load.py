@@ -300,9 +300,13 @@ def main() -> None:
         folder = Path(tmp)
         urls = databases(args.database, folder)
         seed(urls["ivr"])
+        sys.path.insert(0, str(ROOT / "bench"))
+        from baseline_app import prepare
+
+        prepare(urls["baseline"])
         servers = [
             start_server("ivr", "app:app", urls["ivr"], folder, args.workers, args.threads),
-            start_server("baseline", "baseline_app:app", urls["baseline"], folder, args.workers, args.threads,
+            start_server("baseline", "baseline_app:create_app()", urls["baseline"], folder, args.workers, args.threads,
                          chdir=ROOT / "bench"),
         ]
         ivr, baseline = servers

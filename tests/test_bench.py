@@ -11,7 +11,7 @@ from ivr.config import ROOT
 def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_every_figure(tmp_path):
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "load.py"), "--database", "sqlite", "--duration", "0.5",
-         "--rate", "40", "--events", "2000", "--calls", "40", "--workers", "1", "--threads", "2"],
+         "--rate", "40", "--events", "2000", "--calls", "40", "--workers", "2", "--threads", "2"],
         cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = {line.split("|")[1].strip(): line.split("|")[2:] for line in result.stdout.splitlines()
