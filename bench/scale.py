@@ -182,3 +182,22 @@ def run_all(url: str, folder: Path, events: int, calls: int, budget: float) -> N
     flow_size(folder, budget / 4)
     history_size(url, events, budget / 4)
     memory(folder, calls, budget)
+
+
+if __name__ == "__main__":
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Run one cost-versus-size check on SQLite, alone.")
+    parser.add_argument("--check", choices=["flows", "history", "memory"], required=True)
+    parser.add_argument("--events", type=int, default=1_000_000, help="journey events for --check history")
+    parser.add_argument("--calls", type=int, default=100_000, help="calls for --check memory")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds the check may take at most")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ivr-scale-") as tmp:
+        if args.check == "flows":
+            flow_size(Path(tmp), args.budget)
+        elif args.check == "history":
+            history_size(f"sqlite:///{Path(tmp) / 'history.db'}", args.events, args.budget / 2)
+        else:
+            memory(Path(tmp), args.calls, args.budget)
