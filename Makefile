@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install clean
+.PHONY: run test test-postgres install clean
 
 $(BIN)/ivr: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+test-postgres: install  # the suite again on a throw-away PostgreSQL cluster (Debian's postgresql)
+	.ci/with-postgres $(BIN)/pytest -q
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

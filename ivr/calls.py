@@ -7,6 +7,7 @@ so the webhook, the console phone and the scenario runner share it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -26,6 +27,7 @@ from .engine import (
     new_call,
 )
 from .console import ConsoleStart
+from . import deadline, sqlite_writer
 from .models import Call, Contact, JourneyEvent
 from .services.actions import ActionContext, run_action
 from .services.clients import find_client
@@ -33,6 +35,7 @@ from .services.clients import find_client
 log = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_STEP = 20
+ACTION_BUDGET_S = 1.5  # an action slower than this is a failed one: the caller goes to its error branch
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,13 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 
 
 def load_call(session: Session, call_sid: str) -> Call | None:
+    """The call, locked until the session commits: a second delivery of the same step waits, then
+    finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
     query = select(Call).where(Call.call_sid == call_sid)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
+    else:
+        sqlite_writer.begin_writing(session)
     return session.scalar(query)
 
 
@@ -92,11 +99,21 @@ def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> St
 
 
 def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet) -> Event:
+    """Run one backend action within its time budget; a fault or a late answer takes the error branch.
+
+    The action's writes sit in a savepoint: they are kept only if it answered well and in time,
+    so the caller is never told about a change that was undone.
+    """
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
                             position=state.position, policy=flowset.verification)
     savepoint = session.begin_nested()
+    started = time.monotonic()
     try:
-        result = run_action(name, context)
+        with deadline.within(ACTION_BUDGET_S):
+            result = run_action(name, context)
+        late = time.monotonic() - started > ACTION_BUDGET_S
+        if late:
+            raise deadline.DeadlineExceeded(f"action {name} answered after its {ACTION_BUDGET_S} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
         savepoint.rollback()
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)

@@ -179,5 +179,10 @@ main.add_command(change_group)
 main.add_command(purge_command)
 
 
+from .cli_db import db as _db_commands  # noqa: E402
+
+main.add_command(_db_commands)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

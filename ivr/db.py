@@ -10,34 +10,56 @@ from flask import Flask, g, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from . import deadline, schema, sqlite_writer
+
+POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000},
+                               hide_parameters=True)  # no personal data in logs
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)  # no personal data in logs
+        event.listen(engine, "begin", _sqlite_begin)
+        if path and path != ":memory:":
+            sqlite_writer.install(engine, path)
+    else:
+        engine = create_engine(url, pool_pre_ping=True,
+                               connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+                               hide_parameters=True)
+    deadline.guard(engine)
+    return engine
 
 
 def _sqlite_pragmas(connection, _record) -> None:
     # WAL lets readers and a writer share the file; busy_timeout waits instead of failing.
+    connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={deadline.SQLITE_DEFAULT_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:
+    # A writer (sqlite_writer.begin_writing) takes the write lock first with BEGIN IMMEDIATE, so a
+    # step reads the call it is about to change under that lock; anything else begins deferred.
+    writer = sqlite_writer.wants_lock(connection)
+    if writer:
+        sqlite_writer.acquire(connection)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
-    Base.metadata.create_all(engine)
+    schema.upgrade(engine)
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["ivr.db.engine"] = engine
     app.teardown_appcontext(_close_session)
 
 
@@ -46,6 +68,18 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["ivr.db"]()
     return g.db_session
+
+
+def discard_session() -> None:
+    """After a fault: roll the request's session back and drop it; a dead database may refuse even that."""
+    db = g.pop("db_session", None)
+    if db is None:
+        return
+    try:
+        db.rollback()
+        db.close()
+    except Exception:
+        db.invalidate()
 
 
 def _close_session(_exc: BaseException | None) -> None:

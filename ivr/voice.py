@@ -10,9 +10,10 @@ import logging
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
-from . import calls, console, db, recording, twiml, waiting
+from . import calls, console, db, deadline, faults, recording, twiml, waiting
 from .engine import Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
@@ -44,11 +45,16 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
+STEP_BUDGET_S = 2.0  # past this, Twilio has kept the caller in silence long enough: go to a person
+
+
 def _urls(seq: int, language: str | None) -> twiml.Urls:
     lang = language or "fr"
+    # The language rides in the step URL so a fault can apologise in it without the database.
+    known = {"l": language} if language else {}
     return twiml.Urls(
-        step=url_for("voice.step", s=seq),
-        noinput=url_for("voice.step", s=seq, timeout=1),
+        step=url_for("voice.step", s=seq, **known),
+        noinput=url_for("voice.step", s=seq, timeout=1, **known),
         hold=url_for("voice.hold", lang=lang),
         queue_done=url_for("voice.queue_done"),
         audio_base="/audio",
@@ -60,39 +66,59 @@ def _voices() -> twiml.Voices:
 
 
 def _never_fail(view):
-    """Any fault in a step: log it without personal data, apologise, queue for an agent."""
+    """Any fault in a step, or a database slower than the budget: apologise, queue for an agent.
+
+    The step's transaction is rolled back whole, so the caller is never told that something was
+    saved when it was not; what the agent needs is then recorded apart (`waiting.queue_after_fault`).
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
-            return view(*args, **kwargs)
+            with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
+                return view(*args, **kwargs)
         except Exception as error:  # the caller must reach a person whatever broke
-            log.exception("fault on call %s in %s: %s", request.form.get("CallSid", "?"), view.__name__,
-                          type(error).__name__)
-            try:
-                db.session().rollback()
-            except Exception:  # pragma: no cover - the database itself may be what failed
-                log.warning("could not roll back after a fault")
-            language = waiting.queue_after_fault(request.form.get("CallSid", ""), type(error).__name__)
+            call_sid = request.form.get("CallSid", "")
+            log.error("fault on call %s in %s: %s", call_sid or "?", view.__name__, type(error).__name__,
+                      exc_info=not isinstance(error, deadline.DeadlineExceeded))
+            db.discard_session()
+            language = _caller_language()
+            if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
+                try:
+                    with deadline.within(faults.RECORD_BUDGET_S, fresh=True):
+                        on_file = waiting.queue_after_fault(call_sid, type(error).__name__)
+                    language = language or on_file
+                except Exception:  # the database that failed the step may fail this too
+                    log.warning("could not record the fault on call %s", call_sid or "?")
             return _xml(_fault_twiml(language))
 
     return wrapper
 
 
+def _caller_language() -> str | None:
+    language = request.args.get("l")
+    return language if language in ("fr", "en") else None
+
+
 def _fault_twiml(language: str | None = None) -> str:
-    closed = waiting.after_hours_fault(language)  # no agent tonight: say so rather than queue
+    """A short apology (in the caller's language, or both) and the agent queue; needs no database.
+
+    With no agent in (after hours), the apology comes with the after-hours choices instead.
+    """
+    closed = waiting.after_hours_fault(language)
     if closed is not None:
         return closed
-    flowset = store().current
-    key = flowset.settings.fault_prompt
-    languages = (language,) if language else ("fr", "en")
     texts = []
-    for lang in languages:
-        entry = flowset.prompts.get(key, lang)
-        if entry and entry.text:
-            texts.append((lang, entry.text))
-    urls = _urls(0, language)
-    return twiml.say_then_enqueue(texts, f"agents-{language or 'fr'}", urls, _voices())
+    try:
+        flowset = store().current
+        key = flowset.settings.fault_prompt
+        for lang in (language,) if language else ("fr", "en"):
+            entry = flowset.prompts.get(key, lang)
+            if entry and entry.text:
+                texts.append((lang, entry.text))
+    except Exception:  # no words is better than no agent
+        log.exception("the fault prompt could not be read")
+    return twiml.say_then_enqueue(texts, faults.fault_queue(language), _urls(0, language), _voices())
 
 
 def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
@@ -120,8 +146,15 @@ def incoming() -> Response:
     if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(existing.last_twiml)
     start = console.from_form(request.form, current_app.config)  # demo and test servers only
-    result = calls.start_call(session, store().current, call_sid, request.form.get("From"), request.form.get("To"),
-                              start)
+    try:
+        result = calls.start_call(session, store().current, call_sid, request.form.get("From"),
+                                  request.form.get("To"), start)
+    except IntegrityError:  # the same greeting delivered twice at once: the other one won
+        session.rollback()
+        existing = calls.load_call(session, call_sid)
+        if existing is None or not existing.last_twiml:
+            raise
+        return _xml(existing.last_twiml)
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
     return _respond(result.call, recording.with_notice(result, store().current), first_turn=True)
 
@@ -148,14 +181,32 @@ def step() -> Response:
 def _event():
     if request.args.get("timeout"):
         return NoInput()
-    speech = request.form.get("SpeechResult")
+    speech = _printable(request.form.get("SpeechResult"))
     if speech:
         confidence = request.form.get("Confidence", type=float)
         return Speech(speech, confidence)
     digits = request.form.get("Digits")
     if digits is not None:
-        return Digits(digits)
+        return Digits(_printable(digits))
     return NoInput()
+
+
+def _printable(text: str | None) -> str:
+    """Drop control characters: what a caller said may be read back, and TwiML cannot carry them."""
+    if not text:
+        return text or ""
+    return "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text).strip()
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's "primary handler fails" URL: an apology in both languages and the agent queue.
+
+    Built from the prompts loaded at start, with no database, so it answers when nothing else does.
+    """
+    log.error("Twilio used the fallback URL for call %s (Twilio error %s)", request.form.get("CallSid", "?"),
+              request.form.get("ErrorCode", "?"))
+    return _xml(_fault_twiml())
 
 
 @bp.post("/hold")

@@ -1,4 +1,8 @@
-"""Fixtures: an app on a fresh SQLite file with the demo clients, and a phone to call it."""
+"""Fixtures: an app on a fresh database with the demo clients, and a phone to call it.
+
+The database is a new SQLite file per test, or, when IVR_TEST_DATABASE_URL names a PostgreSQL
+database (`.ci/with-postgres` does), a new schema in it per test, dropped afterwards.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,24 @@ from ivr import create_app, db
 from ivr.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
+from .databases import fresh_database_url
+
 TOKEN = "test-auth-token"
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path):
+    """An empty database for one test: SQLite by default, PostgreSQL with IVR_TEST_DATABASE_URL."""
+    with fresh_database_url(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app(database_url):
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.db'}",
+            "DATABASE_URL": database_url,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "SECRET_KEY": "test-secret",
             "PUBLIC_URL": "",
@@ -26,7 +39,8 @@ def app(tmp_path):
     )
     with db.session_for(app) as session:
         seed_demo(session)
-    return app
+    yield app
+    app.extensions["ivr.db.engine"].dispose()
 
 
 @pytest.fixture

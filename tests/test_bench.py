@@ -1,0 +1,26 @@
+"""The benchmark still runs end to end (a few tenths of a second per phase): figures are not judged here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ivr.config import ROOT
+
+
+def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_every_figure(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load.py"), "--database", "sqlite", "--duration", "0.5",
+         "--rate", "40", "--events", "2000", "--calls", "40", "--workers", "2", "--threads", "2"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line.split("|")[1].strip(): line.split("|")[2:] for line in result.stdout.splitlines()
+             if line.startswith("| ") and not line.startswith("| run ")}
+    assert set(lines) == {"baseline: fixed TwiML", "baseline: 1 read + 1 write", "IVR: full steps of complete calls",
+                          "IVR: paced at 40 req/s"}
+    for name, cells in lines.items():
+        requests, errors = int(cells[5]), int(cells[4])
+        assert requests > 0 and errors == 0, f"{name}: {requests} requests, {errors} errors"
+    for figure in ("/ read+write baseline", "flow of 1 000 steps vs 10", "2,000 journey events stored vs empty",
+                   "memory after"):
+        assert figure in result.stdout, result.stdout
