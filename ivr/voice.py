@@ -223,19 +223,33 @@ def hold_key() -> Response:
     return waiting.hold_key_response()
 
 
+QUEUE_OVER = ("bridged", "bridging-in-process", "hangup", "leave", "redirected", "redirected-from-waiturl")
+"""Queue results after which the caller is no longer waiting; any other (error, queue-full) means
+they are still on the line and must not be hung up on."""
+
+
 @bp.post("/queue-done")
-@_never_fail
 def queue_done() -> Response:
-    """How the wait ended (bridged, hung up, left); the call is over for the IVR."""
-    session = db.session()
-    call = calls.load_call(session, request.form.get("CallSid", ""))
-    if call is not None:
-        result = request.form.get("QueueResult", "")
-        call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
-            result, call.status)
-        waiting.note_wait_ended(session, call, result, request.form.get("QueueTime", type=int))
-        session.commit()
-    return _xml(twiml.hangup())
+    """How the wait ended (bridged, hung up, left); a queue that failed puts the caller back in line."""
+    result = request.form.get("QueueResult", "")
+    language = request.args.get("lang") if request.args.get("lang") in ("fr", "en") else None
+    try:
+        with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
+            session = db.session()
+            call = calls.load_call(session, request.form.get("CallSid", ""))
+            if call is not None:
+                language = language or call.language
+                call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
+                    result, call.status)
+                waiting.note_wait_ended(session, call, result, request.form.get("QueueTime", type=int))
+                session.commit()
+    except Exception as error:  # noting how the wait ended is not worth a caller: carry on
+        log.error("could not note how the wait ended on call %s: %s", request.form.get("CallSid", "?"),
+                  type(error).__name__)
+        db.discard_session()
+    if result in QUEUE_OVER:
+        return _xml(twiml.hangup())
+    return _xml(_fault_twiml(language))
 
 
 @bp.post("/status")

@@ -67,17 +67,28 @@ def test_an_agent_reverses_a_pending_change_and_it_is_never_applied(app, phone, 
     with freeze_time(NOW):
         change_address(phone)
     confirmation = the_change(app).confirmation
-    result = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42", "--reason", "client called")
+    with freeze_time(NOW + timedelta(days=1)):
+        result = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42", "--reason", "client called")
     assert result.exit_code == 0 and "reversed by agent42" in result.output
     with freeze_time(NOW + timedelta(days=30)):
         ivr(app, monkeypatch, "change", "apply-due")
     assert jeanne(app).street == "rue Saint-Denis"
     change = the_change(app)
     assert (change.status, change.decided_by) == ("reversed", "agent42")
-    again = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42")
+    with freeze_time(NOW + timedelta(days=1)):
+        again = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42")
     assert again.exit_code == 1 and "is reversed, not pending" in again.output
     unknown = ivr(app, monkeypatch, "change", "reverse", "12345678", "--by", "agent42")
     assert unknown.exit_code == 1 and "no change has confirmation number 12345678" in unknown.output
+
+
+def test_a_change_past_its_cooling_off_cannot_be_reversed_from_the_command_line_either(app, phone, monkeypatch):
+    with freeze_time(NOW):
+        change_address(phone)
+    with freeze_time(NOW + timedelta(days=7, minutes=1)):
+        late = ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "agent42")
+    assert late.exit_code == 1 and "past its cooling-off period" in late.output
+    assert the_change(app).status == "pending"  # apply-due will apply it
 
 
 def test_a_phone_change_is_held_too_and_applied_after_the_cooling_off(app, phone, monkeypatch):
@@ -91,7 +102,8 @@ def test_a_phone_change_is_held_too_and_applied_after_the_cooling_off(app, phone
 def test_the_audit_trail_shows_who_did_what_masked(app, phone, monkeypatch):
     with freeze_time(NOW):
         call = change_address(phone)
-    ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "agent42")
+    with freeze_time(NOW + timedelta(days=1)):
+        ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "agent42")
     result = ivr(app, monkeypatch, "audit", "100-200-300")
     out = result.output
     assert result.exit_code == 0

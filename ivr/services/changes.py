@@ -67,6 +67,10 @@ def reverse_change(session: Session, confirmation: str, by: str, reason: str = "
     if request.status != "pending":
         raise ChangeNotReversible(f"change {confirmation} is {request.status}, not pending: it can no longer be "
                                   "reversed here; make a new change with the client instead")
+    effective = request.effective_at
+    if effective is not None and (effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)) <= now:
+        raise ChangeNotReversible(f"change {confirmation} is past its cooling-off period and is being applied; "
+                                  "make a new change with the client instead")
     request.status = "reversed"
     request.decided_at = now
     request.decided_by = by
