@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from .. import calls, db
+from .. import calls, db, sqlite_writer
 from . import sessions
 from .accounts import agent_for_token
 from .models import Agent
@@ -74,6 +74,12 @@ def login_required(view: Callable[..., Any] | None = None, *, activity: bool = T
             g.agent = agent
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 check_csrf()
+                # A form reads a record and then changes it: on SQLite, start as the writer, so two
+                # agents clicking at once queue instead of one getting "database is locked".
+                current = db.session()
+                if current.in_transaction():
+                    current.commit()
+                sqlite_writer.begin_writing(current)
             return view(*args, **kwargs)
 
         return wrapper
