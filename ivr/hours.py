@@ -25,6 +25,8 @@ import holidays
 import yaml
 from babel.dates import format_date, format_time
 
+from .engine.prompts import Prompts
+
 __all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS", "LANGUAGES"]
 
 #: How far next_opening looks ahead before it gives up and returns None.
@@ -155,10 +157,11 @@ class Hours:
                 return closure.reason_in(lang)
         return None
 
-    def describe_next_opening(self, when: datetime, language: str) -> str | None:
+    def describe_next_opening(self, when: datetime, language: str, prompts: Prompts) -> str | None:
         """The next opening in few spoken words, e.g. "demain, mardi 24 novembre, à 8 h".
 
-        "maintenant"/"now" when open; None when nothing opens within 30 days, so the caller
+        The words are the prompts `closed.when_now|today|tomorrow|later`; this fills in the day and
+        the time for the caller's locale. None when nothing opens within 30 days, so the caller
         picks a prompt that does not promise a time.
         """
         lang = _language(language)
@@ -166,19 +169,14 @@ class Hours:
         if opening is None:
             return None
         if self.is_open(when):
-            return {"fr": "maintenant", "en": "now"}[lang]
-        today = self._local(when).date()
+            return prompts.render("closed.when_now", lang, {}).text
         local = opening.astimezone(self.zone)
-        clock = _spoken_time(local.time(), lang)
-        days_ahead = (local.date() - today).days
-        if days_ahead == 0:
-            return {"fr": f"aujourd'hui à {clock}", "en": f"today at {clock}"}[lang]
+        days_ahead = (local.date() - self._local(when).date()).days
+        kind = {0: "today", 1: "tomorrow"}.get(days_ahead, "later")
         pattern = {"fr": "EEEE d MMMM", "en": "EEEE, MMMM d"}[lang]
-        day = _plain_spaces(format_date(local.date(), pattern, locale=LANGUAGES[lang]))
-        words = {"fr": f"{day}, à {clock}", "en": f"{day}, at {clock}"}[lang]
-        if days_ahead == 1:
-            return {"fr": f"demain, {words}", "en": f"tomorrow, {words}"}[lang]
-        return words
+        values = {"clock": _spoken_time(local.time(), lang),
+                  "day": _plain_spaces(format_date(local.date(), pattern, locale=LANGUAGES[lang]))}
+        return prompts.render(f"closed.when_{kind}", lang, values).text
 
     def next_business_day(self, when: datetime) -> date:
         """The first day after `when` (local) with agents, for promising a callback."""

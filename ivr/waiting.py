@@ -295,7 +295,9 @@ def _when_key(now: datetime) -> str:
 
 def _when(now: datetime, language: str) -> str:
     current = hours()
-    return (current.describe_next_opening(now, language) or "") if current is not None else ""
+    if current is None:
+        return ""
+    return current.describe_next_opening(now, language, store().current.prompts) or ""
 
 
 def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) -> None:
@@ -377,7 +379,7 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
             reason = current.closed_reason(now, lang) or current.holiday_name(now.astimezone(current.zone).date(), lang)
         if reason:
             texts += _say(["closed.reason"], (lang,), {"reason": reason})
-        when = current.describe_next_opening(now, lang) if current is not None else None
+        when = current.describe_next_opening(now, lang, store().current.prompts) if current is not None else None
         texts += _say(["closed.back"], (lang,), {"when": when}) if when else _say(["closed.back_unknown"], (lang,))
         texts += _say(["closed.menu"], (lang,))
     lang = _language(language)

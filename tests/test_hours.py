@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
+from ivr.config import ROOT
+from ivr.engine.prompts import load_prompts
 from ivr.hours import Hours, HoursError
+
+PROMPTS = load_prompts(ROOT / "prompts")[0]  # the words live in prompts/*/closed.yaml
 
 SHIPPED = Path(__file__).resolve().parent.parent / "flows" / "hours.yaml"
 TORONTO = ZoneInfo("America/Toronto")
@@ -60,8 +64,8 @@ def test_agents_leave_at_16_30_on_friday(hours):
 def test_friday_evening_callers_are_told_monday_8_am(hours):
     friday_evening = at(2026, 11, 27, 19, 15)
     assert hours.next_opening(friday_evening) == at(2026, 11, 30, 8, 0)
-    assert hours.describe_next_opening(friday_evening, "fr") == "lundi 30 novembre, à 8 h"
-    assert hours.describe_next_opening(friday_evening, "en") == "Monday, November 30, at 8:00 a.m."
+    assert hours.describe_next_opening(friday_evening, "fr", PROMPTS) == "lundi 30 novembre, à 8 h"
+    assert hours.describe_next_opening(friday_evening, "en", PROMPTS) == "Monday, November 30, at 8:00 a.m."
 
 
 def test_agents_are_closed_all_saturday_without_a_holiday_reason(hours):
@@ -80,21 +84,21 @@ def test_an_instant_in_another_timezone_is_judged_on_the_centre_clock(hours):
 def test_next_opening_is_now_when_agents_are_in(hours):
     now = at(2026, 11, 23, 10, 0)
     assert hours.next_opening(now) == now
-    assert hours.describe_next_opening(now, "fr") == "maintenant"
+    assert hours.describe_next_opening(now, "fr", PROMPTS) == "maintenant"
     assert hours.closed_reason(now, "en") is None
 
 
 def test_early_callers_hear_today_at_8(hours):
     early = at(2026, 11, 24, 6, 45)
-    assert hours.describe_next_opening(early, "fr") == "aujourd'hui à 8 h"
-    assert hours.describe_next_opening(early, "en") == "today at 8:00 a.m."
+    assert hours.describe_next_opening(early, "fr", PROMPTS) == "aujourd'hui à 8 h"
+    assert hours.describe_next_opening(early, "en", PROMPTS) == "today at 8:00 a.m."
 
 
 def test_evening_callers_hear_tomorrow_with_the_date(hours):
     evening = at(2026, 11, 23, 18, 0)
-    assert hours.describe_next_opening(evening, "fr") == "demain, mardi 24 novembre, à 8 h"
+    assert hours.describe_next_opening(evening, "fr", PROMPTS) == "demain, mardi 24 novembre, à 8 h"
     assert (
-        hours.describe_next_opening(evening, "en") == "tomorrow, Tuesday, November 24, at 8:00 a.m."
+        hours.describe_next_opening(evening, "en", PROMPTS) == "tomorrow, Tuesday, November 24, at 8:00 a.m."
     )
 
 
@@ -107,15 +111,15 @@ def test_lunch_break_reopens_later_today_with_minutes_spoken(tmp_path):
     )
     lunch = at(2026, 11, 23, 12, 15)
     assert not hours.is_open(lunch)
-    assert hours.describe_next_opening(lunch, "fr") == "aujourd'hui à 13 h 30"
-    assert hours.describe_next_opening(lunch, "en-CA") == "today at 1:30 p.m."
+    assert hours.describe_next_opening(lunch, "fr", PROMPTS) == "aujourd'hui à 13 h 30"
+    assert hours.describe_next_opening(lunch, "en-CA", PROMPTS) == "today at 1:30 p.m."
 
 
 def test_a_caller_at_5_pm_on_friday_is_told_monday_morning(hours):
     with freeze_time("2026-11-27 22:00:00"):  # 17:00 in Toronto on a Friday
         now = datetime.now(UTC)
         assert not hours.is_open(now)
-        assert hours.describe_next_opening(now, "en") == "Monday, November 30, at 8:00 a.m."
+        assert hours.describe_next_opening(now, "en", PROMPTS) == "Monday, November 30, at 8:00 a.m."
 
 
 # ------------------------------------------------------- holidays and closures
@@ -127,7 +131,7 @@ def test_agents_are_closed_on_fete_nationale(hours):
     assert "Fête nationale" in hours.closed_reason(fete, "fr")
     assert hours.closed_reason(fete, "en")  # named in English too, never empty
     assert hours.next_opening(fete) == at(2026, 6, 25, 8, 0)
-    assert hours.describe_next_opening(fete, "fr") == "demain, jeudi 25 juin, à 8 h"
+    assert hours.describe_next_opening(fete, "fr", PROMPTS) == "demain, jeudi 25 juin, à 8 h"
 
 
 def test_english_holiday_names_use_canadian_spelling(hours):
@@ -183,7 +187,7 @@ def test_nothing_to_promise_when_no_opening_within_30_days(tmp_path):
     only_mondays = VALID.replace('  friday: "08:00-16:30"\n', "")
     hours = Hours.from_file(write(tmp_path, only_mondays + "closures:\n" + closures))
     assert hours.next_opening(at(2026, 11, 23, 9, 0)) is None
-    assert hours.describe_next_opening(at(2026, 11, 23, 9, 0), "fr") is None
+    assert hours.describe_next_opening(at(2026, 11, 23, 9, 0), "fr", PROMPTS) is None
 
 
 # ------------------------------------------------------------ daylight saving
