@@ -22,10 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
-import yaml
 from babel.dates import format_date, format_time
 
 from .engine.prompts import Prompts
+from .engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 __all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS", "LANGUAGES"]
 
@@ -95,8 +95,8 @@ class Hours:
             raise HoursError(
                 [f"{source}:1: the file cannot be read ({error.strerror}) — check its path"]
             ) from None
-        data, lines = _load_yaml(text, source)
-        return cls._build(data, source, lambda where: lines.get(where))
+        data, line_of = _load_yaml(text, source)
+        return cls._build(data, source, line_of)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "hours.yaml") -> Hours:
@@ -320,60 +320,26 @@ def _closest(word: str, choices: Iterable[str]) -> str:
 # ------------------------------------------------------------------ YAML with lines
 
 
-def _load_yaml(text: str, source: str) -> tuple[Any, dict[Where, int]]:
-    """Parse YAML into plain data plus the line of every key and list item.
-
-    Scalars stay text (no YAML 1.1 surprises: unquoted 08:00 is not 480 minutes, "no" is not
-    False), except null. Keys written twice are reported instead of silently overwritten.
-    """
+def _load_yaml(text: str, source: str) -> tuple[Any, Callable[[Where], int | None]]:
+    """Parse YAML as text (unquoted 08:00 is not 480 minutes), and say on which line each place is."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = error.problem or error.context or "this is not valid YAML"
-        raise HoursError(
-            [
-                f"{source}:{line}: {problem} — check the indentation and put times "
-                'and text containing ":" or "#" in quotes'
-            ]
-        ) from None
-    lines: dict[Where, int] = {(): 1}
-    problems: list[str] = []
+        data = load_text(text, source, as_text=True)
+    except YamlProblem as problem:
+        raise HoursError([str(problem).replace(f"{source}:{problem.line}:{problem.column}:",
+                                               f"{source}:{problem.line}:", 1)]) from None
 
-    def convert(node: yaml.Node | None, where: Where) -> Any:
-        if node is None:
-            return None
-        if isinstance(node, yaml.MappingNode):
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = convert(key_node, where + ("<key>",))
-                line = key_node.start_mark.line + 1
-                if not isinstance(key, str):
-                    problems.append(f"{source}:{line}: a key cannot be a list or a mapping — "
-                                    "write a plain word before the ':'")
-                    continue
-                if key in result:
-                    problems.append(f"{source}:{line}: '{key}' is written twice in the same "
-                                    "block — keep only one")
-                    continue
-                lines[where + (key,)] = line
-                result[key] = convert(value_node, where + (key,))
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            items = []
-            for index, child in enumerate(node.value):
-                lines[where + (index,)] = child.start_mark.line + 1
-                items.append(convert(child, where + (index,)))
-            return items
-        if node.tag == "tag:yaml.org,2002:null":
-            return None
-        return node.value
+    def line_of(where: Where) -> int | None:
+        node, line = data, 1
+        for step in where:
+            if isinstance(node, Located) and step in node:
+                line, node = node.where(step)[0], node[step]
+            elif isinstance(node, LocatedList) and isinstance(step, int) and step < len(node):
+                line, node = node.item_lines[step][0], node[step]
+            else:
+                return line
+        return line
 
-    data = convert(root, ())
-    if problems:
-        raise HoursError(problems)
-    return data, lines
+    return data, line_of
 
 
 # ------------------------------------------------------------------ validation

@@ -75,6 +75,18 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_scalar_str)
 
 
+class _TextLoader(_LineLoader):
+    """Numbers and yes/no stay the text staff typed: press 0012, "no" keywords, 17:00."""
+
+
+def _as_text(loader: _TextLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+for _tag in ("int", "float", "bool"):
+    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_text)
+
+
 @dataclass(frozen=True)
 class YamlProblem(Exception):
     """A file that is not valid YAML, with the position the parser stopped at."""
@@ -88,9 +100,10 @@ class YamlProblem(Exception):
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-def load_text(text: str, path: str) -> Any:
+def load_text(text: str, path: str, as_text: bool = False) -> Any:
+    """Parse YAML keeping lines; with `as_text`, every scalar but null stays a string."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_TextLoader if as_text else _LineLoader)  # noqa: S506 - SafeLoader subclasses
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

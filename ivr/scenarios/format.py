@@ -33,7 +33,7 @@ import yaml
 
 from ..console import ConsoleStart
 from ..engine.findings import Finding, did_you_mean
-from ..engine.yamlsource import Located, LocatedList, _LineLoader
+from ..engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 ACTIONS = ("press", "say", "silence")
 """What the caller does."""
@@ -99,18 +99,6 @@ class ScenarioFile:
     problems: list[Finding] = field(default_factory=list)
 
 
-class _ScenarioLoader(_LineLoader):
-    """Line-keeping YAML where numbers and yes/no stay the text staff typed."""
-
-
-def _as_text(loader: _ScenarioLoader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-for _tag in ("int", "float", "bool"):
-    _ScenarioLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_text)
-
-
 def read_scenarios(path: Path | str, flows_dir: Path | str | None = None) -> ScenarioFile:
     """Read one scenario file; problems come back as file:line findings, never exceptions."""
     path = Path(path)
@@ -123,12 +111,10 @@ def read_scenarios(path: Path | str, flows_dir: Path | str | None = None) -> Sce
                                        hint="save it as UTF-8 text"))
         return result
     try:
-        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        result.problems.append(Finding(
-            "yaml-syntax", error.problem or "this is not valid YAML", where, mark.line + 1 if mark else 1,
-            mark.column + 1 if mark else 0, hint="check the indentation and put text with ':' or '#' in quotes"))
+        data = load_text(text, where, as_text=True)
+    except YamlProblem as problem:
+        message, _, hint = problem.message.partition(" — ")
+        result.problems.append(Finding("yaml-syntax", message, where, problem.line, problem.column, hint=hint))
         return result
     reader = _Reader(where, result.problems, _timezone(flows_dir))
     if not isinstance(data, Located) or not isinstance(data.get("scenarios"), LocatedList):
