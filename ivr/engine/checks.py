@@ -10,9 +10,6 @@ from collections.abc import Collection
 
 from .findings import Finding
 from .flows import FlowSet
-from .prompts import FORMATS
-
-KNOWN_FORMATS = {"", *FORMATS}
 
 
 def check_flowset(flowset: FlowSet, code_prompts: tuple[str, ...] = (),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .flows import FlowSet
-from .steps import Action, Ask, Branch, Menu, Step, Use
+from .steps import Action, Branch, Menu, Question, Step, Use
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _targets_of(step: Step, path: str) -> list[Target]:
         found.extend(target("case", label, line) for label, _, line in step.cases)
         if step.otherwise:
             found.append(target("otherwise"))
-    if isinstance(step, (Menu, Ask)):
+    if isinstance(step, Question):
         found.append(target("retries", "", step.retries.line if step.retries and step.retries.line else step.line))
     return found
 
@@ -104,7 +104,7 @@ def reached(flowset: FlowSet, entries: Iterable[Any]) -> set[Target]:
                 mark(flow, step_id, "case", case)
             else:
                 mark(flow, step_id, "otherwise")
-        elif isinstance(step, (Menu, Ask)) and entry.event in ("noinput", "nomatch"):
+        elif isinstance(step, Question) and entry.event in ("noinput", "nomatch"):
             retries = flowset.settings.retries_for(step)
             allowed = retries.noinput if entry.event == "noinput" else retries.nomatch
             if int(detail.get("count", 0)) > len(allowed or ()):

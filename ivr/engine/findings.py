@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
 
@@ -48,31 +48,6 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
         }
-
-
-@dataclass
-class Findings:
-    items: list[Finding] = field(default_factory=list)
-
-    def add(self, finding: Finding) -> None:
-        self.items.append(finding)
-
-    def extend(self, findings: Iterable[Finding]) -> None:
-        self.items.extend(findings)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.items if f.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.items if f.severity is Severity.WARNING]
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .flows import FlowSet
-from .steps import AGENT, Action, Ask, Branch, Hangup, Menu, Return, Say, Step, Transfer, Use
+from .steps import AGENT, Action, Ask, Branch, Hangup, Menu, Question, Return, Say, Step, Transfer, Use
 
 AGENT_NODE = "agent"
 START_NODE = "start"
@@ -95,7 +95,7 @@ def _exits(step: Step) -> list[tuple[str, str, bool]]:
         found.extend((label, target, False) for label, target, _ in step.cases)
         if step.otherwise:
             found.append(("otherwise", step.otherwise, False))
-    if isinstance(step, (Menu, Ask)):
+    if isinstance(step, Question):
         then = step.retries.then if step.retries else AGENT
         found.append((RETRIES_LABEL, then, True))
     return found

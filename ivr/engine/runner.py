@@ -27,7 +27,7 @@ from .state import (
     Turn,
     TurnKind,
 )
-from .steps import AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Return, Say, Step, Transfer, Use
+from .steps import AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer, Use
 
 MAX_HOPS = 200
 """Steps run without caller input before the engine calls it a loop and sends to an agent."""
@@ -120,7 +120,7 @@ class _Run:
             self.state.position = position
             self.state.noinput = self.state.nomatch = 0
             step = self.current()
-            if isinstance(step, (Menu, Ask)):
+            if isinstance(step, Question):
                 self.state.awaiting = "input"
                 for key in step.prompt:
                     self.say(key)
@@ -194,7 +194,7 @@ class _Run:
     # -- the caller's answers -----------------------------------------------------------------
 
     def on_input(self, step: Step, event: Digits | Speech) -> Turn:
-        assert isinstance(step, (Menu, Ask))
+        assert isinstance(step, Question)
         digits = event.value.strip() if isinstance(event, Digits) else None
         if digits is not None and isinstance(step, Ask) and self._listen_for(step).finish_on_key == "":
             digits = digits[:-1] if digits.endswith("#") and digits != "#" else digits
@@ -294,7 +294,7 @@ class _Run:
         return self.reprompt(step, (retries.nomatch[count - 1],))
 
     def reprompt(self, step: Step, before: tuple[str, ...], patient: bool = False) -> Turn:
-        assert isinstance(step, (Menu, Ask))
+        assert isinstance(step, Question)
         self.state.awaiting = "input"
         for key in before:
             self.say(key)

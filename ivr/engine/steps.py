@@ -78,19 +78,23 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Menu(Step):
-    kind: ClassVar[str] = "menu"
+class Question(Step):
+    """A step that asks and listens (a menu or an ask): a prompt, a fuller help, its retries."""
+
     interactive: ClassVar[bool] = True
     prompt: tuple[str, ...] = ()
     help: str | None = None
-    options: tuple[Option, ...] = ()
     retries: Retries | None = None
 
-    def option(self, key: str) -> Option | None:
-        return next((o for o in self.options if o.key == key), None)
+    def answers(self) -> list[tuple[str, str, int]]:
+        """Where each accepted answer goes; the retries' way out is added by targets()."""
+        return []
+
+    def answer_prompt_keys(self) -> list[tuple[str, int]]:
+        return []
 
     def targets(self) -> list[tuple[str, str, int]]:
-        found = [(o.key, o.next, o.line) for o in self.options if o.next]
+        found = self.answers()
         if self.retries:
             found.append(("retries", self.retries.then, self.retries.line))
         return found
@@ -99,21 +103,35 @@ class Menu(Step):
         keys = [(k, self.line) for k in self.prompt]
         if self.help:
             keys.append((self.help, self.line))
-        for option in self.options:
-            keys.extend((k, option.line) for k in option.say)
-            if option.words:
-                keys.append((option.words, option.line))
+        keys.extend(self.answer_prompt_keys())
         if self.retries:
             keys.extend((k, self.retries.line) for k in self.retries.all_keys())
         return keys
 
 
 @dataclass(frozen=True)
-class Ask(Step):
+class Menu(Question):
+    kind: ClassVar[str] = "menu"
+    options: tuple[Option, ...] = ()
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+    def answers(self) -> list[tuple[str, str, int]]:
+        return [(o.key, o.next, o.line) for o in self.options if o.next]
+
+    def answer_prompt_keys(self) -> list[tuple[str, int]]:
+        keys: list[tuple[str, int]] = []
+        for option in self.options:
+            keys.extend((k, option.line) for k in option.say)
+            if option.words:
+                keys.append((option.words, option.line))
+        return keys
+
+
+@dataclass(frozen=True)
+class Ask(Question):
     kind: ClassVar[str] = "ask"
-    interactive: ClassVar[bool] = True
-    prompt: tuple[str, ...] = ()
-    help: str | None = None
     into: str = ""
     input: InputMode = InputMode.KEYPAD
     expect: Expect = Expect.DIGITS
@@ -123,21 +141,9 @@ class Ask(Step):
     optional: bool = False
     sensitive: bool = False
     next: str | None = None
-    retries: Retries | None = None
 
-    def targets(self) -> list[tuple[str, str, int]]:
-        found = [("next", self.next, self.line)] if self.next else []
-        if self.retries:
-            found.append(("retries", self.retries.then, self.retries.line))
-        return found
-
-    def prompt_keys(self) -> list[tuple[str, int]]:
-        keys = [(k, self.line) for k in self.prompt]
-        if self.help:
-            keys.append((self.help, self.line))
-        if self.retries:
-            keys.extend((k, self.retries.line) for k in self.retries.all_keys())
-        return keys
+    def answers(self) -> list[tuple[str, str, int]]:
+        return [("next", self.next, self.line)] if self.next else []
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ from .findings import Finding, did_you_mean
 from .steps import Action, Ask, Use
 from .yamlsource import YamlProblem, load_file
 
-FILE_NAME = "verification.yaml"
-
 FACTS = {
     "client_number": "the 9-digit client number",
     "birth_date": "the date of birth",
@@ -24,7 +22,6 @@ FACTS = {
 """Facts a caller can prove; each is also the `into:` name of the ask that collects it."""
 
 VERIFY_ACTION = "client.verify"
-AVAILABLE_ACTION = "verification.available"
 
 
 @dataclass(frozen=True)

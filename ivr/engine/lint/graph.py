@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from ..findings import Finding, did_you_mean
 from ..flows import FlowSet
-from ..steps import AGENT, Action, Ask, Branch, Menu, Return, Say, Transfer, Use
+from ..steps import AGENT, Action, Branch, Menu, Question, Return, Say, Transfer, Use
 from .codes import finding
 from .walk import CallGraph, interactive, resolve, users_of
 
@@ -258,7 +258,7 @@ def _retries_end_with_agent(flowset: FlowSet) -> list[Finding]:
             )
     for flow in flowset.flows.values():
         for step in flow.steps.values():
-            if not isinstance(step, (Menu, Ask)) or step.retries is None:
+            if not isinstance(step, Question) or step.retries is None:
                 continue
             then = step.retries.then
             resolved = resolve(flowset, then, flow.name)

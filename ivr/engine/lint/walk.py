@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..flows import FlowSet
-from ..steps import AGENT, Action, Ask, Hangup, Menu, Return, Step, Transfer, Use
+from ..steps import AGENT, Action, Hangup, Question, Return, Step, Transfer, Use
 
 HANGUP = "hangup"
 
@@ -107,7 +107,7 @@ def build(flowset: FlowSet) -> CallGraph:
                 for label, target, line in step.targets():
                     if label != "retries":
                         add(target, label, line)
-            if isinstance(step, (Menu, Ask)):
+            if isinstance(step, Question):
                 retries = settings.retries_for(step)
                 add(retries.then, "retries", retries.line or step.line)
             if isinstance(step, Action) and step.next_for("error") is None:
@@ -118,4 +118,4 @@ def build(flowset: FlowSet) -> CallGraph:
 
 def interactive(step: Step | None) -> bool:
     """Steps that wait for the caller, where the agent and repeat keys always work."""
-    return isinstance(step, (Menu, Ask))
+    return isinstance(step, Question)
