@@ -146,8 +146,8 @@ def end_call(session: Session, call: Call, twilio_status: str, duration: int | N
     call.end_status = twilio_status
     call.duration = duration
     call.ended_at = now_utc()
-    if call.status == "in_ivr":
-        call.status = "abandoned" if twilio_status in ("completed", "canceled", "busy", "no-answer", "failed") else call.status
+    if call.status == "in_ivr":  # the webhook only passes final statuses: the caller left mid-way
+        call.status = "abandoned"
         _record_contact(session, call, "self_service", "caller_hung_up")
     elif call.status == "queued":
         _record_contact(session, call, "self_service", "transferred_to_agent")
