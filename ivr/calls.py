@@ -27,7 +27,7 @@ from .engine import (
     new_call,
 )
 from .console import ConsoleStart
-from . import deadline, sqlite_writer
+from . import callstore, deadline, sqlite_writer
 from .models import Call, Contact, JourneyEvent
 from .services.actions import ActionContext, run_action
 from .services.clients import find_client
@@ -72,12 +72,28 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 def load_call(session: Session, call_sid: str) -> Call | None:
     """The call, locked until the session commits: a second delivery of the same step waits, then
     finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
-    query = select(Call).where(Call.call_sid == call_sid)
+    query = select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     else:
         sqlite_writer.begin_writing(session)
     return session.scalar(query)
+
+
+DATABASE_TURNS = (TurnKind.ACTION, TurnKind.TRANSFER, TurnKind.HANGUP)
+"""Turns that read or change more than the call itself: a backend action, the queue, the contact history."""
+
+
+def plan_menu_step(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState] | None:
+    """The step, computed from the call as read, when it only leads to another question: most steps
+    of a call (a menu choice, a digit, a repeat) need nothing else from the database, and are saved
+    with a compare-and-set (`callstore.save_if_unchanged`). None when the step runs an action,
+    transfers or ends the call: those run with the call locked (`load_call`, `run_step`), so their
+    side effects happen once."""
+    turn, state = advance(flowset, state, event)
+    if turn.kind in DATABASE_TURNS:
+        return None
+    return turn, state
 
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> StepResult:
@@ -128,9 +144,7 @@ def _save(session: Session, call: Call, state: CallState, turn: Turn) -> None:
     call.updated_at = now
     call.language = state.language
     call.last_seq = state.seq
-    for entry in turn.journey:
-        session.add(JourneyEvent(call_sid=call.call_sid, seq=state.seq, at=now, position=entry.position,
-                                 kind=entry.kind, event=entry.event, detail=entry.detail))
+    callstore.add_journey(session.connection(), call.call_sid, state.seq, now, turn.journey)
     if turn.kind is TurnKind.TRANSFER and call.status != "queued":
         call.status = "queued"
         call.transfer_reason = turn.reason

@@ -48,11 +48,14 @@ def _sqlite_pragmas(connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     # A writer (sqlite_writer.begin_writing) takes the write lock first with BEGIN IMMEDIATE, so a
     # step reads the call it is about to change under that lock; anything else begins deferred.
+    # Both statements go straight to the driver: through SQLAlchemy they cost more than a step's query.
+    deadline.check()
     writer = sqlite_writer.wants_lock(connection)
     if writer:
         sqlite_writer.acquire(connection)
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    driver.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
@@ -61,6 +64,11 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["ivr.db.engine"] = engine
     app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """The app's engine, for the few statements that need no ORM session (ivr/callstore.py)."""
+    return current_app.extensions["ivr.db.engine"]
 
 
 def session() -> Session:

@@ -76,6 +76,10 @@ class TwilioRecordingControl:
         self.client.calls(call_sid).recordings(CURRENT).update(status="in-progress")
 
 
+def enabled() -> bool:
+    return bool(current_app.config.get("RECORD_CALLS"))
+
+
 def control() -> RecordingControl | None:
     """The app's recording control, or None when calls are not recorded."""
     app = current_app

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
-from . import calls, console, db, deadline, faults, recording, twiml, waiting
-from .engine import Digits, FlowSet, NoInput, Speech
+from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
+from .engine import CallState, Digits, FlowSet, NoInput, Speech
 from .flowstore import store
 from .models import Call
 
@@ -130,7 +130,7 @@ def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> 
     return _xml(body)
 
 
-def _flows_for(call: Call) -> FlowSet:
+def _flows_for(call: Call | callstore.CallRow) -> FlowSet:
     return store().for_version(call.flow_version)
 
 
@@ -162,20 +162,45 @@ def incoming() -> Response:
 @bp.post("/step")
 @_never_fail
 def step() -> Response:
-    """Where every <Gather> posts, and where silence redirects."""
-    session = db.session()
-    call = calls.load_call(session, request.form.get("CallSid", ""))
-    if call is None:
-        log.warning("step for an unknown call %s", request.form.get("CallSid", "?"))
+    """Where every <Gather> posts, and where silence redirects.
+
+    A step that only leads to another question is computed from the call as read and saved with a
+    compare-and-set, so the database is held for two statements; one that runs an action, transfers
+    or ends the call runs with the call locked, so its side effects happen once.
+    """
+    call_sid = request.form.get("CallSid", "")
+    seen = callstore.read(db.engine(), call_sid)
+    if seen is None:
+        log.warning("step for an unknown call %s", call_sid or "?")
         return _xml(_fault_twiml())
     seq = request.args.get("s", type=int)
-    if seq is not None and seq != call.last_seq and call.last_twiml:
-        # A retried or late request for a step already answered: repeat the newest answer.
-        log.info("call %s: request for step %s while at %s; answered again", call.call_sid, seq, call.last_seq)
-        return _xml(call.last_twiml)
-    result = calls.run_step(session, _flows_for(call), call, _event())
+    if _answered_already(seen, seq):
+        return _xml(seen.last_twiml)
+    event = _event()
+    if not recording.enabled():  # recording follows every turn, from the locked path
+        planned = calls.plan_menu_step(_flows_for(seen), CallState.from_dict(seen.state), event)
+        if planned is not None:
+            turn, state = planned
+            body = twiml.render(turn, _urls(state.seq, state.language), _voices())
+            if callstore.save_if_unchanged(db.engine(), seen, state.to_dict(), state.language, state.seq, body,
+                                           turn.journey, calls.now_utc()):
+                log.info("call %s at %s: %s", call_sid, state.position, turn.kind)
+                return _xml(body)
+    session = db.session()
+    call = calls.load_call(session, call_sid)
+    if call is None or _answered_already(call, seq):  # another delivery of this step got there first
+        return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
+    result = calls.run_step(session, _flows_for(call), call, event)
     log.info("call %s at %s: %s", call.call_sid, result.state.position, result.turn.kind)
     return _respond(call, result)
+
+
+def _answered_already(call: Call | callstore.CallRow, seq: int | None) -> bool:
+    """A retried or late request for a step already answered: it gets the newest answer again."""
+    if seq is not None and seq != call.last_seq and call.last_twiml:
+        log.info("call %s: request for step %s while at %s; answered again", call.call_sid, seq, call.last_seq)
+        return True
+    return False
 
 
 def _event():

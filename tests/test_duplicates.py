@@ -149,3 +149,20 @@ def test_a_read_from_another_session_during_a_step_does_not_wait_for_the_step(ap
     call = phone().press("1").press("1").press("100200300").press("19480517")
     assert "1 234,56 $" in call.heard()
     assert seen[0] == 1 and seen[1] < 0.5
+
+
+def test_a_menu_choice_arriving_four_times_at_once_moves_the_call_once(app, phone):
+    """A menu choice is saved with a compare-and-set instead of a lock: the copies that lose the race
+    answer with the winner's TwiML and add nothing to the agent's history."""
+    call = phone().press("1")  # French: at the main menu
+    before = stored_call(app, call).last_seq
+    path = call.last.gather["action"]
+    form = {"CallSid": call.call_sid, "From": call.caller, "To": call.called, "Digits": "9"}  # not an option
+    answers = post_at_once(app, path, form, copies=4)
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1, "the copies were answered differently"
+    assert "Désolé, je n'ai pas compris." in answers[0][1]  # said once: the first nomatch, not the second
+    assert "toujours pas compris" not in answers[0][1]
+    assert stored_call(app, call).last_seq == before + 1
+    repeated = [entry for entry, n in Counter(journey(app, call)).items() if n > 1]
+    assert repeated == []
