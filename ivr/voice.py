@@ -51,14 +51,26 @@ STEP_BUDGET_S = 2.0  # past this, Twilio has kept the caller in silence long eno
 def _urls(seq: int, language: str | None) -> twiml.Urls:
     lang = language or "fr"
     # The language rides in the step URL so a fault can apologise in it without the database.
-    known = {"l": language} if language else {}
+    known = f"&l={language}" if language in ("fr", "en") else ""
+    step = _path("voice.step")
     return twiml.Urls(
-        step=url_for("voice.step", s=seq, **known),
-        noinput=url_for("voice.step", s=seq, timeout=1, **known),
-        hold=url_for("voice.hold", lang=lang),
-        queue_done=url_for("voice.queue_done"),
+        step=f"{step}?s={seq}{known}",
+        noinput=f"{step}?s={seq}&timeout=1{known}",
+        hold=f"{_path('voice.hold')}?lang={lang}",
+        queue_done=_path("voice.queue_done"),
         audio_base="/audio",
     )
+
+
+_PATHS: dict[tuple[str, str], str] = {}
+
+
+def _path(endpoint: str) -> str:
+    """url_for, once per mount point: it costs more than the rest of a step's URLs together."""
+    key = (request.script_root, endpoint)
+    if key not in _PATHS:
+        _PATHS[key] = url_for(endpoint)
+    return _PATHS[key]
 
 
 def _voices() -> twiml.Voices:

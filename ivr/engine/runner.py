@@ -6,7 +6,6 @@ with an ACTION turn and their result comes back as an ActionDone or ActionFailed
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import understand
@@ -41,7 +40,7 @@ class _FlowFault(Exception):
 
 def advance(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState]:
     """Apply one event to a call and say what the caller hears next."""
-    run = _Run(flowset, copy.deepcopy(state))
+    run = _Run(flowset, state.copy())
     try:
         turn = run.handle(event)
     except (_FlowFault, PromptError, KeyError, ValueError, TypeError) as error:

@@ -6,7 +6,8 @@ database and carry on.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,11 +41,19 @@ class CallState:
     version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**self.__dict__, "vars": _copied(self.vars), "stack": list(self.stack)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CallState:
         return cls(**data)
+
+    def copy(self) -> CallState:
+        """A copy the engine may change freely (faster than deepcopy, which every step paid for)."""
+        return replace(self, vars=_copied(self.vars), stack=list(self.stack))
+
+
+def _copied(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value for key, value in values.items()}
 
 
 @dataclass(frozen=True)
