@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import sqlite_writer
 from .engine import JourneyEntry
@@ -22,8 +23,9 @@ from .models import Call, JourneyEvent
 _CALLS = Call.__table__
 _JOURNEY = JourneyEvent.__table__
 
-_READ = select(_CALLS.c.call_sid, _CALLS.c.state, _CALLS.c.flow_version, _CALLS.c.last_seq,
-               _CALLS.c.last_twiml).where(_CALLS.c.call_sid == bindparam("wanted"))
+_READ = select(_CALLS).where(_CALLS.c.call_sid == bindparam("wanted"))
+_SEQ = select(_CALLS.c.last_seq).where(_CALLS.c.call_sid == bindparam("wanted"))
+_SEQ_LOCKED = _SEQ.with_for_update()
 
 _SAVE_IF_UNCHANGED = (
     _CALLS.update()
@@ -34,23 +36,59 @@ _SAVE_IF_UNCHANGED = (
 
 _ADD_JOURNEY = _JOURNEY.insert()
 
+_ADD_CALL = _CALLS.insert()
+
 
 @dataclass(frozen=True)
 class CallRow:
-    """What a step needs to know of a call before deciding whether it must lock it."""
+    """A call as read, before deciding whether the step must lock it."""
 
-    call_sid: str
-    state: dict[str, Any]
-    flow_version: str
-    last_seq: int
-    last_twiml: str | None
+    columns: dict[str, Any]
+
+    @property
+    def call_sid(self) -> str:
+        return self.columns["call_sid"]
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.columns["state"]
+
+    @property
+    def flow_version(self) -> str:
+        return self.columns["flow_version"]
+
+    @property
+    def last_seq(self) -> int:
+        return self.columns["last_seq"]
+
+    @property
+    def last_twiml(self) -> str | None:
+        return self.columns["last_twiml"]
 
 
 def read(engine: Engine, call_sid: str) -> CallRow | None:
     """The call as it is now; waits for no writer and blocks none (a deferred read, or MVCC)."""
     with engine.connect() as connection:
-        row = connection.execute(_READ, {"wanted": call_sid}).first()
-    return CallRow(*row) if row is not None else None
+        row = connection.execute(_READ, {"wanted": call_sid}).mappings().first()
+    return CallRow(dict(row)) if row is not None else None
+
+
+def lock(session: Session, seen: CallRow) -> Call | None:
+    """The call for a step that changes more than the call, locked until the session commits
+    (SQLite: the single writer; PostgreSQL: the row). When nobody moved it since it was read, the
+    ORM object is made from that read instead of loading it again."""
+    sqlite_writer.begin_writing(session)
+    connection = session.connection()
+    seq = connection.scalar(_SEQ_LOCKED if connection.dialect.name == "postgresql" else _SEQ,
+                            {"wanted": seen.call_sid})
+    if seq is None:
+        return None
+    if seq != seen.last_seq:
+        return session.scalar(select(Call).where(Call.call_sid == seen.call_sid))
+    call = Call(**seen.columns)
+    make_transient_to_detached(call)
+    session.add(call)
+    return call
 
 
 def save_if_unchanged(engine: Engine, call: CallRow, state: dict[str, Any], language: str | None, seq: int,
@@ -69,6 +107,20 @@ def save_if_unchanged(engine: Engine, call: CallRow, state: dict[str, Any], lang
         add_journey(connection, call.call_sid, seq, now, journey)
         connection.commit()
     return True
+
+
+def add_answered_call(engine: Engine, call_sid: str, caller: str | None, called: str | None, flow_version: str,
+                      state: dict[str, Any], language: str | None, seq: int, answer: str,
+                      journey: Iterable[JourneyEntry], now: datetime) -> None:
+    """A new call with its greeting already answered, in one short transaction. Raises
+    IntegrityError when another delivery of the same greeting saved the call first."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
+        connection.execute(_ADD_CALL, {
+            "call_sid": call_sid, "caller": caller, "called": called, "state": state, "flow_version": flow_version,
+            "language": language, "last_seq": seq, "last_twiml": answer, "started_at": now, "updated_at": now})
+        add_journey(connection, call_sid, seq, now, journey)
+        connection.commit()
 
 
 def add_journey(connection: Connection, call_sid: str, seq: int, at: datetime,

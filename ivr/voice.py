@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
-from .engine import CallState, Digits, FlowSet, NoInput, Speech
+from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, new_call
 from .flowstore import store
 from .models import Call
 
@@ -150,14 +150,18 @@ def _flows_for(call: Call | callstore.CallRow) -> FlowSet:
 @_never_fail
 def incoming() -> Response:
     """Twilio's 'a call comes in' URL: greet the caller."""
-    session = db.session()
     call_sid = request.form.get("CallSid", "")
     if not call_sid:
         abort(400)
-    existing = calls.load_call(session, call_sid)
-    if existing is not None and existing.last_twiml:  # Twilio retried: same answer, no new call
-        return _xml(existing.last_twiml)
+    seen = callstore.read(db.engine(), call_sid)
+    if seen is not None and seen.last_twiml:  # Twilio retried: same answer, no new call
+        return _xml(seen.last_twiml)
     start = console.from_form(request.form, current_app.config)  # demo and test servers only
+    if seen is None and start is None and not recording.enabled():
+        answer = _greet(call_sid)
+        if answer is not None:
+            return answer
+    session = db.session()
     try:
         result = calls.start_call(session, store().current, call_sid, request.form.get("From"),
                                   request.form.get("To"), start)
@@ -169,6 +173,28 @@ def incoming() -> Response:
         return _xml(existing.last_twiml)
     log.info("call %s started on flows %s", call_sid, result.call.flow_version)
     return _respond(result.call, recording.with_notice(result, store().current), first_turn=True)
+
+
+def _greet(call_sid: str) -> Response | None:
+    """The greeting saved in one statement with the new call, when it leads to a question (it
+    always does in the shipped flows); None when it runs an action, transfers or hangs up."""
+    flowset = store().current
+    planned = calls.plan_menu_step(flowset, new_call(flowset), Start())
+    if planned is None:
+        return None
+    turn, state = planned
+    body = twiml.render(turn, _urls(state.seq, state.language), _voices())
+    try:
+        callstore.add_answered_call(db.engine(), call_sid, request.form.get("From"), request.form.get("To"),
+                                    flowset.version, state.to_dict(), state.language, state.seq, body,
+                                    turn.journey, calls.now_utc())
+    except IntegrityError:  # the same greeting delivered twice at once: the other one won
+        seen = callstore.read(db.engine(), call_sid)
+        if seen is None or not seen.last_twiml:
+            raise
+        return _xml(seen.last_twiml)
+    log.info("call %s started on flows %s", call_sid, flowset.version)
+    return _xml(body)
 
 
 @bp.post("/step")
@@ -199,7 +225,7 @@ def step() -> Response:
                 log.info("call %s at %s: %s", call_sid, state.position, turn.kind)
                 return _xml(body)
     session = db.session()
-    call = calls.load_call(session, call_sid)
+    call = callstore.lock(session, seen)
     if call is None or _answered_already(call, seq):  # another delivery of this step got there first
         return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
     result = calls.run_step(session, _flows_for(call), call, event)

@@ -13,29 +13,30 @@ from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_phone
 
 
+_APPEND = AuditEvent.__table__.insert()  # built once: a verification step writes one row or more
+
+
 def record(session: Session, action: str, outcome: str, *, actor_kind: str, actor: str,
            client_id: int | None = None, call: Call | None = None, subject_key: str | None = None,
            old_value: dict[str, Any] | None = None, new_value: dict[str, Any] | None = None,
-           at: datetime | None = None, **detail: Any) -> AuditEvent:
-    """Append one event. Values must already be masked (see ivr.privacy)."""
-    event = AuditEvent(
-        at=at or datetime.now(timezone.utc),
-        action=action,
-        outcome=outcome,
-        actor_kind=actor_kind,
-        actor=actor,
-        client_id=client_id,
-        call_sid=call.call_sid if call is not None else None,
-        caller=mask_phone(call.caller) if call is not None and call.caller else None,
-        subject_key=subject_key,
-        caller_key=caller_key(call.caller) if call is not None else None,
-        old_value=old_value,
-        new_value=new_value,
-        detail=detail,
-    )
-    session.add(event)
-    session.flush()
-    return event
+           at: datetime | None = None, **detail: Any) -> None:
+    """Append one event, in the session's transaction (and savepoint), at once: a throttle count that
+    follows sees it. Values must already be masked (see ivr.privacy)."""
+    session.connection().execute(_APPEND, {
+        "at": at or datetime.now(timezone.utc),
+        "action": action,
+        "outcome": outcome,
+        "actor_kind": actor_kind,
+        "actor": actor,
+        "client_id": client_id,
+        "call_sid": call.call_sid if call is not None else None,
+        "caller": mask_phone(call.caller) if call is not None and call.caller else None,
+        "subject_key": subject_key,
+        "caller_key": caller_key(call.caller) if call is not None else None,
+        "old_value": old_value,
+        "new_value": new_value,
+        "detail": detail,
+    })
 
 
 def trail(session: Session, client: Client) -> list[AuditEvent]:

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
@@ -50,12 +50,19 @@ def require(ctx: ActionContext, action_name: str) -> Client:
     return client
 
 
+_AUDIT = AuditEvent.__table__
+_FAILURES_SINCE = {  # built once: every verification step counts, for the client number and the caller ID
+    column.key: select(func.count()).select_from(_AUDIT).where(
+        column == bindparam("key"), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam("since"))
+    for column in (_AUDIT.c.subject_key, _AUDIT.c.caller_key)
+}
+
+
 def _failures(session: Session, column, key: str | None, throttle: Throttle, now: datetime) -> int:
     if key is None:
         return 0
     since = now - timedelta(hours=throttle.hours)
-    return session.scalar(select(func.count(AuditEvent.id)).where(
-        column == key, AuditEvent.action == FAILED, AuditEvent.at > since)) or 0
+    return session.connection().scalar(_FAILURES_SINCE[column.key], {"key": key, "since": since}) or 0
 
 
 def caller_suspended(session: Session, caller: str | None, policy: VerificationPolicy, now: datetime) -> bool:
