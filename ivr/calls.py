@@ -80,20 +80,25 @@ def load_call(session: Session, call_sid: str) -> Call | None:
     return session.scalar(query)
 
 
-DATABASE_TURNS = (TurnKind.ACTION, TurnKind.TRANSFER, TurnKind.HANGUP)
-"""Turns that read or change more than the call itself: a backend action, the queue, the contact history."""
+DATABASE_TURNS = (TurnKind.ACTION, TurnKind.HANGUP)
+"""Turns that read or change more than the call itself: a backend action, the contact history."""
 
 
-def plan_menu_step(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState] | None:
-    """The step, computed from the call as read, when it only leads to another question: most steps
-    of a call (a menu choice, a digit, a repeat) need nothing else from the database, and are saved
-    with a compare-and-set (`callstore.save_if_unchanged`). None when the step runs an action,
-    transfers or ends the call: those run with the call locked (`load_call`, `run_step`), so their
-    side effects happen once."""
+def plan_step(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState] | None:
+    """The step, computed from the call as read, when it changes nothing but the call: most steps
+    (a menu choice, a digit, a repeat, the way to the agents' queue) are then saved with a
+    compare-and-set (`callstore.save_if_unchanged`). None when the step runs an action or ends the
+    call: those run with the call locked (`callstore.lock`, `run_step`), so their side effects
+    happen once."""
     turn, state = advance(flowset, state, event)
     if turn.kind in DATABASE_TURNS:
         return None
     return turn, state
+
+
+def queued(turn: Turn, now: datetime) -> dict[str, object]:
+    """What a transfer changes on a call still in self-service: the desktop shows it waiting from now."""
+    return {"status": "queued", "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
 
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> StepResult:
@@ -146,10 +151,8 @@ def _save(session: Session, call: Call, state: CallState, turn: Turn) -> None:
     call.last_seq = state.seq
     callstore.add_journey(session.connection(), call.call_sid, state.seq, now, turn.journey)
     if turn.kind is TurnKind.TRANSFER and call.status != "queued":
-        call.status = "queued"
-        call.transfer_reason = turn.reason
-        call.queue = turn.queue
-        call.queued_at = now
+        for column, value in queued(turn, now).items():
+            setattr(call, column, value)
     elif turn.kind is TurnKind.HANGUP and call.status == "in_ivr":
         call.status = "completed"
         _record_contact(session, call, "self_service", "resolved_in_ivr")

@@ -33,6 +33,9 @@ _SAVE_IF_UNCHANGED = (
     .values(state=bindparam("new_state"), language=bindparam("new_language"), last_seq=bindparam("new_seq"),
             last_twiml=bindparam("answer"), updated_at=bindparam("now"))
 )
+_QUEUED_IF_UNCHANGED = _SAVE_IF_UNCHANGED.values(  # the same, for a step that sends the caller to the agents
+    status=bindparam("new_status"), transfer_reason=bindparam("new_transfer_reason"), queue=bindparam("new_queue"),
+    queued_at=bindparam("new_queued_at"))
 
 _ADD_JOURNEY = _JOURNEY.insert()
 
@@ -65,6 +68,10 @@ class CallRow:
     def last_twiml(self) -> str | None:
         return self.columns["last_twiml"]
 
+    @property
+    def status(self) -> str:
+        return self.columns["status"]
+
 
 def read(engine: Engine, call_sid: str) -> CallRow | None:
     """The call as it is now; waits for no writer and blocks none (a deferred read, or MVCC)."""
@@ -92,15 +99,18 @@ def lock(session: Session, seen: CallRow) -> Call | None:
 
 
 def save_if_unchanged(engine: Engine, call: CallRow, state: dict[str, Any], language: str | None, seq: int,
-                      answer: str, journey: Iterable[JourneyEntry], now: datetime) -> bool:
+                      answer: str, journey: Iterable[JourneyEntry], now: datetime,
+                      queued: dict[str, Any] | None = None) -> bool:
     """Save a step computed from `call` if nobody moved the call since it was read (compare-and-set
-    on `last_seq`), with its journey, in one short transaction. False, keeping nothing, when another
-    delivery of the step was saved first."""
+    on `last_seq`), with its journey, in one short transaction; `queued` when the step transfers.
+    False, keeping nothing, when another delivery of the step was saved first."""
+    values = {"wanted": call.call_sid, "read_seq": call.last_seq, "new_state": state, "new_language": language,
+              "new_seq": seq, "answer": answer, "now": now}
+    if queued:
+        values.update({f"new_{column}": value for column, value in queued.items()})
     with engine.connect() as connection:
         connection = connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
-        saved = connection.execute(_SAVE_IF_UNCHANGED, {
-            "wanted": call.call_sid, "read_seq": call.last_seq, "new_state": state, "new_language": language,
-            "new_seq": seq, "answer": answer, "now": now}).rowcount
+        saved = connection.execute(_QUEUED_IF_UNCHANGED if queued else _SAVE_IF_UNCHANGED, values).rowcount
         if saved != 1:
             connection.rollback()
             return False

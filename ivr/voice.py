@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
-from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, new_call
+from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, TurnKind, new_call
 from .flowstore import store
 from .models import Call
 
@@ -179,8 +179,8 @@ def _greet(call_sid: str) -> Response | None:
     """The greeting saved in one statement with the new call, when it leads to a question (it
     always does in the shipped flows); None when it runs an action, transfers or hangs up."""
     flowset = store().current
-    planned = calls.plan_menu_step(flowset, new_call(flowset), Start())
-    if planned is None:
+    planned = calls.plan_step(flowset, new_call(flowset), Start())
+    if planned is None or planned[0].kind is TurnKind.TRANSFER:
         return None
     turn, state = planned
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
@@ -216,14 +216,9 @@ def step() -> Response:
         return _xml(seen.last_twiml)
     event = _event()
     if not recording.enabled():  # recording follows every turn, from the locked path
-        planned = calls.plan_menu_step(_flows_for(seen), CallState.from_dict(seen.state), event)
-        if planned is not None:
-            turn, state = planned
-            body = twiml.render(turn, _urls(state.seq, state.language), _voices())
-            if callstore.save_if_unchanged(db.engine(), seen, state.to_dict(), state.language, state.seq, body,
-                                           turn.journey, calls.now_utc()):
-                log.info("call %s at %s: %s", call_sid, state.position, turn.kind)
-                return _xml(body)
+        answer = _answer_without_lock(seen, event)
+        if answer is not None:
+            return answer
     session = db.session()
     call = callstore.lock(session, seen)
     if call is None or _answered_already(call, seq):  # another delivery of this step got there first
@@ -231,6 +226,28 @@ def step() -> Response:
     result = calls.run_step(session, _flows_for(call), call, event)
     log.info("call %s at %s: %s", call.call_sid, result.state.position, result.turn.kind)
     return _respond(call, result)
+
+
+def _answer_without_lock(seen: callstore.CallRow, event) -> Response | None:
+    """A step that changes nothing but the call, saved with a compare-and-set. None when it needs
+    the locked path: an action, the end of the call, a transfer after hours or out of self-service,
+    or another delivery of the same step saved first."""
+    planned = calls.plan_step(_flows_for(seen), CallState.from_dict(seen.state), event)
+    if planned is None:
+        return None
+    turn, state = planned
+    now = calls.now_utc()
+    queued = None
+    if turn.kind is TurnKind.TRANSFER:
+        if seen.status != "in_ivr" or not waiting.agents_open(now):
+            return None
+        queued = calls.queued(turn, now)
+    body = twiml.render(turn, _urls(state.seq, state.language), _voices())
+    if not callstore.save_if_unchanged(db.engine(), seen, state.to_dict(), state.language, state.seq, body,
+                                       turn.journey, now, queued):
+        return None
+    log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
+    return _xml(body)
 
 
 def _answered_already(call: Call | callstore.CallRow, seq: int | None) -> bool:

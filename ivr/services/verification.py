@@ -44,7 +44,7 @@ def require(ctx: ActionContext, action_name: str) -> Client:
         raise NotVerified(f"{action_name} needs a verified caller")
     if needed is not None and not policy.satisfies(call.verification_level, needed):
         raise NotVerified(f"{action_name} needs level '{needed}'; the call reached '{call.verification_level}'")
-    client = ctx.session.get(Client, call.client_id)
+    client = call.client if call.client_id is not None else None
     if client is None:
         raise NotVerified("the verified client no longer exists")
     return client
@@ -117,7 +117,7 @@ def require_level(ctx: ActionContext, level_name: str) -> Client:
     call = ctx.call
     if not call.verified or call.client_id is None or not policy_of(ctx).satisfies(call.verification_level, level_name):
         raise NotVerified(f"this check comes after level '{level_name}'")
-    client = ctx.session.get(Client, call.client_id)
+    client = call.client
     if client is None:
         raise NotVerified("the verified client no longer exists")
     return client
@@ -143,6 +143,7 @@ def _verified(ctx: ActionContext, client: Client, level: Level, subject_key: str
               cleared: dict) -> ActionResult:
     call = ctx.call
     policy = policy_of(ctx)
+    call.client = client  # the actions that follow in this step find it without another query
     call.client_id = client.id
     call.verified = True
     call.verification_level = level.name
