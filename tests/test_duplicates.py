@@ -166,3 +166,17 @@ def test_a_menu_choice_arriving_four_times_at_once_moves_the_call_once(app, phon
     assert stored_call(app, call).last_seq == before + 1
     repeated = [entry for entry, n in Counter(journey(app, call)).items() if n > 1]
     assert repeated == []
+
+
+def test_a_zero_arriving_three_times_at_once_queues_the_caller_once(app, phone):
+    call = phone().press("1")  # French: at the main menu
+    path = call.last.gather["action"]
+    form = {"CallSid": call.call_sid, "From": call.caller, "To": call.called, "Digits": "0"}
+    answers = post_at_once(app, path, form, copies=3)
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1, "the copies were answered differently"
+    assert "<Enqueue" in answers[0][1] and "agents-fr" in answers[0][1]
+    row = stored_call(app, call)
+    assert row.status == "queued" and row.queue == "agents-fr" and row.queued_at is not None
+    repeated = [entry for entry, n in Counter(journey(app, call)).items() if n > 1]
+    assert repeated == []
