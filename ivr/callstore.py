@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import sqlite_writer
@@ -73,11 +74,26 @@ class CallRow:
         return self.columns["status"]
 
 
-def read(engine: Engine, call_sid: str) -> CallRow | None:
-    """The call as it is now; waits for no writer and blocks none (a deferred read, or MVCC)."""
-    with engine.connect() as connection:
-        row = connection.execute(_READ, {"wanted": call_sid}).mappings().first()
+def read(connection: Connection, call_sid: str) -> CallRow | None:
+    """The call as it is now; waits for no writer and blocks none (a deferred read, or MVCC).
+
+    On PostgreSQL the transaction stays open for what follows on the request's connection: the
+    save (`save_if_unchanged`; under READ COMMITTED its UPDATE re-checks the newest version of the
+    row anyway) or the locked path, whose session joins it. SQLite ends it at once: a read snapshot
+    kept into a write fails when another process wrote in between. (A commit, not a rollback,
+    which psycopg would answer with DEALLOCATE ALL.)
+    """
+    connection.execution_options(**{sqlite_writer.WRITE_LOCK: False})
+    row = connection.execute(_READ, {"wanted": call_sid}).mappings().first()
+    if connection.dialect.name != "postgresql":
+        connection.commit()
     return CallRow(dict(row)) if row is not None else None
+
+
+def _writing(connection: Connection) -> Connection:
+    if not connection.in_transaction():  # SQLite, or a read already ended: start as the writer
+        connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
+    return connection
 
 
 def lock(session: Session, seen: CallRow) -> Call | None:
@@ -98,7 +114,7 @@ def lock(session: Session, seen: CallRow) -> Call | None:
     return call
 
 
-def save_if_unchanged(engine: Engine, call: CallRow, state: dict[str, Any], language: str | None, seq: int,
+def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, Any], language: str | None, seq: int,
                       answer: str, journey: Iterable[JourneyEntry], now: datetime,
                       queued: dict[str, Any] | None = None) -> bool:
     """Save a step computed from `call` if nobody moved the call since it was read (compare-and-set
@@ -108,29 +124,31 @@ def save_if_unchanged(engine: Engine, call: CallRow, state: dict[str, Any], lang
               "new_seq": seq, "answer": answer, "now": now}
     if queued:
         values.update({f"new_{column}": value for column, value in queued.items()})
-    with engine.connect() as connection:
-        connection = connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
-        saved = connection.execute(_QUEUED_IF_UNCHANGED if queued else _SAVE_IF_UNCHANGED, values).rowcount
-        if saved != 1:
-            connection.rollback()
-            return False
-        add_journey(connection, call.call_sid, seq, now, journey)
-        connection.commit()
+    _writing(connection)
+    saved = connection.execute(_QUEUED_IF_UNCHANGED if queued else _SAVE_IF_UNCHANGED, values).rowcount
+    if saved != 1:
+        connection.rollback()
+        return False
+    add_journey(connection, call.call_sid, seq, now, journey)
+    connection.commit()
     return True
 
 
-def add_answered_call(engine: Engine, call_sid: str, caller: str | None, called: str | None, flow_version: str,
-                      state: dict[str, Any], language: str | None, seq: int, answer: str,
+def add_answered_call(connection: Connection, call_sid: str, caller: str | None, called: str | None,
+                      flow_version: str, state: dict[str, Any], language: str | None, seq: int, answer: str,
                       journey: Iterable[JourneyEntry], now: datetime) -> None:
     """A new call with its greeting already answered, in one short transaction. Raises
-    IntegrityError when another delivery of the same greeting saved the call first."""
-    with engine.connect() as connection:
-        connection = connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
+    IntegrityError (after a rollback) when another delivery of the same greeting saved it first."""
+    _writing(connection)
+    try:
         connection.execute(_ADD_CALL, {
             "call_sid": call_sid, "caller": caller, "called": called, "state": state, "flow_version": flow_version,
             "language": language, "last_seq": seq, "last_twiml": answer, "started_at": now, "updated_at": now})
-        add_journey(connection, call_sid, seq, now, journey)
-        connection.commit()
+    except IntegrityError:
+        connection.rollback()
+        raise
+    add_journey(connection, call_sid, seq, now, journey)
+    connection.commit()
 
 
 def add_journey(connection: Connection, call_sid: str, seq: int, at: datetime,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import deadline, schema, sqlite_writer
@@ -61,7 +61,9 @@ def _sqlite_begin(connection) -> None:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     schema.upgrade(engine)
-    app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
+    # join_transaction_mode: a request's session runs on the request's connection (`connection()`)
+    # and owns whatever transaction is open on it, committing or rolling it back as its own.
+    app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False, join_transaction_mode="control_fully")
     app.extensions["ivr.db.engine"] = engine
     app.teardown_appcontext(_close_session)
 
@@ -71,29 +73,47 @@ def engine() -> Engine:
     return current_app.extensions["ivr.db.engine"]
 
 
+def connection() -> Connection:
+    """The request's connection for the Core statements of a step (ivr/callstore.py), opened on
+    first use and closed when the request ends; on PostgreSQL a step's read and its save share it."""
+    if "db_connection" not in g:
+        g.db_connection = engine().connect()
+    return g.db_connection
+
+
 def session() -> Session:
     """The request's session, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["ivr.db"]()
+        g.db_session = current_app.extensions["ivr.db"](bind=connection())
     return g.db_session
 
 
 def discard_session() -> None:
     """After a fault: roll the request's session back and drop it; a dead database may refuse even that."""
     db = g.pop("db_session", None)
-    if db is None:
+    if db is not None:
+        try:
+            db.rollback()
+            db.close()
+        except Exception:
+            db.invalidate()
+    _close_connection(g.pop("db_connection", None))
+
+
+def _close_connection(connection: Connection | None) -> None:
+    if connection is None:
         return
     try:
-        db.rollback()
-        db.close()
+        connection.close()
     except Exception:
-        db.invalidate()
+        connection.invalidate()
 
 
 def _close_session(_exc: BaseException | None) -> None:
     db = g.pop("db_session", None)
     if db is not None:
         db.close()
+    _close_connection(g.pop("db_connection", None))
 
 
 @contextmanager

@@ -121,5 +121,7 @@ def _finish(how: str):
         driver = connection.connection.driver_connection
         getattr(driver, how)()
         _release(connection.info)
+        if wants_lock(connection):  # a writer is one transaction; the next begins deferred unless asked
+            connection.execution_options(**{WRITE_LOCK: False})
 
     return finish

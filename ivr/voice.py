@@ -153,7 +153,7 @@ def incoming() -> Response:
     call_sid = request.form.get("CallSid", "")
     if not call_sid:
         abort(400)
-    seen = callstore.read(db.engine(), call_sid)
+    seen = callstore.read(db.connection(), call_sid)
     if seen is not None and seen.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(seen.last_twiml)
     start = console.from_form(request.form, current_app.config)  # demo and test servers only
@@ -185,11 +185,11 @@ def _greet(call_sid: str) -> Response | None:
     turn, state = planned
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
     try:
-        callstore.add_answered_call(db.engine(), call_sid, request.form.get("From"), request.form.get("To"),
+        callstore.add_answered_call(db.connection(), call_sid, request.form.get("From"), request.form.get("To"),
                                     flowset.version, state.to_dict(), state.language, state.seq, body,
                                     turn.journey, calls.now_utc())
     except IntegrityError:  # the same greeting delivered twice at once: the other one won
-        seen = callstore.read(db.engine(), call_sid)
+        seen = callstore.read(db.connection(), call_sid)
         if seen is None or not seen.last_twiml:
             raise
         return _xml(seen.last_twiml)
@@ -207,7 +207,7 @@ def step() -> Response:
     or ends the call runs with the call locked, so its side effects happen once.
     """
     call_sid = request.form.get("CallSid", "")
-    seen = callstore.read(db.engine(), call_sid)
+    seen = callstore.read(db.connection(), call_sid)
     if seen is None:
         log.warning("step for an unknown call %s", call_sid or "?")
         return _xml(_fault_twiml())
@@ -243,7 +243,7 @@ def _answer_without_lock(seen: callstore.CallRow, event) -> Response | None:
             return None
         queued = calls.queued(turn, now)
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
-    if not callstore.save_if_unchanged(db.engine(), seen, state.to_dict(), state.language, state.seq, body,
+    if not callstore.save_if_unchanged(db.connection(), seen, state.to_dict(), state.language, state.seq, body,
                                        turn.journey, now, queued):
         return None
     log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)

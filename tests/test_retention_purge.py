@@ -134,7 +134,7 @@ def call_notes(app):
     table = Table("test_call_notes", Base.metadata, Column("id", Integer, primary_key=True),
                   Column("call_sid", String(64), ForeignKey("calls.call_sid")), Column("note", Text))
     with app.app_context():
-        table.create(db.session().get_bind())
+        table.create(db.engine())
     yield table
     Base.metadata.remove(table)
 
