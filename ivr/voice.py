@@ -305,7 +305,8 @@ def hold_key() -> Response:
 
 QUEUE_OVER = ("bridged", "bridging-in-process", "hangup", "leave", "redirected", "redirected-from-waiturl")
 """Queue results after which the caller is no longer waiting; any other (error, queue-full) means
-they are still on the line and must not be hung up on."""
+they are still on the line and must not be hung up on: an error puts them back in line with an
+apology, a full queue offers a callback (or another try)."""
 
 
 @bp.post("/queue-done")
@@ -329,6 +330,8 @@ def queue_done() -> Response:
         db.discard_session()
     if result in QUEUE_OVER:
         return _xml(twiml.hangup())
+    if result == "queue-full":  # trying again at once would only fail again: offer to call back
+        return waiting.queue_full_response(language)
     return _xml(_fault_twiml(language))
 
 

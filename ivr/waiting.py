@@ -18,7 +18,7 @@ import phonenumbers
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from sqlalchemy import select
 
-from . import calls, db, twiml
+from . import calls, db, faults, twiml
 from .config import ConfigError
 from .engine import CallState, FlowSet, NoInput, Turn, TurnKind
 from .flowstore import store
@@ -197,7 +197,37 @@ def parse_callback_number(digits: str) -> str | None:
 
 
 def _back(language: str, mode: str) -> str:
+    if mode == "busy":
+        return url_for("waiting.busy", lang=language)
     return url_for("voice.hold", lang=language) if mode == "hold" else url_for("waiting.closed", lang=language)
+
+
+# -- the agents' queue is full -----------------------------------------------------------------------
+
+
+def queue_full_response(language: str | None) -> Response:
+    """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
+    lang = _language(language)
+    number = _caller_number()
+    if number is None:
+        return _ask_number(lang, "busy", tries=0, before=["hold.busy"])
+    texts = _say(["hold.busy", "hold.callback_confirm"], (lang,), {"number": number})
+    return _xml(twiml.question(texts, url_for("waiting.confirm", lang=lang, mode="busy"), _back(lang, "busy"),
+                               _voices(), language=lang, timeout=8))
+
+
+@bp.post("/busy")
+@_never_fail
+def busy() -> Response:
+    """Another try at the agents' queue, after it was full and the caller chose to wait."""
+    return _line_again(_language(request.args.get("lang")), [])
+
+
+def _line_again(language: str, before: list[str]) -> Response:
+    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", lang=language),
+                      queue_done=url_for("voice.queue_done", lang=language))
+    texts = _say(before + ["hold.try_again"], (language,))
+    return _xml(twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), urls)))
 
 
 def _offer_callback(language: str, mode: str) -> Response:
@@ -243,11 +273,14 @@ def number() -> Response:
 
 
 def _mode() -> str:
-    return "closed" if request.args.get("mode") == "closed" else "hold"
+    mode = request.args.get("mode")
+    return mode if mode in ("closed", "busy") else "hold"
 
 
 def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
-    """No callback after all: back in line on hold, or back to the after-hours choices."""
+    """No callback after all: back in line on hold, to the queue again, or to the after-hours choices."""
+    if mode == "busy":
+        return _line_again(language, before or [])
     if mode == "closed":
         return _xml(_closed_twiml(language, _say(before or [], (language,)), calls.now_utc(), repeat=0))
     keys = (before or []) + ["hold.back_in_line"]
@@ -269,7 +302,7 @@ def _save_callback(language: str, mode: str, number: str) -> Response:
         session.add(callback)
     callback.number = number
     callback.language = language
-    callback.reason = "on_hold" if mode == "hold" else "after_hours"
+    callback.reason = {"hold": "on_hold", "busy": "queue_full"}.get(mode, "after_hours")
     callback.due = callback_due(now)
     callback.status = "open"
     call.status = "callback"
@@ -279,7 +312,7 @@ def _save_callback(language: str, mode: str, number: str) -> Response:
     log.info("call %s asked to be called back (%s)", call.call_sid, mode)
     texts = _say([_when_key(now)], (language,), {"number": number, "when": _when(now, language)})
     texts += _say(["hold.goodbye"], (language,))
-    return _xml(twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode == "closed"))
+    return _xml(twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode != "hold"))
 
 
 def _position(call: Call) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ivr import calls
+from sqlalchemy import select
+
+from ivr import calls, db
+from ivr.desktop.models import Callback
 
 
 def queued(phone):
@@ -34,3 +37,40 @@ def test_a_fault_while_noting_how_the_wait_ended_does_not_put_a_served_caller_ba
     monkeypatch.setattr(calls, "load_call", broken)
     call._post(call.last.enqueue["action"], {"QueueResult": "hangup"})
     assert call.statuses[-1] == 200 and call.hung_up
+
+
+def full_queue(phone):
+    """A caller sent to the agents, whom the queue refuses because it is full."""
+    call = queued(phone)
+    call._post(call.last.enqueue["action"], {"QueueResult": "queue-full"})
+    return call
+
+
+def test_a_full_queue_offers_to_call_back_instead_of_an_endless_apology(app, phone):
+    call = full_queue(phone)
+    assert not call.hung_up and not call.transferred
+    assert "Tous nos agents sont occupés et la file d'attente est pleine." in call.heard()
+    assert "Pour confirmer, faites le 1." in call.heard()
+    assert "problème technique" not in call.heard()
+    call.press("1")
+    assert "Un agent vous rappellera" in call.heard() and call.hung_up
+    with app.app_context():
+        callback = db.session().scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+    assert callback.reason == "queue_full" and callback.number == "+15145550142" and callback.status == "open"
+
+
+def test_a_caller_who_would_rather_wait_is_put_in_line_again_after_a_full_queue(phone):
+    call = full_queue(phone).press("3")
+    assert "Nous essayons de nouveau de vous mettre en ligne pour un agent." in call.heard()
+    assert call.transferred and call.queue == "agents-fr"
+
+
+def test_silence_after_a_full_queue_tries_the_line_again(phone):
+    call = full_queue(phone).silence()
+    assert call.transferred and call.queue == "agents-fr"
+
+
+def test_a_full_queue_that_stays_full_asks_again_rather_than_looping(phone):
+    call = full_queue(phone).press("3")
+    call._post(call.last.enqueue["action"], {"QueueResult": "queue-full"})
+    assert "Tous nos agents sont occupés" in call.heard() and not call.transferred
