@@ -202,9 +202,10 @@ def _greet(call_sid: str) -> Response | None:
 def step() -> Response:
     """Where every <Gather> posts, and where silence redirects.
 
-    A step that only leads to another question is computed from the call as read and saved with a
-    compare-and-set, so the database is held for two statements; one that runs an action, transfers
-    or ends the call runs with the call locked, so its side effects happen once.
+    A step that changes nothing but the call (another question, or the queue while agents are in)
+    is computed from the call as read and saved with a compare-and-set, so the database is held
+    for two statements; one that runs an action or ends the call runs with the call locked, so its
+    side effects happen once.
     """
     call_sid = request.form.get("CallSid", "")
     seen = callstore.read(db.connection(), call_sid)
