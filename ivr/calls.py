@@ -128,6 +128,7 @@ def _run_action(session: Session, call: Call, state: CallState, name: str, flows
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
                             position=state.position, policy=flowset.verification)
     savepoint = session.begin_nested()
+    before = callstore.columns_of(call)  # a call kept out of the ORM is not undone by the savepoint
     started = time.monotonic()
     try:
         with deadline.within(ACTION_BUDGET_S):
@@ -137,6 +138,7 @@ def _run_action(session: Session, call: Call, state: CallState, name: str, flows
             raise deadline.DeadlineExceeded(f"action {name} answered after its {ACTION_BUDGET_S} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
         savepoint.rollback()
+        callstore.restore(call, before)
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)
         return ActionFailed(type(error).__name__)
     savepoint.commit()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from . import sqlite_writer
 from .engine import JourneyEntry
@@ -25,8 +25,7 @@ _CALLS = Call.__table__
 _JOURNEY = JourneyEvent.__table__
 
 _READ = select(_CALLS).where(_CALLS.c.call_sid == bindparam("wanted"))
-_SEQ = select(_CALLS.c.last_seq).where(_CALLS.c.call_sid == bindparam("wanted"))
-_SEQ_LOCKED = _SEQ.with_for_update()
+_READ_LOCKED = _READ.with_for_update()
 
 _SAVE_IF_UNCHANGED = (
     _CALLS.update()
@@ -96,22 +95,51 @@ def _writing(connection: Connection) -> Connection:
     return connection
 
 
-def lock(session: Session, seen: CallRow) -> Call | None:
+def lock(session: Session, call_sid: str) -> Call | None:
     """The call for a step that changes more than the call, locked until the session commits
-    (SQLite: the single writer; PostgreSQL: the row). When nobody moved it since it was read, the
-    ORM object is made from that read instead of loading it again."""
+    (SQLite: the single writer; PostgreSQL: the row).
+
+    The `Call` is kept out of the ORM's unit of work: read with a prepared statement, changed by
+    the step and its actions like any object, and written back in one UPDATE of what changed
+    (`write_back`) just before the session commits. Loading and flushing it through the ORM cost
+    more than the rest of the statements of a menu step.
+    """
     sqlite_writer.begin_writing(session)
     connection = session.connection()
-    seq = connection.scalar(_SEQ_LOCKED if connection.dialect.name == "postgresql" else _SEQ,
-                            {"wanted": seen.call_sid})
-    if seq is None:
+    row = connection.execute(_READ_LOCKED if connection.dialect.name == "postgresql" else _READ,
+                             {"wanted": call_sid}).mappings().first()
+    if row is None:
         return None
-    if seq != seen.last_seq:
-        return session.scalar(select(Call).where(Call.call_sid == seen.call_sid))
-    call = Call(**seen.columns)
-    make_transient_to_detached(call)
-    session.add(call)
+    columns = dict(row)  # read again under the lock: a status callback may have changed it since
+    call = Call(**columns)
+    setattr(call, _AS_READ, dict(columns))  # not a mapped attribute: what write_back compares with
     return call
+
+
+_AS_READ = "_ivr_columns_as_read"
+
+
+def columns_of(call: Call) -> dict[str, Any]:
+    """The call's column values now, to put back if an action that changed them fails."""
+    return {column.key: getattr(call, column.key) for column in _CALLS.columns}
+
+
+def restore(call: Call, columns: dict[str, Any]) -> None:
+    for key, value in columns.items():
+        if getattr(call, key) != value:
+            setattr(call, key, value)
+
+
+def write_back(session: Session, call: Call) -> None:
+    """Write what the step changed on a call from `lock`, in the session's transaction; a call
+    the ORM loads or adds itself (a new call, the console, the hold loop) is flushed by the ORM."""
+    as_read = getattr(call, _AS_READ, None)
+    if as_read is None:
+        return
+    changed = {key: value for key, value in columns_of(call).items() if value != as_read.get(key)}
+    if changed:
+        session.connection().execute(_CALLS.update().where(_CALLS.c.call_sid == call.call_sid).values(**changed))
+        as_read.update(changed)
 
 
 def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, Any], language: str | None, seq: int,

@@ -138,6 +138,7 @@ def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> 
     body = waiting.after_hours(call, result.turn, _flows_for(call)) or twiml.render(
         result.turn, _urls(result.state.seq, result.state.language), _voices())
     call.last_twiml = body
+    callstore.write_back(db.session(), call)
     db.session().commit()
     return _xml(body)
 
@@ -221,7 +222,7 @@ def step() -> Response:
         if answer is not None:
             return answer
     session = db.session()
-    call = callstore.lock(session, seen)
+    call = callstore.lock(session, call_sid)
     if call is None or _answered_already(call, seq):  # another delivery of this step got there first
         return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
     result = calls.run_step(session, _flows_for(call), call, event)

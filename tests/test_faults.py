@@ -13,6 +13,7 @@ from ivr.config import ROOT
 from ivr.engine import FlowsInvalid
 from ivr.flowstore import store
 from ivr.models import Call, ChangeRequest, JourneyEvent
+from ivr.models_security import AuditEvent
 from ivr.services import actions
 
 from .faultkit import broken, signed_post, someone_holds_the_lock
@@ -183,6 +184,23 @@ def test_an_address_action_that_raises_takes_its_error_branch_and_stores_nothing
     assert "problème technique" in call.heard() and CONFIRMATION_FR not in call.heard()
     assert count(app, ChangeRequest) == 0, "a half-made change was kept"
     assert row(app, call).transfer_reason == "address/submit:error"
+
+
+def test_a_verification_that_fails_after_marking_the_call_verified_leaves_it_unverified(app, phone, monkeypatch):
+    """The call is changed by actions outside the ORM's savepoint: a failed action's changes to it
+    are put back by hand, so the agent never sees a caller as verified by a check that failed."""
+    real = actions.ACTIONS["client.verify"]
+
+    def verifies_then_breaks(ctx):
+        real(ctx)  # marks the call verified and audits it
+        raise ConnectionError("the agency's directory went away")
+
+    monkeypatch.setitem(actions.ACTIONS, "client.verify", verifies_then_breaks)
+    call = phone().press("1").press("1").press("100200300").press("19480517")
+    assert call.transferred and "problème technique" in call.heard() and "1 234,56 $" not in call.heard()
+    stored = row(app, call)
+    assert not stored.verified and stored.verification_level is None and stored.verified_by is None
+    assert count(app, AuditEvent, call_sid=call.call_sid, action="verification_succeeded") == 0
 
 
 def test_an_action_that_answers_after_its_budget_is_a_failed_one(app, phone, monkeypatch):

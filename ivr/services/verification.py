@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import phonenumbers
 from sqlalchemy import bindparam, func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
@@ -44,7 +45,7 @@ def require(ctx: ActionContext, action_name: str) -> Client:
         raise NotVerified(f"{action_name} needs a verified caller")
     if needed is not None and not policy.satisfies(call.verification_level, needed):
         raise NotVerified(f"{action_name} needs level '{needed}'; the call reached '{call.verification_level}'")
-    client = call.client if call.client_id is not None else None
+    client = _client_of(ctx)
     if client is None:
         raise NotVerified("the verified client no longer exists")
     return client
@@ -117,10 +118,18 @@ def require_level(ctx: ActionContext, level_name: str) -> Client:
     call = ctx.call
     if not call.verified or call.client_id is None or not policy_of(ctx).satisfies(call.verification_level, level_name):
         raise NotVerified(f"this check comes after level '{level_name}'")
-    client = call.client
+    client = _client_of(ctx)
     if client is None:
         raise NotVerified("the verified client no longer exists")
     return client
+
+
+def _client_of(ctx: ActionContext) -> Client | None:
+    """The call's client: the one verified earlier in this step if there is one, else from the database."""
+    kept = sa_inspect(ctx.call).attrs.client.loaded_value
+    if isinstance(kept, Client) and kept.id == ctx.call.client_id:
+        return kept
+    return ctx.session.get(Client, ctx.call.client_id)
 
 
 def _matches(client: Client, fact: str, given: object) -> bool:
