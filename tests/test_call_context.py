@@ -199,3 +199,14 @@ def test_a_fault_in_the_webhook_still_puts_the_caller_on_the_agents_screen(clien
     assert [w["call_sid"] for w in waiting] == [call.call_sid]
     assert waiting[0]["reason"] == "Technical problem while identifying, to check the status of an application"
     assert "Technical fault (RuntimeError)" in summaries(waiting[0])
+
+
+def test_the_flows_own_decisions_are_not_shown_as_keys_the_caller_pressed(client, agents, phone):
+    """A branch (is the caller already verified? is there an apartment?) chooses a way on; the agent's
+    journey shows what the caller did, never 'Pressed None'."""
+    call = (phone().press("1").press("1").press("100200300").press("19480517").press("2").press("2")
+            .say("H 2 X 3 K 8").say("H 2 T 1 S 6").press("55").say("rue Laval").say("Montréal").press("#")
+            .press("0"))
+    journey = summaries(context(client, call.call_sid))
+    assert journey and not any("None" in line for line in journey)
+    assert sum("Entered client number" in line for line in journey) <= 1, "asked to identify twice"

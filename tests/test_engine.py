@@ -202,3 +202,32 @@ def test_a_transfer_step_may_say_something_first(tmp_path, flowset):
     turn, state = advance(loaded, state, ActionDone("ok", {"amount": "5", "day": "2026-12-22"}))
     assert turn.kind is TurnKind.TRANSFER and turn.keys[-1] == "common.goodbye"
     assert state.transfer_reason == "wants_a_person"
+
+
+def test_a_branch_case_written_yes_or_no_is_taken_for_a_true_or_false_value(tmp_path, flowset):
+    """YAML reads `yes` and `no` as booleans; content staff write them as the docs say, and they work."""
+    flows = tmp_path / "flows"
+    (flows / "main.yaml").write_text(textwrap.dedent("""
+        flow: main
+        start: known
+        steps:
+          known:
+            branch: known
+            cases: {yes: thanks, no: number}
+            otherwise: bye
+          thanks:
+            say: demo.help
+            next: bye
+          number:
+            ask: demo.number
+            into: number
+            length: 4
+            next: bye
+          bye:
+            hangup: common.goodbye
+    """))
+    loaded = load_flowset(flows, tmp_path / "prompts")
+    for known, heard in ((True, ["demo.help", "common.goodbye"]), (False, ["demo.number"]), (None, ["common.goodbye"])):
+        state = CallState(position="", language="en", vars={"known": known})
+        turn, _ = advance(loaded, state, Start())
+        assert turn.keys == heard, known

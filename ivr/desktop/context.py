@@ -132,6 +132,8 @@ class _Builder:
     def summary(self, event: JourneyEvent) -> str | None:
         w, d, step = self.w, event.detail or {}, event.position
         kind, what = event.kind, event.event
+        if kind == "branch":  # the flow's own decision, not something the caller did
+            return None
         if what == "started":
             return w("journey.started")
         if what == "chose":

@@ -26,7 +26,8 @@ from .state import (
     Turn,
     TurnKind,
 )
-from .steps import AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer, Use
+from .steps import (AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer,
+                    Use, case_label)
 
 MAX_HOPS = 200
 """Steps run without caller input before the engine calls it a loop and sends to an agent."""
@@ -137,7 +138,7 @@ class _Run:
                 return Turn(TurnKind.ACTION, tuple(self.prompts), action=step.name, journey=tuple(self.journey))
             elif isinstance(step, Branch):
                 value = self.state.vars.get(step.variable)
-                label = EMPTY_CASE if value in (None, "") else _as_case(value)
+                label = EMPTY_CASE if value in (None, "") else case_label(value)
                 case = next((c for c, _, _ in step.cases if c == label), "otherwise")
                 target = next((t for c, t, _ in step.cases if c == label), step.otherwise)
                 self.note("branch", "chose", value=label if not _is_personal(step.variable) else "…", case=case)
@@ -419,12 +420,6 @@ class _Run:
 
     def note(self, kind: str, event: str, **detail: Any) -> None:
         self.journey.append(JourneyEntry(self.state.position, kind, event, detail))
-
-
-def _as_case(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
 
 
 def _is_personal(name: str) -> bool:

@@ -262,6 +262,13 @@ def allowed_keys(kind: str) -> set[str]:
     return _ALLOWED_KEYS[kind] | _COMMON_KEYS | {kind}
 
 
+def case_label(value: Any) -> str:
+    """How a branch names a value: YAML reads `yes`/`no` as booleans, and a caller's yes is "yes"."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 @dataclass
 class StepReader:
     """Reads one step's YAML block into a Step, collecting findings instead of stopping."""
@@ -464,7 +471,7 @@ class StepReader:
             )
             cases_raw = {}
         for value, target in cases_raw.items():
-            cases.append((str(value), str(target), _where(cases_raw, value, base["line"])[0]))
+            cases.append((case_label(value), str(target), _where(cases_raw, value, base["line"])[0]))
         if not cases and not block.get("otherwise"):
             self.problem(
                 "branch-cases",
