@@ -213,21 +213,19 @@ def test_a_branch_case_written_yes_or_no_is_taken_for_a_true_or_false_value(tmp_
         steps:
           known:
             branch: known
-            cases: {yes: thanks, no: number}
+            cases: {yes: thanks, no: menu}
             otherwise: bye
           thanks:
             say: demo.help
             next: bye
-          number:
-            ask: demo.number
-            into: number
-            length: 4
-            next: bye
+          menu:
+            menu: demo.menu
+            options: {1: bye}
           bye:
             hangup: common.goodbye
     """))
     loaded = load_flowset(flows, tmp_path / "prompts")
-    for known, heard in ((True, ["demo.help", "common.goodbye"]), (False, ["demo.number"]), (None, ["common.goodbye"])):
+    for known, heard in ((True, ["demo.help", "common.goodbye"]), (False, ["demo.menu"]), (None, ["common.goodbye"])):
         state = CallState(position="", language="en", vars={"known": known})
         turn, _ = advance(loaded, state, Start())
         assert turn.keys == heard, known
