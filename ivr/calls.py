@@ -72,7 +72,7 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 def load_call(session: Session, call_sid: str) -> Call | None:
     """The call, locked until the session commits: a second delivery of the same step waits, then
     finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
-    query = select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
+    query = select(Call).where(Call.call_sid == call_sid)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     else:

@@ -1,9 +1,10 @@
-"""The statements most steps need, built once: read a call, save a step that asked another question.
+"""The statements every step needs, built once: read a call, save it, lock it, add to its journey.
 
-Most of a call's steps are a menu choice, a digit or a repeat, which change nothing but the call.
-Through the ORM, reading and saving such a step cost more than the engine and the TwiML
-together, so these are plain SQLAlchemy Core statements, prepared when the module is imported.
-Steps that run a backend action, transfer or hang up still load the `Call` object under a lock.
+Most of a call's steps (a menu choice, a digit, a repeat, the way to the queue) change nothing
+but the call: they are saved with a compare-and-set (`save_if_unchanged`). Steps that run a
+backend action or hang up lock the call first (`lock`) and write it back at the end
+(`write_back`). Through the ORM, reading and saving a call cost more than the engine and the
+TwiML together, so these are plain SQLAlchemy Core statements, prepared when the module is imported.
 """
 
 from __future__ import annotations
@@ -89,10 +90,9 @@ def read(connection: Connection, call_sid: str) -> CallRow | None:
     return CallRow(dict(row)) if row is not None else None
 
 
-def _writing(connection: Connection) -> Connection:
+def _writing(connection: Connection) -> None:
     if not connection.in_transaction():  # SQLite, or a read already ended: start as the writer
         connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
-    return connection
 
 
 def lock(session: Session, call_sid: str) -> Call | None:

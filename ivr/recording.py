@@ -77,14 +77,15 @@ class TwilioRecordingControl:
 
 
 def enabled() -> bool:
+    """Whether calls are recorded (IVR_RECORD_CALLS)."""
     return bool(current_app.config.get("RECORD_CALLS"))
 
 
 def control() -> RecordingControl | None:
     """The app's recording control, or None when calls are not recorded."""
-    app = current_app
-    if not app.config.get("RECORD_CALLS"):
+    if not enabled():
         return None
+    app = current_app
     if "ivr.recording" not in app.extensions:
         configured = app.config.get("RECORDING_CONTROL")
         if configured is None:

@@ -196,10 +196,12 @@ def parse_callback_number(digits: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_WAY_BACK = {"hold": "voice.hold", "closed": "waiting.closed", "busy": "waiting.busy"}
+"""Where a caller who does not want a callback goes, by where the offer was made."""
+
+
 def _back(language: str, mode: str) -> str:
-    if mode == "busy":
-        return url_for("waiting.busy", lang=language)
-    return url_for("voice.hold", lang=language) if mode == "hold" else url_for("waiting.closed", lang=language)
+    return url_for(_WAY_BACK[mode], lang=language)
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -207,13 +209,7 @@ def _back(language: str, mode: str) -> str:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    lang = _language(language)
-    number = _caller_number()
-    if number is None:
-        return _ask_number(lang, "busy", tries=0, before=["hold.busy"])
-    texts = _say(["hold.busy", "hold.callback_confirm"], (lang,), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", lang=lang, mode="busy"), _back(lang, "busy"),
-                               _voices(), language=lang, timeout=8))
+    return _offer_callback(_language(language), "busy", before=["hold.busy"])
 
 
 @bp.post("/busy")
@@ -230,12 +226,12 @@ def _line_again(language: str, before: list[str]) -> Response:
     return _xml(twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), urls)))
 
 
-def _offer_callback(language: str, mode: str) -> Response:
+def _offer_callback(language: str, mode: str, before: list[str] | None = None) -> Response:
     number = _caller_number()
     if number is None:
-        return _ask_number(language, mode, tries=0, before=[])
-    key = "hold.callback_confirm" if mode == "hold" else "closed.callback_confirm"
-    texts = _say([key], (language,), {"number": number})
+        return _ask_number(language, mode, tries=0, before=before or [])
+    key = "closed.callback_confirm" if mode == "closed" else "hold.callback_confirm"
+    texts = _say([*(before or []), key], (language,), {"number": number})
     return _xml(twiml.question(texts, url_for("waiting.confirm", lang=language, mode=mode), _back(language, mode),
                                _voices(), language=language, timeout=8))
 
@@ -273,8 +269,8 @@ def number() -> Response:
 
 
 def _mode() -> str:
-    mode = request.args.get("mode")
-    return mode if mode in ("closed", "busy") else "hold"
+    mode = request.args.get("mode") or "hold"
+    return mode if mode in _WAY_BACK else "hold"
 
 
 def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
