@@ -84,16 +84,17 @@ DATABASE_TURNS = (TurnKind.ACTION, TurnKind.HANGUP)
 """Turns that read or change more than the call itself: a backend action, the contact history."""
 
 
-def plan_step(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState] | None:
-    """The step, computed from the call as read, when it changes nothing but the call: most steps
-    (a menu choice, a digit, a repeat, the way to the agents' queue) are then saved with a
-    compare-and-set (`callstore.save_if_unchanged`). None when the step runs an action or ends the
-    call: those run with the call locked (`callstore.lock`, `run_step`), so their side effects
-    happen once."""
-    turn, state = advance(flowset, state, event)
-    if turn.kind in DATABASE_TURNS:
-        return None
-    return turn, state
+def plan_step(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, CallState]:
+    """The step's first turn, computed from the call as read. When it changes nothing but the call
+    (`changes_only_the_call`: a menu choice, a digit, a repeat, the way to the agents' queue), it
+    is saved with a compare-and-set (`callstore.save_if_unchanged`); else the step runs with the
+    call locked (`callstore.lock`, `run_step`), so its side effects happen once, and starts from
+    this turn if the call did not move in between."""
+    return advance(flowset, state, event)
+
+
+def changes_only_the_call(turn: Turn) -> bool:
+    return turn.kind not in DATABASE_TURNS
 
 
 def queued(turn: Turn, now: datetime) -> dict[str, object]:
@@ -101,10 +102,13 @@ def queued(turn: Turn, now: datetime) -> dict[str, object]:
     return {"status": "queued", "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
 
 
-def run_step(session: Session, flowset: FlowSet, call: Call, event: Event) -> StepResult:
-    """Apply one caller event, running any backend actions the flow asks for on the way."""
-    state = CallState.from_dict(call.state)
-    turn, state = advance(flowset, state, event)
+def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
+             planned: tuple[Turn, CallState] | None = None) -> StepResult:
+    """Apply one caller event, running any backend actions the flow asks for on the way.
+
+    `planned` is the event's first turn (`plan_step`) if it was computed from this very state.
+    """
+    turn, state = planned or advance(flowset, CallState.from_dict(call.state), event)
     heard = list(turn.prompts)
     journey = list(turn.journey)
     for _ in range(MAX_ACTIONS_PER_STEP):

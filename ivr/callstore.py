@@ -42,6 +42,8 @@ _ADD_JOURNEY = _JOURNEY.insert()
 
 _ADD_CALL = _CALLS.insert()
 
+_WRITE_BACK = _CALLS.update().where(_CALLS.c.call_sid == bindparam("wanted"))  # SET: the columns given
+
 
 @dataclass(frozen=True)
 class CallRow:
@@ -138,7 +140,7 @@ def write_back(session: Session, call: Call) -> None:
         return
     changed = {key: value for key, value in columns_of(call).items() if value != as_read.get(key)}
     if changed:
-        session.connection().execute(_CALLS.update().where(_CALLS.c.call_sid == call.call_sid).values(**changed))
+        session.connection().execute(_WRITE_BACK, {"wanted": call.call_sid, **changed})
         as_read.update(changed)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
-from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, TurnKind, new_call
+from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, Turn, TurnKind, new_call
 from .flowstore import store
 from .models import Call
 
@@ -180,10 +180,9 @@ def _greet(call_sid: str) -> Response | None:
     """The greeting saved in one statement with the new call, when it leads to a question (it
     always does in the shipped flows); None when it runs an action, transfers or hangs up."""
     flowset = store().current
-    planned = calls.plan_step(flowset, new_call(flowset), Start())
-    if planned is None or planned[0].kind is TurnKind.TRANSFER:
+    turn, state = calls.plan_step(flowset, new_call(flowset), Start())
+    if not calls.changes_only_the_call(turn) or turn.kind is TurnKind.TRANSFER:
         return None
-    turn, state = planned
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
     try:
         callstore.add_answered_call(db.connection(), call_sid, request.form.get("From"), request.form.get("To"),
@@ -217,27 +216,28 @@ def step() -> Response:
     if _answered_already(seen, seq):
         return _xml(seen.last_twiml)
     event = _event()
+    planned = calls.plan_step(_flows_for(seen), CallState.from_dict(seen.state), event)
     if not recording.enabled():  # recording follows every turn, from the locked path
-        answer = _answer_without_lock(seen, event)
+        answer = _answer_without_lock(seen, planned)
         if answer is not None:
             return answer
     session = db.session()
     call = callstore.lock(session, call_sid)
     if call is None or _answered_already(call, seq):  # another delivery of this step got there first
         return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
-    result = calls.run_step(session, _flows_for(call), call, event)
+    unmoved = call.state == seen.state and call.flow_version == seen.flow_version
+    result = calls.run_step(session, _flows_for(call), call, event, planned if unmoved else None)
     log.info("call %s at %s: %s", call.call_sid, result.state.position, result.turn.kind)
     return _respond(call, result)
 
 
-def _answer_without_lock(seen: callstore.CallRow, event) -> Response | None:
+def _answer_without_lock(seen: callstore.CallRow, planned: tuple[Turn, CallState]) -> Response | None:
     """A step that changes nothing but the call, saved with a compare-and-set. None when it needs
     the locked path: an action, the end of the call, a transfer after hours or out of self-service,
     or another delivery of the same step saved first."""
-    planned = calls.plan_step(_flows_for(seen), CallState.from_dict(seen.state), event)
-    if planned is None:
-        return None
     turn, state = planned
+    if not calls.changes_only_the_call(turn):
+        return None
     now = calls.now_utc()
     queued = None
     if turn.kind is TurnKind.TRANSFER:

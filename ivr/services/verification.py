@@ -52,28 +52,41 @@ def require(ctx: ActionContext, action_name: str) -> Client:
 
 
 _AUDIT = AuditEvent.__table__
-_FAILURES_SINCE = {  # built once: every verification step counts, for the client number and the caller ID
-    column.key: select(func.count()).select_from(_AUDIT).where(
-        column == bindparam("key"), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam("since"))
-    for column in (_AUDIT.c.subject_key, _AUDIT.c.caller_key)
-}
 
 
-def _failures(session: Session, column, key: str | None, throttle: Throttle, now: datetime) -> int:
-    if key is None:
-        return 0
-    since = now - timedelta(hours=throttle.hours)
-    return session.connection().scalar(_FAILURES_SINCE[column.key], {"key": key, "since": since}) or 0
+def _count_failures(column):
+    return select(func.count()).select_from(_AUDIT).where(
+        column == bindparam(column.key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{column.key}_since")
+    ).scalar_subquery()
+
+
+# Built once, and both counts in one statement: every verification step counts the failed tries
+# of the client number entered and of the caller ID (a key that is None counts nothing).
+_FAILURES = select(_count_failures(_AUDIT.c.subject_key), _count_failures(_AUDIT.c.caller_key))
+
+
+def _failures(session: Session, subject_key: str | None, caller_hash: str | None, policy: VerificationPolicy,
+              now: datetime) -> tuple[int, int]:
+    """Failed tries (per client number, per caller ID: keyed hashes), each within its throttle's window."""
+    counts = session.connection().execute(_FAILURES, {
+        "subject_key": subject_key, "subject_key_since": now - timedelta(hours=policy.per_client.hours),
+        "caller_key": caller_hash, "caller_key_since": now - timedelta(hours=policy.per_caller.hours),
+    }).one()
+    return counts[0] or 0, counts[1] or 0
+
+
+def _suspended(session: Session, subject_key: str | None, caller_hash: str | None, policy: VerificationPolicy,
+               now: datetime) -> bool:
+    per_client, per_caller = _failures(session, subject_key, caller_hash, policy, now)
+    return per_client >= policy.per_client.failures or per_caller >= policy.per_caller.failures
 
 
 def caller_suspended(session: Session, caller: str | None, policy: VerificationPolicy, now: datetime) -> bool:
-    key = caller_key(caller)
-    return _failures(session, AuditEvent.caller_key, key, policy.per_caller, now) >= policy.per_caller.failures
+    return _suspended(session, None, caller_key(caller), policy, now)
 
 
 def client_suspended(session: Session, client_number: str, policy: VerificationPolicy, now: datetime) -> bool:
-    key = keyed("client", client_number)
-    return _failures(session, AuditEvent.subject_key, key, policy.per_client, now) >= policy.per_client.failures
+    return _suspended(session, keyed("client", client_number), None, policy, now)
 
 
 @action("verification.available")
@@ -101,8 +114,7 @@ def verify(ctx: ActionContext) -> ActionResult:
         client = require_level(ctx, level.after)
         number = client.client_number
     subject_key = keyed("client", number)
-    if client_suspended(ctx.session, number, policy, ctx.now) or caller_suspended(
-            ctx.session, call.caller, policy, ctx.now):
+    if _suspended(ctx.session, subject_key, caller_key(call.caller), policy, ctx.now):
         if client is not None and call.client_id is None:
             call.client_id = client.id  # not verified: the agent sees which file it may be, and serves them
         audit.record(ctx.session, REFUSED, "suspended", actor_kind="caller", actor="unverified",
@@ -173,15 +185,14 @@ def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str
     audit.record(ctx.session, FAILED, level.name, actor_kind="caller", actor="unverified",
                  client_id=client.id if client else None, call=call, subject_key=subject_key, at=ctx.now,
                  attempt=failures, client_number=mask_client_number(number))
+    per_client, per_caller = _failures(ctx.session, subject_key, caller_key(call.caller), policy, ctx.now)
     suspended = False
-    if _failures(ctx.session, AuditEvent.subject_key, subject_key, policy.per_client, ctx.now) \
-            == policy.per_client.failures:
+    if per_client == policy.per_client.failures:
         suspended = True
         audit.record(ctx.session, SUSPENDED_CLIENT, "self_service_suspended", actor_kind="system",
                      actor="throttle", client_id=client.id if client else None, call=call, subject_key=subject_key,
                      at=ctx.now, hours=policy.per_client.hours, client_number=mask_client_number(number))
-    if _failures(ctx.session, AuditEvent.caller_key, caller_key(call.caller), policy.per_caller, ctx.now) \
-            == policy.per_caller.failures:
+    if per_caller == policy.per_caller.failures:
         suspended = True
         audit.record(ctx.session, SUSPENDED_CALLER, "self_service_suspended", actor_kind="system",
                      actor="throttle", call=call, at=ctx.now, hours=policy.per_caller.hours)
