@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..engine.understand import province_of
 from ..models import ChangeRequest
@@ -19,10 +19,12 @@ def confirmation_number(call_sid: str, kind: str) -> str:
     return str(int(digest[:12], 16) % 90_000_000 + 10_000_000)
 
 
+_OF_CALL = select(ChangeRequest).where(ChangeRequest.call_sid == bindparam("call_sid"),
+                                      ChangeRequest.kind == bindparam("kind"))  # built once
+
+
 def _existing(ctx: ActionContext, kind: str) -> ChangeRequest | None:
-    return ctx.session.scalar(
-        select(ChangeRequest).where(ChangeRequest.call_sid == ctx.call.call_sid, ChangeRequest.kind == kind)
-    )
+    return ctx.session.scalar(_OF_CALL, {"call_sid": ctx.call.call_sid, "kind": kind})
 
 
 @action("address.submit")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Client
 
+_BY_NUMBER = select(Client).where(Client.client_number == bindparam("number"))  # built once: every verification
+
 
 def find_client(session: Session, client_number: str) -> Client | None:
-    return session.scalar(select(Client).where(Client.client_number == client_number))
+    return session.scalar(_BY_NUMBER, {"number": client_number})
 
 
 # Importing clients registers the verification actions (client.verify, verification.available),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..models import Application, Client
 from .actions import ActionContext, ActionResult, action
@@ -19,12 +19,14 @@ def verified_client(ctx: ActionContext, action_name: str = "status.lookup") -> C
     return require(ctx, action_name)
 
 
+_NEWEST = (select(Application).where(Application.client_id == bindparam("client_id"))
+           .order_by(Application.received.desc()).limit(1))  # built once
+
+
 @action("status.lookup")
 def lookup(ctx: ActionContext) -> ActionResult:
     client = verified_client(ctx)
-    application = ctx.session.scalar(
-        select(Application).where(Application.client_id == client.id).order_by(Application.received.desc())
-    )
+    application = ctx.session.scalar(_NEWEST, {"client_id": client.id})
     if application is None:
         return ActionResult("none", {"benefit": None})
     values = {
