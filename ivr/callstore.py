@@ -50,6 +50,7 @@ class CallRow:
     """A call as read, before deciding whether the step must lock it."""
 
     columns: dict[str, Any]
+    locked: bool = False  # PostgreSQL: read with FOR UPDATE, in the transaction still open on the connection
 
     @property
     def call_sid(self) -> str:
@@ -76,20 +77,23 @@ class CallRow:
         return self.columns["status"]
 
 
-def read(connection: Connection, call_sid: str) -> CallRow | None:
+def read(connection: Connection, call_sid: str, lock: bool = False) -> CallRow | None:
     """The call as it is now; waits for no writer and blocks none (a deferred read, or MVCC).
 
     On PostgreSQL the transaction stays open for what follows on the request's connection: the
-    save (`save_if_unchanged`; under READ COMMITTED its UPDATE re-checks the newest version of the
-    row anyway) or the locked path, whose session joins it. SQLite ends it at once: a read snapshot
+    save (`save_if_unchanged`) or the locked path, whose session joins it. With `lock`, the row is
+    read with FOR UPDATE, as the locked path would read it: a lock on one call, which delays no
+    other call, and spares a step that runs an action a second read (`lock` takes the row as read).
+    SQLite ends the transaction at once (its lock would be the whole database): a read snapshot
     kept into a write fails when another process wrote in between. (A commit, not a rollback,
     which psycopg would answer with DEALLOCATE ALL.)
     """
     connection.execution_options(**{sqlite_writer.WRITE_LOCK: False})
-    row = connection.execute(_READ, {"wanted": call_sid}).mappings().first()
+    row_lock = lock and connection.dialect.name == "postgresql"
+    row = connection.execute(_READ_LOCKED if row_lock else _READ, {"wanted": call_sid}).mappings().first()
     if connection.dialect.name != "postgresql":
         connection.commit()
-    return CallRow(dict(row)) if row is not None else None
+    return CallRow(dict(row), locked=row_lock) if row is not None else None
 
 
 def _writing(connection: Connection) -> None:
@@ -97,22 +101,28 @@ def _writing(connection: Connection) -> None:
         connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
 
 
-def lock(session: Session, call_sid: str) -> Call | None:
+def lock(session: Session, call_sid: str, seen: CallRow | None = None) -> Call | None:
     """The call for a step that changes more than the call, locked until the session commits
-    (SQLite: the single writer; PostgreSQL: the row).
+    (SQLite: the single writer; PostgreSQL: the row). `seen` is the call as this request read it:
+    if that read locked the row and its transaction is still open, the call is not read again.
 
     The `Call` is kept out of the ORM's unit of work: read with a prepared statement, changed by
     the step and its actions like any object, and written back in one UPDATE of what changed
     (`write_back`) just before the session commits. Loading and flushing it through the ORM cost
     more than the rest of the statements of a menu step.
     """
-    sqlite_writer.begin_writing(session)
-    connection = session.connection()
-    row = connection.execute(_READ_LOCKED if connection.dialect.name == "postgresql" else _READ,
-                             {"wanted": call_sid}).mappings().first()
-    if row is None:
-        return None
-    columns = dict(row)  # read again under the lock: a status callback may have changed it since
+    bind = session.get_bind()  # the request's connection: asking the session would begin a transaction
+    still_locked = seen is not None and seen.locked and isinstance(bind, Connection) and bind.in_transaction()
+    if still_locked:
+        columns = dict(seen.columns)
+    else:
+        sqlite_writer.begin_writing(session)
+        connection = session.connection()
+        row = connection.execute(_READ_LOCKED if connection.dialect.name == "postgresql" else _READ,
+                                 {"wanted": call_sid}).mappings().first()
+        if row is None:
+            return None
+        columns = dict(row)  # read again under the lock: a status callback may have changed it since
     call = Call(**columns)
     setattr(call, _AS_READ, dict(columns))  # not a mapped attribute: what write_back compares with
     return call

@@ -203,12 +203,13 @@ def step() -> Response:
     """Where every <Gather> posts, and where silence redirects.
 
     A step that changes nothing but the call (another question, or the queue while agents are in)
-    is computed from the call as read and saved with a compare-and-set, so the database is held
-    for two statements; one that runs an action or ends the call runs with the call locked, so its
-    side effects happen once.
+    is computed from the call as read and saved with a compare-and-set, so SQLite's single writer
+    is held for two statements; one that runs an action or ends the call runs with the call locked,
+    so its side effects happen once. On PostgreSQL the first read locks the call's row already: that
+    delays no other call, and the locked path need not read it again.
     """
     call_sid = request.form.get("CallSid", "")
-    seen = callstore.read(db.connection(), call_sid)
+    seen = callstore.read(db.connection(), call_sid, lock=True)
     if seen is None:
         log.warning("step for an unknown call %s", call_sid or "?")
         return _xml(_fault_twiml())
@@ -222,7 +223,7 @@ def step() -> Response:
         if answer is not None:
             return answer
     session = db.session()
-    call = callstore.lock(session, call_sid)
+    call = callstore.lock(session, call_sid, seen)
     if call is None or _answered_already(call, seq):  # another delivery of this step got there first
         return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
     unmoved = call.state == seen.state and call.flow_version == seen.flow_version
