@@ -6,9 +6,10 @@ import threading
 import time
 from collections import Counter
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
-from ivr import db
+from ivr import callstore, db
 from ivr.models import Call, ChangeRequest, JourneyEvent
 
 from ivr.phone import Screen
@@ -180,3 +181,26 @@ def test_a_zero_arriving_three_times_at_once_queues_the_caller_once(app, phone):
     assert row.status == "queued" and row.queue == "agents-fr" and row.queued_at is not None
     repeated = [entry for entry, n in Counter(journey(app, call)).items() if n > 1]
     assert repeated == []
+
+
+def test_a_step_whose_call_moved_before_the_lock_is_run_from_the_call_as_locked(app, phone, monkeypatch):
+    """A step that runs an action is first planned from the call as read, without a lock; if the call
+    moved before the lock was taken, the plan is dropped: the confirmation of an address the call is
+    no longer at makes no change."""
+    with app.app_context():
+        if db.engine().dialect.name == "postgresql":
+            pytest.skip("on PostgreSQL the first read already locks the call's row: it cannot move in between")
+    at_menu = stored_call(app, phone().press("1")).state  # another call, at the main menu
+    call = give_address(start_address_change(phone))
+    path, form = confirm_form(call)
+    real_lock = callstore.lock
+
+    def moved_first(session, call_sid, seen=None):
+        with app.app_context(), db.engine().begin() as connection:  # elsewhere, the call goes back to the menu
+            connection.execute(update(Call).where(Call.call_sid == call_sid).values(state=at_menu))
+        return real_lock(session, call_sid, seen)
+
+    monkeypatch.setattr(callstore, "lock", moved_first)
+    answer = signed_post(app.test_client(), path, form).get_data(as_text=True)
+    assert changes(app) == [], "the address change was made from a plan the call had left"
+    assert "numéro de confirmation" not in answer
