@@ -71,10 +71,10 @@ class Server:
 
 
 def start_server(name: str, app_spec: str, database_url: str, folder: Path, workers: int, threads: int,
-                 chdir: Path = ROOT) -> Server:
+                 chdir: Path = ROOT, extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
     env = {**os.environ, "IVR_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": "bench",
-           "IVR_INSTANCE_PATH": str(folder / name), "PYTHONPATH": str(ROOT)}
+           "IVR_INSTANCE_PATH": str(folder / name), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = (folder / f"{name}.log").open("w")
     process = subprocess.Popen(
@@ -252,6 +252,22 @@ def row(name: str, sample: Sample, elapsed: float) -> dict[str, float]:
 
 # -- databases -------------------------------------------------------------------------------------
 
+ALWAYS_OPEN = """\
+timezone: America/Toronto
+open: {monday: "00:00-24:00", tuesday: "00:00-24:00", wednesday: "00:00-24:00", thursday: "00:00-24:00",
+       friday: "00:00-24:00", saturday: "00:00-24:00", sunday: "00:00-24:00"}
+holidays: {country: CA, subdivision: QC}
+"""
+
+
+def always_open_hours(folder: Path) -> dict[str, str]:
+    """Agents in at any hour (but statutory holidays, which hours.yaml requires), so the figures do
+    not depend on when the benchmark runs: transfers always take the queue, never the after-hours path."""
+    path = folder / "hours.yaml"
+    path.write_text(ALWAYS_OPEN)
+    return {"IVR_HOURS_FILE": str(path)}
+
+
 def databases(kind: str, folder: Path) -> dict[str, str]:
     names = ("ivr", "baseline", "scale")
     if kind == "sqlite":
@@ -305,7 +321,8 @@ def main() -> None:
 
         prepare(urls["baseline"])
         servers = [
-            start_server("ivr", "app:app", urls["ivr"], folder, args.workers, args.threads),
+            start_server("ivr", "app:app", urls["ivr"], folder, args.workers, args.threads,
+                         extra_env=always_open_hours(folder)),
             start_server("baseline", "baseline_app:create_app()", urls["baseline"], folder, args.workers, args.threads,
                          chdir=ROOT / "bench"),
         ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ivr.config import ROOT
+from ivr.hours import Hours
 
 
 def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_every_figure(tmp_path):
@@ -24,3 +27,15 @@ def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_eve
     for figure in ("/ read+write baseline", "flow of 1 000 steps vs 10", "2,000 journey events stored vs empty",
                    "memory after"):
         assert figure in result.stdout, result.stdout
+
+
+def test_the_benchmark_has_agents_in_at_night_and_on_weekends_so_its_figures_do_not_depend_on_the_clock(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import load
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    hours = Hours.from_file(load.always_open_hours(tmp_path)["IVR_HOURS_FILE"])
+    sunday_3am = datetime(2026, 11, 29, 3, 0, tzinfo=ZoneInfo("America/Toronto"))
+    friday_11pm = datetime(2026, 11, 27, 23, 0, tzinfo=ZoneInfo("America/Toronto"))
+    assert hours.is_open(sunday_3am) and hours.is_open(friday_11pm)
