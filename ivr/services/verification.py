@@ -22,7 +22,7 @@ from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_client_number
 from . import audit
 from .actions import ActionContext, ActionResult, action
-from .clients import find_client
+from .clients import client_by_id, find_client
 from .status import NotVerified
 
 FAILED = "verification_failed"
@@ -141,7 +141,7 @@ def _client_of(ctx: ActionContext) -> Client | None:
     kept = sa_inspect(ctx.call).attrs.client.loaded_value
     if isinstance(kept, Client) and kept.id == ctx.call.client_id:
         return kept
-    return ctx.session.get(Client, ctx.call.client_id)
+    return client_by_id(ctx.session, ctx.call.client_id)
 
 
 def _matches(client: Client, fact: str, given: object) -> bool:
