@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from ..engine.verification import Level, Throttle, VerificationPolicy, default_policy
+from ..engine.verification import Level, VerificationPolicy, default_policy
 from ..models import Client
 from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_client_number
