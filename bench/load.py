@@ -3,8 +3,9 @@
     .venv/bin/python bench/load.py --database sqlite
     .ci/with-postgres .venv/bin/python bench/load.py --database postgres
 
-It starts three gunicorn servers with the same settings on loopback (the IVR, and
-bench/baseline_app.py for the fixed-TwiML and one-read-one-write routes), plays signed calls
+It starts two gunicorn servers on loopback with the settings the IVR is deployed with
+(gunicorn.conf.py: `ivr.serving`, unless --workers/--threads say otherwise): the IVR, and
+bench/baseline_app.py for the fixed-TwiML and one-read-one-write routes. It plays signed calls
 (greeting, language, status with verification, address change, transfer), and prints
 requests/s, p50/p95/p99 latency, errors and the IVR's ratios to both baselines; then a paced
 run at --rate requests/s, and the checks that cost does not grow with size (bench/scale.py).
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ivr.phone import Screen  # noqa: E402
+from ivr.serving import workers_and_threads  # noqa: E402
 
 TOKEN = "bench-token"
 FAULT_WORDS = [yaml.safe_load((ROOT / "prompts" / lang / "common.yaml").read_text())["fault"] for lang in ("fr", "en")]
@@ -304,8 +306,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     parser.add_argument("--concurrency", type=int, default=8, help="clients in the closed-loop runs")
     parser.add_argument("--rate", type=float, default=250.0, help="requests/s of the paced run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes per server")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes per server "
+                        "(default: what gunicorn.conf.py would start for this database on this machine)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: as gunicorn.conf.py)")
     parser.add_argument("--scale", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the cost-versus-size checks (bench/scale.py)")
     parser.add_argument("--events", type=int, default=1_000_000, help="journey events stored for the size check")
@@ -315,20 +318,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
         folder = Path(tmp)
         urls = databases(args.database, folder)
+        workers, threads = workers_and_threads(urls["ivr"])  # the settings the IVR is deployed with
+        workers, threads = args.workers or workers, args.threads or threads
         seed(urls["ivr"])
         sys.path.insert(0, str(ROOT / "bench"))
         from baseline_app import prepare
 
         prepare(urls["baseline"])
         servers = [
-            start_server("ivr", "app:app", urls["ivr"], folder, args.workers, args.threads,
+            start_server("ivr", "app:app", urls["ivr"], folder, workers, threads,
                          extra_env=always_open_hours(folder)),
-            start_server("baseline", "baseline_app:create_app()", urls["baseline"], folder, args.workers, args.threads,
+            start_server("baseline", "baseline_app:create_app()", urls["baseline"], folder, workers, threads,
                          chdir=ROOT / "bench"),
         ]
         ivr, baseline = servers
         try:
-            print(f"\n{args.database}: gunicorn gthread, {args.workers} workers x {args.threads} threads per server, "
+            print(f"\n{args.database}: gunicorn gthread, {workers} workers x {threads} threads per server, "
                   f"{args.concurrency} clients, {args.duration:.0f} s per run, loopback\n")
             print("| run                                |    req/s | p50 ms | p95 ms | p99 ms | errors | requests |")
             print("|------------------------------------|---------:|-------:|-------:|-------:|-------:|---------:|")

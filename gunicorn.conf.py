@@ -1,0 +1,12 @@
+"""`gunicorn app:app` run from this folder reads these settings; flags on the command line win.
+
+Processes and threads: `ivr.serving` (measured in bench/RESULTS.md). The database is the one
+the app will use (IVR_DATABASE_URL; SQLite under instance/ when unset).
+"""
+
+import os
+
+from ivr.serving import workers_and_threads
+
+worker_class = "gthread"
+workers, threads = workers_and_threads(os.environ.get("IVR_DATABASE_URL") or "sqlite://")
