@@ -93,16 +93,6 @@ def _speak(verb: VoiceResponse | Gather, prompts: Iterable[Utterance], voices: V
         verb.say(utterance.text, voice=voice, language=language)
 
 
-def say_then_enqueue(texts: list[tuple[str, str]], queue: str, urls: Urls, voices: Voices) -> str:
-    """A fixed apology and a transfer: what a caller gets when the step itself failed."""
-    response = VoiceResponse()
-    for language, text in texts:
-        voice, lang = voices.for_language(language)
-        response.say(text, voice=voice, language=lang)
-    response.enqueue(queue, wait_url=urls.hold, wait_url_method="POST", action=urls.queue_done, method="POST")
-    return str(response)
-
-
 def hold_loop(texts: list[tuple[str, str]], language: str, key_action: str, again: str, voices: Voices,
               pause: int = 15) -> str:
     """What a caller in the queue hears: words, a pause, the keypad open, then again."""

@@ -130,7 +130,7 @@ def _fault_twiml(language: str | None = None) -> str:
                 texts.append((lang, entry.text))
     except Exception:  # no words is better than no agent
         log.exception("the fault prompt could not be read")
-    return twiml.say_then_enqueue(texts, faults.fault_queue(language), _urls(0, language), _voices())
+    return twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), _urls(0, language)))
 
 
 def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
