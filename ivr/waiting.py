@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import wraps
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from flask import Blueprint, Flask, Response, current_app, request, url_for
@@ -196,12 +196,24 @@ def parse_callback_number(digits: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_WAY_BACK = {"hold": "voice.hold", "closed": "waiting.closed", "busy": "waiting.busy"}
-"""Where a caller who does not want a callback goes, by where the offer was made."""
+class _Offer(NamedTuple):
+    """Where a callback was offered: the way back for a caller who does not want one, the prompt
+    that confirms the number, and the reason the agents see on the callback."""
+
+    way_back: str
+    confirm_key: str
+    reason: str
+
+
+_OFFERS = {
+    "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
+    "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
+    "busy": _Offer("waiting.busy", "hold.callback_confirm", "queue_full"),
+}
 
 
 def _back(language: str, mode: str) -> str:
-    return url_for(_WAY_BACK[mode], lang=language)
+    return url_for(_OFFERS[mode].way_back, lang=language)
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -230,8 +242,7 @@ def _offer_callback(language: str, mode: str, before: list[str] | None = None) -
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, tries=0, before=before or [])
-    key = "closed.callback_confirm" if mode == "closed" else "hold.callback_confirm"
-    texts = _say([*(before or []), key], (language,), {"number": number})
+    texts = _say([*(before or []), _OFFERS[mode].confirm_key], (language,), {"number": number})
     return _xml(twiml.question(texts, url_for("waiting.confirm", lang=language, mode=mode), _back(language, mode),
                                _voices(), language=language, timeout=8))
 
@@ -270,7 +281,7 @@ def number() -> Response:
 
 def _mode() -> str:
     mode = request.args.get("mode") or "hold"
-    return mode if mode in _WAY_BACK else "hold"
+    return mode if mode in _OFFERS else "hold"
 
 
 def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
@@ -298,7 +309,7 @@ def _save_callback(language: str, mode: str, number: str) -> Response:
         session.add(callback)
     callback.number = number
     callback.language = language
-    callback.reason = {"hold": "on_hold", "busy": "queue_full"}.get(mode, "after_hours")
+    callback.reason = _OFFERS[mode].reason
     callback.due = callback_due(now)
     callback.status = "open"
     call.status = "callback"
