@@ -4,9 +4,8 @@ Processes and threads: `ivr.serving` (measured in bench/RESULTS.md). The databas
 the app will use (IVR_DATABASE_URL; SQLite under instance/ when unset).
 """
 
-import os
-
+from ivr.config import database_url
 from ivr.serving import workers_and_threads
 
 worker_class = "gthread"
-workers, threads = workers_and_threads(os.environ.get("IVR_DATABASE_URL") or "sqlite://")
+workers, threads = workers_and_threads(database_url())

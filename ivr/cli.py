@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import create_app
-from .config import ConfigError
+from .config import ConfigError, instance_path
 
 
 def _app(demo: bool = False):
@@ -150,7 +150,7 @@ def _show(phone, prefix: str = "") -> None:
 
 
 def _demo_token() -> str:
-    path = Path(os.environ.get("IVR_INSTANCE_PATH", Path.cwd() / "instance")) / "demo-twilio-token"
+    path = Path(instance_path()) / "demo-twilio-token"
     if path.exists():
         return path.read_text().strip()
     raise click.ClickException(

@@ -9,14 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from . import schema
-
-
-def _database_url() -> str:
-    from .config import from_environment
-    import os
-
-    instance = os.environ.get("IVR_INSTANCE_PATH") or str(Path.cwd() / "instance")
-    return from_environment(instance)["DATABASE_URL"]
+from .config import database_url
 
 
 def _engine(url: str):
@@ -34,7 +27,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
 def upgrade(revision: str) -> None:
     """Create or upgrade the schema of IVR_DATABASE_URL (the app also does this when it starts)."""
-    url = _database_url()
+    url = database_url()
     engine = _engine(url)
     try:
         before = schema.current_revision(engine)
@@ -55,7 +48,7 @@ def upgrade(revision: str) -> None:
 @db.command()
 def current() -> None:
     """Show the revision the database is at and the newest one this code knows."""
-    engine = _engine(_database_url())
+    engine = _engine(database_url())
     try:
         click.echo(f"database: {schema.current_revision(engine) or 'empty'}; code: {schema.head()}")
     finally:

@@ -27,6 +27,16 @@ def is_default_secret(value: str) -> bool:
     return bool(value) and value.strip().lower() in DEFAULT_SECRETS
 
 
+def instance_path() -> str:
+    """The instance folder (the SQLite file, the demo's secrets): IVR_INSTANCE_PATH, else ./instance."""
+    return os.environ.get("IVR_INSTANCE_PATH") or str(Path.cwd() / "instance")
+
+
+def database_url() -> str:
+    """The database the app would use, without building the app (`ivr db`, gunicorn.conf.py)."""
+    return from_environment(instance_path())["DATABASE_URL"]
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
     demo = env.get("IVR_DEMO", "") not in ("", "0", "false", "no")

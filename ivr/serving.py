@@ -3,7 +3,7 @@
 A step is mostly Python, and the threads of one process take turns on one interpreter lock. A
 thread whose database answer has arrived waits for that lock behind the others, once per
 statement: with four threads per process, PostgreSQL's slowest 1 % of steps at 250 requests/s
-took 60-145 ms; with two threads, 17-23 ms. Two threads per process keep a second request moving
+took 60-145 ms; with two threads, 17-21 ms. Two threads per process keep a second request moving
 while the first waits on the database. PostgreSQL then wants two processes per core (each step
 waits on the network for each statement); SQLite one per core, since its writers take turns on
 one file lock and more processes only add more of them polling it.
