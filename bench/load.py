@@ -260,13 +260,14 @@ ALWAYS_OPEN = """\
 timezone: America/Toronto
 open: {monday: "00:00-24:00", tuesday: "00:00-24:00", wednesday: "00:00-24:00", thursday: "00:00-24:00",
        friday: "00:00-24:00", saturday: "00:00-24:00", sunday: "00:00-24:00"}
-holidays: {country: CA, subdivision: QC}
+holidays: none
 """
 
 
 def always_open_hours(folder: Path) -> dict[str, str]:
-    """Agents in at any hour (but statutory holidays, which hours.yaml requires), so the figures do
-    not depend on when the benchmark runs: transfers always take the queue, never the after-hours path."""
+    """Agents in at any hour, statutory holidays included, so the figures (and the tests that start
+    real servers) do not depend on when they run: transfers always take the queue, never the
+    after-hours path."""
     path = folder / "hours.yaml"
     path.write_text(ALWAYS_OPEN)
     return {"IVR_HOURS_FILE": str(path)}

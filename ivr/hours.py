@@ -472,9 +472,12 @@ class _Checker:
                              "'holidays: {country: CA, subdivision: QC}'")
             return None, None
         spec = data["holidays"]
+        if isinstance(spec, str) and spec.strip().lower() == "none":  # a line staffed on holidays too
+            return None, None
         if not isinstance(spec, Mapping):
             self.problem(where, "'holidays' must name a country and a province — write "
-                                "'holidays: {country: CA, subdivision: QC}'")
+                                "'holidays: {country: CA, subdivision: QC}' (or 'holidays: none' when "
+                                "agents also work on statutory holidays)")
             return None, None
         self.unknown_keys(spec, _HOLIDAY_KEYS, where)
         supported = holidays.list_supported_countries()

@@ -15,6 +15,13 @@ from ivr.config import ROOT
 
 from .conftest import TOKEN
 
+ALWAYS_OPEN = """\
+timezone: America/Toronto
+open: {monday: "00:00-24:00", tuesday: "00:00-24:00", wednesday: "00:00-24:00", thursday: "00:00-24:00",
+       friday: "00:00-24:00", saturday: "00:00-24:00", sunday: "00:00-24:00"}
+holidays: none
+"""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -50,8 +57,11 @@ def start(database_url: str, folder: Path, name: str, threads: int = 4, workers:
           extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
     log = folder / f"{name}.log"
+    hours = folder / "always-open-hours.yaml"  # agents in at any hour: a test must not depend on the clock
+    hours.write_text(ALWAYS_OPEN)
     env = {**os.environ, "IVR_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
-           "IVR_SECRET_KEY": "test-secret", "IVR_INSTANCE_PATH": str(folder / name), **(extra_env or {})}
+           "IVR_SECRET_KEY": "test-secret", "IVR_INSTANCE_PATH": str(folder / name), "IVR_HOURS_FILE": str(hours),
+           **(extra_env or {})}
     env.pop("IVR_DEMO", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(

@@ -29,7 +29,7 @@ def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_eve
         assert figure in result.stdout, result.stdout
 
 
-def test_the_benchmark_has_agents_in_at_night_and_on_weekends_so_its_figures_do_not_depend_on_the_clock(tmp_path):
+def test_the_benchmark_has_agents_in_at_night_on_weekends_and_holidays_so_its_figures_do_not_depend_on_the_clock(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import load
@@ -38,4 +38,5 @@ def test_the_benchmark_has_agents_in_at_night_and_on_weekends_so_its_figures_do_
     hours = Hours.from_file(load.always_open_hours(tmp_path)["IVR_HOURS_FILE"])
     sunday_3am = datetime(2026, 11, 29, 3, 0, tzinfo=ZoneInfo("America/Toronto"))
     friday_11pm = datetime(2026, 11, 27, 23, 0, tzinfo=ZoneInfo("America/Toronto"))
-    assert hours.is_open(sunday_3am) and hours.is_open(friday_11pm)
+    christmas_10am = datetime(2026, 12, 25, 10, 0, tzinfo=ZoneInfo("America/Toronto"))
+    assert hours.is_open(sunday_3am) and hours.is_open(friday_11pm) and hours.is_open(christmas_10am)
