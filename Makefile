@@ -1,14 +1,18 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+# Everything is installed from requirements.lock (exact versions and their hashes), so every machine
+# runs what CI ran; `make lock` is the deliberate upgrade, `make test-latest` shows what it would bring.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
+LATEST := .venv-latest
 
-.PHONY: run test test-postgres install clean
+.PHONY: run test test-postgres test-latest install lock clean
 
-$(BIN)/ivr: pyproject.toml
+$(BIN)/ivr: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(BIN)/ivr
 
 install: $(BIN)/ivr
@@ -22,5 +26,16 @@ test: install
 test-postgres: install  # the suite again on a throw-away PostgreSQL cluster (Debian's postgresql)
 	.ci/with-postgres $(BIN)/pytest -q
 
+lock: install  # newest versions pyproject.toml allows, with their hashes; then run `make test`
+	$(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra test --generate-hashes --universal \
+		--python-version 3.11 --upgrade --quiet -o $(LOCK)
+
+test-latest:  # the suite on the newest allowed versions, in a venv of its own: is an upgrade safe?
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/pip freeze --exclude-editable > $(LATEST)/versions.txt
+	@echo "newest allowed versions: $(LATEST)/versions.txt (compare with $(LOCK))"
+	$(LATEST)/bin/pytest -q
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(LATEST) instance .pytest_cache

@@ -6,6 +6,7 @@ so that silence never drops a call.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -89,8 +90,33 @@ def _speak(verb: VoiceResponse | Gather, prompts: Iterable[Utterance], voices: V
             url = utterance.audio if "://" in utterance.audio else f"{audio_base}/{utterance.language}/{utterance.audio}"
             verb.play(url)
             continue
-        voice, language = voices.for_language(utterance.language)
-        verb.say(utterance.text, voice=voice, language=language)
+        _say(verb, utterance.text, utterance.language, voices)
+
+
+def speakable(text: str) -> str:
+    """Text a speech engine reads as written: every Unicode space (CLDR's no-break U+00A0 and narrow
+    no-break U+202F in "1 234,56 $", "8 h", "2 minutes") becomes a plain space; format and control
+    characters (U+200B zero-width space, U+2060 word joiner, U+202E right-to-left override, U+00AD soft
+    hyphen) are dropped; tabs and line breaks become spaces. Polly and Twilio's <Say> read such
+    characters as pauses or symbols, or not at all."""
+    if text.isprintable():  # the usual case: no separator but the plain space, no control or format
+        return text if "  " not in text and text.strip() == text else " ".join(text.split())
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Zs" or ch in "\t\n\r":
+            kept.append(" ")
+        elif category[0] == "C":  # Cc control, Cf format, Co private use, Cn unassigned, Cs surrogate
+            continue
+        else:
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def _say(verb: VoiceResponse | Gather, text: str, language: str, voices: Voices) -> None:
+    """Every <Say> goes through here: the language's voice, and words a speech engine can read."""
+    voice, recognition = voices.for_language(language)
+    verb.say(speakable(text), voice=voice, language=recognition)
 
 
 def hold_loop(texts: list[tuple[str, str]], language: str, key_action: str, again: str, voices: Voices,
@@ -100,8 +126,7 @@ def hold_loop(texts: list[tuple[str, str]], language: str, key_action: str, agai
     gather = response.gather(input="dtmf", num_digits=1, action=key_action, method="POST", timeout=1,
                              finish_on_key="")
     for lang, text in texts:
-        voice, recog = voices.for_language(lang)
-        gather.say(text, voice=voice, language=recog)
+        _say(gather, text, lang, voices)
     gather.pause(length=pause)
     response.redirect(again, method="POST")
     return str(response)
@@ -125,8 +150,7 @@ def conference_leg(conference: str, texts: list[tuple[str, str]], voices: Voices
     """
     response = VoiceResponse()
     for language, text in texts:
-        voice, lang = voices.for_language(language)
-        response.say(text, voice=voice, language=lang)
+        _say(response, text, language, voices)
     dial = response.dial()
     dial.conference(conference, start_conference_on_enter=starts, end_conference_on_exit=True, beep=False)
     return str(response)
@@ -143,8 +167,7 @@ def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voic
         attributes["num_digits"] = num_digits
     gather = response.gather(**attributes)
     for lang, text in texts:
-        voice, recog = voices.for_language(lang)
-        gather.say(text, voice=voice, language=recog)
+        _say(gather, text, lang, voices)
     response.redirect(again, method="POST")
     return str(response)
 
@@ -154,8 +177,7 @@ def say_then(texts: list[tuple[str, str]], voices: Voices, *, leave: bool = Fals
     """Words, then one way on: leave the queue, hang up, go to a URL, or wait for an agent."""
     response = VoiceResponse()
     for language, text in texts:
-        voice, lang = voices.for_language(language)
-        response.say(text, voice=voice, language=lang)
+        _say(response, text, language, voices)
     if leave:
         response.leave()
     elif enqueue is not None:

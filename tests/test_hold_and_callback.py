@@ -11,6 +11,7 @@ from ivr.models import Call
 from ivr.waiting import parse_callback_number
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
+from .support.text import plain
 
 
 def on_hold(phone, caller: str = "+15145550142"):
@@ -82,7 +83,7 @@ def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_such(app, desk, phone
     with db.session_for(app) as session:
         assert session.get(Call, call.call_sid).status == "abandoned_in_queue"
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=fr").json
-    assert context["journey"][-1]["summary"] == "A raccroché après 2 minutes d'attente"
+    assert plain(context["journey"][-1]["summary"]) == "A raccroché après 2 minutes d'attente"
     assert context["status_label"] == "A raccroché en attente"
 
 
