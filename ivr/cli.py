@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from . import create_app
-from .config import ConfigError, instance_path
+from .config import ConfigError, demo_secret, instance_path
 
 
 def _app(demo: bool = False):
@@ -150,9 +149,9 @@ def _show(phone, prefix: str = "") -> None:
 
 
 def _demo_token() -> str:
-    path = Path(instance_path()) / "demo-twilio-token"
-    if path.exists():
-        return path.read_text().strip()
+    token = demo_secret(instance_path(), "TWILIO_AUTH_TOKEN", create=False)
+    if token:
+        return token
     raise click.ClickException(
         "no Twilio token: set TWILIO_AUTH_TOKEN (or --token), or start the server with `ivr serve --demo` "
         "from this folder so the demo token is shared."
