@@ -57,14 +57,17 @@ def serve(host: str, port: int, demo: bool) -> None:
 @main.command()
 @click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
 def seed(demo: bool) -> None:
-    """Load demo data: clients with applications in different states, and one with none."""
-    app = _app(demo=True)
+    """Load demo data: clients with applications in different states, one with none, and the demo agent."""
     from . import db
+    from .cli_db import database_app
+    from .desktop.accounts import ensure_demo_agent
     from .services.demo import seed_demo
 
-    with db.session_for(app) as session:
+    app = database_app(demo=True)
+    with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
-    click.echo(f"{added} demo clients added.")
+        ensure_demo_agent(session)
+    click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
 
 
 @main.command()
