@@ -55,19 +55,38 @@ def serve(host: str, port: int, demo: bool) -> None:
 
 
 @main.command()
-@click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
-def seed(demo: bool) -> None:
-    """Load demo data: clients with applications in different states, one with none, and the demo agent."""
+@click.option("--demo", is_flag=True,
+              help="Load the demo agency: four fictional clients and the demo agent (demo / demo).")
+@click.option("--reset", is_flag=True,
+              help="Also put the demo clients back as shipped: file, application, no pending change or "
+                   "contact history, verification open again. Agents' accounts are kept.")
+def seed(demo: bool, reset: bool) -> None:
+    """Load the demo data (`ivr seed --demo`): clients with applications in different states, one with none,
+    and the demo agent. Only for a demo or test database: the demo agent's password is 'demo'.
+
+    Safe to run beside `make run`, and again: what exists is kept, unless --reset.
+    """
+    if not demo:
+        raise click.UsageError(
+            "ivr seed only loads the demo agency (fictional clients and an agent whose password is 'demo'), "
+            "so it asks you to say so: run `ivr seed --demo`, or `ivr seed --demo --reset` to put the demo "
+            "clients back as shipped. Never on a real line's database.")
     from . import db
     from .cli_db import database_app
     from .desktop.accounts import ensure_demo_agent
-    from .services.demo import seed_demo
+    from .services.demo import reset_demo, seed_demo
 
-    app = database_app(demo=True)
+    app = database_app(secret=reset, demo=True)
     with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
         ensure_demo_agent(session)
-    click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
+        done = reset_demo(session) if reset else None
+    if done is None:
+        click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
+    else:
+        click.echo(f"The {done.clients} demo clients are back as shipped: {done.changes_reversed} pending change(s) "
+                   f"reversed, {done.contacts_removed} contact(s) removed, self-service verification open again. "
+                   "Agents' accounts are unchanged.")
 
 
 @main.command()
