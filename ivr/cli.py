@@ -27,6 +27,7 @@ def _app(demo: bool = False):
 
 
 @click.group()
+@click.version_option(package_name="ivr", prog_name="ivr")
 def main() -> None:
     """A bilingual (French/English) IVR for public-service contact centres."""
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,7 @@ def test_reset_keeps_agents_accounts_and_other_clients(beside_demo):
     with beside_demo.app_context():
         assert db.session().scalar(select(Client).where(Client.client_number == "999888777")) is not None
 
+
+def test_version_is_the_installed_packages():
+    result = ivr("--version")
+    assert result.exit_code == 0 and result.output == f"ivr, version {version('ivr')}\n"
