@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _demo_secrets(app: Flask) -> None:
-    """In demo mode, one generated token per instance folder, shared by every worker and `ivr call`."""
-    for key, filename in (("TWILIO_AUTH_TOKEN", "demo-twilio-token"), ("SECRET_KEY", "demo-secret-key")):
-        if app.config.get(key):
-            continue
-        path = Path(app.instance_path) / filename
-        if not path.exists():
-            path.write_text(secrets.token_hex(16))
-            path.chmod(0o600)
-        app.config[key] = path.read_text().strip()
+    """In demo mode, the token and key the environment does not give: generated once per instance folder."""
+    from .config import DEMO_SECRET_FILES, demo_secret
+
+    for setting in DEMO_SECRET_FILES:
+        if not app.config.get(setting):
+            app.config[setting] = demo_secret(app.instance_path, setting, create=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from . import create_app
-from .config import ConfigError, instance_path
+from .config import ConfigError, demo_secret, instance_path
 
 
 def _app(demo: bool = False):
@@ -28,6 +27,7 @@ def _app(demo: bool = False):
 
 
 @click.group()
+@click.version_option(package_name="ivr", prog_name="ivr")
 def main() -> None:
     """A bilingual (French/English) IVR for public-service contact centres."""
 
@@ -56,16 +56,38 @@ def serve(host: str, port: int, demo: bool) -> None:
 
 
 @main.command()
-@click.option("--demo", "demo", is_flag=True, required=True, help="Load the demo clients (required).")
-def seed(demo: bool) -> None:
-    """Load demo data: clients with applications in different states, and one with none."""
-    app = _app(demo=True)
-    from . import db
-    from .services.demo import seed_demo
+@click.option("--demo", is_flag=True,
+              help="Load the demo agency: four fictional clients and the demo agent (demo / demo).")
+@click.option("--reset", is_flag=True,
+              help="Also put the demo clients back as shipped: file, application, no pending change or "
+                   "contact history, verification open again. Agents' accounts are kept.")
+def seed(demo: bool, reset: bool) -> None:
+    """Load the demo data (`ivr seed --demo`): clients with applications in different states, one with none,
+    and the demo agent. Only for a demo or test database: the demo agent's password is 'demo'.
 
-    with db.session_for(app) as session:
+    Safe to run beside `make run`, and again: what exists is kept, unless --reset.
+    """
+    if not demo:
+        raise click.UsageError(
+            "ivr seed only loads the demo agency (fictional clients and an agent whose password is 'demo'), "
+            "so it asks you to say so: run `ivr seed --demo`, or `ivr seed --demo --reset` to put the demo "
+            "clients back as shipped. Never on a real line's database.")
+    from . import db
+    from .cli_db import database_app
+    from .desktop.accounts import ensure_demo_agent
+    from .services.demo import reset_demo, seed_demo
+
+    app = database_app(secret=reset, demo=True)
+    with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
-    click.echo(f"{added} demo clients added.")
+        ensure_demo_agent(session)
+        done = reset_demo(session) if reset else None
+    if done is None:
+        click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
+    else:
+        click.echo(f"The {done.clients} demo clients are back as shipped: {done.changes_reversed} pending change(s) "
+                   f"reversed, {done.contacts_removed} contact(s) removed, self-service verification open again. "
+                   "Agents' accounts are unchanged.")
 
 
 @main.command()
@@ -150,9 +172,9 @@ def _show(phone, prefix: str = "") -> None:
 
 
 def _demo_token() -> str:
-    path = Path(instance_path()) / "demo-twilio-token"
-    if path.exists():
-        return path.read_text().strip()
+    token = demo_secret(instance_path(), "TWILIO_AUTH_TOKEN", create=False)
+    if token:
+        return token
     raise click.ClickException(
         "no Twilio token: set TWILIO_AUTH_TOKEN (or --token), or start the server with `ivr serve --demo` "
         "from this folder so the demo token is shared."

@@ -8,9 +8,19 @@ from typing import Any
 
 import click
 
+from .config import content_folders
 from .console import ConsoleStart
 from .engine import FlowSet, FlowsInvalid, load_flowset
 from .engine.findings import did_you_mean
+
+
+# --flows and --prompts, the same for every command that reads content staff's folders (test, graph, lint).
+flows_option = click.option(
+    "--flows", "flows_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The flows folder to read (default: IVR_FLOWS_DIR, or the project's flows/).")
+prompts_option = click.option(
+    "--prompts", "prompts_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The prompts folder (default: the prompts/ beside --flows, IVR_PROMPTS_DIR, or the project's prompts/).")
 
 
 def _configured_flowset(app: Any | None) -> FlowSet | None:
@@ -20,11 +30,8 @@ def _configured_flowset(app: Any | None) -> FlowSet | None:
 
         store: FlowStore = app.extensions["ivr.flows"]
         return store.current
-    from .config import from_environment
-
-    config = from_environment("instance")
     try:
-        return load_flowset(config["FLOWS_DIR"], config["PROMPTS_DIR"])
+        return load_flowset(*content_folders())
     except FlowsInvalid:
         return None
 
@@ -67,24 +74,19 @@ def _shown(path: str) -> str:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
               help="Fail (exit 1) when fewer than this percent of steps and branches are reached.")
-@click.option("--flows", "flows_option", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The flows folder to test (default: IVR_FLOWS_DIR, or flows/).")
-@click.option("--prompts", "prompts_option", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The prompts folder (default: IVR_PROMPTS_DIR, or prompts/).")
-def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_option: Path | None,
-                 prompts_option: Path | None) -> None:
+@flows_option
+@prompts_option
+def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_dir: Path | None,
+                 prompts_dir: Path | None) -> None:
     """Run the scenario tests (default: flows/tests/) and report what no scenario reaches.
 
     Each scenario is a call through the real webhook, on a throw-away copy of the demo data,
     with time frozen. Exit 0 when all pass, 1 when one fails, 2 for a usage error.
     """
-    from .config import from_environment
     from .scenarios import run_paths
     from .scenarios.run import scenario_files
 
-    config = from_environment("instance")
-    flows_dir = flows_option or Path(config["FLOWS_DIR"])
-    prompts_dir = prompts_option or Path(config["PROMPTS_DIR"])
+    flows_dir, prompts_dir = content_folders(flows_dir, prompts_dir)
     targets = list(paths) or [flows_dir / "tests"]
     if not paths and not targets[0].is_dir():
         raise click.UsageError(f"there is no {_shown(str(targets[0]))} folder; give scenario files or folders")
@@ -133,16 +135,21 @@ def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_opti
               show_default=True, help="Mermaid text (always), SVG or PNG (with Graphviz), or Graphviz DOT text.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to this file instead of the screen (needed for png).")
-def graph_command(flow: str, fmt: str, output: Path | None) -> None:
+@flows_option
+@prompts_option
+def graph_command(flow: str, fmt: str, output: Path | None, flows_dir: Path | None, prompts_dir: Path | None) -> None:
     """Draw FLOW: its steps, menu keys on the arrows, and every way to an agent.
 
     Paste the Mermaid text into a Markdown file (GitHub and GitLab draw it), or ask for
-    --format svg or png when Graphviz is installed (apt install graphviz).
+    --format svg or png when Graphviz is installed (apt install graphviz). The folders it read
+    are named on stderr, so the picture alone goes to stdout.
     """
     from . import graphviz
     from .engine.graph import dot, mermaid
 
-    flowset = _flowset_or_fail()
+    flows_dir, prompts_dir = content_folders(flows_dir, prompts_dir)
+    click.echo(f"Drawing '{flow}' from {_shown(str(flows_dir))} (prompts: {_shown(str(prompts_dir))}).", err=True)
+    flowset = _flowset_or_fail(flows_dir, prompts_dir)
     if flow not in flowset.flows:
         hint = did_you_mean(flow, flowset.flows) or "flows: " + ", ".join(sorted(flowset.flows))
         raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="FLOW")
@@ -171,11 +178,8 @@ def graph_command(flow: str, fmt: str, output: Path | None) -> None:
         click.echo(f"wrote {output}")
 
 
-def _flowset_or_fail() -> FlowSet:
-    from .config import from_environment
-
-    config = from_environment("instance")
+def _flowset_or_fail(flows_dir: Path, prompts_dir: Path) -> FlowSet:
     try:
-        return load_flowset(config["FLOWS_DIR"], config["PROMPTS_DIR"])
+        return load_flowset(flows_dir, prompts_dir)
     except FlowsInvalid as invalid:
         raise click.ClickException("the flows have errors, fix them first:\n" + str(invalid)) from None

@@ -1,15 +1,56 @@
-"""`ivr db`: bring the database schema up to date, see where it stands, write a new migration."""
+"""`ivr db`: bring the database schema up to date, see where it stands, write a new migration;
+and the database every command that only touches it uses (`database_app`)."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.exc import OperationalError
 
-from . import schema
+from . import config, schema
 from .config import database_url
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def database_app(*, secret: bool = False, demo: bool = False) -> Flask:
+    """The app as far as a database command needs it: the settings and the database the server uses.
+
+    The instance folder and the database follow `config.instance_path()` / `database_url()`, as the
+    server does; no Twilio token and no flows are needed, so `ivr agent`, `ivr audit`, `ivr change`,
+    `ivr purge` and `ivr seed` work beside `make run` with nothing exported. `secret`: the command
+    reads or writes keyed hashes, so it takes the server's key (`config.secret_key`; with `demo`,
+    the demo's key is made if missing); without one, a ClickException says how to give it.
+    """
+    from flask import Flask
+
+    from . import db
+
+    instance = config.instance_path()
+    app = Flask("ivr", instance_path=instance)
+    app.config.update(config.from_environment(instance))
+    if secret:
+        try:
+            app.config["SECRET_KEY"] = config.secret_key(instance, demo=demo or None)
+        except config.ConfigError as error:
+            raise click.ClickException(str(error)) from None
+    _tell_if_new(app.config["DATABASE_URL"])
+    db.init_app(app)
+    return app
+
+
+def _tell_if_new(url: str) -> None:
+    from .db import sqlite_file
+
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        click.echo(f"There was no database at {path}: this command made a new, empty one. A server keeps its "
+                   "database in instance/ of the folder it was started from (`make run`: the project folder); "
+                   "run commands from there, or set IVR_INSTANCE_PATH or IVR_DATABASE_URL.", err=True)
 
 
 def _engine(url: str):
@@ -48,6 +89,7 @@ def upgrade(revision: str) -> None:
 @db.command()
 def current() -> None:
     """Show the revision the database is at and the newest one this code knows."""
+    _tell_if_new(database_url())
     engine = _engine(database_url())
     try:
         click.echo(f"database: {schema.current_revision(engine) or 'empty'}; code: {schema.head()}")

@@ -7,9 +7,9 @@ import click
 
 def _session():
     from . import db
-    from .cli import _app
+    from .cli_db import database_app
 
-    return db.session_for(_app())
+    return db.session_for(database_app())
 
 
 @click.group()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
+from .cli_content import flows_option, prompts_option
+from .config import content_folders
 from .engine.findings import Finding, Severity
 
 
@@ -17,15 +18,17 @@ from .engine.findings import Finding, Severity
               help="text for people, json for tools and editors.")
 @click.option("--strict", is_flag=True,
               help="Exit with 1 on warnings too (for CI); without it only errors do.")
-def lint(path: Path | None, output: str, strict: bool) -> None:
+@flows_option
+@prompts_option
+def lint(path: Path | None, output: str, strict: bool, flows_dir: Path | None, prompts_dir: Path | None) -> None:
     """Check flows and prompts: PATH is a flows folder, a prompts folder, a project folder or one file.
 
-    Without PATH it checks IVR_FLOWS_DIR and IVR_PROMPTS_DIR (default flows/ and prompts/).
-    Exit code: 0 no errors, 1 errors (or warnings with --strict), 2 wrong usage.
+    Without PATH it checks --flows and --prompts (default IVR_FLOWS_DIR and IVR_PROMPTS_DIR, or
+    flows/ and prompts/). Exit code: 0 no errors, 1 errors (or warnings with --strict), 2 wrong usage.
     """
     from .engine.lint import lint as run_lint
 
-    flows_dir, prompts_dir, only = _what_to_check(path)
+    flows_dir, prompts_dir, only = _what_to_check(path, *content_folders(flows_dir, prompts_dir))
     from .lint_context import loader_options
 
     findings = run_lint(flows_dir, prompts_dir, **loader_options())
@@ -60,7 +63,7 @@ def schema(folder: Path | None, check: bool) -> None:
     """Write the JSON Schema of the flow format, used by editors to complete and underline."""
     from .engine.schema import SCHEMA_FILES, schema_text
 
-    folder = folder or _configured_dirs()[0]
+    folder = folder or content_folders()[0]
     stale = []
     for name, build in SCHEMA_FILES.items():
         target = folder / name
@@ -79,17 +82,9 @@ def schema(folder: Path | None, check: bool) -> None:
         raise SystemExit(1)
 
 
-def _configured_dirs() -> tuple[Path, Path]:
-    from .config import ROOT
-
-    flows = Path(os.environ.get("IVR_FLOWS_DIR") or ROOT / "flows")
-    prompts = Path(os.environ.get("IVR_PROMPTS_DIR") or ROOT / "prompts")
-    return flows, prompts
-
-
-def _what_to_check(path: Path | None) -> tuple[Path, Path, Path | None]:
-    """(flows folder, prompts folder, the part to report on) for what the user named."""
-    flows, prompts = _configured_dirs()
+def _what_to_check(path: Path | None, flows: Path, prompts: Path) -> tuple[Path, Path, Path | None]:
+    """(flows folder, prompts folder, the part to report on) for what the user named; `flows` and
+    `prompts` are the folders read when PATH does not name them."""
     if path is None:
         return flows, prompts, None
     path = path.resolve()

@@ -37,20 +37,83 @@ def database_url() -> str:
     return from_environment(instance_path())["DATABASE_URL"]
 
 
+def content_folders(flows: Path | None = None, prompts: Path | None = None) -> tuple[Path, Path]:
+    """(flows folder, prompts folder) a server or a content command reads.
+
+    Each is the folder given (a command's --flows / --prompts), else IVR_FLOWS_DIR / IVR_PROMPTS_DIR,
+    else flows/ and prompts/ of the project. A flows folder given without prompts reads the prompts/
+    beside it when there is one: a copy of the project is edited as a whole.
+    """
+    if prompts is None and flows is not None and (flows.parent / "prompts").is_dir():
+        prompts = flows.parent / "prompts"
+    return (flows or Path(os.environ.get("IVR_FLOWS_DIR") or ROOT / "flows"),
+            prompts or Path(os.environ.get("IVR_PROMPTS_DIR") or ROOT / "prompts"))
+
+
+def is_demo() -> bool:
+    """IVR_DEMO is on (`ivr serve --demo` sets it): generated secrets, demo data, relaxed checks."""
+    return os.environ.get("IVR_DEMO", "") not in ("", "0", "false", "no")
+
+
+# What a demo generates when the environment does not give it, one file per instance folder.
+DEMO_SECRET_FILES = {"TWILIO_AUTH_TOKEN": "demo-twilio-token", "SECRET_KEY": "demo-secret-key"}
+
+
+def demo_secret(instance: str | Path, setting: str, *, create: bool) -> str | None:
+    """The value a demo uses for `setting` (TWILIO_AUTH_TOKEN or SECRET_KEY) in this instance folder.
+
+    One value per folder, shared by every worker, `ivr call` and the database commands, so
+    signatures and keyed hashes agree; made (readable by its owner only) when missing and
+    `create`, else None.
+    """
+    path = Path(instance) / DEMO_SECRET_FILES[setting]
+    if create and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+            file.write(secrets.token_hex(16))
+        try:
+            os.link(draft, path)  # whole or not at all: workers starting together all read the first one's
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip() if path.exists() else None
+
+
+def secret_key(instance: str | Path, *, demo: bool | None = None) -> str:
+    """The key of the keyed hashes (`ivr.privacy.keyed`), found as the server finds it.
+
+    IVR_SECRET_KEY when set; else the demo's key in the instance folder, made there if this is a
+    demo (IVR_DEMO or `demo=True`) and read if a demo server made it (so a command typed beside
+    `make run` hashes as the server does). Raises ConfigError when there is neither.
+    """
+    if os.environ.get("IVR_SECRET_KEY"):
+        return os.environ["IVR_SECRET_KEY"]
+    found = demo_secret(instance, "SECRET_KEY", create=is_demo() if demo is None else demo)
+    if found:
+        return found
+    raise ConfigError(
+        f"IVR_SECRET_KEY is not set, and {Path(instance) / DEMO_SECRET_FILES['SECRET_KEY']} (the demo's key) does "
+        "not exist: set IVR_SECRET_KEY to the key the server uses, since the audit trail and the verification "
+        "throttle are keyed with it (beside `make run`, run the command from the folder the server runs in)."
+    )
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
-    demo = env.get("IVR_DEMO", "") not in ("", "0", "false", "no")
+    flows, prompts = content_folders()
     return {
         "DATABASE_URL": env.get("IVR_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'ivr.db'}",
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "PUBLIC_URL": env.get("IVR_PUBLIC_URL", "").rstrip("/"),
         "SECRET_KEY": env.get("IVR_SECRET_KEY") or "",
-        "FLOWS_DIR": Path(env.get("IVR_FLOWS_DIR") or ROOT / "flows"),
-        "PROMPTS_DIR": Path(env.get("IVR_PROMPTS_DIR") or ROOT / "prompts"),
+        "FLOWS_DIR": flows,
+        "PROMPTS_DIR": prompts,
         "VOICE_FR": env.get("IVR_VOICE_FR", "Polly.Chantal"),
         "VOICE_EN": env.get("IVR_VOICE_EN", "Polly.Joanna"),
-        "DEMO": demo,
+        "DEMO": is_demo(),
         # Issue 5: cooling-off of changes by phone, retention of call details, call recording.
         "COOLING_OFF_DAYS": float(env.get("IVR_COOLING_OFF_DAYS") or 7),
         "RETENTION_DAYS": int(env.get("IVR_RETENTION_DAYS") or 730),

@@ -15,17 +15,25 @@ from . import deadline, schema, sqlite_writer
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (`sqlite:///instance/ivr.db`); None for other databases and `:memory:`."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1].split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000},
                                hide_parameters=True)  # no personal data in logs
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        if path and path != ":memory:":
-            sqlite_writer.install(engine, path)
+        if path is not None:
+            sqlite_writer.install(engine, str(path))
     else:
         engine = create_engine(url, pool_pre_ping=True,
                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},

@@ -68,7 +68,27 @@ def start(database_url: str, folder: Path, name: str, threads: int = 4, workers:
         [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
          "--worker-class", "gthread", "--log-level", "warning", "app:app"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(process, port, log)
+    return _listening(Server(process, port, log), name)
+
+
+def beside_make_run() -> dict[str, str]:
+    """The environment `make run` leaves in a terminal: no IVR_* or TWILIO_* setting at all."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(("IVR_", "TWILIO_"))}
+
+
+def start_demo(folder: Path) -> Server:
+    """`ivr serve --demo` run from `folder`, as `make run` runs it: its database is folder/instance/ivr.db."""
+    port = free_port()
+    log = folder / "demo-server.log"
+    ivr = Path(sys.executable).with_name("ivr")
+    process = subprocess.Popen(
+        [str(ivr), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=folder, env=beside_make_run(), stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    return _listening(Server(process, port, log), "demo")
+
+
+def _listening(server: Server, name: str) -> Server:
+    process, port, log = server.process, server.port, server.log
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

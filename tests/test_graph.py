@@ -106,3 +106,35 @@ class TestCommand:
         result = CliRunner().invoke(main, ["graph", "status", "--format", "svg"])
         assert result.exit_code == 1
         assert "apt install graphviz" in result.output and "--format mermaid" in result.output
+
+
+class TestTheFolderBeingEdited:
+    """`ivr graph --flows DIR` draws the copy being edited, not the installed flows, and says which it read."""
+
+    @pytest.fixture
+    def copy(self, tmp_path, monkeypatch):
+        shutil.copytree(ROOT / "flows", tmp_path / "flows")
+        shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+        main_flow = tmp_path / "flows" / "main.yaml"
+        text = main_flow.read_text().replace("next: welcome}", "next: bienvenue}").replace("  welcome:\n", "  bienvenue:\n")
+        main_flow.write_text(text)
+        monkeypatch.chdir(tmp_path)
+        return tmp_path
+
+    def test_the_flows_folder_given_is_drawn_and_named_on_stderr(self, copy):
+        result = CliRunner().invoke(main, ["graph", "main", "--flows", "flows"])
+        assert result.exit_code == 0, result.output
+        assert "s_bienvenue" in result.stdout and "Drawing" not in result.stdout
+        assert result.stderr == "Drawing 'main' from flows (prompts: prompts).\n"  # the prompts beside it
+
+    def test_without_flows_the_configured_folder_is_drawn_and_named(self, copy):
+        result = CliRunner().invoke(main, ["graph", "main"])
+        assert result.exit_code == 0, result.output
+        assert "s_bienvenue" not in result.stdout
+        assert f"from {ROOT / 'flows'} (prompts: {ROOT / 'prompts'})" in result.stderr
+
+    def test_graph_test_and_lint_share_one_definition_of_the_folder_options(self):
+        commands = [main.commands[name] for name in ("graph", "test", "lint")]
+        for option in ("flows_dir", "prompts_dir"):
+            [graph, test, lint] = [next(p for p in command.params if p.name == option) for command in commands]
+            assert graph.opts == test.opts == lint.opts and graph.help == test.help == lint.help

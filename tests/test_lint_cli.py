@@ -190,3 +190,11 @@ def test_ivr_serve_refuses_broken_flows_with_their_findings(project, monkeypatch
     assert result.exit_code == 1
     assert "the flows have errors, so the line cannot start" in result.output
     assert "unknown setting 'nxt'" in result.output
+
+
+def test_flows_and_prompts_options_name_the_folders_to_check(cli, project, tmp_path_factory):
+    other = Project(tmp_path_factory.mktemp("other"))
+    other.write("flows/main.yaml", BROKEN_MAIN)
+    result = cli("lint", "--flows", str(other.flows), "--prompts", str(other.prompts))
+    assert result.exit_code == 1
+    assert "unknown-key" in result.output

@@ -18,10 +18,11 @@ _APPEND = AuditEvent.__table__.insert()  # built once: a verification step write
 
 def record(session: Session, action: str, outcome: str, *, actor_kind: str, actor: str,
            client_id: int | None = None, call: Call | None = None, subject_key: str | None = None,
-           old_value: dict[str, Any] | None = None, new_value: dict[str, Any] | None = None,
-           at: datetime | None = None, **detail: Any) -> None:
+           caller_hash: str | None = None, old_value: dict[str, Any] | None = None,
+           new_value: dict[str, Any] | None = None, at: datetime | None = None, **detail: Any) -> None:
     """Append one event, in the session's transaction (and savepoint), at once: a throttle count that
-    follows sees it. Values must already be masked (see ivr.privacy)."""
+    follows sees it. Values must already be masked (see ivr.privacy). The event's caller key is the
+    call's caller ID's, else `caller_hash` (a `privacy.caller_key`)."""
     session.connection().execute(_APPEND, {
         "at": at or datetime.now(timezone.utc),
         "action": action,
@@ -32,7 +33,7 @@ def record(session: Session, action: str, outcome: str, *, actor_kind: str, acto
         "call_sid": call.call_sid if call is not None else None,
         "caller": mask_phone(call.caller) if call is not None and call.caller else None,
         "subject_key": subject_key,
-        "caller_key": caller_key(call.caller) if call is not None else None,
+        "caller_key": caller_key(call.caller) if call is not None else caller_hash,
         "old_value": old_value,
         "new_value": new_value,
         "detail": detail,

@@ -71,13 +71,19 @@ def reverse_change(session: Session, confirmation: str, by: str, reason: str = "
     if effective is not None and (effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)) <= now:
         raise ChangeNotReversible(f"change {confirmation} is past its cooling-off period and is being applied; "
                                   "make a new change with the client instead")
+    return reverse(session, request, by, reason, now)
+
+
+def reverse(session: Session, request: ChangeRequest, by: str, reason: str, now: datetime,
+            actor_kind: str = "agent") -> ChangeRequest:
+    """Mark a pending change reversed, so `apply_due` never applies it; audited with who and why."""
     request.status = "reversed"
     request.decided_at = now
     request.decided_by = by
-    audit.record(session, f"{request.kind}_change_reversed", "reversed", actor_kind="agent", actor=by,
+    audit.record(session, f"{request.kind}_change_reversed", "reversed", actor_kind=actor_kind, actor=by,
                  client_id=request.client_id, old_value=mask_value(request.kind, request.old_value),
                  new_value=mask_value(request.kind, request.new_value), at=now,
-                 confirmation=confirmation, call_sid=request.call_sid, reason=reason)
+                 confirmation=request.confirmation, call_sid=request.call_sid, reason=reason)
     return request
 
 

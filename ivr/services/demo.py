@@ -1,14 +1,19 @@
-"""The demo agency's clients, loaded by `ivr seed --demo` so every flow can be tried at once."""
+"""The demo agency's clients, loaded by `ivr seed --demo` so every flow can be tried at once,
+and put back as shipped by `ivr seed --demo --reset`."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Application, Client
+from ..models import Application, ChangeRequest, Client, Contact
+from . import changes, verification
+
+RESET_BY = "ivr seed --demo --reset"
 
 DEMO_CLIENTS = [
     dict(
@@ -69,3 +74,47 @@ def seed_demo(session: Session) -> int:
         added += 1
     session.flush()
     return added
+
+
+@dataclass(frozen=True)
+class DemoReset:
+    """What `reset_demo` did, to tell the person who ran it."""
+
+    clients: int
+    changes_reversed: int
+    contacts_removed: int
+
+
+def reset_demo(session: Session, now: datetime | None = None) -> DemoReset:
+    """Put the demo clients back as shipped, however they were tried.
+
+    Each one's file (address, phone ...) and application are the shipped ones again, its pending
+    changes are reversed (so `ivr change apply-due` never applies them), its contact history is
+    emptied, and self-service verification is open again for its number and its phone (a
+    suspension ends). Other clients, agents' accounts, calls and the audit trail stay; the trail
+    gains what the reset did, by RESET_BY. Needs the server's secret key (an app context or
+    IVR_SECRET_KEY): the suspension is counted under keyed hashes.
+    """
+    now = now or datetime.now(timezone.utc)
+    seed_demo(session)
+    reversed_count = removed = 0
+    for entry in DEMO_CLIENTS:
+        client = session.scalar(select(Client).where(Client.client_number == entry["client"]["client_number"]))
+        for name, value in entry["client"].items():
+            setattr(client, name, value)
+        for application in list(client.applications):
+            session.delete(application)
+        client.applications.clear()
+        if entry["application"]:
+            client.applications.append(Application(**entry["application"]))
+        pending = session.scalars(select(ChangeRequest).where(ChangeRequest.client_id == client.id,
+                                                              ChangeRequest.status == "pending"))
+        for request in pending.all():
+            changes.reverse(session, request, RESET_BY, "demo reset", now, actor_kind="system")
+            reversed_count += 1
+        for contact in session.scalars(select(Contact).where(Contact.client_id == client.id)).all():
+            session.delete(contact)
+            removed += 1
+        verification.clear_throttle(session, client, RESET_BY, now)
+    session.flush()
+    return DemoReset(len(DEMO_CLIENTS), reversed_count, removed)

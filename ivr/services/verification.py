@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import phonenumbers
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ SUSPENDED_CLIENT = "verification_suspended"
 SUSPENDED_CALLER = "caller_suspended"
 REFUSED = "verification_refused"
 VERIFIED = "verification_succeeded"
+CLEARED = "verification_throttle_cleared"
 
 
 def policy_of(ctx: ActionContext) -> VerificationPolicy:
@@ -52,11 +53,17 @@ def require(ctx: ActionContext, action_name: str) -> Client:
 
 
 _AUDIT = AuditEvent.__table__
+_CLEARS = _AUDIT.alias("clears")
 
 
 def _count_failures(column):
+    """Failed tries for one key within the window, and since the key's throttle was last cleared."""
+    key = column.key
+    cleared = select(func.max(_CLEARS.c.at)).where(
+        _CLEARS.c[key] == bindparam(key), _CLEARS.c.action == CLEARED).scalar_subquery()
     return select(func.count()).select_from(_AUDIT).where(
-        column == bindparam(column.key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{column.key}_since")
+        column == bindparam(key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{key}_since"),
+        or_(cleared.is_(None), _AUDIT.c.at > cleared),
     ).scalar_subquery()
 
 
@@ -200,6 +207,17 @@ def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str
     # reached before that stops the retries at once.
     outcome = "failed" if failures >= level.attempts else "suspended" if suspended else "retry"
     return ActionResult(outcome, {**cleared, "verify_failures": failures})
+
+
+def clear_throttle(session: Session, client: Client, by: str, now: datetime) -> None:
+    """Open self-service verification again for the client's number and the phone on file.
+
+    Failed tries made before `now` stop counting towards a suspension; nothing is deleted (the
+    audit trail only grows): the clearing is one more audit event, with who cleared it.
+    """
+    audit.record(session, CLEARED, "cleared", actor_kind="system", actor=by, client_id=client.id,
+                 subject_key=keyed("client", client.client_number),
+                 caller_hash=caller_key(client.phone) if client.phone else None, at=now)
 
 
 def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
