@@ -96,15 +96,21 @@ def seed(demo: bool, reset: bool) -> None:
 @click.option("--from", "caller", default="+15145550142", show_default=True, help="Caller ID to present.")
 @click.option("--token", envvar="TWILIO_AUTH_TOKEN", help="Twilio auth token used to sign (default: the demo one).")
 @click.option("--press", "inputs", multiple=True,
-              help="An answer, in order: keys (1, 100200300#), 'say:words' for speech, or 'silence'. "
-                   "Without any, the phone asks at the keyboard.")
+              help="An answer, in order: keys (1, 100200300#), 'say:words' for speech, 'silence', or 'hangup'. "
+                   "Keys pressed while on hold go to the hold menu (1: be called back). The caller hangs up "
+                   "after the last one. Without any, the phone asks at the keyboard.")
 @click.option("--flow", "start_flow", help="Start in this flow instead of the greeting (demo and test servers).")
 @click.option("--step", "start_step", help="Start at this step of --flow (default: the flow's first step).")
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Speak this language from the start.")
 @click.option("--client", "client_number", help="Start already verified as this demo client (with --flow).")
 def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tuple[str, ...],
          start_flow: str | None, start_step: str | None, language: str | None, client_number: str | None) -> None:
-    """Call the IVR from the terminal and hear what a caller would hear."""
+    """Call the IVR from the terminal and hear what a caller would hear.
+
+    The call ends as a real one does: when the caller hangs up (after the last --press, on
+    'hangup', Ctrl-D or Ctrl-C) or the IVR does, the server gets Twilio's final status callback,
+    so the agent desktop never keeps a console caller waiting.
+    """
     from .cli_content import console_start
     from .phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
 
@@ -129,28 +135,56 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
         raise click.ClickException(f"cannot reach the IVR at {url} ({error}); start it with `make run`") from None
     except RuntimeError as error:
         raise click.ClickException(f"{error}. Is the token right? Set TWILIO_AUTH_TOKEN or use --token.") from None
-    _show(phone)
     answers = list(inputs)
     interactive = not answers
-    while not phone.last.hangup and phone.last.enqueue is None:
+    if interactive:
+        click.echo("(type keys, say:words, or Enter for silence; 'hangup' or Ctrl-D hangs up)")
+    try:
+        _converse(phone, answers, interactive)
+    except (click.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at the prompt: the caller hangs up
+        click.echo("")
+    except (OSError, RuntimeError) as error:
+        _hang_up(phone)
+        raise click.ClickException(f"the call broke off: {error}") from None
+    except CallEnded:
+        pass
+    if phone.ended:
+        click.echo("-> the IVR hung up")
+    else:
+        _hang_up(phone)
+        click.echo("-> you hung up")
+
+
+def _converse(phone, answers: list[str], interactive: bool) -> None:
+    """Show each answer and send the next move, until the IVR or the caller hangs up."""
+    _show(phone)
+    while not phone.ended:
+        if phone.transferred and phone.waiting is not None:
+            click.echo(f"-> transferred to {phone.queue}")
+            phone.hold()  # Twilio asks the <Enqueue> waitUrl what the caller hears in line
+            _show(phone)
+        if phone.ended or phone.last.gather is None:
+            return
         if interactive:
-            answer = click.prompt("keys, say:words, or Enter for silence", default="", show_default=False)
+            answer = click.prompt("keys, say:words, Enter for silence, hangup", default="", show_default=False)
         elif answers:
             answer = answers.pop(0)
         else:
-            break
-        try:
-            _answer(phone, answer)
-        except CallEnded:
-            break
+            return  # the script is over: the caller hangs up
+        if answer.strip() == "hangup":
+            return
+        _answer(phone, answer)
         _show(phone)
-    if phone.last.enqueue is not None:
-        queue = phone.queue
-        phone.hold()
-        _show(phone, prefix="[on hold] ")
-        click.echo(f"-> transferred to {queue}")
-    elif phone.last.hangup:
-        click.echo("-> the IVR hung up")
+
+
+def _hang_up(phone) -> None:
+    """Post Twilio's end of the call (and of the wait, from a queue), whatever broke before."""
+    if phone.ended:
+        return
+    try:
+        phone.hang_up()
+    except (OSError, RuntimeError) as error:
+        click.echo(f"(could not tell the IVR that the call ended: {error})", err=True)
 
 
 def _answer(phone, answer: str) -> None:
@@ -166,8 +200,10 @@ def _answer(phone, answer: str) -> None:
         phone.press(text.removesuffix("#") if len(text) > 1 else text)
 
 
-def _show(phone, prefix: str = "") -> None:
-    for said in phone.last.said:
+def _show(phone) -> None:
+    """What the last move brought; words said to a caller already in line are marked [on hold]."""
+    prefix = "[on hold] " if phone.waiting is not None and not phone.transferred else ""
+    for said in phone.heard_now():
         click.echo(f"{prefix}IVR [{said.language}]: {said.text}" if not said.audio else f"{prefix}IVR plays {said.audio}")
 
 

@@ -9,7 +9,7 @@ import click
 
 from .cli_content import flows_option, prompts_option
 from .config import content_folders
-from .engine.findings import Finding, Severity
+from .engine.findings import UNREADABLE, Finding, Severity
 
 
 @click.command()
@@ -32,8 +32,8 @@ def lint(path: Path | None, output: str, strict: bool, flows_dir: Path | None, p
     from .lint_context import loader_options
 
     findings = run_lint(flows_dir, prompts_dir, **loader_options())
-    if only is not None:
-        findings = [f for f in findings if _inside(f.path, only)]
+    if only is not None:  # a file that cannot be read stops the checks of the others: always shown
+        findings = [f for f in findings if _inside(f.path, only) or f.code == UNREADABLE]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
     checked = _relative(only) if only else f"{_relative(flows_dir)} and {_relative(prompts_dir)}"

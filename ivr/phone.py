@@ -1,15 +1,22 @@
-"""A phone that calls the IVR as Twilio would: signed form posts, TwiML read back.
+"""A phone that calls the IVR as Twilio would: signed form posts, TwiML read back and followed.
 
 The console phone (`ivr call`), the scenario runner and the tests all dial through this,
-so what they hear is what a caller on a real line would hear.
+so what they hear is what a caller on a real line would hear, and every call they make ends
+as a real one does: Twilio's final status callback (`CallStatus=completed`, `CallDuration`)
+when either side hangs up, and the <Enqueue> action URL (`QueueResult`) when a caller leaves
+the agents' queue. Sources: Twilio's TwiML reference for <Gather>, <Redirect>, <Enqueue>
+(waitUrl and action), <Leave> and <Hangup>, and its status callback parameters.
 """
 
 from __future__ import annotations
 
+import math
+import time
 import urllib.parse
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,12 +78,13 @@ class Said:
 
 @dataclass
 class Screen:
-    """What one TwiML answer does: words spoken, then listen, transfer or hang up."""
+    """What one TwiML answer does: words spoken, then listen, go elsewhere, queue, leave or hang up."""
 
     said: list[Said] = field(default_factory=list)
     gather: dict[str, str] | None = None
     redirect: str | None = None
     enqueue: dict[str, str] | None = None
+    leave: bool = False
     hangup: bool = False
     xml: str = ""
 
@@ -98,6 +106,8 @@ class Screen:
                 screen.redirect = verb.text or ""
             elif verb.tag == "Enqueue":
                 screen.enqueue = dict(verb.attrib, queue=verb.text or "")
+            elif verb.tag == "Leave":
+                screen.leave = True
             elif verb.tag == "Hangup":
                 screen.hangup = True
         return screen
@@ -105,6 +115,18 @@ class Screen:
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.said if s.text)
+
+    @property
+    def moves_on(self) -> bool:
+        """Twilio goes on by itself after the words: a <Redirect> with no <Gather> to answer."""
+        return self.redirect is not None and self.gather is None and self.enqueue is None and not (
+            self.leave or self.hangup)
+
+    @property
+    def ends_call(self) -> bool:
+        """Nothing follows the words: <Hangup>, or a document that simply ends (Twilio hangs up);
+        <Leave> leads on only for a caller in a queue, and that is checked first."""
+        return self.hangup or not (self.gather is not None or self.redirect is not None or self.enqueue is not None)
 
 
 def _said(verb: ET.Element) -> Said:
@@ -114,12 +136,35 @@ def _said(verb: ET.Element) -> Said:
 
 
 class CallEnded(Exception):
-    """The IVR hung up or transferred; there is no prompt to answer."""
+    """The call is not where this move needs it: over, not asked anything, or not in a queue."""
+
+
+@dataclass
+class Waiting:
+    """The caller is in an agents' queue (<Enqueue>): where Twilio asks what to play meanwhile
+    (waitUrl) and where it reports how the wait ended (action, with QueueResult)."""
+
+    queue: str
+    wait_url: str
+    action: str | None
+    since: float
+
+
+MAX_REDIRECTS = 20
+"""Twilio follows <Redirect> after <Redirect>; more than this in a row without a question is a loop."""
 
 
 @dataclass
 class PhoneCall:
-    """One call in progress: press keys, say things, stay silent, and read what was heard."""
+    """One call in progress: press keys, say things, stay silent, wait in line, hang up;
+    and read what was heard.
+
+    Each method is one thing the caller does (or, for `hold` and `end_wait`, one thing Twilio
+    does for a caller in a queue, so a test chooses when and with what queue figures). What
+    Twilio does by itself in between is done here too: a bare <Redirect> is followed, <Leave>
+    posts the <Enqueue> action with QueueResult=leave, and a <Hangup> (or a document that ends)
+    posts the final status callback, after QueueResult=hangup if the caller was in a queue.
+    """
 
     transport: Transport
     token: str
@@ -128,6 +173,13 @@ class PhoneCall:
     call_sid: str = ""
     screens: list[Screen] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    clock: Callable[[], float] = field(default=lambda: time.monotonic())
+    """Seconds, for CallDuration and QueueTime (read at each use, so freezegun can move it)."""
+    waiting: Waiting | None = field(default=None, init=False)
+    ended: bool = field(default=False, init=False)
+    """Twilio's final status callback was posted: nothing more can happen on this call."""
+    started: float = field(default=0.0, init=False)
+    _move: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.call_sid:
@@ -137,10 +189,13 @@ class PhoneCall:
 
     def dial(self, start: ConsoleStart | None = None) -> PhoneCall:
         """Call in; `start` begins elsewhere (a step, a language, a verified demo client)."""
+        self.started = self.clock()
+        self._begin_move()
         self._post("/voice/incoming", start.form() if start else {})
         return self
 
     def press(self, keys: str) -> PhoneCall:
+        """Keys on the keypad, sent to the open <Gather>'s action (in a flow, on hold, or a callback question)."""
         self._answer({"Digits": keys})
         return self
 
@@ -149,29 +204,39 @@ class PhoneCall:
         return self
 
     def silence(self) -> PhoneCall:
-        screen = self.last
+        """Say nothing: the <Gather> times out and Twilio follows the <Redirect> after it."""
+        screen = self._current()
         if screen.gather is None or screen.redirect is None:
             raise CallEnded("the IVR is not waiting for an answer")
-        self._post(screen.redirect, {})
+        self._begin_move()
+        self._post(screen.redirect, self._queue_figures())
         return self
 
     def hold(self, position: int = 1, average_seconds: int = 120) -> PhoneCall:
-        """Wait in the agent queue once: hear what the hold loop says."""
-        screen = self.last
-        if screen.enqueue is None:
-            raise CallEnded("the caller is not being transferred")
-        self._post(screen.enqueue["waitUrl"], {"QueuePosition": str(position), "AvgQueueTime": str(average_seconds),
-                                                "QueueSid": "QU1", "QueueTime": "30"})
+        """Twilio asks the <Enqueue> waitUrl what the caller in line hears now, with the queue's figures."""
+        if self.waiting is None or self.ended:
+            raise CallEnded("the caller is not waiting in a queue")
+        self._begin_move()
+        self._post(self.waiting.wait_url, self._queue_figures(position, average_seconds))
         return self
 
-    def press_on_hold(self, key: str) -> PhoneCall:
-        screen = self.last
-        assert screen.gather is not None, "the hold loop has no open keypad"
-        self._post(screen.gather["action"], {"Digits": key})
+    def end_wait(self, result: str, queue_time: int | None = None) -> PhoneCall:
+        """Twilio ends the wait (QueueResult: bridged, queue-full, system-error, redirected ...):
+        it posts the <Enqueue> action URL, and the call goes on with what that answers."""
+        if self.waiting is None or self.ended:
+            raise CallEnded("the caller is not waiting in a queue")
+        self._begin_move()
+        self._leave_queue(result, queue_time, then_follow=True)
         return self
 
-    def hang_up(self, status: str = "completed", duration: int = 60) -> PhoneCall:
-        self._post("/voice/status", {"CallStatus": status, "CallDuration": str(duration)}, keep=False)
+    def hang_up(self, status: str = "completed", duration: int | None = None) -> PhoneCall:
+        """The caller hangs up: from a queue, the <Enqueue> action hears QueueResult=hangup first;
+        then Twilio's final status callback, with the call's duration in seconds (measured, or `duration`)."""
+        if self.ended:
+            raise CallEnded("the call is over already")
+        if self.waiting is not None:
+            self._leave_queue("hangup", None, then_follow=False)
+        self._end(status, duration)
         return self
 
     # -- what the caller heard ---------------------------------------------------------
@@ -180,9 +245,13 @@ class PhoneCall:
     def last(self) -> Screen:
         return self.screens[-1]
 
+    def heard_now(self) -> list[Said]:
+        """What was said in answer to the caller's last move (one move can bring several answers)."""
+        return [said for screen in self.screens[self._move:] for said in screen.said]
+
     def heard(self) -> str:
-        """The words of the last answer."""
-        return self.last.text
+        """The words said in answer to the caller's last move."""
+        return " ".join(s.text for s in self.heard_now() if s.text)
 
     def heard_all(self) -> str:
         return " ".join(s.text for s in self.screens)
@@ -199,15 +268,73 @@ class PhoneCall:
     def hung_up(self) -> bool:
         return self.last.hangup
 
-    # -- the wire --------------------------------------------------------------------------
+    # -- what Twilio does between the caller's moves -------------------------------------------
+
+    def _current(self) -> Screen:
+        if self.ended:
+            raise CallEnded("the call is over")
+        return self.last
 
     def _answer(self, form: dict[str, str]) -> None:
-        screen = self.last
+        screen = self._current()
         if screen.gather is None:
             raise CallEnded("the IVR is not waiting for an answer")
+        self._begin_move()
         self._post(screen.gather["action"], form)
 
-    def _post(self, path: str, extra: dict[str, str], keep: bool = True) -> None:
+    def _begin_move(self) -> None:
+        self._move = len(self.screens)
+
+    def _follow(self, screen: Screen, redirects: int = 0) -> None:
+        """Carry on as Twilio does once an answer's words are said."""
+        if screen.enqueue is not None:
+            self.waiting = Waiting(screen.enqueue["queue"], screen.enqueue.get("waitUrl", ""),
+                                   screen.enqueue.get("action"), self.clock())
+        elif screen.leave and self.waiting is not None:
+            self._leave_queue("leave", None, then_follow=True)
+        elif screen.ends_call:
+            if self.waiting is not None:
+                self._leave_queue("hangup", None, then_follow=False)
+            self._end("completed", None)
+        elif screen.moves_on:
+            if redirects >= MAX_REDIRECTS:
+                raise RuntimeError(f"the IVR redirected {redirects} times in a row without asking anything")
+            self._post(screen.redirect or "", self._queue_figures(), redirects=redirects + 1)
+
+    def _queue_figures(self, position: int = 1, average_seconds: int = 120) -> dict[str, str]:
+        """The waitUrl parameters (QueuePosition, QueueTime, AvgQueueTime ...) while in a queue."""
+        if self.waiting is None:
+            return {}
+        return {"QueueSid": "QU" + "0" * 32, "QueuePosition": str(position),
+                "QueueTime": str(self._seconds_since(self.waiting.since)), "AvgQueueTime": str(average_seconds),
+                "CurrentQueueSize": str(position), "MaxQueueSize": "100"}
+
+    def _leave_queue(self, result: str, queue_time: int | None, then_follow: bool) -> None:
+        """Out of the queue: Twilio posts the <Enqueue> action with QueueResult, QueueSid and QueueTime.
+
+        A caller who hung up is gone, so the answer is not followed; with no action URL, the
+        document that queued the caller has nothing after <Enqueue>, so the call ends."""
+        waiting, self.waiting = self.waiting, None
+        assert waiting is not None
+        if waiting.action is None:
+            if then_follow:
+                self._end("completed", None)
+            return
+        seconds = self._seconds_since(waiting.since) if queue_time is None else queue_time
+        self._post(waiting.action, {"QueueResult": result, "QueueSid": "QU" + "0" * 32, "QueueTime": str(seconds)},
+                   keep=then_follow)
+
+    def _end(self, status: str, duration: int | None) -> None:
+        seconds = self._seconds_since(self.started) if duration is None else duration
+        self._post("/voice/status", {"CallStatus": status, "CallDuration": str(seconds)}, keep=False)
+        self.ended = True
+
+    def _seconds_since(self, since: float) -> int:
+        return max(0, math.ceil(self.clock() - since))
+
+    # -- the wire --------------------------------------------------------------------------
+
+    def _post(self, path: str, extra: dict[str, str], keep: bool = True, redirects: int = 0) -> None:
         form = {
             "CallSid": self.call_sid,
             "AccountSid": "AC" + "0" * 32,
@@ -225,4 +352,6 @@ class PhoneCall:
         if status != 200:
             raise RuntimeError(f"the IVR answered HTTP {status} to {path}")
         if keep:
-            self.screens.append(Screen.parse(body))
+            screen = Screen.parse(body)
+            self.screens.append(screen)
+            self._follow(screen, redirects)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from ivr import db
@@ -43,22 +44,22 @@ def test_english_callers_wait_in_english(phone):
 
 def test_zero_on_hold_is_answered_and_the_caller_keeps_their_place(phone):
     call = on_hold(phone).hold()
-    call.press_on_hold("0")
+    call.press("0")
     assert "Vous êtes déjà en attente d'un agent." in call.heard()
     assert not call.last.hangup and call.last.redirect.startswith("/voice/hold")
 
 
 def test_another_key_on_hold_explains_the_choice(phone):
-    call = on_hold(phone).hold().press_on_hold("5")
+    call = on_hold(phone).hold().press("5")
     assert "Pour être rappelé plutôt que d'attendre, faites le 1. Sinon, restez en ligne" in call.heard()
 
 
 def test_one_then_confirming_the_caller_id_stores_the_callback_and_leaves_the_queue(app, phone):
-    call = on_hold(phone).hold().press_on_hold("1")
+    call = on_hold(phone).hold().press("1")
     assert "Nous pouvons vous rappeler au (514) 555-0142." in call.heard()
     call.press("1")
     assert "Merci. Un agent vous rappellera aujourd'hui au (514) 555-0142." in call.heard()
-    assert "<Leave />" in call.last.xml
+    assert call.ended and call.waiting is None, "the caller left the queue (<Leave>) and the call ended"
     with db.session_for(app) as session:
         callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
         assert callback.number == "+15145550142"
@@ -68,9 +69,11 @@ def test_one_then_confirming_the_caller_id_stores_the_callback_and_leaves_the_qu
 
 
 def test_the_queue_done_url_records_that_the_caller_left_for_a_callback(app, desk, phone):
-    call = on_hold(phone).hold().press_on_hold("1").press("1")
-    call._post("/voice/queue-done", {"QueueResult": "leave", "QueueTime": "40"})
-    assert call.last.hangup
+    with freeze_time("2026-11-23 15:00") as clock:
+        call = on_hold(phone).hold().press("1")
+        clock.tick(40)
+        call.press("1")  # <Leave>: Twilio posts the <Enqueue> action with QueueResult=leave
+    assert call.hung_up and call.ended
     with db.session_for(app) as session:
         assert session.get(Call, call.call_sid).status == "callback"
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=en").json
@@ -78,8 +81,10 @@ def test_the_queue_done_url_records_that_the_caller_left_for_a_callback(app, des
 
 
 def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_such(app, desk, phone):
-    call = on_hold(phone).hold()
-    call._post("/voice/queue-done", {"QueueResult": "hangup", "QueueTime": "125"})
+    with freeze_time("2026-11-23 15:00") as clock:
+        call = on_hold(phone).hold()
+        clock.tick(125)
+        call.hang_up()  # Twilio posts QueueResult=hangup, then the final status callback
     with db.session_for(app) as session:
         assert session.get(Call, call.call_sid).status == "abandoned_in_queue"
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=fr").json
@@ -88,7 +93,7 @@ def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_such(app, desk, phone
 
 
 def test_another_number_is_entered_and_checked(app, phone):
-    call = on_hold(phone).hold().press_on_hold("1").press("2")
+    call = on_hold(phone).hold().press("1").press("2")
     assert "Entrez le numéro de téléphone de 10 chiffres" in call.heard()
     call.press("5551234567")  # 555 is not an area code
     assert "Désolé, ce n'est pas un numéro de téléphone que nous pouvons appeler." in call.heard()
@@ -99,12 +104,12 @@ def test_another_number_is_entered_and_checked(app, phone):
 
 
 def test_a_hidden_caller_id_goes_straight_to_typing_a_number(phone):
-    call = on_hold(phone, caller="anonymous").hold().press_on_hold("1")
+    call = on_hold(phone, caller="anonymous").hold().press("1")
     assert "Entrez le numéro de téléphone de 10 chiffres" in call.heard()
 
 
 def test_two_bad_numbers_put_the_caller_back_in_line_not_off_the_phone(app, phone):
-    call = on_hold(phone).hold().press_on_hold("1").press("2").press("12").press("999")
+    call = on_hold(phone).hold().press("1").press("2").press("12").press("999")
     assert "Vous êtes toujours en attente d'un agent." in call.heard()
     assert call.last.redirect.startswith("/voice/hold")
     assert not call.last.hangup
@@ -113,7 +118,7 @@ def test_two_bad_numbers_put_the_caller_back_in_line_not_off_the_phone(app, phon
 
 
 def test_choosing_to_stay_keeps_the_caller_in_line(phone):
-    call = on_hold(phone).hold().press_on_hold("1").press("3")
+    call = on_hold(phone).hold().press("1").press("3")
     assert "Vous êtes toujours en attente d'un agent." in call.heard()
     assert call.last.redirect.startswith("/voice/hold")
 
@@ -127,7 +132,7 @@ def test_callback_numbers_are_validated_with_phonenumbers():
 
 
 def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_done(app, desk, phone):
-    call = on_hold(phone).hold().press_on_hold("1").press("1")
+    call = on_hold(phone).hold().press("1").press("1")
     page = text(desk.get("/agent/"))
     assert "Demandes de rappel" in page
     assert "(514) 555-0142" in page and "Jeanne Tremblay" in page

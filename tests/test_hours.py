@@ -302,7 +302,7 @@ def test_a_day_written_twice_is_refused(tmp_path):
 
 def test_broken_yaml_is_reported_with_its_line(tmp_path):
     path = write(tmp_path, VALID.replace("open:", "open: [", 1))
-    with pytest.raises(HoursError, match=rf"^{path}:\d+: .* — check the indentation"):
+    with pytest.raises(HoursError, match=rf"^{path}:\d+: the '\[' opened on line \d+ is never closed — end it"):
         Hours.from_file(path)
 
 

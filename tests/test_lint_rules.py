@@ -74,7 +74,7 @@ def test_broken_yaml_gives_the_line_where_the_parser_stopped(project):
     project.write("flows/main.yaml", flow)
     found = [f for f in project.lint() if f.code == "yaml-syntax"][0]
     assert found.line == line_of(flow, "options")
-    assert "indentation" in found.message
+    assert found.message == f"line {found.line} is indented more than the line above it"
 
 
 def test_a_start_that_is_not_a_step_is_an_error(project):

@@ -81,6 +81,7 @@ def test_every_code_the_engine_can_report_is_in_the_catalogue():
     written = set(re.findall(r"(?:Finding|finding|problem)\(\s*\"([a-z]+(?:-[a-z]+)+)\"", source))
     written |= {"bad-input", "bad-expect"}  # built as f"bad-{name}"
     written |= set(re.findall(r"\(\w+, \"(prompt-not-[a-z]+)\"", source))  # a table of two rules
+    written |= set(re.findall(r"UNREADABLE = \"([a-z]+(?:-[a-z]+)+)\"", source))  # YamlProblem.finding()
     assert written <= set(CODES)
     unused = set(CODES) - written
     assert not unused, f"catalogued but never reported: {unused}"

@@ -118,7 +118,7 @@ def test_zero_on_hold_keeps_the_caller_in_line(phone):
     call = reach(phone, "main/menu").press("0").hold(position=3, average_seconds=200)
     assert "position 3" in call.heard()
     assert "environ 3 minutes" in call.heard()
-    call.press_on_hold("0")
+    call.press("0")
     assert "déjà en attente d'un agent" in call.heard()
     assert not call.last.hangup
 

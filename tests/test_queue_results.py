@@ -16,13 +16,13 @@ def queued(phone):
 
 def test_a_caller_bridged_to_an_agent_is_done_with_the_ivr(phone):
     call = queued(phone)
-    call._post(call.last.enqueue["action"], {"QueueResult": "bridged", "QueueTime": "40"})
+    call.end_wait("bridged", queue_time=40)
     assert call.hung_up
 
 
 def test_when_the_queue_itself_fails_the_caller_hears_an_apology_and_is_put_back_in_line(phone):
     call = queued(phone)
-    call._post(call.last.enqueue["action"], {"QueueResult": "system-error"})
+    call.end_wait("system-error")
     assert not call.hung_up
     assert call.transferred and call.queue == "agents-fr"
     assert "problème technique" in call.heard()
@@ -35,14 +35,14 @@ def test_a_fault_while_noting_how_the_wait_ended_does_not_put_a_served_caller_ba
         raise RuntimeError("database down")
 
     monkeypatch.setattr(calls, "load_call", broken)
-    call._post(call.last.enqueue["action"], {"QueueResult": "hangup"})
+    call.end_wait("hangup")
     assert call.statuses[-1] == 200 and call.hung_up
 
 
 def full_queue(phone):
     """A caller sent to the agents, whom the queue refuses because it is full."""
     call = queued(phone)
-    call._post(call.last.enqueue["action"], {"QueueResult": "queue-full"})
+    call.end_wait("queue-full")
     return call
 
 
@@ -72,5 +72,5 @@ def test_silence_after_a_full_queue_tries_the_line_again(phone):
 
 def test_a_full_queue_that_stays_full_asks_again_rather_than_looping(phone):
     call = full_queue(phone).press("3")
-    call._post(call.last.enqueue["action"], {"QueueResult": "queue-full"})
+    call.end_wait("queue-full")
     assert "Tous nos agents sont occupés" in call.heard() and not call.transferred

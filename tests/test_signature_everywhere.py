@@ -84,7 +84,7 @@ def test_behind_a_proxy_a_whole_call_is_accepted_with_https_signatures(proxied_a
     call = PhoneCall(BehindProxy(proxied_app.test_client()), TOKEN).dial()
     call.press("1").press("1").press("100200300").press("19480517")
     assert "1 234,56 $" in call.heard()
-    call.silence().press("0").hold().press_on_hold("0")
+    call.silence().press("0").hold().press("0")
     call.hang_up()
     assert set(call.statuses) == {200}
 

@@ -56,6 +56,17 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+UNREADABLE = "yaml-syntax"
+"""The code of the one finding a file that cannot be read gets; nothing that depends on the file is
+checked until it can be read, so no other finding follows from it."""
+
+
+def in_order(findings: Iterable[Finding]) -> list[Finding]:
+    """Files that cannot be read first, then by file, line, column and code; each finding once."""
+    unique = list(dict.fromkeys(findings))
+    return sorted(unique, key=lambda f: (f.code != UNREADABLE, f.path, f.line, f.column, f.code))
+
+
 class FlowsInvalid(Exception):
     """The flows cannot serve calls; carries every error so all can be fixed at once."""
 

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, FlowsInvalid, did_you_mean
+from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
 from .prompts import Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .verification import VerificationPolicy, default_policy, read_verification
@@ -132,7 +132,7 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
     flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
     errors = [f for f in findings if f.severity == "error"]
     if errors or flowset is None:
-        raise FlowsInvalid(errors)
+        raise FlowsInvalid(in_order(errors))
     flowset.warnings = [f for f in findings if f.severity != "error"]
     return flowset
 
@@ -175,6 +175,10 @@ def read_flowset(
     prompts_root = Path(prompts_dir)
     for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
+    if any(f.code == UNREADABLE for f in findings):
+        # What the unreadable file holds is unknown: its flow, its prompts, its settings. Any rule
+        # run now would report what follows from that (a missing 'main', missing prompts), not news.
+        return None, in_order(findings)
     if entry not in flows:
         findings.append(
             Finding("entry-missing", f"there is no flow named '{entry}' to answer calls with", str(flows_dir),
@@ -193,7 +197,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
     try:
         data = load_file(path)
     except YamlProblem as problem:
-        findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+        findings.append(problem.finding())
         return None
     where = str(path)
     if not isinstance(data, dict) or "flow" not in data:
@@ -248,7 +252,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
     try:
         data = load_file(path)
     except YamlProblem as problem:
-        findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+        findings.append(problem.finding())
         return GlobalSettings()
     if not data:
         return GlobalSettings()

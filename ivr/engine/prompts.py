@@ -101,7 +101,7 @@ def load_prompts(prompts_dir: Path | str) -> tuple[Prompts, list[Finding]]:
             try:
                 data = load_file(path)
             except YamlProblem as problem:
-                findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+                findings.append(problem.finding())
                 continue
             if data is None:
                 continue

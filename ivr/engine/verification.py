@@ -87,7 +87,7 @@ def read_verification(path: Path, findings: list[Finding]) -> VerificationPolicy
     try:
         data = load_file(path)
     except YamlProblem as problem:
-        findings.append(Finding("yaml-syntax", problem.message, problem.path, problem.line, problem.column))
+        findings.append(problem.finding())
         return default_policy()
     where = str(path)
     if not isinstance(data, dict):

@@ -8,6 +8,9 @@ from typing import Any
 
 import yaml
 
+from .findings import UNREADABLE, Finding
+from .yamlproblems import DuplicateKey, KeyNotText, explain
+
 
 class Located(dict):
     """A mapping that remembers where it and each of its keys were written."""
@@ -41,16 +44,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key cannot be a list or a mapping", key_node.start_mark
-            )
+            raise KeyNotText(key_node.start_mark)
         if key in mapping.key_lines:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"'{key}' is written twice in the same block; keep only one",
-                key_node.start_mark,
-            )
+            raise DuplicateKey(key, mapping.key_lines[key][0], key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
     return mapping
@@ -89,34 +85,44 @@ for _tag in ("int", "float", "bool"):
 
 @dataclass(frozen=True)
 class YamlProblem(Exception):
-    """A file that is not valid YAML, with the position the parser stopped at."""
+    """A file that cannot be read: where to look, what is wrong and how to fix it, in plain words
+    (ivr.engine.yamlproblems translates the parser's)."""
 
     path: str
     line: int
     column: int
     message: str
+    hint: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{self.path}:{self.line}:{self.column}: {self.message}" + (f" — {self.hint}" if self.hint else "")
+
+    def finding(self) -> Finding:
+        return Finding(UNREADABLE, self.message, self.path, self.line, self.column, hint=self.hint)
 
 
 def load_text(text: str, path: str, as_text: bool = False) -> Any:
-    """Parse YAML keeping lines; with `as_text`, every scalar but null stays a string."""
+    """Parse YAML keeping lines; with `as_text`, every scalar but null stays a string.
+
+    Raises YamlProblem, in plain words, when the text is not YAML that can be read.
+    """
     try:
         return yaml.load(text, Loader=_TextLoader if as_text else _LineLoader)  # noqa: S506 - SafeLoader subclasses
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        column = mark.column + 1 if mark else 1
-        problem = error.problem or error.context or "this is not valid YAML"
-        raise YamlProblem(
-            path,
-            line,
-            column,
-            f"{problem} — check the indentation and that text with ':' or '#' is in quotes",
-        ) from None
+    except yaml.YAMLError as error:
+        explained = explain(error, text)
+        raise YamlProblem(path, explained.line, explained.column, explained.message, explained.hint) from None
 
 
 def load_file(path: Path | str) -> Any:
+    """Read and parse a UTF-8 YAML file; raises YamlProblem if it is not UTF-8 or not YAML."""
     path = Path(path)
-    return load_text(path.read_text(encoding="utf-8"), str(path))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise YamlProblem(str(path), line, error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1,
+                          f"this file is not saved as UTF-8 (line {line} has a character that is not UTF-8)",
+                          "save it again with the UTF-8 encoding (your editor's 'Save with encoding'), "
+                          "which French accents need") from None
+    return load_text(text, str(path))

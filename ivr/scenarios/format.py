@@ -113,8 +113,7 @@ def read_scenarios(path: Path | str, flows_dir: Path | str | None = None) -> Sce
     try:
         data = load_text(text, where, as_text=True)
     except YamlProblem as problem:
-        message, _, hint = problem.message.partition(" — ")
-        result.problems.append(Finding("yaml-syntax", message, where, problem.line, problem.column, hint=hint))
+        result.problems.append(problem.finding())
         return result
     reader = _Reader(where, result.problems, _timezone(flows_dir))
     if not isinstance(data, Located) or not isinstance(data.get("scenarios"), LocatedList):

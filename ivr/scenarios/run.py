@@ -129,9 +129,11 @@ class ScenarioRunner:
                     before.dial()
                     for move in earlier:
                         self._play(before, move)
+                    _hang_up(before)
                 phone.dial(scenario.start)
                 for move in scenario.call:
                     self._play(phone, move)
+                _hang_up(phone)
             except _Mismatch as mismatch:
                 result.failure = Failure(scenario.path, mismatch.args[1], mismatch.args[0])
             except RuntimeError as error:  # the webhook answered with an HTTP error
@@ -192,7 +194,7 @@ class ScenarioRunner:
             raise _Mismatch(mismatch.args[0], move.line) from None
 
     def _heard(self, phone: PhoneCall) -> tuple[str, list[str]]:
-        said = phone.last.said
+        said = phone.heard_now()
         return (" ".join(s.text for s in said if s.text),
                 self.matcher.heard_keys(("audio", s.audio) if s.audio else (s.language, s.text) for s in said))
 
@@ -308,6 +310,12 @@ class ScenarioRunner:
                     if _text(stored) != _text(value):
                         raise _Mismatch(f"expected the {name}'s {field_name} to be '{_text(value)}', "
                                         f"but it is '{_text(stored)}'", 0)
+
+
+def _hang_up(phone: PhoneCall) -> None:
+    """A scenario's call ends as a real one does: the caller hangs up unless the IVR did."""
+    if not phone.ended:
+        phone.hang_up()
 
 
 def _text(value: Any) -> str:

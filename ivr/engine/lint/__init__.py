@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from ..findings import Finding
+from ..findings import Finding, in_order
 from ..flows import FlowSet, read_flowset
 from ..verification import check_verification
 from . import answers, graph, hours, prompts, usability, walk
 from .codes import CODES, Code, finding
 
-__all__ = ["CODES", "Code", "check_flowset", "finding", "lint", "sort_findings"]
+__all__ = ["CODES", "Code", "check_flowset", "finding", "lint"]
 
 
 def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
@@ -41,19 +41,15 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
 
 def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str] | None = None,
          code_prompts: tuple[str, ...] = (), entry: str = "main") -> list[Finding]:
-    """Read flows and prompts as the server would, and return every finding, in file order.
+    """Read flows and prompts as the server would, and return every finding: a file that cannot be
+    read first (and then nothing that follows from it), the rest in file order.
 
     The application passes the backend `actions` it has and the `code_prompts` it says itself.
     """
     flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
     if flowset is None and Path(flows_dir).is_dir():
         findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
-    return sort_findings(_with_columns(findings))
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    unique = list(dict.fromkeys(findings))
-    return sorted(unique, key=lambda f: (f.path, f.line, f.column, f.code))
+    return in_order(_with_columns(findings))
 
 
 def _flows_dir(flowset: FlowSet) -> Path | None:
