@@ -47,7 +47,7 @@ def test_after_a_status_check_the_agent_sees_what_the_caller_heard(client, agent
     assert data["verified"] is True
     assert data["verification"] == "Verified by client number and date of birth"
     assert data["language"] == "fr"
-    assert data["reason"] == "Pressed 0 after hearing the status of a retirement pension"
+    assert data["reason"] == "Pressed 0 after hearing the status of their retirement pension application"
     steps = summaries(data)
     assert "Pressed 1: French" in steps
     assert "Pressed 1: status of an application" in steps
@@ -100,7 +100,7 @@ def test_after_verification_failures_the_agent_sees_the_file_but_not_verified(cl
     assert data["client_number"] == "100200300" and data["verified"] is False
     assert data["verification"] == "Not verified: the details did not match (3 attempts)"
     assert data["reason"] == "Could not be verified while checking the status of an application"
-    assert "Verification failed 3 time(s)" in data["failures"]
+    assert "Verification failed 3 times" in data["failures"]
     assert summaries(data).count("Verification failed: details did not match") == 2
     assert data["whisper"].startswith("Client not verified")
     shown = str(data)  # the birth date is never kept, even masked (timestamps may hold "1948" by chance)
@@ -128,7 +128,7 @@ def test_speech_not_understood_is_listed_as_a_difficulty(client, agents, phone):
     data = context(client, call.call_sid)
     assert data["reason"].startswith("Was not understood at the main menu")
     assert "Not understood at the main menu (said “banane”)" in summaries(data)
-    assert "Not understood 3 time(s)" in data["failures"]
+    assert "Not understood 3 times" in data["failures"]
 
 
 def test_earlier_contacts_show_a_third_call_this_week(app, client, agents, phone):
@@ -169,7 +169,7 @@ def test_the_queue_lists_waiting_callers_with_a_one_line_reason(desk, phone):
     desk.post("/agent/language/en", data={"csrf": csrf_of(desk.get("/agent/").get_data(as_text=True))})
     page = text(desk.get("/agent/live/waiting"))
     assert "Queue agents-fr" in page and "Queue agents-en" in page
-    assert "Pressed 0 after hearing the status of a retirement pension" in page
+    assert "Pressed 0 after hearing the status of their retirement pension application" in page
     assert "Pressed 0 at the main menu" in page
     api = desk.get("/agent/api/queue").json
     assert [w["queue"] for w in api["waiting"]] == ["agents-fr", "agents-en"]

@@ -21,7 +21,6 @@ from ..models import ChangeRequest, Client
 from ..privacy import mask_value
 from ..services.changes import ChangeNotReversible, reverse_change
 from . import auth
-from .context import _short
 from .roles import Role
 from .views import _clock, _safe_next, _words, bp
 
@@ -66,8 +65,8 @@ def pending_changes() -> str:
             "client_name": client.name if client else "—",
             "client_number": client.client_number if client else "",
             "new_value": _masked(change),
-            "requested": _short(requested, words.language) if requested else "",
-            "applies": _short(effective, words.language) if effective else "",
+            "requested": words.datetime(requested),
+            "applies": words.datetime(effective),
             "over": cooling_off_over(change, clock.now),
             "call_sid": change.call_sid,
         })

@@ -13,16 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_datetime, format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import FlowSet
 from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
 from .models import Callback, Handling
-from .words import Words
+from .words import Noun, Words
 
-LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
 HIDDEN_IN_JOURNEY = {"birth_date", "postal_code_on_file"}  # checked, then forgotten: not even a masked part is shown
@@ -97,17 +95,17 @@ class _Builder:
 
     # -- words -----------------------------------------------------------------------------
 
-    def when(self, moment: datetime | None, fmt: str = "medium") -> str | None:
-        local = self.clock.local(moment)
-        return format_datetime(local, fmt, locale=LOCALES[self.w.language]) if local else None
-
     def duration(self, seconds: float | None) -> str | None:
-        if seconds is None:
-            return None
-        return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5, locale=LOCALES[self.w.language])
+        return self.w.duration(seconds)
 
-    def step_name(self, position: str) -> str:
-        return self.w(f"steps.{position}", default=position)
+    def step_name(self, position: str) -> Noun:
+        """The step as a noun the sentence puts its article before ("au code postal", "at the postal code")."""
+        if self.w.lookup(f"steps.{position}") is not None:
+            return self.w.noun(f"steps.{position}")
+        return self.w.noun("unknown_step", step=position)
+
+    def field_name(self, name: Any) -> Noun:
+        return self.w.noun(f"fields.{name}", default=str(name))
 
     def term(self, value: str | None) -> str:
         if not value:
@@ -142,7 +140,7 @@ class _Builder:
                 return w("journey.chose", key=d.get("key"), choice=choice)
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
         if what == "entered" and kind == "ask":
-            field = w(f"fields.{d.get('name')}", default=str(d.get("name")))
+            field = self.field_name(d.get("name"))
             if d.get("name") in HIDDEN_IN_JOURNEY:
                 return w("journey.entered_hidden", field=field)
             key = "journey.said_value" if d.get("by") == "speech" else "journey.entered"
@@ -251,7 +249,7 @@ class _Builder:
             heard = any(e.kind == "action" and e.detail.get("action") == "status.lookup"
                         and e.detail.get("outcome") not in ("none",) for e in self.events)
             if heard and self.vars.get("benefit"):
-                return w("where.status_heard", benefit=self.term(self.vars.get("benefit")))
+                return w("where.status_heard", benefit=Noun(self.term(self.vars.get("benefit")), w.language))
             return w("where.status")
         if flow == "address":
             done = any(c.kind == "address" for c in self.changes)
@@ -269,7 +267,7 @@ class _Builder:
                 continue
             if (name in ADDRESS_FIELDS and submitted_address) or (name == "new_phone" and submitted_phone):
                 continue
-            rows.append({"field": name, "label": self.w(f"fields.{name}", default=name), "value": self.vars[name]})
+            rows.append({"field": name, "label": str(self.field_name(name)), "value": self.vars[name]})
         return rows
 
     def submitted(self) -> list[dict[str, Any]]:
@@ -308,7 +306,7 @@ class _Builder:
         recent = [c for c in contacts if c["_at"] >= since]
         if not recent:
             return None
-        return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1))
+        return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1), count=REPEAT_WINDOW.days)
 
     def whisper(self) -> str:
         """What the agent hears before the caller: verification, language, subject."""
@@ -328,7 +326,7 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
     return {
         "at": at.isoformat() if at else None,
         "_at": at,
-        "when": _short(local, words.language) if local else "",
+        "when": words.datetime(local),
         "channel": contact.channel,
         "channel_label": words(f"channels.{contact.channel}", default=contact.channel),
         "subject": contact.subject,
@@ -337,14 +335,6 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
         "outcome_label": words(f"outcomes.{contact.outcome}", default=contact.outcome),
         "note": contact.note,
     }
-
-
-def _short(local: datetime, language: str) -> str:
-    """"22 nov. 2026 09 h 13": a date an agent reads at a glance."""
-    from babel.dates import format_date, format_time
-
-    locale = LOCALES[language]
-    return f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)}"
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -417,8 +407,6 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
 def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:
     requested = _aware(callback.requested_at)
     local = clock.local(requested)
-    from babel.dates import format_date
-
     return {
         "id": callback.id,
         "call_sid": callback.call_sid,
@@ -429,9 +417,9 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "client_number": callback.client.client_number if callback.client else None,
         "client_name": callback.client.name if callback.client else None,
         "requested_at": requested.isoformat() if requested else None,
-        "requested": format_datetime(local, "short", locale=LOCALES[words.language]) if local else "",
+        "requested": words.datetime(local),
         "due": callback.due.isoformat(),
-        "due_label": format_date(callback.due, "medium", locale=LOCALES[words.language]),
+        "due_label": words.date(callback.due),
         "status": callback.status,
         "reason": callback.reason,
     }

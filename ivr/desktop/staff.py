@@ -48,7 +48,7 @@ def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
             counts["contained"] += 1
     total = len(calls_seen)
     return {"total": total, "counts": counts, "reasons": reasons.most_common(),
-            "contained_share": round(100 * counts["contained"] / total) if total else 0}
+            "contained_share": round(counts["contained"] / total, 2) if total else 0}
 
 
 @bp.get("/reports")

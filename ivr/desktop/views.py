@@ -105,7 +105,7 @@ def login() -> Any:
         if wait is not None:
             # Same answer for every name, existing or not, right password or not: guessing learns nothing.
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            error, status = _words()("ui.too_many_sign_ins", minutes=minutes), 429
+            error, status = _words()("ui.too_many_sign_ins", count=minutes), 429
             refused(None, request.endpoint, "sign_in_throttled")
             extra = {"Retry-After": str(minutes * 60)}
         else:
