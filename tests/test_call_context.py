@@ -51,7 +51,7 @@ def test_after_a_status_check_the_agent_sees_what_the_caller_heard(client, agent
     steps = summaries(data)
     assert "Pressed 1: French" in steps
     assert "Pressed 1: status of an application" in steps
-    assert "Entered client number: ******300" in steps
+    assert "Entered client number: ••••••300" in steps
     assert "Entered date of birth" in steps  # and nothing of the date itself
     assert "Identity verified" in steps
     assert ("Heard: Votre demande de pension de retraite est approuvée. Votre premier paiement de 1 234,56 $ "
@@ -64,7 +64,7 @@ def test_the_same_context_reads_in_french_for_a_french_speaking_agent(client, ag
     call = phone().press("1").press("1").press("100200300").press("19480517").press("0")
     data = context(client, call.call_sid, lang="fr")
     assert data["reason"] == "A fait le 0 après avoir entendu l'état d'une demande de pension de retraite"
-    assert "A entré le numéro de client : ******300" in summaries(data)
+    assert "A entré le numéro de client : ••••••300" in summaries(data)
 
 
 def test_mid_address_change_the_half_finished_address_is_shown(client, agents, phone):
@@ -210,3 +210,12 @@ def test_the_flows_own_decisions_are_not_shown_as_keys_the_caller_pressed(client
     journey = summaries(context(client, call.call_sid))
     assert journey and not any("None" in line for line in journey)
     assert sum("Entered client number" in line for line in journey) <= 1, "asked to identify twice"
+
+
+def test_a_hidden_digit_never_reads_as_a_keypad_key(client, agents, phone):
+    """A masked entry once showed as "(a fait le *)", which an agent reads as the star key."""
+    call = phone().press("1").press("1").press("100200300").press("12").press("0")
+    data = context(client, call.call_sid, lang="fr")
+    assert "Non compris à la date de naissance (a fait le ••)" in summaries(data)
+    assert "A entré le numéro de client : ••••••300" in summaries(data)
+    assert not any("*" in line for line in summaries(data))
