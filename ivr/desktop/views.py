@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template,
-                   request, session, url_for)
+                   request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
 from .. import calls, db, gateway
@@ -89,6 +89,23 @@ def _template_globals() -> dict[str, Any]:
 
 
 bp.after_request(headers.protect)
+
+
+# -- the site's root and its icon ----------------------------------------------------------------
+
+
+def site_root() -> Any:
+    """`/`: the only page this server has for people is the desktop (Twilio's URLs are under /voice)."""
+    return redirect(url_for("desktop.queue"))
+
+
+def favicon() -> Response:
+    """`/favicon.ico`, which browsers ask for on their own: our icon, from our own static folder (the CSP
+    allows no other host)."""
+    response = send_from_directory(bp.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- sign-in -------------------------------------------------------------------------------------
