@@ -292,18 +292,18 @@ class _Builder:
             rows.append(w("failures.fault"))
         return rows
 
-    def previous_contacts(self) -> list[dict[str, Any]]:
+    def contacts(self) -> list[dict[str, Any]]:
+        """The client's history, newest first, with the contact this call has become once it is closed."""
         if self.client is None:
             return []
         contacts = self.session.scalars(
-            select(Contact).where(Contact.client_id == self.client.id,
-                                  (Contact.call_sid != self.call.call_sid) | (Contact.call_sid.is_(None)))
-            .order_by(Contact.at.desc()).limit(20))
-        return [contact_row(c, self.w, self.clock) for c in contacts]
+            select(Contact).where(Contact.client_id == self.client.id).order_by(Contact.at.desc()).limit(20))
+        return [{**contact_row(c, self.w, self.clock), "this_call": c.call_sid == self.call.call_sid}
+                for c in contacts]
 
     def repeat_note(self, contacts: list[dict[str, Any]]) -> str | None:
         since = self.clock.now - REPEAT_WINDOW
-        recent = [c for c in contacts if c["_at"] >= since]
+        recent = [c for c in contacts if c["_at"] >= since and not c["this_call"]]
         if not recent:
             return None
         return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1), count=REPEAT_WINDOW.days)
@@ -350,7 +350,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
     handling = session.get(Handling, call.call_sid)
     callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
     in_queue_until = _aware(handling.taken_at) if handling else _aware(call.ended_at) or clock.now
-    contacts = b.previous_contacts()
+    contacts = b.contacts()
     return {
         "call_sid": call.call_sid,
         "caller": call.caller,
@@ -375,7 +375,8 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "waiting_since": queued_at.isoformat() if queued_at else None,
         "time_in_ivr": b.duration((queued_at - started_at).total_seconds()) if queued_at and started_at else None,
         "time_in_queue": b.duration((in_queue_until - queued_at).total_seconds()) if queued_at else None,
-        "previous_contacts": [public(c) for c in contacts],
+        "contacts": [public(c) for c in contacts],  # with this call's own, once closed ("this_call")
+        "previous_contacts": [public(c) for c in contacts if not c["this_call"]],
         "repeat_note": b.repeat_note(contacts),
         "whisper": b.whisper(),
         "taken_by": handling.agent.display_name if handling else None,
