@@ -219,3 +219,12 @@ def test_a_hidden_digit_never_reads_as_a_keypad_key(client, agents, phone):
     assert "Non compris à la date de naissance (a fait le ••)" in summaries(data)
     assert "A entré le numéro de client : ••••••300" in summaries(data)
     assert not any("*" in line for line in summaries(data))
+
+
+def test_zero_during_the_postal_code_check_says_where_in_words(client, agents, phone):
+    call = phone().press("1").press("2").press("100200300").press("19480517").press("0")
+    assert call.transferred
+    assert context(client, call.call_sid, lang="fr")["reason"] == (
+        "A fait le 0 en confirmant le code postal au dossier, pour changer son adresse")
+    assert context(client, call.call_sid)["reason"] == (
+        "Pressed 0 while confirming the postal code on file, to change their address")

@@ -123,9 +123,24 @@ class _Builder:
         for event in self.events:
             summary = self.summary(event)
             if summary:
-                rows.append({"step": event.position, "summary": summary,
-                             "at": _aware(event.at).isoformat() if event.at else None})
+                row = {"step": event.position, "summary": summary,
+                       "at": _aware(event.at).isoformat() if event.at else None}
+                quote = self.quote(event)
+                if quote and self.call.language and quote in summary:
+                    row["quote"] = {"text": quote, "language": self.call.language}
+                rows.append(row)
         return rows
+
+    def quote(self, event: JourneyEvent) -> str | None:
+        """The caller's own words inside a summary (what they heard or said), in the call's language."""
+        d = event.detail or {}
+        if event.kind == "say" and event.event == "heard":
+            return d.get("text") or None
+        if event.event == "nomatch":
+            return d.get("said") or None
+        if event.event == "entered" and d.get("by") == "speech" and d.get("name") not in HIDDEN_IN_JOURNEY:
+            return str(d["value"]) if d.get("value") not in (None, "") else None
+        return None
 
     def summary(self, event: JourneyEvent) -> str | None:
         w, d, step = self.w, event.detail or {}, event.position
@@ -242,9 +257,9 @@ class _Builder:
             return w("where.greeting")
         if flow == "main":
             return w("where.main_menu")
-        if flow == "identify":
+        if flow in ("identify", "step_up"):
             topic = topic_of(self.events) or "none"
-            return w("where.identify", topic=w(f"topics.{topic}"))
+            return w(f"where.{flow}", topic=w(f"topics.{topic}"))
         if flow == "status":
             heard = any(e.kind == "action" and e.detail.get("action") == "status.lookup"
                         and e.detail.get("outcome") not in ("none",) for e in self.events)
@@ -254,7 +269,7 @@ class _Builder:
         if flow == "address":
             done = any(c.kind == "address" for c in self.changes)
             return w("where.address_done") if done else w("where.address")
-        return w("where.elsewhere", step=position)
+        return w("where.elsewhere", step=self.step_name(position))
 
     def collected(self) -> list[dict[str, Any]]:
         """Values the caller gave that no request holds yet (a half-finished address)."""
