@@ -40,6 +40,6 @@ def test_an_agent_opens_the_flows_page_from_the_menu_and_sees_every_picture(serv
         expect(pictures.nth(index)).to_have_js_property("complete", True)
     widths = pictures.evaluate_all("images => images.map(img => img.naturalWidth)")
     assert all(width > 0 for width in widths), widths
-    assert "Schéma du parcours main" in page.inner_html("main")
+    assert "Schéma du parcours : L'accueil dans les deux langues officielles" in page.inner_html("main")
     assert problems == []
     page.close()

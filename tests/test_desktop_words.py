@@ -30,7 +30,7 @@ def test_every_word_a_page_uses_exists(language):
     words = Words(language)
     used = set()
     for template in TEMPLATES.rglob("*.html"):
-        used |= set(re.findall(r"w\('([a-z_]+\.[a-z_]+)'", template.read_text()))
+        used |= set(re.findall(r"w(?:\.html)?\('([a-z_]+\.[a-z_]+)'", template.read_text()))
     assert used, "no words found in the templates"
     missing = sorted(key for key in used if not isinstance(words.lookup(key), str) and not is_plural(words.lookup(key)))
     assert missing == []
@@ -136,3 +136,13 @@ def test_a_french_summary_never_pastes_a_preposition_before_an_article():
     for field in _catalog("fr")["fields"]:
         line = words("journey.entered_hidden", field=words.noun(f"fields.{field}"))
         assert line.startswith(("A entré le ", "A entré la ", "A entré l'")), line
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_sentence_with_code_is_shown_as_html_so_its_backticks_become_code(language):
+    words = Words(language)
+    plain = set()
+    for template in TEMPLATES.rglob("*.html"):
+        plain |= set(re.findall(r"w\('([a-z_]+(?:\.[a-z_]+)+)'", template.read_text()))  # w('…'), not w.html('…')
+    with_code = sorted(key for key in plain if "`" in str(words.lookup(key)))
+    assert with_code == []

@@ -35,6 +35,11 @@ def _catalog(language: str) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+def code_spans(text: str) -> Markup:
+    """Text as HTML, with `code` spans (as word files and flow descriptions write them) as <code>."""
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+
+
 def is_plural(entry: Any) -> bool:
     """A word file entry that has one sentence per CLDR plural category (at least `other`)."""
     return isinstance(entry, dict) and "other" in entry and set(entry) <= set(PLURAL_CATEGORIES)
@@ -48,12 +53,17 @@ class Words:
         self.locale = Locale.parse(LOCALES[self.language])
 
     def lookup(self, key: str) -> Any:
+        """The entry at a dotted key (`flows_page.graph.agent`); a name may itself hold a dot."""
         node: Any = _catalog(self.language)
-        for part in key.split(".", 1) if "." in key else [key]:
-            if not isinstance(node, dict) or part not in node:
+        rest = key
+        while isinstance(node, dict):
+            if rest in node:
+                return node[rest]
+            part, dot, rest = rest.partition(".")
+            if not dot or part not in node:
                 return None
             node = node[part]
-        return node
+        return None
 
     def __call__(self, name: str, /, default: str | None = None, **values: Any) -> str:
         """The sentence `name` with its values; with `count=`, the form CLDR's plural rules choose."""
@@ -67,7 +77,7 @@ class Words:
         text = self._sentence(name, values)
         if text is None:
             return Markup(escape(name))
-        template = Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+        template = code_spans(text)
         return template.format(**self._shown(values)) if values else template
 
     def _sentence(self, name: str, values: dict[str, Any]) -> str | None:
@@ -122,4 +132,4 @@ class Words:
         return format_percent(share, locale=self.locale)
 
 
-__all__ = ["LANGUAGES", "Noun", "NounSpecError", "Words", "is_plural"]
+__all__ = ["LANGUAGES", "Noun", "NounSpecError", "Words", "code_spans", "is_plural"]
