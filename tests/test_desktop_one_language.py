@@ -3,7 +3,7 @@
 A supervisor (the demo admin, who sees every page) walks the whole desktop in French, then in English:
 the queue with a waiting caller and a callback, the call context of a rich call (verified, an address
 half given, silence, a key not understood, earlier contacts, a pending change), the contact closed with
-a note, the callbacks, the Flows page and each flow's page, pending changes, reports and accounts.
+a note, a suspended caller with the button that lifts the suspension, the callbacks, the Flows page and each flow's page, pending changes, reports and accounts.
 What an agent reads on each (text, and the alt, title, placeholder and aria-label attributes) must hold
 none of the other language's telltale words, taken from the desktop's two word files.
 
@@ -29,6 +29,7 @@ from ivr.services.demo import DEMO_CLIENTS
 
 from .desktop_fixtures import agents, csrf_of, quick_password_hashing, sign_in  # noqa: F401
 from .security_helpers import change_address
+from .test_verification_security import fail_once
 
 WORD = re.compile(r"[^\W\d_]+")
 NOT_A_LANGUAGE = {"code", "pre", "script", "style"}
@@ -123,13 +124,19 @@ def busy_desktop(app, agents, phone):
     callback.hold().press_on_hold("1").press("1")
     change_address(phone, number="200300400", born="19611102", on_file="K1P 5K7", caller="+16135550199",
                    language="2")
-    return {"rich": rich.call_sid, "english": english.call_sid, "callback": callback.call_sid}
+    # Amélie's number, suspended after three wrong birth dates: her call shows the supervisor's button.
+    for caller in ("+15145550001", "+15145550002", "+15145550003"):
+        fail_once(phone, "300400500", caller)
+    suspended = phone(caller="+14185550123").press("1").press("1").press("300400500").press("19750228")
+    assert "Pour votre sécurité" in suspended.heard()
+    return {"rich": rich.call_sid, "english": english.call_sid, "callback": callback.call_sid,
+            "suspended": suspended.call_sid}
 
 
 def pages(app, calls) -> list[str]:
     flows = sorted(app.extensions["ivr.flows"].current.flows)
     return (["/agent/", "/agent/live/waiting", f"/agent/calls/{calls['rich']}", f"/agent/calls/{calls['english']}",
-             f"/agent/calls/{calls['callback']}", "/agent/flows"]
+             f"/agent/calls/{calls['callback']}", f"/agent/calls/{calls['suspended']}", "/agent/flows"]
             + [f"/agent/flows/{name}" for name in flows]
             + ["/agent/changes", "/agent/reports", "/agent/reports?days=1", "/agent/admin/agents"])
 

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from .. import db
     from .accounts import ensure_demo_agent
     from . import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
-    from . import changes_page, flows_page  # noqa: F401 - pending changes, the Flows page
+    from . import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
     from .auth import DEFAULT_SESSION_HOURS
     from .views import bp, favicon, site_root
 

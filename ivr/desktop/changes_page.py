@@ -21,6 +21,7 @@ from ..models import ChangeRequest, Client
 from ..privacy import mask_value
 from ..services.changes import ChangeNotReversible, reverse_change
 from . import auth
+from .accounts import actor_id
 from .roles import Role
 from .views import _clock, _safe_next, _words, bp
 
@@ -31,11 +32,6 @@ def _aware(when: datetime | None) -> datetime | None:
     if when is not None and when.tzinfo is None:  # SQLite hands back naive UTC
         return when.replace(tzinfo=timezone.utc)
     return when
-
-
-def actor_id(agent: Any) -> str:
-    """How the audit trail and the change name the supervisor who reversed it."""
-    return f"agent:{agent.id}"
 
 
 def cooling_off_over(change: ChangeRequest, now: datetime) -> bool:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import FlowSet
+from ..engine.verification import default_policy
 from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
+from ..services.verification import is_self_service_suspended
 from .models import Callback, Handling
 from .words import Noun, Words
 
@@ -46,6 +48,17 @@ def _aware(when: datetime | None) -> datetime | None:
     if when is not None and when.tzinfo is None:
         return when.replace(tzinfo=timezone.utc)
     return when
+
+
+def reason_key(raw: str) -> str:
+    """The family of a transfer reason, as the desktop's words name it (reasons.*), for the page and reports."""
+    if raw in ("asked_for_agent", "no_input", "not_understood", "fault", "verification_suspended"):
+        return raw
+    if raw.endswith(":failed"):
+        return "not_verified"
+    if raw.endswith(":error"):
+        return "error"
+    return "flow"
 
 
 def caller_display(number: str | None) -> str | None:
@@ -236,20 +249,12 @@ class _Builder:
             return None
         w = self.w
         asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
-        if raw == "asked_for_agent":
-            reason = w("reasons.asked_by_speech") if asked and asked.detail.get("input") == "speech" \
-                else w("reasons.asked_for_agent")
-        elif raw in ("no_input", "not_understood", "fault"):
-            reason = w(f"reasons.{raw}")
-        elif raw.endswith(":failed"):
-            reason = w("reasons.not_verified")
-        elif raw.endswith(":error"):
-            reason = w("reasons.error")
-        else:
-            reason = w("reasons.flow")
+        key = reason_key(raw)
+        if key == "asked_for_agent" and asked and asked.detail.get("input") == "speech":
+            key = "asked_by_speech"
         transfer = self.transfer_event()
         position = transfer.position if transfer else (self.call.state or {}).get("position", "")
-        return f"{reason} {self.where(position)}"
+        return w("reasons.sentence", reason=w(f"reasons.{key}"), where=self.where(position))
 
     def where(self, position: str) -> str:
         w, flow = self.w, _flow_of(position)
@@ -376,6 +381,8 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "client_name": client.name if client else None,
         "verified": bool(call.verified),
         "verification": b.verification(),
+        "self_service_suspended": bool(client) and is_self_service_suspended(
+            session, client, flowset.verification if flowset is not None else default_policy(), clock.now),
         "status": call.status,
         "status_label": words(f"statuses.{call.status}", default=call.status),
         "topic": topic_of(b.events),

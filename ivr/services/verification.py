@@ -3,7 +3,9 @@
 Caller ID never verifies anyone (it can be spoofed); it is only compared with the phone on
 file so the agent can see it. Failed tries are counted per client number entered and per
 caller ID, as keyed hashes, so a number that does not exist is throttled exactly like one that
-does and the answer never reveals which. A suspended client is still served by an agent.
+does and the answer never reveals which. A suspended client is still served by an agent, and a
+supervisor who has checked the person's identity can lift the suspension (`lift_suspension`):
+tries made before the lift no longer count. The audit trail only grows, so a lift is a row too.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import phonenumbers
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ..engine.verification import Level, VerificationPolicy, default_policy
-from ..models import Client
+from ..models import Call, Client
 from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_client_number
 from . import audit
@@ -30,6 +32,11 @@ SUSPENDED_CLIENT = "verification_suspended"
 SUSPENDED_CALLER = "caller_suspended"
 REFUSED = "verification_refused"
 VERIFIED = "verification_succeeded"
+LIFTED = "verification_unsuspended"
+
+
+class NotSuspended(ValueError):
+    """The client's self-service verification is not suspended: there is nothing to lift."""
 
 
 def policy_of(ctx: ActionContext) -> VerificationPolicy:
@@ -52,17 +59,22 @@ def require(ctx: ActionContext, action_name: str) -> Client:
 
 
 _AUDIT = AuditEvent.__table__
+_LIFT = _AUDIT.alias("lift")
 
 
-def _count_failures(column):
-    return select(func.count()).select_from(_AUDIT).where(
-        column == bindparam(column.key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{column.key}_since")
-    ).scalar_subquery()
+def _count_failures(column, forgiven_by_a_lift: bool = False):
+    query = select(func.count()).select_from(_AUDIT).where(
+        column == bindparam(column.key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{column.key}_since"))
+    if forgiven_by_a_lift:  # tries made before a supervisor lifted the suspension do not count
+        query = query.where(~exists().where(_LIFT.c.subject_key == _AUDIT.c.subject_key, _LIFT.c.action == LIFTED,
+                                            _LIFT.c.at >= _AUDIT.c.at).correlate(_AUDIT))
+    return query.scalar_subquery()
 
 
 # Built once, and both counts in one statement: every verification step counts the failed tries
 # of the client number entered and of the caller ID (a key that is None counts nothing).
-_FAILURES = select(_count_failures(_AUDIT.c.subject_key), _count_failures(_AUDIT.c.caller_key))
+_FAILURES = select(_count_failures(_AUDIT.c.subject_key, forgiven_by_a_lift=True),
+                   _count_failures(_AUDIT.c.caller_key))
 
 
 def _failures(session: Session, subject_key: str | None, caller_hash: str | None, policy: VerificationPolicy,
@@ -220,4 +232,29 @@ def is_self_service_suspended(session: Session, client: Client, policy: Verifica
                             now or datetime.now(timezone.utc))
 
 
-__all__ = ["NotVerified", "caller_id_matches", "is_self_service_suspended", "require"]
+def lift_suspension(session: Session, client: Client, by: str, *, identity_checked: bool,
+                    policy: VerificationPolicy | None = None, now: datetime | None = None,
+                    call: Call | None = None) -> None:
+    """A supervisor lifts a client's self-service suspension after checking the person's identity.
+
+    The one way to do it, for the desktop's button and `ivr client unsuspend`: an audit row
+    (`verification_unsuspended`, actor_kind "agent", actor `by`, e.g. "agent:7") after which the
+    failed tries already made no longer count, so the client can verify by phone at once. A per
+    caller ID suspension (someone trying many numbers from one phone) is left as it is.
+    Raises ValueError without `by` or without the identity check, NotSuspended when there is nothing to lift.
+    """
+    now = now or datetime.now(timezone.utc)
+    if not by.strip():
+        raise ValueError("say who lifts the suspension (the supervisor's agent id)")
+    if not identity_checked:
+        raise ValueError("a suspension is lifted only once the person's identity has been checked")
+    if not is_self_service_suspended(session, client, policy, now):
+        raise NotSuspended(f"self-service verification of client {mask_client_number(client.client_number)} is "
+                           "not suspended: there is nothing to lift")
+    audit.record(session, LIFTED, "lifted", actor_kind="agent", actor=by, client_id=client.id, call=call,
+                 subject_key=keyed("client", client.client_number), at=now, identity_checked=True,
+                 client_number=mask_client_number(client.client_number))
+
+
+__all__ = ["NotSuspended", "NotVerified", "caller_id_matches", "is_self_service_suspended", "lift_suspension",
+           "require"]
