@@ -147,9 +147,9 @@ def test_every_desktop_page_reads_in_the_agents_language_only(app, busy_desktop,
     assert {"appelant", "rappel", "parcours"} <= telltale["fr"] and {"caller", "callback", "waiting"} <= telltale["en"]
     problems: dict[str, list[str]] = {}
 
-    def check(where: str, response) -> str:
+    def check(where: str, response, status: int = 200) -> str:
         html = response.get_data(as_text=True)
-        if response.status_code != 200:
+        if response.status_code != status:
             problems[where] = [f"HTTP {response.status_code}"]
             return html
         shown_in, found = foreign_words(html, telltale, fragment_of=language)
@@ -167,6 +167,8 @@ def test_every_desktop_page_reads_in_the_agents_language_only(app, busy_desktop,
     desk.post(f"/agent/language/{language}", data={"csrf": csrf_of(desk.get("/agent/").get_data(as_text=True))})
     for path in pages(app, busy_desktop):
         page = check(path, desk.get(path))
+    for path in ("/agent/calls/CA00000000000000000000000000000000", "/agent/flows/nothing"):
+        check(f"{path} (not found)", desk.get(path), status=404)
 
     # The rich call taken, then closed with a note: the page that follows, with its message.
     rich = f"/agent/calls/{busy_desktop['rich']}"

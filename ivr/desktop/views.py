@@ -282,7 +282,15 @@ def _forbidden(_error: Any) -> Any:
                                                       "taken this call; ask a supervisor.")
         response.status_code = 403
         return response
-    return render_template("desktop/forbidden.html"), 403
+    return render_template("desktop/refused.html", title="ui.forbidden_title", message="ui.forbidden"), 403
+
+
+@bp.errorhandler(404)
+def _not_found(error: Any) -> Any:
+    """A call, flow or change that does not exist: said in the agent's language (the API answers JSON)."""
+    if request.path.startswith(url_for("desktop.queue") + "api/"):
+        return _api_not_found("nothing has this address")
+    return render_template("desktop/refused.html", title="ui.not_found_title", message="ui.not_found"), 404
 
 
 # -- JSON API for an agency's CRM ----------------------------------------------------------------
