@@ -20,10 +20,9 @@ from babel.dates import format_date, format_time, format_timedelta, get_datetime
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-from ...engine.prompts import LOCALES
+from ...engine.prompts import LANGUAGES, LOCALES
 from .nouns import Noun, NounSpecError
 
-LANGUAGES = ("fr", "en")
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 _HERE = Path(__file__).parent
 _CODE = re.compile(r"`([^`]+)`")
