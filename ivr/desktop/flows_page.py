@@ -63,7 +63,7 @@ def wording(words: Words, flowset: FlowSet) -> Wording:
     """The picture's words in the agent's language, each prompt as the sentence callers hear."""
     graph = words.lookup("flows_page.graph") or {}
     return Wording(language=words.language, heard=lambda key: heard(words, flowset, key),
-                   **{name: value for name, value in graph.items()})
+                   **graph)
 
 
 def heard(words: Words, flowset: FlowSet, key: str) -> str:
