@@ -230,11 +230,12 @@ from .cli_desktop import agent as _agent_commands  # noqa: E402
 
 main.add_command(_agent_commands)
 
-from .cli_security import audit_command, change_group, purge_command  # noqa: E402
+from .cli_security import audit_command, change_group, client_group, purge_command  # noqa: E402
 
 main.add_command(audit_command)
 main.add_command(change_group)
 main.add_command(purge_command)
+main.add_command(client_group)
 
 
 from .cli_db import db as _db_commands  # noqa: E402

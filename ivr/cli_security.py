@@ -90,6 +90,57 @@ def change_apply_due() -> None:
     click.echo(f"{len(summary)} change(s) applied.")
 
 
+@click.group("client")
+def client_group() -> None:
+    """A client's file: lift a suspension of verification by phone."""
+
+
+@client_group.command("unsuspend")
+@click.argument("client_number")
+@click.option("--by", "username", required=True,
+              help="The user name of the supervisor (or admin) lifting it; the audit trail records them.")
+@click.option("--identity-checked", is_flag=True,
+              help="Say that you checked the person's identity against their file (otherwise you are asked).")
+def client_unsuspend(client_number: str, username: str, identity_checked: bool) -> None:
+    """Let a client verify by phone again, once you have checked who they are.
+
+    Three failed tries suspend verification by phone for a client number for a day
+    (flows/verification.yaml). This lifts it at once, through the same service as the desktop's
+    button, and records who did it in the audit trail (`ivr audit CLIENT_NUMBER`).
+    """
+    from . import db
+    from .desktop.accounts import actor_id, find_agent
+    from .desktop.roles import Role, has_role
+    from .services.clients import find_client
+    from .services.verification import NotSuspended, lift_suspension
+
+    app = _app()
+    number = re.sub(r"\D", "", client_number)
+    masked = mask_client_number(number)
+    with app.app_context(), db.session_for(app) as session:
+        client = find_client(session, number)
+        if client is None:
+            raise click.ClickException(f"no client has the number {masked}; check the 9 digits")
+        supervisor = find_agent(session, username)
+        if supervisor is None or not supervisor.active:
+            raise click.ClickException(f"there is no active agent called '{username}'; give the user name of a "
+                                       "supervisor (`ivr agent list`)")
+        if not has_role(supervisor, Role.SUPERVISOR):
+            raise click.ClickException(f"'{username}' is an agent: only a supervisor or an admin lifts a suspension; "
+                                       f"ask one, or make them one with `ivr agent role {username} supervisor`")
+        if not identity_checked and not click.confirm(
+                f"Did you check the identity of client {masked}'s caller against their file?"):
+            raise click.ClickException("nothing was changed: check the person's identity first")
+        store = app.extensions.get("ivr.flows")
+        try:
+            lift_suspension(session, client, actor_id(supervisor), identity_checked=True,
+                            policy=store.current.verification if store is not None else None)
+        except NotSuspended as error:
+            raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"Verification by phone of client {masked} is no longer suspended (lifted by {username}; "
+               "recorded in the audit trail). The client can verify by phone again.")
+
+
 @click.command("purge")
 @click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
               help="Remove call details last used more than this many days ago "

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 from .engine import FlowSet
-from .engine.graph import dot, mermaid
+from .engine.graph import ENGLISH, Wording, dot, mermaid
 
 FORMATS = ("svg", "png")
 TIMEOUT_SECONDS = 30
@@ -37,11 +37,11 @@ def render(dot_text: str, fmt: str = "svg") -> bytes | None:
     return done.stdout
 
 
-def flow_svg(flowset: FlowSet, flow_name: str) -> bytes | None:
+def flow_svg(flowset: FlowSet, flow_name: str, wording: Wording = ENGLISH) -> bytes | None:
     """One flow as SVG, or None without Graphviz (show `flow_mermaid` instead)."""
-    return render(dot(flowset, flow_name), "svg")
+    return render(dot(flowset, flow_name, wording), "svg")
 
 
-def flow_mermaid(flowset: FlowSet, flow_name: str) -> str:
+def flow_mermaid(flowset: FlowSet, flow_name: str, wording: Wording = ENGLISH) -> str:
     """One flow as Mermaid text: always available."""
-    return mermaid(flowset, flow_name)
+    return mermaid(flowset, flow_name, wording)

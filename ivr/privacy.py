@@ -1,8 +1,9 @@
 """Masking and keyed hashing of personal values, so logs, audit rows and counters never hold them.
 
 Masks keep just enough for a person to recognise a value they already know
-(`***-***-300`, `+1 514-***-**42`, `H2X ***`); keyed hashes let the throttle count tries
-per client number or caller ID without storing either.
+(`•••-•••-300`, `+1 514-•••-••42`, `H2X •••`); keyed hashes let the throttle count tries
+per client number or caller ID without storing either. The mask character is the engine's MASK,
+a bullet that no phone keypad has, so a masked digit never reads as the star key.
 """
 
 from __future__ import annotations
@@ -16,38 +17,40 @@ from typing import Any
 
 import phonenumbers
 
+from .engine.runner import MASK
+
 
 def mask_client_number(number: str | None) -> str:
     digits = re.sub(r"\D", "", number or "")
     if len(digits) < 4:
-        return "***"
-    return "***-***-" + digits[-3:]
+        return MASK * 3
+    return f"{MASK * 3}-{MASK * 3}-{digits[-3:]}"
 
 
 def mask_phone(phone: str | None) -> str:
-    """`+1 514-***-**42`: country, area code and the last two digits."""
+    """`+1 514-•••-••42`: country, area code and the last two digits."""
     if not phone:
         return ""
     try:
         parsed = phonenumbers.parse(phone, "CA")
     except phonenumbers.NumberParseException:
-        return "***"
+        return MASK * 3
     national = str(parsed.national_number)
     if parsed.country_code == 1 and len(national) == 10:
-        return f"+1 {national[:3]}-***-**{national[-2:]}"
-    return f"+{parsed.country_code} {'*' * max(len(national) - 2, 1)}{national[-2:]}"
+        return f"+1 {national[:3]}-{MASK * 3}-{MASK * 2}{national[-2:]}"
+    return f"+{parsed.country_code} {MASK * max(len(national) - 2, 1)}{national[-2:]}"
 
 
 def mask_postal(postal: str | None) -> str:
     compact = re.sub(r"\s", "", postal or "").upper()
-    return f"{compact[:3]} ***" if len(compact) == 6 else "***"
+    return f"{compact[:3]} {MASK * 3}" if len(compact) == 6 else MASK * 3
 
 
 def mask_text(text: str | None) -> str:
-    """Each word's first letter, the rest starred: `r** S****-D****`."""
+    """Each word's first letter, the rest hidden: `r•• S••••-D••••`."""
     if not text:
         return ""
-    return re.sub(r"(?<=\w)\w", "*", str(text))
+    return re.sub(r"(?<=\w)\w", MASK, str(text))
 
 
 def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "civic_number": mask_text(address.get("civic_number")),
         "street": mask_text(address.get("street")),
-        "apartment": "*" if address.get("apartment") else None,
+        "apartment": MASK if address.get("apartment") else None,
         "city": address.get("city"),
         "province": address.get("province"),
         "postal_code": mask_postal(address.get("postal_code")),

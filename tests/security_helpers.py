@@ -9,14 +9,15 @@ from ivr.cli import main
 from .conftest import TOKEN
 
 
-def ivr(app, monkeypatch, *args: str):
-    """Run `ivr ARGS...` as an operator would, on the same database and secret as `app`."""
+def ivr(app, monkeypatch, *args: str, input: str | None = None):
+    """Run `ivr ARGS...` as an operator would (typing `input` at its questions), on the same database and
+    secret as `app`."""
     monkeypatch.setenv("IVR_DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("IVR_SECRET_KEY", app.config["SECRET_KEY"])
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     monkeypatch.setenv("IVR_INSTANCE_PATH", app.instance_path)
     monkeypatch.delenv("IVR_DEMO", raising=False)
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, input=input)
 
 
 def change_address(phone, number="100200300", born="19480517", on_file="H2X 3K8", caller="+15145550142",

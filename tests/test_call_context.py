@@ -48,11 +48,11 @@ def test_after_a_status_check_the_agent_sees_what_the_caller_heard(client, agent
     assert data["verified"] is True
     assert data["verification"] == "Verified by client number and date of birth"
     assert data["language"] == "fr"
-    assert data["reason"] == "Pressed 0 after hearing the status of a retirement pension"
+    assert data["reason"] == "Pressed 0 after hearing the status of their retirement pension application"
     steps = summaries(data)
     assert "Pressed 1: French" in steps
     assert "Pressed 1: status of an application" in steps
-    assert "Entered client number: ******300" in steps
+    assert "Entered client number: ••••••300" in steps
     assert "Entered date of birth" in steps  # and nothing of the date itself
     assert "Identity verified" in steps
     assert ("Heard: Votre demande de pension de retraite est approuvée. Votre premier paiement de 1 234,56 $ "
@@ -65,7 +65,7 @@ def test_the_same_context_reads_in_french_for_a_french_speaking_agent(client, ag
     call = phone().press("1").press("1").press("100200300").press("19480517").press("0")
     data = context(client, call.call_sid, lang="fr")
     assert data["reason"] == "A fait le 0 après avoir entendu l'état d'une demande de pension de retraite"
-    assert "A entré le numéro de client : ******300" in summaries(data)
+    assert "A entré le numéro de client : ••••••300" in summaries(data)
 
 
 def test_mid_address_change_the_half_finished_address_is_shown(client, agents, phone):
@@ -101,7 +101,7 @@ def test_after_verification_failures_the_agent_sees_the_file_but_not_verified(cl
     assert data["client_number"] == "100200300" and data["verified"] is False
     assert data["verification"] == "Not verified: the details did not match (3 attempts)"
     assert data["reason"] == "Could not be verified while checking the status of an application"
-    assert "Verification failed 3 time(s)" in data["failures"]
+    assert "Verification failed 3 times" in data["failures"]
     assert summaries(data).count("Verification failed: details did not match") == 2
     assert data["whisper"].startswith("Client not verified")
     shown = str(data)  # the birth date is never kept, even masked (timestamps may hold "1948" by chance)
@@ -129,7 +129,7 @@ def test_speech_not_understood_is_listed_as_a_difficulty(client, agents, phone):
     data = context(client, call.call_sid)
     assert data["reason"].startswith("Was not understood at the main menu")
     assert "Not understood at the main menu (said “banane”)" in summaries(data)
-    assert "Not understood 3 time(s)" in data["failures"]
+    assert "Not understood 3 times" in data["failures"]
 
 
 def test_earlier_contacts_show_a_third_call_this_week(app, client, agents, phone):
@@ -170,7 +170,7 @@ def test_the_queue_lists_waiting_callers_with_a_one_line_reason(desk, phone):
     desk.post("/agent/language/en", data={"csrf": csrf_of(desk.get("/agent/").get_data(as_text=True))})
     page = text(desk.get("/agent/live/waiting"))
     assert "Queue agents-fr" in page and "Queue agents-en" in page
-    assert "Pressed 0 after hearing the status of a retirement pension" in page
+    assert "Pressed 0 after hearing the status of their retirement pension application" in page
     assert "Pressed 0 at the main menu" in page
     api = desk.get("/agent/api/queue").json
     assert [w["queue"] for w in api["waiting"]] == ["agents-fr", "agents-en"]
@@ -211,3 +211,21 @@ def test_the_flows_own_decisions_are_not_shown_as_keys_the_caller_pressed(client
     journey = summaries(context(client, call.call_sid))
     assert journey and not any("None" in line for line in journey)
     assert sum("Entered client number" in line for line in journey) <= 1, "asked to identify twice"
+
+
+def test_a_hidden_digit_never_reads_as_a_keypad_key(client, agents, phone):
+    """A masked entry once showed as "(a fait le *)", which an agent reads as the star key."""
+    call = phone().press("1").press("1").press("100200300").press("12").press("0")
+    data = context(client, call.call_sid, lang="fr")
+    assert "Non compris à la date de naissance (a fait le ••)" in summaries(data)
+    assert "A entré le numéro de client : ••••••300" in summaries(data)
+    assert not any("*" in line for line in summaries(data))
+
+
+def test_zero_during_the_postal_code_check_says_where_in_words(client, agents, phone):
+    call = phone().press("1").press("2").press("100200300").press("19480517").press("0")
+    assert call.transferred
+    assert context(client, call.call_sid, lang="fr")["reason"] == (
+        "A fait le 0 en confirmant le code postal au dossier, pour changer son adresse")
+    assert context(client, call.call_sid)["reason"] == (
+        "Pressed 0 while confirming the postal code on file, to change their address")

@@ -211,7 +211,7 @@ def test_reset_lifts_a_suspension_and_the_trail_says_who_lifted_it(beside_demo):
 
     assert APPROVED in status_call(beside_demo).heard_all()
     trail = ivr("audit", "100200300").output
-    assert "verification_throttle_cleared" in trail and "system:ivr seed --demo --reset" in trail
+    assert "verification_unsuspended" in trail and "system:ivr seed --demo --reset" in trail
     assert trail.count("verification_failed") == 3  # the tries stay in the trail
 
 

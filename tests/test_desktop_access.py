@@ -20,6 +20,17 @@ def test_the_desktop_sends_a_stranger_to_the_sign_in_page(client, agents, phone)
         assert personal not in page
 
 
+def test_the_site_root_leads_to_the_desktop_and_the_browsers_icon_is_ours(client, agents):
+    root = client.get("/")
+    assert root.status_code == 302 and root.headers["Location"].endswith("/agent/")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "max-age" in icon.headers["Cache-Control"]
+    page = client.get("/agent/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.ico">' in page  # same origin: the CSP's img-src 'self'
+
+
 def test_a_call_page_without_sign_in_redirects_and_shows_nothing(client, agents, phone):
     call = phone().press("0")
     response = client.get(f"/agent/calls/{call.call_sid}")

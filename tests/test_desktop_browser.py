@@ -114,5 +114,8 @@ def test_an_agent_sees_a_caller_arrive_opens_the_context_takes_the_call_and_clos
     page.fill("textarea[name=note]", "Date du premier paiement expliquée.")
     page.click("#save")
     page.wait_for_selector("text=Contact enregistré dans l'historique du client.")
+    saved = page.locator("table.contacts tr.this-call")  # the contact just saved, under the earlier ones
+    expect(saved).to_contain_text("Date du premier paiement expliquée.")
+    expect(saved).to_contain_text("Cet appel")
     page.screenshot(path=str(ARTIFACTS / "closed.png"), full_page=True)
     page.close()

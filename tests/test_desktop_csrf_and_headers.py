@@ -57,7 +57,8 @@ def test_no_desktop_page_changes_anything_on_get(app):
     """Every GET route is a page, a fragment or the API; anything else answers only POST."""
     reading = {"desktop.login", "desktop.queue", "desktop.live_waiting", "desktop.call_page", "desktop.static",
                "desktop.api_queue", "desktop.api_call", "desktop.api_contacts", "desktop.reports",
-               "desktop.admin_agents", "desktop.flows", "desktop.flow_picture", "desktop.pending_changes"}
+               "desktop.admin_agents", "desktop.flows", "desktop.flow_page", "desktop.flow_picture",
+               "desktop.pending_changes"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("desktop.") and "GET" in rule.methods:
             assert rule.endpoint in reading, f"{rule.rule} answers GET: does it change anything?"

@@ -13,6 +13,7 @@ import pytest
 
 from ivr import graphviz
 from ivr.desktop.flows_page import clean_svg
+from ivr.desktop.words import code_spans
 from ivr.engine.graph import mermaid
 
 from .desktop_fixtures import agents, desk, quick_password_hashing, sign_in, text  # noqa: F401
@@ -39,7 +40,7 @@ def test_any_agent_sees_every_flow_with_its_description(app, desk):
     assert flowset.flows
     for name, flow in flowset.flows.items():
         assert f'data-flow="{name}"' in body
-        assert flow.description.strip() in body
+        assert html.unescape(str(code_spans(flow.description_in("fr")))) in body  # the agent's language
     assert "<h1>Parcours</h1>" in body  # the demo agent works in French
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<script>" not in body and "onload=" not in body
@@ -102,3 +103,56 @@ def test_the_svg_is_cleaned_of_anything_that_could_run():
     assert "<text>main</text>" in clean and 'href="#n1"' in clean
     with pytest.raises(ValueError):
         clean_svg(b"<html><body/></html>")
+
+
+# -- in the agent's language, with the words callers hear --------------------------------------------
+
+def test_a_flows_page_shows_the_words_callers_hear_in_the_agents_language_not_prompt_keys(app, desk):
+    french = text(desk.get("/agent/flows/status"))
+    assert "<h1>Parcours <code>status</code></h1>" in french
+    assert "Une fois vérifiée, la personne entend l'état de sa demande." in french
+    assert ("<p>Votre demande de [terme] est approuvée. Votre premier paiement de [montant] sera versé le "
+            "[date].</p>") in french
+    assert "Pour réécouter, faites le 1." in french
+    english = text(desk.get("/agent/flows/status?lang=en"))
+    assert "<h1>Flow <code>status</code></h1>" in english
+    assert "<p>Your [term] application is approved. Your first payment of [amount] will be made on [date].</p>" \
+        in english
+    for page in (french, english, text(desk.get("/agent/flows")), text(desk.get("/agent/flows?lang=en"))):
+        assert "status.approved" not in page and "status.after" not in page and "menu: " not in page
+
+
+def test_a_value_the_caller_gave_is_named_as_the_desktop_names_it(desk):
+    page = text(desk.get("/agent/flows/address"))
+    assert "[code postal]" in page and "[numéro civique]" in page and "[rue]" in page
+
+
+def test_the_picture_as_text_is_worded_for_the_agent(app, desk, monkeypatch):
+    monkeypatch.setattr(graphviz.shutil, "which", lambda _name: None)
+    page = text(desk.get("/agent/flows/identify"))
+    mermaid_text = page.split('<pre class="mermaid-text">', 1)[1].split("</pre>", 1)[0]
+    assert "Ces renseignements ne correspondent pas" in mermaid_text and "silence ou pas compris" in mermaid_text
+    assert "identify.mismatch" not in mermaid_text and "no answer / not understood" not in mermaid_text
+
+
+@needs_dot
+def test_the_svg_is_drawn_in_the_agents_language(desk):
+    def words_of(svg: str) -> str:
+        return " ".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+
+    french = words_of(desk.get("/agent/flows/identify.svg").get_data(as_text=True))
+    assert "Ces renseignements ne correspondent pas" in french and "identify.mismatch" not in french
+    english = words_of(desk.get("/agent/flows/identify.svg?lang=en").get_data(as_text=True))
+    assert "These details do not match our records." in english
+
+
+def test_descriptions_show_code_as_code_never_as_backticks(desk):
+    for path in ("/agent/flows", "/agent/flows/identify", "/agent/flows?lang=en", "/agent/admin/agents"):
+        page = text(desk.get(path))
+        assert "`" not in page.split("<main>", 1)[-1]
+    assert "(niveau <code>identify</code> de <code>verification.yaml</code>)" in text(desk.get("/agent/flows/identify"))
+    assert "se vérifient avec <code>ivr lint</code>." in text(desk.get("/agent/flows"))
+
+
+def test_an_unknown_flow_has_no_page(desk):
+    assert desk.get("/agent/flows/nope").status_code == 404

@@ -103,7 +103,7 @@ def test_reports_are_for_supervisors(app, team, phone, caplog):
     body = text(page)
     assert '<td class="total">3</td>' in body
     assert '<td class="transferred">2</td>' in body
-    assert '<td class="contained">1 (33 %)</td>' in body
+    assert '<td class="contained">1 (33\u00a0%)</td>' in body  # Babel's French percent: a no-break space
     assert '<tr data-reason="asked_for_agent"><th>A fait le 0</th><td>2</td></tr>' in body
     assert "Jeanne" not in body and "100200300" not in body
     assert "Rapports" in text(team["sue"].get("/agent/"))

@@ -229,3 +229,27 @@ def test_a_branch_case_written_yes_or_no_is_taken_for_a_true_or_false_value(tmp_
         state = CallState(position="", language="en", vars={"known": known})
         turn, _ = advance(loaded, state, Start())
         assert turn.keys == heard, known
+
+
+def test_a_flow_says_what_it_is_for_in_each_language_or_once_for_all(tmp_path, flowset):
+    assert flowset.flows["main"].description_in("fr") == ""
+    flows = tmp_path / "flows"
+    described = textwrap.dedent(FLOW).replace("start: menu", "description: {fr: Le menu., en: The menu.}\nstart: menu")
+    (flows / "main.yaml").write_text(described)
+    main = load_flowset(flows, tmp_path / "prompts").flows["main"]
+    assert (main.description_in("fr"), main.description_in("en"), main.description) == ("Le menu.", "The menu.",
+                                                                                       "Le menu.")
+    (flows / "main.yaml").write_text(described.replace("{fr: Le menu., en: The menu.}", "One for all."))
+    assert load_flowset(flows, tmp_path / "prompts").flows["main"].description_in("fr") == "One for all."
+    (flows / "main.yaml").write_text(described.replace("en: The menu.", "eng: The menu."))
+    with pytest.raises(FlowsInvalid) as error:
+        load_flowset(flows, tmp_path / "prompts")
+    assert [(f.code, f.line) for f in error.value.findings] == [("unknown-key", 3)]  # the description's line
+    assert "did you mean 'en'?" in str(error.value)
+
+
+def test_a_prompt_outline_is_the_sentence_with_blanks_for_the_calls_values(flowset):
+    prompts = flowset.prompts
+    assert prompts.outline("demo.amount", "en") == "You get … on …."
+    assert prompts.outline("demo.amount", "fr", lambda name, fmt: f"[{name}/{fmt}]") == "You get [amount/money] on [day/date]."
+    assert prompts.outline("demo.one_words", "en") is None and prompts.outline("demo.nothing", "en") is None

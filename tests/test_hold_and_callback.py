@@ -141,7 +141,7 @@ def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_do
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=en").json
     assert context["callback"]["number"] == "+15145550142"
     assert "Asked to be called back" in [step["summary"] for step in context["journey"]]
-    assert "Pressed 0 after hearing the status of a retirement pension" == context["reason"]
+    assert "Pressed 0 after hearing the status of their retirement pension application" == context["reason"]
     with db.session_for(app) as session:
         callback_id = session.scalar(select(Callback.id))
     done = desk.post(f"/agent/callbacks/{callback_id}/done", data={"csrf": csrf_of(page), "note": "Rappelée."},

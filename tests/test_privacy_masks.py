@@ -8,15 +8,15 @@ from ivr.privacy import caller_key, keyed, mask_address, mask_client_number, mas
 
 
 @pytest.mark.parametrize("given, shown", [
-    ("100200300", "***-***-300"), ("100-200-300", "***-***-300"), ("12", "***"), (None, "***"),
+    ("100200300", "•••-•••-300"), ("100-200-300", "•••-•••-300"), ("12", "•••"), (None, "•••"),
 ])
 def test_a_client_number_shows_only_its_last_three_digits(given, shown):
     assert mask_client_number(given) == shown
 
 
 @pytest.mark.parametrize("given, shown", [
-    ("+15145550142", "+1 514-***-**42"), ("514 555-0142", "+1 514-***-**42"), ("+33142685300", "+33 *******00"),
-    ("not a number", "***"), (None, ""),
+    ("+15145550142", "+1 514-•••-••42"), ("514 555-0142", "+1 514-•••-••42"), ("+33142685300", "+33 •••••••00"),
+    ("not a number", "•••"), (None, ""),
 ])
 def test_a_phone_shows_its_area_code_and_last_two_digits(given, shown):
     assert mask_phone(given) == shown
@@ -27,15 +27,15 @@ def test_an_address_keeps_city_province_and_area_but_not_where_to_knock(monkeypa
     masked = mask_address({"civic_number": "1234", "street": "rue Saint-Denis", "apartment": "5",
                            "city": "Montréal", "province": "QC", "postal_code": "H2X 3K8"})
     assert {k: v for k, v in masked.items() if k != "fingerprint"} == {
-        "civic_number": "1***", "street": "r** S****-D****", "apartment": "*", "city": "Montréal",
-        "province": "QC", "postal_code": "H2X ***"}
-    assert mask_postal("h2x3k8") == "H2X ***"
+        "civic_number": "1•••", "street": "r•• S••••-D••••", "apartment": "•", "city": "Montréal",
+        "province": "QC", "postal_code": "H2X •••"}
+    assert mask_postal("h2x3k8") == "H2X •••"
 
 
 def test_the_same_value_has_the_same_fingerprint_so_an_auditor_can_check_it(app):
     with app.app_context():
         phone = mask_value("phone", {"phone": "+15145550142"})
-        assert phone["phone"] == "+1 514-***-**42"
+        assert phone["phone"] == "+1 514-•••-••42"
         assert phone["fingerprint"] == mask_value("phone", {"phone": "+15145550142"})["fingerprint"]
         assert phone["fingerprint"] != mask_value("phone", {"phone": "+15145550143"})["fingerprint"]
 

@@ -76,6 +76,21 @@ def test_closing_the_contact_puts_it_in_the_clients_history(app, desk, phone):
     assert [(r.channel, r.outcome) for r in rows] == [("phone", "information_given")]
 
 
+def test_the_contact_just_saved_appears_under_the_earlier_contacts_on_the_page_that_follows(app, desk, phone):
+    call = waiting_status_call(phone)
+    page = text(take(desk, call.call_sid))
+    assert "Aucun contact précédent." in page
+    done = text(desk.post(f"/agent/calls/{call.call_sid}/close",
+                          data={"csrf": csrf_of(page), "subject": "status", "outcome": "information_given",
+                                "note": "Date du premier paiement expliquée."}, follow_redirects=True))
+    history = done.split("Contacts précédents", 1)[1]
+    assert "Cet appel" in history and "Date du premier paiement expliquée." in history
+    assert "Information donnée" in history
+    data = desk.get(f"/agent/api/calls/{call.call_sid}").json
+    assert [c["this_call"] for c in data["contacts"]] == [True]
+    assert data["previous_contacts"] == [] and data["repeat_note"] is None  # this call is not a repeat of itself
+
+
 def test_an_outcome_must_come_from_the_list(desk, phone):
     call = waiting_status_call(phone)
     page = text(take(desk, call.call_sid))

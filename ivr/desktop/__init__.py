@@ -12,11 +12,13 @@ def init_app(app: Flask) -> None:
     from .. import db
     from .accounts import ensure_demo_agent
     from . import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
-    from . import changes_page, flows_page  # noqa: F401 - pending changes, the Flows page
+    from . import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
     from .auth import DEFAULT_SESSION_HOURS
-    from .views import bp
+    from .views import bp, favicon, site_root
 
     app.register_blueprint(bp)
+    app.add_url_rule("/", "site_root", site_root)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     _scrub_access_log()
     # The server ends a session after the shift; the cookie lives a day longer so the agent is told why.
     hours = float(app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS))

@@ -28,6 +28,11 @@ def find_agent(session: Session, username: str) -> Agent | None:
     return session.scalar(select(Agent).where(Agent.username == username.strip().lower()))
 
 
+def actor_id(agent: Agent) -> str:
+    """How the audit trail names an agent who did something to a file: "agent:7" (their account's id)."""
+    return f"agent:{agent.id}"
+
+
 def add_agent(session: Session, username: str, password: str, display_name: str | None = None,
               language: str = "fr", endpoint: str | None = None, role: str = "agent") -> Agent:
     name = username.strip().lower()

@@ -21,7 +21,7 @@ from ..models import ChangeRequest, Client
 from ..privacy import mask_value
 from ..services.changes import ChangeNotReversible, reverse_change
 from . import auth
-from .context import _short
+from .accounts import actor_id
 from .roles import Role
 from .views import _clock, _safe_next, _words, bp
 
@@ -32,11 +32,6 @@ def _aware(when: datetime | None) -> datetime | None:
     if when is not None and when.tzinfo is None:  # SQLite hands back naive UTC
         return when.replace(tzinfo=timezone.utc)
     return when
-
-
-def actor_id(agent: Any) -> str:
-    """How the audit trail and the change name the supervisor who reversed it."""
-    return f"agent:{agent.id}"
 
 
 def cooling_off_over(change: ChangeRequest, now: datetime) -> bool:
@@ -66,8 +61,8 @@ def pending_changes() -> str:
             "client_name": client.name if client else "—",
             "client_number": client.client_number if client else "",
             "new_value": _masked(change),
-            "requested": _short(requested, words.language) if requested else "",
-            "applies": _short(effective, words.language) if effective else "",
+            "requested": words.datetime(requested),
+            "applies": words.datetime(effective),
             "over": cooling_off_over(change, clock.now),
             "call_sid": change.call_sid,
         })

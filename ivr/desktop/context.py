@@ -13,16 +13,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_datetime, format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import FlowSet
+from ..engine.verification import default_policy
 from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
+from ..services.verification import is_self_service_suspended
 from .models import Callback, Handling
-from .words import Words
+from .words import Noun, Words
 
-LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
 HIDDEN_IN_JOURNEY = {"birth_date", "postal_code_on_file"}  # checked, then forgotten: not even a masked part is shown
@@ -48,6 +48,17 @@ def _aware(when: datetime | None) -> datetime | None:
     if when is not None and when.tzinfo is None:
         return when.replace(tzinfo=timezone.utc)
     return when
+
+
+def reason_key(raw: str) -> str:
+    """The family of a transfer reason, as the desktop's words name it (reasons.*), for the page and reports."""
+    if raw in ("asked_for_agent", "no_input", "not_understood", "fault", "verification_suspended"):
+        return raw
+    if raw.endswith(":failed"):
+        return "not_verified"
+    if raw.endswith(":error"):
+        return "error"
+    return "flow"
 
 
 def caller_display(number: str | None) -> str | None:
@@ -97,17 +108,17 @@ class _Builder:
 
     # -- words -----------------------------------------------------------------------------
 
-    def when(self, moment: datetime | None, fmt: str = "medium") -> str | None:
-        local = self.clock.local(moment)
-        return format_datetime(local, fmt, locale=LOCALES[self.w.language]) if local else None
-
     def duration(self, seconds: float | None) -> str | None:
-        if seconds is None:
-            return None
-        return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5, locale=LOCALES[self.w.language])
+        return self.w.duration(seconds)
 
-    def step_name(self, position: str) -> str:
-        return self.w(f"steps.{position}", default=position)
+    def step_name(self, position: str) -> Noun:
+        """The step as a noun the sentence puts its article before ("au code postal", "at the postal code")."""
+        if self.w.lookup(f"steps.{position}") is not None:
+            return self.w.noun(f"steps.{position}")
+        return self.w.noun("unknown_step", step=position)
+
+    def field_name(self, name: Any) -> Noun:
+        return self.w.noun(f"fields.{name}", default=str(name))
 
     def term(self, value: str | None) -> str:
         if not value:
@@ -125,9 +136,24 @@ class _Builder:
         for event in self.events:
             summary = self.summary(event)
             if summary:
-                rows.append({"step": event.position, "summary": summary,
-                             "at": _aware(event.at).isoformat() if event.at else None})
+                row = {"step": event.position, "summary": summary,
+                       "at": _aware(event.at).isoformat() if event.at else None}
+                quote = self.quote(event)
+                if quote and self.call.language and quote in summary:
+                    row["quote"] = {"text": quote, "language": self.call.language}
+                rows.append(row)
         return rows
+
+    def quote(self, event: JourneyEvent) -> str | None:
+        """The caller's own words inside a summary (what they heard or said), in the call's language."""
+        d = event.detail or {}
+        if event.kind == "say" and event.event == "heard":
+            return d.get("text") or None
+        if event.event == "nomatch":
+            return d.get("said") or None
+        if event.event == "entered" and d.get("by") == "speech" and d.get("name") not in HIDDEN_IN_JOURNEY:
+            return str(d["value"]) if d.get("value") not in (None, "") else None
+        return None
 
     def summary(self, event: JourneyEvent) -> str | None:
         w, d, step = self.w, event.detail or {}, event.position
@@ -142,7 +168,7 @@ class _Builder:
                 return w("journey.chose", key=d.get("key"), choice=choice)
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
         if what == "entered" and kind == "ask":
-            field = w(f"fields.{d.get('name')}", default=str(d.get("name")))
+            field = self.field_name(d.get("name"))
             if d.get("name") in HIDDEN_IN_JOURNEY:
                 return w("journey.entered_hidden", field=field)
             key = "journey.said_value" if d.get("by") == "speech" else "journey.entered"
@@ -223,20 +249,12 @@ class _Builder:
             return None
         w = self.w
         asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
-        if raw == "asked_for_agent":
-            reason = w("reasons.asked_by_speech") if asked and asked.detail.get("input") == "speech" \
-                else w("reasons.asked_for_agent")
-        elif raw in ("no_input", "not_understood", "fault"):
-            reason = w(f"reasons.{raw}")
-        elif raw.endswith(":failed"):
-            reason = w("reasons.not_verified")
-        elif raw.endswith(":error"):
-            reason = w("reasons.error")
-        else:
-            reason = w("reasons.flow")
+        key = reason_key(raw)
+        if key == "asked_for_agent" and asked and asked.detail.get("input") == "speech":
+            key = "asked_by_speech"
         transfer = self.transfer_event()
         position = transfer.position if transfer else (self.call.state or {}).get("position", "")
-        return f"{reason} {self.where(position)}"
+        return w("reasons.sentence", reason=w(f"reasons.{key}"), where=self.where(position))
 
     def where(self, position: str) -> str:
         w, flow = self.w, _flow_of(position)
@@ -244,19 +262,19 @@ class _Builder:
             return w("where.greeting")
         if flow == "main":
             return w("where.main_menu")
-        if flow == "identify":
+        if flow in ("identify", "step_up"):
             topic = topic_of(self.events) or "none"
-            return w("where.identify", topic=w(f"topics.{topic}"))
+            return w(f"where.{flow}", topic=w(f"topics.{topic}"))
         if flow == "status":
             heard = any(e.kind == "action" and e.detail.get("action") == "status.lookup"
                         and e.detail.get("outcome") not in ("none",) for e in self.events)
             if heard and self.vars.get("benefit"):
-                return w("where.status_heard", benefit=self.term(self.vars.get("benefit")))
+                return w("where.status_heard", benefit=Noun(self.term(self.vars.get("benefit")), w.language))
             return w("where.status")
         if flow == "address":
             done = any(c.kind == "address" for c in self.changes)
             return w("where.address_done") if done else w("where.address")
-        return w("where.elsewhere", step=position)
+        return w("where.elsewhere", step=self.step_name(position))
 
     def collected(self) -> list[dict[str, Any]]:
         """Values the caller gave that no request holds yet (a half-finished address)."""
@@ -269,7 +287,7 @@ class _Builder:
                 continue
             if (name in ADDRESS_FIELDS and submitted_address) or (name == "new_phone" and submitted_phone):
                 continue
-            rows.append({"field": name, "label": self.w(f"fields.{name}", default=name), "value": self.vars[name]})
+            rows.append({"field": name, "label": str(self.field_name(name)), "value": self.vars[name]})
         return rows
 
     def submitted(self) -> list[dict[str, Any]]:
@@ -294,21 +312,21 @@ class _Builder:
             rows.append(w("failures.fault"))
         return rows
 
-    def previous_contacts(self) -> list[dict[str, Any]]:
+    def contacts(self) -> list[dict[str, Any]]:
+        """The client's history, newest first, with the contact this call has become once it is closed."""
         if self.client is None:
             return []
         contacts = self.session.scalars(
-            select(Contact).where(Contact.client_id == self.client.id,
-                                  (Contact.call_sid != self.call.call_sid) | (Contact.call_sid.is_(None)))
-            .order_by(Contact.at.desc()).limit(20))
-        return [contact_row(c, self.w, self.clock) for c in contacts]
+            select(Contact).where(Contact.client_id == self.client.id).order_by(Contact.at.desc()).limit(20))
+        return [{**contact_row(c, self.w, self.clock), "this_call": c.call_sid == self.call.call_sid}
+                for c in contacts]
 
     def repeat_note(self, contacts: list[dict[str, Any]]) -> str | None:
         since = self.clock.now - REPEAT_WINDOW
-        recent = [c for c in contacts if c["_at"] >= since]
+        recent = [c for c in contacts if c["_at"] >= since and not c["this_call"]]
         if not recent:
             return None
-        return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1))
+        return self.w("ui.repeat_contacts", ordinal=self.w.ordinal(len(recent) + 1), count=REPEAT_WINDOW.days)
 
     def whisper(self) -> str:
         """What the agent hears before the caller: verification, language, subject."""
@@ -328,7 +346,7 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
     return {
         "at": at.isoformat() if at else None,
         "_at": at,
-        "when": _short(local, words.language) if local else "",
+        "when": words.datetime(local),
         "channel": contact.channel,
         "channel_label": words(f"channels.{contact.channel}", default=contact.channel),
         "subject": contact.subject,
@@ -337,14 +355,6 @@ def contact_row(contact: Contact, words: Words, clock: Clock) -> dict[str, Any]:
         "outcome_label": words(f"outcomes.{contact.outcome}", default=contact.outcome),
         "note": contact.note,
     }
-
-
-def _short(local: datetime, language: str) -> str:
-    """"22 nov. 2026 09 h 13": a date an agent reads at a glance."""
-    from babel.dates import format_date, format_time
-
-    locale = LOCALES[language]
-    return f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)}"
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -360,7 +370,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
     handling = session.get(Handling, call.call_sid)
     callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
     in_queue_until = _aware(handling.taken_at) if handling else _aware(call.ended_at) or clock.now
-    contacts = b.previous_contacts()
+    contacts = b.contacts()
     return {
         "call_sid": call.call_sid,
         "caller": call.caller,
@@ -371,6 +381,8 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "client_name": client.name if client else None,
         "verified": bool(call.verified),
         "verification": b.verification(),
+        "self_service_suspended": bool(client) and is_self_service_suspended(
+            session, client, flowset.verification if flowset is not None else default_policy(), clock.now),
         "status": call.status,
         "status_label": words(f"statuses.{call.status}", default=call.status),
         "topic": topic_of(b.events),
@@ -385,7 +397,8 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "waiting_since": queued_at.isoformat() if queued_at else None,
         "time_in_ivr": b.duration((queued_at - started_at).total_seconds()) if queued_at and started_at else None,
         "time_in_queue": b.duration((in_queue_until - queued_at).total_seconds()) if queued_at else None,
-        "previous_contacts": [public(c) for c in contacts],
+        "contacts": [public(c) for c in contacts],  # with this call's own, once closed ("this_call")
+        "previous_contacts": [public(c) for c in contacts if not c["this_call"]],
         "repeat_note": b.repeat_note(contacts),
         "whisper": b.whisper(),
         "taken_by": handling.agent.display_name if handling else None,
@@ -417,8 +430,6 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
 def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:
     requested = _aware(callback.requested_at)
     local = clock.local(requested)
-    from babel.dates import format_date
-
     return {
         "id": callback.id,
         "call_sid": callback.call_sid,
@@ -429,9 +440,9 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "client_number": callback.client.client_number if callback.client else None,
         "client_name": callback.client.name if callback.client else None,
         "requested_at": requested.isoformat() if requested else None,
-        "requested": format_datetime(local, "short", locale=LOCALES[words.language]) if local else "",
+        "requested": words.datetime(local),
         "due": callback.due.isoformat(),
-        "due_label": format_date(callback.due, "medium", locale=LOCALES[words.language]),
+        "due_label": words.date(callback.due),
         "status": callback.status,
         "reason": callback.reason,
     }

@@ -15,22 +15,12 @@ from sqlalchemy import select
 from .. import calls, db
 from ..models import Call
 from . import auth, sessions
+from .context import reason_key
 from .models import Agent
 from .roles import Role
 from .views import _words, bp
 
 REPORT_DAYS = (1, 7, 30)
-
-
-def reason_key(raw: str) -> str:
-    """The family of a transfer reason, as the desktop's words name it (reasons.*)."""
-    if raw in ("asked_for_agent", "no_input", "not_understood", "fault"):
-        return raw
-    if raw.endswith(":failed"):
-        return "not_verified"
-    if raw.endswith(":error"):
-        return "error"
-    return "flow"
 
 
 def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
@@ -48,7 +38,7 @@ def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
             counts["contained"] += 1
     total = len(calls_seen)
     return {"total": total, "counts": counts, "reasons": reasons.most_common(),
-            "contained_share": round(100 * counts["contained"] / total) if total else 0}
+            "contained_share": round(counts["contained"] / total, 2) if total else 0}
 
 
 @bp.get("/reports")

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template,
-                   request, session, url_for)
+                   request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
 from .. import calls, db, gateway
@@ -91,6 +91,23 @@ def _template_globals() -> dict[str, Any]:
 bp.after_request(headers.protect)
 
 
+# -- the site's root and its icon ----------------------------------------------------------------
+
+
+def site_root() -> Any:
+    """`/`: the only page this server has for people is the desktop (Twilio's URLs are under /voice)."""
+    return redirect(url_for("desktop.queue"))
+
+
+def favicon() -> Response:
+    """`/favicon.ico`, which browsers ask for on their own: our icon, from our own static folder (the CSP
+    allows no other host)."""
+    response = send_from_directory(bp.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # -- sign-in -------------------------------------------------------------------------------------
 
 
@@ -105,7 +122,7 @@ def login() -> Any:
         if wait is not None:
             # Same answer for every name, existing or not, right password or not: guessing learns nothing.
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            error, status = _words()("ui.too_many_sign_ins", minutes=minutes), 429
+            error, status = _words()("ui.too_many_sign_ins", count=minutes), 429
             refused(None, request.endpoint, "sign_in_throttled")
             extra = {"Retry-After": str(minutes * 60)}
         else:
@@ -265,7 +282,15 @@ def _forbidden(_error: Any) -> Any:
                                                       "taken this call; ask a supervisor.")
         response.status_code = 403
         return response
-    return render_template("desktop/forbidden.html"), 403
+    return render_template("desktop/refused.html", title="ui.forbidden_title", message="ui.forbidden"), 403
+
+
+@bp.errorhandler(404)
+def _not_found(error: Any) -> Any:
+    """A call, flow or change that does not exist: said in the agent's language (the API answers JSON)."""
+    if request.path.startswith(url_for("desktop.queue") + "api/"):
+        return _api_not_found("nothing has this address")
+    return render_template("desktop/refused.html", title="ui.not_found_title", message="ui.not_found"), 404
 
 
 # -- JSON API for an agency's CRM ----------------------------------------------------------------

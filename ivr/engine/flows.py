@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
-from .prompts import Prompts, load_prompts
+from .prompts import LANGUAGES, Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
@@ -84,8 +84,13 @@ class Flow:
     start: str
     steps: dict[str, Step]
     path: str = ""
-    description: str = ""
+    description: str = ""  # as written, or in the first language of a {fr: …, en: …} description
     line: int = 1
+    descriptions: dict[str, str] = field(default_factory=dict)  # language -> words, when written per language
+
+    def description_in(self, language: str) -> str:
+        """What the flow is for, in this language when the file says it in this language."""
+        return self.descriptions.get(language) or self.description
 
 
 @dataclass
@@ -244,8 +249,30 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
             Finding("start-missing", f"flow '{name}' starts at '{start}', which is not one of its steps",
                     where, line, column, hint=did_you_mean(start, steps) or "name one of the steps below")
         )
-    return Flow(name=name, start=start, steps=steps, path=where,
-                description=str(data.get("description") or ""), line=data.where("flow")[0])
+    description, descriptions = _read_description(data, where, findings)
+    return Flow(name=name, start=start, steps=steps, path=where, description=description,
+                line=data.where("flow")[0], descriptions=descriptions)
+
+
+def _read_description(data, where: str, findings: list[Finding]) -> tuple[str, dict[str, str]]:
+    """`description: words` (the same in every language) or `description: {fr: …, en: …}`, for staff and
+    agents: (the words as written, or in the first language given; the words per language)."""
+    raw = data.get("description")
+    if not isinstance(raw, dict):
+        return str(raw or ""), {}
+    descriptions: dict[str, str] = {}
+    for language, text in raw.items():
+        if language not in LANGUAGES:
+            line, column = raw.where(language) if hasattr(raw, "where") else data.where("description")
+            findings.append(
+                Finding("unknown-key", f"the description is written in '{language}', which is not a language of "
+                                       "this line", where, line, column,
+                        hint=did_you_mean(str(language), LANGUAGES) or "write it as {" + ", ".join(
+                            f"{code}: …" for code in LANGUAGES) + "}")
+            )
+            continue
+        descriptions[str(language)] = str(text or "")
+    return next(iter(descriptions.values()), ""), descriptions
 
 
 def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:

@@ -8,6 +8,8 @@ desktop's "Flows" page both draw from here, so staff see the same picture everyw
 from __future__ import annotations
 
 import re
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .flows import FlowSet
@@ -16,6 +18,42 @@ from .steps import AGENT, Action, Ask, Branch, Hangup, Menu, Question, Return, S
 AGENT_NODE = "agent"
 START_NODE = "start"
 RETRIES_LABEL = "no answer / not understood"
+WRAP = 40  # characters per line of the words shown in a box
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words a picture puts around the flow's own names. English, with prompt keys, for `ivr graph`;
+    the agents' desktop passes its own, in the agent's language, with the words callers hear.
+
+    `details` are sentences per step kind, with {prompts}, {into}, {expect}, {input}, {name}, {variable},
+    {reason}, {subflow}, {outcome}; `heard`, when given, writes a prompt key as its words (else the key).
+    """
+
+    language: str = "en"
+    start: str = "start"
+    agent: str = "agent"
+    retries: str = RETRIES_LABEL
+    otherwise: str = "otherwise"
+    title: str = "{flow} — {key} reaches an agent from every prompt"
+    heading: str = "{flow}: {description}"
+    footer: str = "(press {key} at any prompt: agent)"
+    other_flow: str = "flow {target}"
+    in_other_flow: str = "in another flow"
+    details: dict[str, str] = field(default_factory=lambda: {
+        "menu": "menu: {prompts}", "ask": "asks {into} ({expect}, {input})", "say": "says {prompts}",
+        "action": "runs {name}", "branch": "looks at {variable}", "transfer": "to an agent: {reason}",
+        "hangup": "goodbye, hangs up", "use": "uses flow {subflow}", "return": "returns {outcome}",
+    })
+    heard: Callable[[str], str] | None = None
+
+    def prompts(self, keys: tuple[str, ...]) -> str:
+        if self.heard is None:
+            return ", ".join(keys)
+        return "\n".join(textwrap.fill(self.heard(key), WRAP) for key in keys)
+
+
+ENGLISH = Wording()
 
 
 @dataclass(frozen=True)
@@ -50,36 +88,36 @@ class UnknownFlow(KeyError):
     """No flow has this name."""
 
 
-def build(flowset: FlowSet, flow_name: str) -> FlowGraph:
+def build(flowset: FlowSet, flow_name: str, wording: Wording = ENGLISH) -> FlowGraph:
     """Nodes and arrows of one flow, in the order the file lists its steps."""
     if flow_name not in flowset.flows:
         raise UnknownFlow(flow_name)
     flow = flowset.flows[flow_name]
-    graph = FlowGraph(flow.name, flow.description, flow.path, flowset.settings.agent_key)
-    graph.nodes.append(Node(START_NODE, "start", "", "start"))
+    graph = FlowGraph(flow.name, flow.description_in(wording.language), flow.path, flowset.settings.agent_key)
+    graph.nodes.append(Node(START_NODE, wording.start, "", "start"))
     graph.edges.append(Edge(START_NODE, _node_id(flow.name, flow.start)))
     elsewhere: dict[str, Node] = {}
     uses_agent = False
     for step in flow.steps.values():
-        graph.nodes.append(Node(_node_id(flow.name, step.id), step.id, _detail(step), step.kind, step.line))
+        graph.nodes.append(Node(_node_id(flow.name, step.id), step.id, _detail(step, wording), step.kind, step.line))
         if isinstance(step, Transfer):
             uses_agent = True
             graph.edges.append(Edge(_node_id(flow.name, step.id), AGENT_NODE, step.reason, agent=True))
-        for label, target, retries in _exits(step):
+        for label, target, retries in _exits(step, wording):
             if target == AGENT:
                 uses_agent = True
                 graph.edges.append(Edge(_node_id(flow.name, step.id), AGENT_NODE, label, agent=True,
                                         retries=retries))
                 continue
-            target_id = _target_id(flowset, flow.name, target, elsewhere)
+            target_id = _target_id(flowset, flow.name, target, elsewhere, wording)
             graph.edges.append(Edge(_node_id(flow.name, step.id), target_id, label, retries=retries))
     graph.nodes.extend(elsewhere.values())
     if uses_agent:
-        graph.nodes.append(Node(AGENT_NODE, "agent", "", "agent"))
+        graph.nodes.append(Node(AGENT_NODE, wording.agent, "", "agent"))
     return graph
 
 
-def _exits(step: Step) -> list[tuple[str, str, bool]]:
+def _exits(step: Step, wording: Wording = ENGLISH) -> list[tuple[str, str, bool]]:
     """(label, target as written, is it the retries' end) for every arrow out of a step."""
     found: list[tuple[str, str, bool]] = []
     if isinstance(step, Menu):
@@ -94,40 +132,34 @@ def _exits(step: Step) -> list[tuple[str, str, bool]]:
     elif isinstance(step, Branch):
         found.extend((label, target, False) for label, target, _ in step.cases)
         if step.otherwise:
-            found.append(("otherwise", step.otherwise, False))
+            found.append((wording.otherwise, step.otherwise, False))
     if isinstance(step, Question):
         then = step.retries.then if step.retries else AGENT
-        found.append((RETRIES_LABEL, then, True))
+        found.append((wording.retries, then, True))
     return found
 
 
-def _detail(step: Step) -> str:
-    if isinstance(step, Menu):
-        return "menu: " + ", ".join(step.prompt)
-    if isinstance(step, Ask):
-        return f"asks {step.into} ({step.expect}, {step.input})"
-    if isinstance(step, Say):
-        return "says " + ", ".join(step.prompt)
-    if isinstance(step, Action):
-        return f"runs {step.name}"
-    if isinstance(step, Branch):
-        return f"looks at {step.variable}"
-    if isinstance(step, Transfer):
-        return f"to an agent: {step.reason}"
-    if isinstance(step, Hangup):
-        return "goodbye, hangs up"
-    if isinstance(step, Use):
-        return f"uses flow {step.subflow}"
-    if isinstance(step, Return):
-        return f"returns {step.outcome}"
-    return step.kind
+def _detail(step: Step, wording: Wording = ENGLISH) -> str:
+    """What a box says under the step's name, in the wording's sentence for the step's kind."""
+    template = wording.details.get(step.kind)
+    if template is None:
+        return step.kind
+    prompts = step.prompt if isinstance(step, (Menu, Ask, Say)) else getattr(step, "say", ())
+    if isinstance(step, Ask) and wording.heard is not None:
+        template = "{prompts}"  # the question callers hear says what it asks
+    return template.format(
+        prompts=wording.prompts(tuple(prompts)), into=getattr(step, "into", ""), expect=getattr(step, "expect", ""),
+        input=getattr(step, "input", ""), name=getattr(step, "name", ""), variable=getattr(step, "variable", ""),
+        reason=getattr(step, "reason", ""), subflow=getattr(step, "subflow", ""),
+        outcome=getattr(step, "outcome", ""))
 
 
 def _node_id(flow: str, step: str) -> str:
     return "s_" + re.sub(r"\W", "_", step) if flow else step
 
 
-def _target_id(flowset: FlowSet, flow: str, target: str, elsewhere: dict[str, Node]) -> str:
+def _target_id(flowset: FlowSet, flow: str, target: str, elsewhere: dict[str, Node],
+               wording: Wording = ENGLISH) -> str:
     if "/" not in target and target in flowset.flows[flow].steps:
         return _node_id(flow, target)
     try:
@@ -137,7 +169,7 @@ def _target_id(flowset: FlowSet, flow: str, target: str, elsewhere: dict[str, No
     if resolved.split("/")[0] == flow and "/" in target:
         return _node_id(flow, resolved.split("/", 1)[1])
     node_id = "x_" + re.sub(r"\W", "_", resolved)
-    detail = f"flow {target}" if target in flowset.flows else "in another flow"
+    detail = wording.other_flow.format(target=target) if target in flowset.flows else wording.in_other_flow
     elsewhere.setdefault(node_id, Node(node_id, resolved, detail, "elsewhere"))
     return node_id
 
@@ -151,10 +183,10 @@ _MERMAID_SHAPES = {
 }  # fmt: skip
 
 
-def mermaid(flowset: FlowSet, flow_name: str) -> str:
+def mermaid(flowset: FlowSet, flow_name: str, wording: Wording = ENGLISH) -> str:
     """Mermaid flowchart text for one flow."""
-    graph = build(flowset, flow_name)
-    lines = ["---", f"title: {_mermaid_title(graph)}", "---", "flowchart TD"]
+    graph = build(flowset, flow_name, wording)
+    lines = ["---", f"title: {_mermaid_title(graph, wording)}", "---", "flowchart TD"]
     for node in graph.nodes:
         left, right = _MERMAID_SHAPES.get(node.kind, ("[", "]"))
         text = node.title if not node.detail else f"{node.title}<br/>{node.detail}"
@@ -175,12 +207,12 @@ def mermaid(flowset: FlowSet, flow_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_title(graph: FlowGraph) -> str:
-    return f"{graph.flow} — {graph.agent_key} reaches an agent from every prompt".replace(":", " ")
+def _mermaid_title(graph: FlowGraph, wording: Wording = ENGLISH) -> str:
+    return wording.title.format(flow=graph.flow, key=graph.agent_key).replace(":", " ")
 
 
 def _mermaid_text(text: str) -> str:
-    return text.replace("\"", "#quot;")
+    return text.replace("\"", "#quot;").replace("\n", "<br/>")
 
 
 # -- Graphviz DOT -----------------------------------------------------------------------------
@@ -192,10 +224,11 @@ _DOT_SHAPES = {
 }  # fmt: skip
 
 
-def dot(flowset: FlowSet, flow_name: str) -> str:
+def dot(flowset: FlowSet, flow_name: str, wording: Wording = ENGLISH) -> str:
     """Graphviz DOT text for one flow (run `dot -Tsvg` on it for a picture)."""
-    graph = build(flowset, flow_name)
-    title = f"{graph.flow}: {graph.description}".rstrip(": ") + f"\n(press {graph.agent_key} at any prompt: agent)"
+    graph = build(flowset, flow_name, wording)
+    heading = wording.heading.format(flow=graph.flow, description=graph.description.replace("`", ""))
+    title = heading.rstrip(": ") + "\n" + wording.footer.format(key=graph.agent_key)
     lines = [
         f"digraph {_dot_quote(graph.flow)} {{",
         f"  graph [rankdir=TB, fontname=\"Helvetica\", labelloc=t, label={_dot_quote(title)}];",

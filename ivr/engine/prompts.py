@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import phonenumbers
 from babel.dates import format_date
@@ -71,6 +71,20 @@ class Prompts:
     def words(self, key: str, language: str) -> tuple[str, ...]:
         entry = self.get(key, language)
         return entry.words if entry else ()
+
+    def outline(self, key: str, language: str, blank: Callable[[str, str], str] | None = None) -> str | None:
+        """The sentence as callers hear it, each {value:format} written by `blank(name, format)` ("…" by
+        default): what a page shows of a prompt without a call's values. None when it has no words."""
+        entry = self.get(key, language)
+        if entry is None or entry.text is None:
+            return None
+        fill = blank or (lambda _name, _format: "…")
+        parts = []
+        for literal, name, spec, _ in string.Formatter().parse(entry.text):
+            parts.append(literal)
+            if name is not None:
+                parts.append(fill(name, (spec or "").strip()))
+        return _tidy("".join(parts))
 
     def render(self, key: str, language: str, values: Mapping[str, Any]) -> Utterance:
         entry = self.get(key, language)

@@ -50,12 +50,15 @@ def advance(flowset: FlowSet, state: CallState, event: Event) -> tuple[Turn, Cal
     return turn, run.state
 
 
+MASK = "\u2022"  # •: a hidden character. Not "*", which agents read as the star key ("pressed *").
+
+
 def mask(value: Any) -> str:
-    """Keep the last three characters of a personal value, hide the rest."""
+    """Keep the last three characters of a personal value, hide the rest with MASK."""
     text = str(value)
     if len(text) <= 3:
-        return "*" * len(text)
-    return "*" * (len(text) - 3) + text[-3:]
+        return MASK * len(text)
+    return MASK * (len(text) - 3) + text[-3:]
 
 
 class _Run:

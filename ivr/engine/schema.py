@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .prompts import LANGUAGES
 from .steps import STEP_KINDS, Expect, InputMode, allowed_keys
 
 SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -116,7 +117,12 @@ def flow_schema() -> dict[str, Any]:
     """The schema of one flow file (flows/<name>.yaml)."""
     top = {
         "flow": {"type": "string", "description": "the flow's name, used by other flows to go here"},
-        "description": {"type": "string", "description": "what the flow is for, in a sentence"},
+        "description": {
+            "description": "what the flow is for, in a sentence; {fr: …, en: …} to say it in each language "
+                           "(the agents' Flows page shows the agent's)",
+            "anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": False, "minProperties": 1,
+                                            "properties": {code: {"type": "string"} for code in LANGUAGES}}],
+        },
         "start": {"type": "string", "description": "the first step (default: the first one written)"},
         "steps": {
             "type": "object",

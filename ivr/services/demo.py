@@ -115,6 +115,6 @@ def reset_demo(session: Session, now: datetime | None = None) -> DemoReset:
         for contact in session.scalars(select(Contact).where(Contact.client_id == client.id)).all():
             session.delete(contact)
             removed += 1
-        verification.clear_throttle(session, client, RESET_BY, now)
+        verification.start_afresh(session, client, RESET_BY, now)
     session.flush()
     return DemoReset(len(DEMO_CLIENTS), reversed_count, removed)

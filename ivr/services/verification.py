@@ -3,7 +3,9 @@
 Caller ID never verifies anyone (it can be spoofed); it is only compared with the phone on
 file so the agent can see it. Failed tries are counted per client number entered and per
 caller ID, as keyed hashes, so a number that does not exist is throttled exactly like one that
-does and the answer never reveals which. A suspended client is still served by an agent.
+does and the answer never reveals which. A suspended client is still served by an agent, and a
+supervisor who has checked the person's identity can lift the suspension (`lift_suspension`):
+tries made before the lift no longer count. The audit trail only grows, so a lift is a row too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ..engine.verification import Level, VerificationPolicy, default_policy
-from ..models import Client
+from ..models import Call, Client
 from ..models_security import AuditEvent
 from ..privacy import caller_key, keyed, mask_client_number
 from . import audit
@@ -30,7 +32,11 @@ SUSPENDED_CLIENT = "verification_suspended"
 SUSPENDED_CALLER = "caller_suspended"
 REFUSED = "verification_refused"
 VERIFIED = "verification_succeeded"
-CLEARED = "verification_throttle_cleared"
+LIFTED = "verification_unsuspended"
+
+
+class NotSuspended(ValueError):
+    """The client's self-service verification is not suspended: there is nothing to lift."""
 
 
 def policy_of(ctx: ActionContext) -> VerificationPolicy:
@@ -53,23 +59,26 @@ def require(ctx: ActionContext, action_name: str) -> Client:
 
 
 _AUDIT = AuditEvent.__table__
-_CLEARS = _AUDIT.alias("clears")
+_LIFT = _AUDIT.alias("lift")
 
 
-def _count_failures(column):
-    """Failed tries for one key within the window, and since the key's throttle was last cleared."""
+def _count_failures(column, lifted_by: tuple[str, ...]):
+    """Failed tries for one key (client number or caller ID) within the window, made after the
+    key's suspension was last lifted by an audit row of one of the outcomes `lifted_by`."""
     key = column.key
-    cleared = select(func.max(_CLEARS.c.at)).where(
-        _CLEARS.c[key] == bindparam(key), _CLEARS.c.action == CLEARED).scalar_subquery()
+    lifted = select(func.max(_LIFT.c.at)).where(_LIFT.c[key] == bindparam(key), _LIFT.c.action == LIFTED,
+                                                _LIFT.c.outcome.in_(lifted_by)).scalar_subquery()
     return select(func.count()).select_from(_AUDIT).where(
         column == bindparam(key), _AUDIT.c.action == FAILED, _AUDIT.c.at > bindparam(f"{key}_since"),
-        or_(cleared.is_(None), _AUDIT.c.at > cleared),
+        or_(lifted.is_(None), _AUDIT.c.at > lifted),
     ).scalar_subquery()
 
 
-# Built once, and both counts in one statement: every verification step counts the failed tries
-# of the client number entered and of the caller ID (a key that is None counts nothing).
-_FAILURES = select(_count_failures(_AUDIT.c.subject_key), _count_failures(_AUDIT.c.caller_key))
+# A supervisor's lift (outcome "lifted") opens the client's file again, not the phone it was
+# tried from (someone trying many numbers from one phone stays stopped); the demo's reset
+# (outcome "reset") opens both.
+_FAILURES = select(_count_failures(_AUDIT.c.subject_key, ("lifted", "reset")),
+                   _count_failures(_AUDIT.c.caller_key, ("reset",)))
 
 
 def _failures(session: Session, subject_key: str | None, caller_hash: str | None, policy: VerificationPolicy,
@@ -209,17 +218,6 @@ def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str
     return ActionResult(outcome, {**cleared, "verify_failures": failures})
 
 
-def clear_throttle(session: Session, client: Client, by: str, now: datetime) -> None:
-    """Open self-service verification again for the client's number and the phone on file.
-
-    Failed tries made before `now` stop counting towards a suspension; nothing is deleted (the
-    audit trail only grows): the clearing is one more audit event, with who cleared it.
-    """
-    audit.record(session, CLEARED, "cleared", actor_kind="system", actor=by, client_id=client.id,
-                 subject_key=keyed("client", client.client_number),
-                 caller_hash=caller_key(client.phone) if client.phone else None, at=now)
-
-
 def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
     """Whether the caller ID is the phone on file: a hint for the agent, never a proof."""
     if not caller or not on_file:
@@ -238,4 +236,38 @@ def is_self_service_suspended(session: Session, client: Client, policy: Verifica
                             now or datetime.now(timezone.utc))
 
 
-__all__ = ["NotVerified", "caller_id_matches", "is_self_service_suspended", "require"]
+def lift_suspension(session: Session, client: Client, by: str, *, identity_checked: bool,
+                    policy: VerificationPolicy | None = None, now: datetime | None = None,
+                    call: Call | None = None) -> None:
+    """A supervisor lifts a client's self-service suspension after checking the person's identity.
+
+    The one way to do it, for the desktop's button and `ivr client unsuspend`: an audit row
+    (`verification_unsuspended`, actor_kind "agent", actor `by`, e.g. "agent:7") after which the
+    failed tries already made no longer count, so the client can verify by phone at once. A per
+    caller ID suspension (someone trying many numbers from one phone) is left as it is.
+    Raises ValueError without `by` or without the identity check, NotSuspended when there is nothing to lift.
+    """
+    now = now or datetime.now(timezone.utc)
+    if not by.strip():
+        raise ValueError("say who lifts the suspension (the supervisor's agent id)")
+    if not identity_checked:
+        raise ValueError("a suspension is lifted only once the person's identity has been checked")
+    if not is_self_service_suspended(session, client, policy, now):
+        raise NotSuspended(f"self-service verification of client {mask_client_number(client.client_number)} is "
+                           "not suspended: there is nothing to lift")
+    audit.record(session, LIFTED, "lifted", actor_kind="agent", actor=by, client_id=client.id, call=call,
+                 subject_key=keyed("client", client.client_number), at=now, identity_checked=True,
+                 client_number=mask_client_number(client.client_number))
+
+
+def start_afresh(session: Session, client: Client, by: str, now: datetime) -> None:
+    """The demo's reset (`ivr seed --demo --reset`): the same lift, unconditionally, for the client
+    number and for the phone on file, so a demo client tried wrongly from the demo phone starts
+    again; an audit row with `by` as the system actor, like every lift."""
+    audit.record(session, LIFTED, "reset", actor_kind="system", actor=by, client_id=client.id,
+                 subject_key=keyed("client", client.client_number),
+                 caller_hash=caller_key(client.phone) if client.phone else None, at=now)
+
+
+__all__ = ["NotSuspended", "NotVerified", "caller_id_matches", "is_self_service_suspended", "lift_suspension",
+           "require", "start_afresh"]

@@ -1,15 +1,31 @@
-"""The desktop's own words, per agent language (callers' words are in prompts/, not here)."""
+"""The desktop's own words, per agent language (callers' words are in prompts/, not here).
+
+Sentences are never pasted together: a sentence with a number has one form per CLDR plural category
+(``{one: …, other: …}``, chosen with Babel's plural rules for the agent's locale); a sentence that puts
+a noun after an article or a preposition asks the noun for that form (``{step:à le}``, see nouns.py);
+dates, times and durations are written by Babel in the agent's locale, the same way on every page.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
+from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
+from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup, escape
 
-LANGUAGES = ("fr", "en")
+from ...engine.prompts import LANGUAGES, LOCALES
+from .nouns import Noun, NounSpecError
+
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 _HERE = Path(__file__).parent
+_CODE = re.compile(r"`([^`]+)`")
 
 
 @lru_cache(maxsize=None)
@@ -18,28 +34,101 @@ def _catalog(language: str) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+def code_spans(text: str) -> Markup:
+    """Text as HTML, with `code` spans (as word files and flow descriptions write them) as <code>."""
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+
+
+def is_plural(entry: Any) -> bool:
+    """A word file entry that has one sentence per CLDR plural category (at least `other`)."""
+    return isinstance(entry, dict) and "other" in entry and set(entry) <= set(PLURAL_CATEGORIES)
+
+
 class Words:
-    """`words("ui.title")`, `words("journey.heard", text=...)`: a missing key shows itself, never crashes."""
+    """`words("ui.title")`, `words("failures.nomatch", count=2)`: a missing key shows itself, never crashes."""
 
     def __init__(self, language: str):
         self.language = language if language in LANGUAGES else "fr"
+        self.locale = Locale.parse(LOCALES[self.language])
 
     def lookup(self, key: str) -> Any:
+        """The entry at a dotted key (`flows_page.graph.agent`); a name may itself hold a dot."""
         node: Any = _catalog(self.language)
-        for part in key.split(".", 1) if "." in key else [key]:
-            if not isinstance(node, dict) or part not in node:
+        rest = key
+        while isinstance(node, dict):
+            if rest in node:
+                return node[rest]
+            part, dot, rest = rest.partition(".")
+            if not dot or part not in node:
                 return None
             node = node[part]
-        return node
+        return None
 
     def __call__(self, name: str, /, default: str | None = None, **values: Any) -> str:
-        text = self.lookup(name)
-        if not isinstance(text, str):
+        """The sentence `name` with its values; with `count=`, the form CLDR's plural rules choose."""
+        text = self._sentence(name, values)
+        if text is None:
             return default if default is not None else name
-        return text.format(**values) if values else text
+        return text.format(**self._shown(values)) if values else text
+
+    def html(self, name: str, /, **values: Any) -> Markup:
+        """The sentence as HTML: values escaped (unless already Markup), `code` spans as <code>."""
+        text = self._sentence(name, values)
+        if text is None:
+            return Markup(escape(name))
+        template = code_spans(text)
+        return template.format(**self._shown(values)) if values else template
+
+    def _sentence(self, name: str, values: dict[str, Any]) -> str | None:
+        text = self.lookup(name)
+        if is_plural(text) and "count" in values:
+            text = text.get(str(self.locale.plural_form(values["count"])), text["other"])
+        return text if isinstance(text, str) else None
+
+    def _shown(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Numbers written in the agent's locale (1 234 in French, 1,234 in English)."""
+        return {k: format_decimal(v, locale=self.locale) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in values.items()}
+
+    def noun(self, key: str, default: str | None = None, **values: Any) -> Noun:
+        """A noun of the word file (`fields.city`), ready for `{field:le}`; an unknown key is its own words."""
+        entry = self.lookup(key)
+        if entry is None or (isinstance(entry, dict) and "noun" not in entry):
+            return Noun(default if default is not None else key, self.language)
+        return Noun.from_entry(entry, self.language, **values)
 
     def ordinal(self, number: int) -> str:
-        if self.language == "fr":
-            return "1er" if number == 1 else f"{number}e"
-        suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-        return f"{number}{suffix}"
+        """1er, 2e / 1st, 2nd, 3rd, 4th: the form chosen by CLDR's ordinal rules for the locale."""
+        forms = self.lookup("numbers.ordinal") or {"other": "{n}"}
+        return forms.get(str(self.locale.ordinal_form(number)), forms["other"]).format(n=number)
+
+    # -- dates and numbers: one way for every page ------------------------------------------------
+
+    def datetime(self, moment: datetime | None) -> str:
+        """"30 nov. 2026, 16 h 22" / "Nov 30, 2026, 4:22 p.m.": CLDR's medium date, short time, and its glue."""
+        if moment is None:
+            return ""
+        glue = get_datetime_format("medium", locale=self.locale)
+        return (glue.replace("'", "").replace("{1}", format_date(moment, "medium", locale=self.locale))
+                .replace("{0}", format_time(moment, "short", locale=self.locale)))
+
+    def date(self, day: date | datetime | None) -> str:
+        """"30 nov. 2026" / "Nov 30, 2026"."""
+        return format_date(day, "medium", locale=self.locale) if day is not None else ""
+
+    def duration(self, seconds: float | None) -> str | None:
+        """"3 minutes", "45 secondes": Babel's words for a length of time."""
+        if seconds is None:
+            return None
+        return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5, locale=self.locale)
+
+    def number(self, value: int | float) -> str:
+        """"1 234" / "1,234"."""
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        """"40 %" / "40%"."""
+        return format_percent(share, locale=self.locale)
+
+
+__all__ = ["LANGUAGES", "Noun", "NounSpecError", "Words", "code_spans", "is_plural"]

@@ -1,0 +1,74 @@
+"""The demo clients the README lists are the ones `ivr seed --demo` loads, and no prompt gives their facts away.
+
+The README's table (client number, birth date, postal code, phone, language, what each shows) is
+checked against ivr.services.demo, so it cannot drift. The examples prompts give callers ("for
+example, 1952 08 24") must not be a demo client's own birth date, postal code, phone or number: a
+tester who types the example would verify as that client.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.dates import format_date
+
+from ivr.config import ROOT
+from ivr.desktop.context import caller_display
+from ivr.engine.prompts import LANGUAGES, LOCALES, load_prompts
+from ivr.services.demo import DEMO_CLIENTS
+
+STATUS_WORDS = {"approved": "**approved**", "in_review": "**in review**", "refused": "**refused**",
+                None: "**no application**"}
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+
+
+def readme_rows() -> dict[str, list[str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Demo clients\n", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines()
+            if re.match(r"\| \d{9} \|", line)]
+    return {row[0]: row for row in rows}
+
+
+def test_the_readme_lists_every_demo_client_with_the_facts_that_verify_them():
+    rows = readme_rows()
+    assert set(rows) == {entry["client"]["client_number"] for entry in DEMO_CLIENTS}
+    for entry in DEMO_CLIENTS:
+        client, application = entry["client"], entry["application"]
+        number, born, postal, phone, language, shows = rows[client["client_number"]]
+        assert born == f"{client['birth_date'].isoformat()} (`{client['birth_date']:%Y%m%d}`)"
+        assert postal == client["postal_code"]
+        assert phone == (caller_display(client["phone"]) if client["phone"] else "—")
+        assert language == LANGUAGE_NAMES[client["language"]]
+        assert shows.startswith(client["name"] + ":")
+        assert STATUS_WORDS[application["status"] if application else None] in shows
+
+
+def demo_facts() -> dict[str, str]:
+    """Every demo value a caller types or says, compacted to letters and digits, with where it comes from."""
+    facts = {}
+    for entry in DEMO_CLIENTS:
+        client = entry["client"]
+        facts[client["client_number"]] = f"client number of {client['name']}"
+        facts[f"{client['birth_date']:%Y%m%d}"] = f"birth date of {client['name']}"
+        facts[client["postal_code"].replace(" ", "").upper()] = f"postal code of {client['name']}"
+        if client["phone"]:
+            facts[client["phone"][-10:]] = f"phone of {client['name']}"
+    return facts
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_prompt_example_is_a_demo_clients_own_value(language):
+    prompts, _ = load_prompts(ROOT / "prompts")
+    facts = demo_facts()
+    spoken_dates = {format_date(entry["client"]["birth_date"], "long", locale=LOCALES[language]).lower(): entry
+                    for entry in DEMO_CLIENTS}
+    found = []
+    for key in sorted(prompts.keys(language)):
+        text = prompts.get(key, language).text or ""
+        compact = re.sub(r"[\W_]", "", text).upper()
+        found += [f"{key}: {where}" for value, where in facts.items() if value in compact]
+        found += [f"{key}: the spoken birth date {date}" for date in spoken_dates if date in text.lower()]
+    assert found == []
+    assert "1952 08 24" in prompts.get("identify.birth_date", language).text  # the example, on no demo file
