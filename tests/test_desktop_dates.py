@@ -33,7 +33,7 @@ def test_words_write_cldrs_medium_date_and_short_time_in_the_agents_locale():
 def test_callbacks_contacts_and_pending_changes_write_a_moment_the_same_way(app, agents, phone):
     with freeze_time(AT):
         call = phone().press("1").press("1").press("100200300").press("19480517").press("0")
-        call.hold().press_on_hold("1").press("1")  # a callback, requested now
+        call.hold().press("1").press("1")  # a callback, requested now
         change_address(phone, caller="+15145550199")  # a pending change, requested now
     with db.session_for(app) as session:
         jeanne = session.scalar(select(Client).where(Client.client_number == "100200300"))

@@ -121,7 +121,7 @@ def busy_desktop(app, agents, phone):
     # Robert, in English, at the main menu; then someone asks to be called back.
     english = phone(caller="+16135550199").press("2").press("0")
     callback = phone(caller="+18195550111").press("1").press("1").press("400500600").press("19900714").press("0")
-    callback.hold().press_on_hold("1").press("1")
+    callback.hold().press("1").press("1")
     change_address(phone, number="200300400", born="19611102", on_file="K1P 5K7", caller="+16135550199",
                    language="2")
     # Amélie's number, suspended after three wrong birth dates: her call shows the supervisor's button.
