@@ -31,6 +31,7 @@ import logging
 import re
 import traceback
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from datetime import date
 from urllib.parse import quote, unquote_plus
 
@@ -81,6 +82,8 @@ _SERVER_COMPUTED = re.compile(f"{_AS_IS}[^{_AS_IS}]*{_AS_IS}")
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _FIELD_NAMES_LOWER = tuple(name.lower() for name in privacy.PERSONAL_FIELDS)
 _DIGIT = re.compile(r"\d")
+_THREE_DIGITS = re.compile(r"\d{3}")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 Found = tuple[int, int, str]  # start, end (in the text as written) and the mask to put there
 
@@ -149,28 +152,39 @@ def _decode(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _find(text: str, has_field: bool) -> list[Found]:
-    """Personal values in one view of the text, never inside an IP address or a Twilio SID."""
-    for start, end in _kept(text):
-        text = text[:start] + _EDGE * (end - start) + text[end:]
+    """Personal values in one view of the text, never inside an IP address, a time or a Twilio SID."""
+    text = _without_kept(text)
+    if not has_field and not _DIGIT.search(text):
+        return []
     found: list[Found] = [*_phone_numbers(text), *_fields(text)] if has_field else [*_phone_numbers(text)]
-    found += [(m.start(), m.end(), privacy.mask_client_number(m.group())) for m in _CLIENT_NUMBER.finditer(text)]
     found += [(m.start(), m.end(), privacy.mask_postal(m.group().replace(" ", "")))
               for m in _POSTAL_CODE.finditer(text)]
-    found += [(m.start(), m.end(), privacy.mask_birth_date(m.group())) for m in _DATE.finditer(text) if _is_date(m)]
-    found += [(m.start(), m.end(), privacy.mask_birth_date(m.group())) for m in _DATE_REPR.finditer(text)]
+    if _YEAR.search(text):  # (a cheap look first: most lines have no year left once times are kept)
+        found += [(m.start(), m.end(), privacy.mask_birth_date(m.group()))
+                  for pattern in (_DATE, _DATE_REPR) for m in pattern.finditer(text) if _is_date(m)]
+    if _THREE_DIGITS.search(text):
+        found += [(m.start(), m.end(), privacy.mask_client_number(m.group())) for m in _CLIENT_NUMBER.finditer(text)]
     return found
 
 
-def _kept(text: str) -> Iterable[tuple[int, int]]:
-    """Where IP addresses, times and Twilio SIDs are, and what a server computed: operators need them,
-    and they hold no caller's data."""
-    for pattern in (_IPV4, _IPV6):
-        for match in pattern.finditer(text):
-            if _is_ip(match.group()):
-                yield match.span()
-    for pattern in (_TIMESTAMP, _TWILIO_SID, _SERVER_COMPUTED):
-        for match in pattern.finditer(text):
-            yield match.span()
+def _without_kept(text: str) -> str:
+    """`text` with what operators need and holds no caller's data blanked out (same length): what a server
+    computed, IP addresses, times and Twilio SIDs."""
+    def blank(match: re.Match) -> str:
+        return _EDGE * len(match.group())
+
+    def blank_address(match: re.Match) -> str:
+        return blank(match) if _is_ip(match.group()) else match.group()
+
+    if _AS_IS in text:
+        text = _SERVER_COMPUTED.sub(blank, text)
+    if "." in text:
+        text = _IPV4.sub(blank_address, text)
+    if ":" in text:
+        text = _TIMESTAMP.sub(blank, _IPV6.sub(blank_address, text))
+    if len(text) >= 34:
+        text = _TWILIO_SID.sub(blank, text)
+    return text
 
 
 def _is_ip(text: str) -> bool:
@@ -191,6 +205,8 @@ def _phone_numbers(text: str) -> Iterable[Found]:
 
 
 def _is_date(match: re.Match) -> bool:
+    if match.re is _DATE_REPR:
+        return True
     if match["y"]:
         year, month, day = match["y"], match["m"], match["d"]
     elif match["yc"]:
@@ -260,35 +276,47 @@ def _computed_by_server(record: logging.LogRecord) -> frozenset[str | int]:
 _SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<format>[#0\- +]*\d*(?:\.\d+)?[hlL]?(?P<kind>[diouxXeEfFgGcrsa%]))")
 
 
+@lru_cache(maxsize=1024)
+def _template(template: str) -> tuple[list[tuple[str, str | None, str]], str]:
+    """A %-format template as (text before, key or None, conversion like `%-10s`) for each argument, and the text
+    after the last; a `%%` stays in the text."""
+    parts: list[tuple[str, str | None, str]] = []
+    before, position = "", 0
+    for spec in _SPEC.finditer(template):
+        before += template[position:spec.start()]
+        position = spec.end()
+        if spec["kind"] == "%":
+            before += "%"
+            continue
+        parts.append((before, spec["key"], "%" + spec["format"]))
+        before = ""
+    return parts, before + template[position:]
+
+
 def _message_with_edges(record: logging.LogRecord) -> str:
-    """The record's message, with each argument's text between _EDGE marks; `getMessage()` if that cannot be done."""
+    """The record's message, with each argument's text between _EDGE marks (_AS_IS for what the server computed);
+    `getMessage()` if that cannot be done."""
     template, args = record.msg, record.args
     if not args or not isinstance(template, str):
         return record.getMessage()
-    pieces: list[str] = []
-    position, used = 0, 0
+    parts, after = _template(template)
     as_is = _computed_by_server(record)
+    pieces: list[str] = []
     try:
-        for spec in _SPEC.finditer(template):
-            pieces.append(template[position:spec.start()])
-            position = spec.end()
-            if spec["kind"] == "%":
-                pieces.append("%")
-                continue
-            if spec["key"] is not None:
-                name, value = spec["key"], args[spec["key"]]  # type: ignore[call-overload]
+        for index, (before, key, conversion) in enumerate(parts):
+            if key is not None:
+                name, value = key, args[key]  # type: ignore[call-overload]
             elif isinstance(args, Mapping):
                 name, value = None, args
             else:
-                name, value, used = used, args[used], used + 1
+                name, value = index, args[index]
             mark = _AS_IS if name in as_is else _EDGE
-            pieces += [mark, ("%" + spec["format"]) % (value,), mark]
-        pieces.append(template[position:])
+            pieces += [before, mark, conversion % (value,), mark]
     except (TypeError, ValueError, KeyError, IndexError):
         return record.getMessage()
-    if not isinstance(args, Mapping) and used != len(args):
+    if not isinstance(args, Mapping) and len(parts) != len(args):
         return record.getMessage()
-    return "".join(pieces)
+    return "".join(pieces) + after
 
 
 def _scrub_record(record: logging.LogRecord) -> logging.LogRecord:
