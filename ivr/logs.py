@@ -1,4 +1,9 @@
-"""Logging that never writes a caller's personal data, and keeps what operators need.
+"""Log lines operators can use, that never hold a caller's personal data.
+
+`configure()` sets up a server process's logging once, for gunicorn (ivr.serving.GunicornLogger) and
+`ivr serve` alike: the app's lines (`ivr.*`) at INFO with a timestamp, process id, level and logger
+name, into gunicorn's error log (stderr by default); request lines (gunicorn's access log, werkzeug's)
+as their server writes them.
 
 Every record made in the process is scrubbed when it is made (a log record factory), whatever the
 logger (ours, gunicorn, werkzeug, SQLAlchemy, twilio) or the handler, tracebacks and stack traces
@@ -29,16 +34,21 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import sys
 import traceback
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from urllib.parse import quote, unquote_plus
 
 from flask import Flask
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, format_number
 
 from . import privacy
+
+LINE_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+DATE_FORMAT = "[%Y-%m-%d %H:%M:%S %z]"  # gunicorn's error log dates
+"""How the app's lines (and gunicorn's error log) read: `[2026-11-23 15:00:00 -0500] [4242] [INFO] ivr.voice: ...`."""
 
 # Private-use characters around each argument's text in a message: no value spans an edge, and an
 # argument the server computed itself (an address, a time, a status, a size) is kept as it is.
@@ -342,7 +352,7 @@ def _scrub_record(record: logging.LogRecord) -> logging.LogRecord:
 
 
 class ScrubbingFilter(logging.Filter):
-    """The same scrubbing as a filter, for handlers set up outside the app (e.g. gunicorn's)."""
+    """The same scrubbing as a filter, on every handler `configure()` routes lines to."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         _scrub_record(record)
@@ -362,11 +372,61 @@ def install() -> None:
     logging.setLogRecordFactory(factory)
 
 
-def init_app(app: Flask) -> None:
+# -- where lines go ----------------------------------------------------------------------------------
+
+_ROUTED: list[tuple[logging.Logger, logging.Handler]] = []
+
+
+def configure(errors: Sequence[logging.Handler] = (), access: Sequence[logging.Handler] = (),
+              level: int = logging.INFO) -> None:
+    """Set up this server process's logging; calling it again replaces what it set before.
+
+    errors: where the app's lines (`ivr.*`, from `level` up) and other libraries' warnings go, as well
+        as gunicorn's own (gunicorn.error); by default one handler on stderr writing LINE_FORMAT.
+    access: where request lines go (werkzeug's in `ivr serve`; gunicorn's access log has its own);
+        by default the same as `errors`, each line as the server wrote it (it holds its own timestamp).
+    Every record is scrubbed (install()) and every handler given carries a ScrubbingFilter.
+    """
     install()
-    ivr_logger = logging.getLogger("ivr")
-    if not any(isinstance(f, ScrubbingFilter) for f in ivr_logger.filters):
-        ivr_logger.addFilter(ScrubbingFilter())
-    if not ivr_logger.level:
-        ivr_logger.setLevel(logging.INFO)
+    if not errors:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LINE_FORMAT, DATE_FORMAT))
+        errors = [handler]
+    if not access:
+        access = [_plain(handler) for handler in errors]
+    for handler in [*errors, *access]:
+        if not any(isinstance(f, ScrubbingFilter) for f in handler.filters):
+            handler.addFilter(ScrubbingFilter())
+    for logger, handler in _ROUTED:
+        logger.removeHandler(handler)
+    _ROUTED.clear()
+    root, werkzeug = logging.getLogger(), logging.getLogger("werkzeug")
+    _route(root, errors)
+    _route(werkzeug, access)
+    werkzeug.propagate = False
+    root.setLevel(logging.WARNING)
+    for name in ("ivr", "werkzeug"):
+        logging.getLogger(name).setLevel(level)
+
+
+def _route(logger: logging.Logger, handlers: Iterable[logging.Handler]) -> None:
+    for handler in handlers:
+        if handler not in logger.handlers:
+            logger.addHandler(handler)
+            _ROUTED.append((logger, handler))
+
+
+def _plain(handler: logging.Handler) -> logging.Handler:
+    """A handler writing where `handler` writes, each message as it is."""
+    stream = getattr(handler, "stream", None)
+    if stream is None:
+        return handler
+    plain = logging.StreamHandler(stream)
+    plain.setFormatter(logging.Formatter("%(message)s"))
+    return plain
+
+
+def init_app(app: Flask) -> None:
+    """Scrub every record from the moment the app exists, however it is served."""
+    install()
 

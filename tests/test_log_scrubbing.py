@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import string
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus, unquote_plus
 
@@ -127,7 +128,7 @@ def log_lines():
         logger.propagate = propagate
 
 
-def logged(log: callable) -> str:
+def logged(log: Callable[[], None]) -> str:
     """What a handler writes for the records `log()` makes."""
     _lines.seek(0)
     _lines.truncate()

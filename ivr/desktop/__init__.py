@@ -17,7 +17,6 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
-    _scrub_access_log()
     # The server ends a session after the shift; the cookie lives a day longer so the agent is told why.
     hours = float(app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS))
     app.permanent_session_lifetime = timedelta(hours=hours + 24)
@@ -57,13 +56,3 @@ def _cookies_need_https(config: dict) -> bool:
     production = not (config.get("DEMO") or config.get("TESTING"))
     return production and not public.startswith("http://")
 
-
-def _scrub_access_log() -> None:
-    """The API's contacts URL holds a client number: the development server's access log masks it."""
-    import logging
-
-    from ..logs import ScrubbingFilter
-
-    access = logging.getLogger("werkzeug")
-    if not any(isinstance(f, ScrubbingFilter) for f in access.filters):
-        access.addFilter(ScrubbingFilter())
