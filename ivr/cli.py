@@ -37,7 +37,13 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Load the demo clients; generate a Twilio token if none is set.")
 def serve(host: str, port: int, demo: bool) -> None:
-    """Run the IVR web server (the database is created if needed)."""
+    """Run the IVR web server (the database is created if needed).
+
+    Log lines go to stderr: the app's with a timestamp (ivr.logs.configure), requests as werkzeug writes them.
+    """
+    from . import logs
+
+    logs.configure()
     app = _app(demo)
     if demo:
         from . import db

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -46,6 +47,15 @@ def mask_postal(postal: str | None) -> str:
     return f"{compact[:3]} {MASK * 3}" if len(compact) == 6 else MASK * 3
 
 
+def mask_birth_date(text: str | None) -> str:
+    """`••••-••-••`: every digit hidden, the shape kept.
+
+    A birth date is one of the two facts that verify a caller, so not even part of it is shown
+    (the desktop hides it from the journey for the same reason).
+    """
+    return re.sub(r"\d", MASK, text or "")
+
+
 def mask_text(text: str | None) -> str:
     """Each word's first letter, the rest hidden: `r•• S••••-D••••`."""
     if not text:
@@ -66,6 +76,29 @@ def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
         "postal_code": mask_postal(address.get("postal_code")),
         "fingerprint": fingerprint(address),
     }
+
+
+# Values that are personal by the name they are kept under, whatever they look like: the client's file
+# (ivr.models.Client), the answers the flows keep (`into:` in flows/*.yaml), the caller ID, and what
+# Twilio's webhook parameters say about the caller (twilio.com/docs/voice/twiml#request-parameters,
+# /docs/voice/twiml/gather#action). Names are compared without regard to case.
+_FIELD_MASKS: dict[str, Callable[[str | None], str]] = {
+    "client_number": mask_client_number,
+    "birth_date": mask_birth_date,
+    "postal_code": mask_postal, "postal_code_on_file": mask_postal, "FromZip": mask_postal, "CallerZip": mask_postal,
+    "phone": mask_phone, "new_phone": mask_phone, "caller": mask_phone,
+    "From": mask_phone, "Caller": mask_phone, "ForwardedFrom": mask_phone,
+    "name": mask_text, "CallerName": mask_text, "civic_number": mask_text, "street": mask_text, "apartment": mask_text,
+    "SpeechResult": mask_text, "UnstableSpeechResult": mask_text, "Digits": mask_text,
+}
+PERSONAL_FIELDS = frozenset(_FIELD_MASKS)
+_MASK_BY_FIELD = {name.lower(): mask for name, mask in _FIELD_MASKS.items()}
+
+
+def mask_field(name: str, value: str) -> str:
+    """The mask of `value` kept under one of PERSONAL_FIELDS (`Digits` `1` stays `1`, `street` `rue Saint-Denis`
+    becomes `r•• S••••-D••••`); KeyError for any other name."""
+    return _MASK_BY_FIELD[name.lower()](value)
 
 
 def mask_value(kind: str, value: dict[str, Any] | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,22 @@ class Server:
 
 
 def start(database_url: str, folder: Path, name: str, threads: int = 4, workers: int = 1,
-          extra_env: dict[str, str] | None = None) -> Server:
+          extra_env: dict[str, str] | None = None, log_level: str = "warning") -> Server:
+    """gunicorn with the project's gunicorn.conf.py; what it writes (both logs) goes to `folder/name.log`."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    return _launch(lambda port: [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",
+                                 str(threads), "--worker-class", "gthread", "--log-level", log_level, "app:app"],
+                   database_url, folder, name, extra_env)
+
+
+def start_ivr_serve(database_url: str, folder: Path, name: str) -> Server:
+    """`ivr serve` (werkzeug's server), as a developer or a small office runs it."""
+    ivr = str(Path(sys.executable).with_name("ivr"))
+    return _launch(lambda port: [ivr, "serve", "--port", str(port)], database_url, folder, name)
+
+
+def _launch(command: Callable[[int], list[str]], database_url: str, folder: Path, name: str,
+            extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
     log = folder / f"{name}.log"
     hours = folder / "always-open-hours.yaml"  # agents in at any hour: a test must not depend on the clock
@@ -63,10 +79,8 @@ def start(database_url: str, folder: Path, name: str, threads: int = 4, workers:
            "IVR_SECRET_KEY": "test-secret", "IVR_INSTANCE_PATH": str(folder / name), "IVR_HOURS_FILE": str(hours),
            **(extra_env or {})}
     env.pop("IVR_DEMO", None)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-         "--worker-class", "gthread", "--log-level", "warning", "app:app"],
+        command(port),
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     return _listening(Server(process, port, log), name)
 

@@ -19,7 +19,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_url_rule("/", "site_root", site_root)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    _scrub_access_log()
     # The server ends a session after the shift; the cookie lives a day longer so the agent is told why.
     hours = float(app.config.get("AGENT_SESSION_HOURS", DEFAULT_SESSION_HOURS))
     app.permanent_session_lifetime = timedelta(hours=hours + 24)
@@ -59,13 +58,3 @@ def _cookies_need_https(config: dict) -> bool:
     production = not (config.get("DEMO") or config.get("TESTING"))
     return production and not public.startswith("http://")
 
-
-def _scrub_access_log() -> None:
-    """The API's contacts URL holds a client number: the development server's access log masks it."""
-    import logging
-
-    from ..logs import ScrubbingFilter
-
-    access = logging.getLogger("werkzeug")
-    if not any(isinstance(f, ScrubbingFilter) for f in access.filters):
-        access.addFilter(ScrubbingFilter())
