@@ -98,6 +98,12 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 Found = tuple[int, int, str]  # start, end (in the text as written) and the mask to put there
 
 
+def _encoded(mask: str) -> str:
+    """A mask written back into URL-encoded text: encoded as the value was, but its mask character
+    kept readable (a log is read by people, not parsed as a URL)."""
+    return quote(mask, "*").replace(quote(privacy.MASK), privacy.MASK)
+
+
 def scrub(text: str) -> str:
     """`text` with every personal value masked in place, and everything else as it was.
 
@@ -129,7 +135,7 @@ def _find_encoded(text: str, has_field: bool) -> list[Found]:
         view, start_of, end_of = decoded, [start_of[i] for i in starts], [end_of[i - 1] for i in ends]
         for start, end, mask in _find(view, has_field or _names_a_field(view)):
             first, last = start_of[start], end_of[end - 1]
-            found.append((first, last, mask if text[first:last] == view[start:end] else quote(mask, "*")))
+            found.append((first, last, mask if text[first:last] == view[start:end] else _encoded(mask)))
     return found
 
 
@@ -239,7 +245,7 @@ def _fields(text: str) -> Iterable[Found]:
         if not value or _NOT_A_VALUE.fullmatch(value) or _SQL_PLACEHOLDER.match(text, match.start(group)):
             continue
         if "%" in value:  # still URL-encoded in this view (`From=%2B1514...`): mask what it says
-            mask = quote(privacy.mask_field(match["key"], unquote_plus(value)), "*")
+            mask = _encoded(privacy.mask_field(match["key"], unquote_plus(value)))
         else:
             mask = privacy.mask_field(match["key"], value)
         yield match.start(group), match.end(group), mask

@@ -263,14 +263,14 @@ def test_app_and_library_lines_keep_call_sids_pids_ports_addresses_times_duratio
 def test_masks_are_those_of_ivr_privacy_and_keep_what_lets_a_person_recognise_the_value():
     line = ("caller +15145550142 (514) 555-0142 client 100200300 code H2X 3K8 born 1948-05-17 "
             "state={'street': 'rue Saint-Denis', 'birth_date': datetime.date(1948, 5, 17)}")
-    assert scrub(line) == ("caller +1 514-***-**42 +1 514-***-**42 client ***-***-300 code H2X *** born ****-**-** "
-                           "state={'street': 'r** S****-D****', 'birth_date': datetime.date(****, *, **)}")
+    assert scrub(line) == ("caller +1 514-•••-••42 +1 514-•••-••42 client •••-•••-300 code H2X ••• born ••••-••-•• "
+                           "state={'street': 'r•• S••••-D••••', 'birth_date': datetime.date(••••, •, ••)}")
 
 
 def test_a_masked_value_in_a_url_stays_url_encoded():
     assert scrub("GET /agent/?caller=%2B15145550142&lang=fr HTTP/1.1") == \
-        "GET /agent/?caller=%2B1%20514-***-**42&lang=fr HTTP/1.1"
-    assert scrub("SpeechResult=rue+Saint-Denis&Confidence=0.91") == "SpeechResult=r**+S****-D****&Confidence=0.91"
+        "GET /agent/?caller=%2B1%20514-•••-••42&lang=fr HTTP/1.1"
+    assert scrub("SpeechResult=rue+Saint-Denis&Confidence=0.91") == "SpeechResult=r••+S••••-D••••&Confidence=0.91"
 
 
 def test_the_postal_code_shape_is_canada_posts_as_the_engine_reads_it():

@@ -171,7 +171,7 @@ def test_tracebacks_and_stack_traces_of_any_logger_are_scrubbed(caplog):
         logging.getLogger("some.library").exception("failed for %s", "H2X 3K8")
     logging.getLogger("other").warning("phone %s", "+15145550142", stack_info=True)
     text = caplog.text
-    assert "KeyError" in text and "***-***-300" in text
+    assert "KeyError" in text and "•••-•••-300" in text
     assert "100200300" not in text and "H2X 3K8" not in text and "5145550142" not in text
 
 
@@ -185,7 +185,7 @@ def test_a_werkzeug_access_line_is_scrubbed_and_form_data_never_reaches_the_url(
 
 
 def test_scrub_masks_client_numbers_postal_codes_and_dates_and_keeps_call_ids():
-    assert scrub("client 100200300") == "client ***-***-300"
-    assert scrub("code H2X 3K8 or h2x3k8") == "code H2X *** or H2X ***"
-    assert scrub("born datetime.date(1948, 5, 17)") == "born datetime.date(****, *, **)"
+    assert scrub("client 100200300") == "client •••-•••-300"
+    assert scrub("code H2X 3K8 or h2x3k8") == "code H2X ••• or H2X •••"
+    assert scrub("born datetime.date(1948, 5, 17)") == "born datetime.date(••••, •, ••)"
     assert scrub("call CAabc123 at identify/verify") == "call CAabc123 at identify/verify"

@@ -19,7 +19,7 @@ from . import servers
 from .conftest import TOKEN
 
 PHONE = "%2B15145550142"
-MASKED = "%2B1%20514-***-**42"
+MASKED = "%2B1%20514-•••-••42"
 REQUESTS = [("GET", f"/agent/login?caller={PHONE}", 200), ("GET", f"/nowhere?caller={PHONE}", 404),
             ("POST", f"/voice/incoming?From={PHONE}", 403), ("SIGNED", f"/voice/incoming?From={PHONE}", 200)]
 # A request line is written once its answer is sent, so the threads of a server may write them in any order.
