@@ -90,23 +90,22 @@ def _end_key_said(flowset: FlowSet) -> list[Finding]:
                         continue
                     if literal.search(entry.text) or says_any(entry.text, words[language]):
                         said.append(entry)
-                problems = []
                 if ends_with_key and not said and keys:
-                    problems.append(("end-key-not-said",
-                                     f"ask '{step.id}' ends only with {key} (or {settings.timeouts.keypad} s of "
-                                     f"silence), but its prompt in prompts/{language}/ does not say so",
-                                     flow.path, step.line,
-                                     f"add \"then {key}\" to '{keys[0]}' in {language}, or give the ask a fixed "
-                                     "length: so it ends at its last digit"))
+                    silence = f"{settings.timeouts.keypad} s of silence"
+                    findings.append(finding(
+                        "end-key-not-said", f"ask '{step.id}' ends only with {key} (or {silence}), but its prompt "
+                        f"in prompts/{language}/ does not say so", flow.path, step.line,
+                        hint=f"add \"then {key}\" to '{keys[0]}' in {language}, or give the ask a fixed length: "
+                             "so it ends at its last digit"))
                 for entry in said if not ends_with_key else ():
                     fix = ", or remove length: from the ask so the entry ends with " + key \
                         if isinstance(step, Ask) and step.num_digits else ""
-                    problems.append(("end-key-not-needed",
-                                     f"prompt '{entry.key}' tells the caller to press {key}, but "
-                                     f"{_how_it_ends(step)}, so that {key} reaches the next question",
-                                     entry.path, entry.line,
-                                     f"take the words about {key} out of '{entry.key}' in prompts/{language}/{fix}"))
-                findings += [finding(code, message, path, line, hint=hint) for code, message, path, line, hint in problems]
+                    told = f"prompt '{entry.key}' tells the caller to press {key}"
+                    findings.append(finding("end-key-not-needed",
+                                            f"{told}, but {_how_it_ends(step)}, so that {key} reaches the next question",
+                                            entry.path, entry.line,
+                                            hint=f"take the words about {key} out of '{entry.key}' in "
+                                                 f"prompts/{language}/{fix}"))
     return findings
 
 
