@@ -223,10 +223,11 @@ class _Run:
         return self.reprompt(step, ())
 
     def _stray_end_key(self, step: Question, digits: str) -> bool:
-        """A lone end key (#) as the first thing a question gets: the end of the entry before, made
-        by a caller used to ending entries with #, which that entry did not need (Twilio's <Gather>
-        ends a fixed-length entry at its last digit, and posts a # pressed with no digit before it
-        as an empty result). The question is asked again; no retry is used, once."""
+        """A lone end key (#), or an empty entry, as the first thing a question gets: the end of the
+        entry before, made by a caller used to ending entries with #, which that entry did not need
+        (Twilio's <Gather> ends a fixed-length entry at its numDigits-th digit, so the # is the first
+        key of the next <Gather>; "finishOnKey only works when a digit sequence precedes it", so it
+        arrives as Digits "#" or ""). The question is asked again, once, with no retry used."""
         if digits not in ("", self.settings.end_key) or (isinstance(step, Ask) and step.optional):
             return False
         state = self.state
