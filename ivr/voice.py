@@ -49,14 +49,14 @@ STEP_BUDGET_S = 2.0  # past this, Twilio has kept the caller in silence long eno
 
 
 def _urls(seq: int, language: str | None) -> twiml.Urls:
-    lang = language or "fr"
-    # The language rides in the step URL so a fault can apologise in it without the database.
+    # The language rides in the step URL so a fault can apologise in it without the database;
+    # the hold loop speaks it, or French then English for a caller who never chose one.
     known = f"&l={language}" if language in ("fr", "en") else ""
     step = _path("voice.step")
     return twiml.Urls(
         step=f"{step}?s={seq}{known}",
         noinput=f"{step}?s={seq}&timeout=1{known}",
-        hold=f"{_path('voice.hold')}?lang={lang}",
+        hold=_path("voice.hold") + (f"?lang={language}" if known else ""),
         queue_done=_path("voice.queue_done"),
         audio_base="/audio",
     )

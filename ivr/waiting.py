@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from . import calls, db, faults, twiml
 from .config import ConfigError
-from .engine import CallState, FlowSet, NoInput, Turn, TurnKind
+from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
 from .flowstore import store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
@@ -110,11 +110,23 @@ def callback_due(now: datetime) -> date:
 
 
 def _language(value: str | None) -> str:
+    """The language to listen in (one per <Gather>): the caller's, or French first."""
     return value if value in ("fr", "en") else "fr"
 
 
+def _known(value: str | None) -> str | None:
+    """The caller's language when they chose one; None when not (0 or silence at the greeting)."""
+    return value if value in ("fr", "en") else None
+
+
 def _languages(language: str | None) -> tuple[str, ...]:
+    """What to speak in: the caller's language, or both, French first, when it is not known."""
     return (language,) if language in ("fr", "en") else ("fr", "en")
+
+
+def _lang(language: str | None) -> dict[str, str]:
+    """The query that carries a known language from URL to URL (none when it is not known)."""
+    return {"lang": language} if language in ("fr", "en") else {}
 
 
 def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
@@ -143,26 +155,28 @@ def _wait_minutes(position: int, average: int) -> int:
 
 
 def hold_response() -> Response:
-    language = _language(request.args.get("lang"))
+    """The words on hold, in the caller's language, or in French then English when it is not known."""
+    language = _known(request.args.get("lang"))
     position = request.form.get("QueuePosition", type=int) or 1
     average = request.form.get("AvgQueueTime", type=int) or 0
     minutes = _wait_minutes(position, average)
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
-    texts = _say(keys, (language,), {"position": position, "minutes": minutes})
-    return _xml(twiml.hold_loop(texts, language, url_for("voice.hold_key", lang=language),
-                                url_for("voice.hold", lang=language), _voices()))
+    texts = _say(keys, _languages(language), {"position": position, "minutes": minutes})
+    return _xml(twiml.hold_loop(texts, _language(language), url_for("voice.hold_key", **_lang(language)),
+                                url_for("voice.hold", **_lang(language)), _voices()))
 
 
 def hold_key_response() -> Response:
     """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
-    language = _language(request.args.get("lang"))
+    language = _known(request.args.get("lang"))
     digits = (request.form.get("Digits") or "").strip()
     if digits == "1":
         return _offer_callback(language, "hold")
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
-    return _xml(twiml.hold_loop(_say([key], (language,)), language, url_for("voice.hold_key", lang=language),
-                                url_for("voice.hold", lang=language), _voices(), pause=5))
+    return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
+                                url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
+                                _voices(), pause=5))
 
 
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
@@ -212,8 +226,8 @@ _OFFERS = {
 }
 
 
-def _back(language: str, mode: str) -> str:
-    return url_for(_OFFERS[mode].way_back, lang=language)
+def _back(language: str | None, mode: str) -> str:
+    return url_for(_OFFERS[mode].way_back, **_lang(language))
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -221,43 +235,43 @@ def _back(language: str, mode: str) -> str:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    return _offer_callback(_language(language), "busy", before=["hold.busy"])
+    return _offer_callback(_known(language), "busy", before=["hold.busy"])
 
 
 @bp.post("/busy")
 @_never_fail
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
-    return _line_again(_language(request.args.get("lang")), [])
+    return _line_again(_known(request.args.get("lang")), [])
 
 
-def _line_again(language: str, before: list[str]) -> Response:
-    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", lang=language),
-                      queue_done=url_for("voice.queue_done", lang=language))
-    texts = _say(before + ["hold.try_again"], (language,))
+def _line_again(language: str | None, before: list[str]) -> Response:
+    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **_lang(language)),
+                      queue_done=url_for("voice.queue_done", **_lang(language)))
+    texts = _say(before + ["hold.try_again"], _languages(language))
     return _xml(twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), urls)))
 
 
-def _offer_callback(language: str, mode: str, before: list[str] | None = None) -> Response:
+def _offer_callback(language: str | None, mode: str, before: list[str] | None = None) -> Response:
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, tries=0, before=before or [])
-    texts = _say([*(before or []), _OFFERS[mode].confirm_key], (language,), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", lang=language, mode=mode), _back(language, mode),
-                               _voices(), language=language, timeout=8))
+    texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
+    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language)),
+                               _back(language, mode), _voices(), language=_language(language), timeout=8))
 
 
-def _ask_number(language: str, mode: str, tries: int, before: list[str]) -> Response:
-    texts = _say(before + ["hold.callback_number"], (language,))
-    return _xml(twiml.question(texts, url_for("waiting.number", lang=language, mode=mode, tries=tries),
-                               _back(language, mode), _voices(), language=language, num_digits=None,
+def _ask_number(language: str | None, mode: str, tries: int, before: list[str]) -> Response:
+    texts = _say(before + ["hold.callback_number"], _languages(language))
+    return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language)),
+                               _back(language, mode), _voices(), language=_language(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
 @_never_fail
 def confirm() -> Response:
-    language, mode = _language(request.args.get("lang")), _mode()
+    language, mode = _known(request.args.get("lang")), _mode()
     digits = (request.form.get("Digits") or "").strip()
     if digits == "1" and _caller_number() is not None:
         return _save_callback(language, mode, _caller_number() or "")
@@ -269,7 +283,7 @@ def confirm() -> Response:
 @bp.post("/callback/number")
 @_never_fail
 def number() -> Response:
-    language, mode = _language(request.args.get("lang")), _mode()
+    language, mode = _known(request.args.get("lang")), _mode()
     tries = request.args.get("tries", default=0, type=int)
     parsed = parse_callback_number(request.form.get("Digits") or "")
     if parsed is not None:
@@ -284,17 +298,17 @@ def _mode() -> str:
     return mode if mode in _OFFERS else "hold"
 
 
-def _stay(language: str, mode: str, before: list[str] | None = None) -> Response:
+def _stay(language: str | None, mode: str, before: list[str] | None = None) -> Response:
     """No callback after all: back in line on hold, to the queue again, or to the after-hours choices."""
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "closed":
-        return _xml(_closed_twiml(language, _say(before or [], (language,)), calls.now_utc(), repeat=0))
+        return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0))
     keys = (before or []) + ["hold.back_in_line"]
-    return _xml(twiml.say_then(_say(keys, (language,)), _voices(), redirect=_back(language, mode)))
+    return _xml(twiml.say_then(_say(keys, _languages(language)), _voices(), redirect=_back(language, mode)))
 
 
-def _save_callback(language: str, mode: str, number: str) -> Response:
+def _save_callback(language: str | None, mode: str, number: str) -> Response:
     from .desktop.models import Callback
 
     session = db.session()
@@ -302,13 +316,13 @@ def _save_callback(language: str, mode: str, number: str) -> Response:
     call = calls.load_call(session, request.form.get("CallSid", ""))
     if call is None:
         log.warning("callback for an unknown call %s", request.form.get("CallSid", "?"))
-        return _xml(twiml.say_then(_say(["common.fault"], (language,)), _voices(), hangup=True))
+        return _xml(twiml.say_then(_say(["common.fault"], _languages(language)), _voices(), hangup=True))
     callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
     if callback is None:
         callback = Callback(call_sid=call.call_sid, client_id=call.client_id, requested_at=now)
         session.add(callback)
     callback.number = number
-    callback.language = language
+    callback.language = language or ""  # "": the caller never chose a language (the desktop says so)
     callback.reason = _OFFERS[mode].reason
     callback.due = callback_due(now)
     callback.status = "open"
@@ -317,8 +331,10 @@ def _save_callback(language: str, mode: str, number: str) -> Response:
                              kind="callback", event="requested", detail={"mode": mode}))
     session.commit()
     log.info("call %s asked to be called back (%s)", call.call_sid, mode)
-    texts = _say([_when_key(now)], (language,), {"number": number, "when": _when(now, language)})
-    texts += _say(["hold.goodbye"], (language,))
+    texts = []
+    for lang in _languages(language):
+        texts += _say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
+    texts += _say(["hold.goodbye"], _languages(language))
     return _xml(twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode != "hold"))
 
 
@@ -382,7 +398,7 @@ def queue_after_fault(call_sid: str, error: str) -> str | None:
             now = calls.now_utc()
             call.status = "queued" if agents_open(now) else "after_hours"
             call.transfer_reason = call.transfer_reason or "fault"
-            call.queue = call.queue or f"agents-{call.language or 'fr'}"
+            call.queue = call.queue or agents_queue(call.language)
             call.queued_at = call.queued_at or now
             session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
                                      kind="fault", event="fault", detail={"error": error[:40]}))
@@ -449,7 +465,7 @@ def closed_key() -> Response:
     language = raw if raw in ("fr", "en") else None
     digits = (request.form.get("Digits") or "").strip()
     if digits == "1":
-        return _offer_callback(_language(language), "closed")
+        return _offer_callback(language, "closed")
     if digits == "2":
         return _back_to_self_service()
     return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0))

@@ -37,8 +37,8 @@ def test_zero_at_the_greeting_before_any_language(client, agents, phone):
     assert data["client_number"] is None and data["verified"] is False
     assert data["transfer_reason"] == "asked_for_agent"
     assert data["reason"] == "Pressed 0 at the greeting, before choosing a language"
-    assert data["queue"] == "agents-fr" and data["waiting_since"]
-    assert summaries(data) == ["Call started", "Asked for an agent (pressed 0)", "Transferred to agents-fr"]
+    assert data["queue"] == "agents-bilingual" and data["waiting_since"]
+    assert summaries(data) == ["Call started", "Asked for an agent (pressed 0)", "Transferred to agents-bilingual"]
 
 
 def test_after_a_status_check_the_agent_sees_what_the_caller_heard(client, agents, phone):

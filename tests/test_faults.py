@@ -60,7 +60,8 @@ def test_the_fallback_url_apologises_in_both_languages_and_queues_without_any_da
     screen = Screen.parse(response.get_data(as_text=True))
     assert [s.text for s in screen.said] == [FAULT_FR, FAULT_EN]
     assert [s.language for s in screen.said] == ["fr-CA", "en-US"]
-    assert screen.enqueue["queue"] == "agents-fr" and screen.enqueue["waitUrl"].startswith("/voice/hold")
+    # Twilio's fallback knows no language: the bilingual queue, and a hold loop in both languages.
+    assert screen.enqueue["queue"] == "agents-bilingual" and screen.enqueue["waitUrl"] == "/voice/hold"
 
 
 def test_the_fallback_url_still_checks_the_signature(client):
@@ -92,7 +93,7 @@ def test_database_down_at_any_step_the_caller_hears_an_apology_in_their_language
         with broken(engine_of(app)):
             call = phone()
         assert call.statuses == [200]
-        assert call.heard() == f"{FAULT_FR} {FAULT_EN}" and call.queue == "agents-fr"
+        assert call.heard() == f"{FAULT_FR} {FAULT_EN}" and call.queue == "agents-bilingual"
         assert count(app, Call) == 0
         return
     call = phone()
@@ -107,7 +108,7 @@ def test_database_down_at_any_step_the_caller_hears_an_apology_in_their_language
         assert call.heard() == f"{FAULT_FR} {FAULT_EN}"
     else:
         assert call.heard() == (FAULT_EN if english else FAULT_FR)
-    assert call.queue == ("agents-en" if english else "agents-fr")
+    assert call.queue == ("agents-en" if english else "agents-fr" if path else "agents-bilingual")
     after = row(app, call)
     assert (after.last_seq, after.state) == (before.last_seq, before.state), "a failed step changed the call"
     assert count(app, JourneyEvent, call_sid=call.call_sid) == events_before

@@ -61,7 +61,8 @@ def test_the_table_of_prompts_covers_every_prompt_of_the_shipped_flows():
 def test_zero_reaches_an_agent_from_every_prompt(phone, position):
     call = reach(phone, position).press("0")
     assert call.transferred
-    assert call.queue == "agents-fr"
+    # Before the caller chose a language, the agents who answer in both; then the French queue.
+    assert call.queue == ("agents-bilingual" if position == "main/language" else "agents-fr")
     assert "agent" in call.heard()
 
 

@@ -98,7 +98,7 @@ def test_wrong_transfer_context_names_the_field_expected_and_actual(tmp_path):
     """)
     [result] = run_paths([path], FLOWS, PROMPTS).results
     assert result.failure.line == 5
-    assert result.failure.message == "expected the transfer's queue to be 'agents-en', but it is 'agents-fr'"
+    assert result.failure.message == "expected the transfer's queue to be 'agents-en', but it is 'agents-bilingual'"
 
 
 def test_expecting_a_transfer_while_the_ivr_still_listens_says_so(tmp_path):
@@ -124,7 +124,7 @@ def test_pressing_after_the_call_ended_is_reported_at_its_line(tmp_path):
     """)
     [result] = run_paths([path], FLOWS, PROMPTS).results
     assert result.failure.line == 5
-    assert "the caller pressed 1, but the call had already ended: it was transferred to agents-fr" in str(result.failure)
+    assert "the caller pressed 1, but the call had already ended: it was transferred to agents-bilingual" in str(result.failure)
 
 
 def test_stored_change_is_compared_value_by_value(tmp_path):

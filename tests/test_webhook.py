@@ -114,7 +114,7 @@ def test_a_crash_in_the_webhook_itself_still_answers_with_an_apology_and_a_trans
     monkeypatch.setattr(calls, "advance", crash)  # the engine, which every step goes through
     call.press("1")
     assert call.statuses[-1] == 200
-    assert call.transferred and call.queue == "agents-fr"
+    assert call.transferred and call.queue == "agents-bilingual"  # the crash came before the language
     assert "problème technique" in call.heard() and "technical problem" in call.heard()
 
 

@@ -67,7 +67,7 @@ class Callback(Base):
     call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     number: Mapped[str] = mapped_column(String(20))  # E.164
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default="fr")  # "" when the caller never chose one
     reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours | queue_full
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due: Mapped[date] = mapped_column(Date)

@@ -21,13 +21,15 @@ from .state import (
     TransferReason,
     Turn,
     TurnKind,
+    UNKNOWN_LANGUAGE_QUEUE,
+    agents_queue,
 )
 
 __all__ = [
     "ActionDone", "ActionFailed", "CallState", "Digits", "Event", "Finding", "Flow", "FlowSet",
     "FlowsInvalid", "GlobalSettings", "JourneyEntry", "Language", "Listen", "NoInput", "PromptError",
-    "Prompts", "Severity", "Speech", "Start", "TransferReason", "Turn", "TurnKind", "Utterance",
-    "advance", "load_flowset", "mask", "read_flowset",
+    "Prompts", "Severity", "Speech", "Start", "TransferReason", "Turn", "TurnKind", "UNKNOWN_LANGUAGE_QUEUE",
+    "Utterance", "advance", "agents_queue", "load_flowset", "mask", "read_flowset",
 ]
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
 from .prompts import LANGUAGES, Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
+from .understand import Vocabulary
 from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
 
 SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
-GLOBAL_KEYS = ("agent", "repeat", "end_key", "timeouts", "retries", "transfer_prompt", "fault_prompt")
+GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt")
+SPEECH_KEYS = ("key_names", "fillers", "hesitations", "lead_ins")
+KEYPAD = "0123456789*#"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,30 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class SpeechWords:
+    """Where the words that are not the answer itself are (prompt keys; None: none are known).
+
+    `key_names` is a prompts file ("keys": prompts/<lang>/keys.yaml) with how each key is said;
+    the others are lists of words in a prompts file, e.g. "common.fillers".
+    """
+
+    key_names: str | None = None
+    fillers: str | None = None
+    hesitations: str | None = None
+    lead_ins: str | None = None
+
+    def prompt_keys(self) -> list[str]:
+        keys = [key for key in (self.fillers, self.hesitations, self.lead_ins) if key]
+        if self.key_names:
+            keys += [self.key_name(key) for key in KEYPAD]
+        return keys
+
+    def key_name(self, key: str) -> str:
+        """The prompt key of the words for one keypad key: keys.0, keys.*, keys.#."""
+        return f"{self.key_names}.{key}"
+
+
+@dataclass(frozen=True)
 class GlobalSettings:
     """What every prompt of every flow does alike: the agent key, repeat, retries, time-outs."""
 
@@ -39,6 +66,7 @@ class GlobalSettings:
     repeat_key: str = "*"
     repeat_words: str = "common.repeat_words"
     end_key: str = "#"
+    speech: SpeechWords = SpeechWords()
     timeouts: Timeouts = Timeouts()
     menu_retries: Retries = Retries(
         noinput=("common.noinput_1", "common.noinput_2"),
@@ -71,8 +99,12 @@ class GlobalSettings:
             line=own.line,
         )
 
+    def keyword_keys(self) -> list[str]:
+        """Prompt keys listened for, never said: lists of keywords."""
+        return [self.agent_words, self.repeat_words, *self.speech.prompt_keys()]
+
     def prompt_keys(self) -> list[str]:
-        keys = [self.agent_words, self.repeat_words, self.transfer_prompt, self.fault_prompt]
+        keys = [*self.keyword_keys(), self.transfer_prompt, self.fault_prompt]
         for retries in (self.menu_retries, self.keypad_retries, self.speech_retries):
             keys.extend(retries.all_keys())
         return keys
@@ -104,6 +136,7 @@ class FlowSet:
     version: str = ""
     warnings: list[Finding] = field(default_factory=list)
     verification: VerificationPolicy = field(default_factory=default_policy)
+    _vocabularies: dict[tuple[str, ...], Vocabulary] = field(default_factory=dict, repr=False, compare=False)
 
     def step(self, qualified: str) -> Step:
         flow_name, _, step_id = qualified.partition("/")
@@ -124,6 +157,21 @@ class FlowSet:
     def start(self) -> str:
         flow = self.flows[self.entry]
         return f"{flow.name}/{flow.start}"
+
+    def vocabulary(self, languages: tuple[str, ...]) -> Vocabulary:
+        """The names of keys, fillers, hesitations and lead-ins of these languages (global.yaml's
+        `speech:`), read once per set of languages."""
+        found = self._vocabularies.get(languages)
+        if found is None:
+            words = self.settings.speech
+
+            def listed(key: str | None) -> list[str]:
+                return [w for language in languages for w in self.prompts.words(key, language)] if key else []
+
+            names = {key: listed(words.key_name(key)) for key in KEYPAD} if words.key_names else {}
+            found = Vocabulary.of(names, listed(words.fillers), listed(words.hesitations), listed(words.lead_ins))
+            self._vocabularies[languages] = found
+        return found
 
 
 def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
@@ -295,6 +343,19 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
             )
     agent = data.get("agent") or {}
     repeat = data.get("repeat") or {}
+    speech_raw = data.get("speech") or {}
+    if not isinstance(speech_raw, dict):
+        line, column = data.where("speech")
+        findings.append(Finding("unknown-key", "the global setting 'speech' is not a block of settings", str(path),
+                                line, column, hint="write speech: {key_names: keys, fillers: common.fillers}"))
+        speech_raw = {}
+    for key in speech_raw:
+        if key not in SPEECH_KEYS:
+            line, column = speech_raw.where(key)
+            findings.append(
+                Finding("unknown-key", f"unknown setting '{key}' under 'speech'", str(path), line, column,
+                        hint=did_you_mean(key, SPEECH_KEYS) or "allowed: " + ", ".join(SPEECH_KEYS))
+            )
     timeouts_raw = data.get("timeouts") or {}
     retries_raw = data.get("retries") or {}
 
@@ -320,6 +381,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
         repeat_key=str(repeat.get("key", defaults.repeat_key)),
         repeat_words=str(repeat.get("words", defaults.repeat_words)),
         end_key=str(data.get("end_key", defaults.end_key)),
+        speech=SpeechWords(**{name: str(speech_raw[name]) for name in SPEECH_KEYS if speech_raw.get(name)}),
         timeouts=Timeouts(
             menu=seconds("menu", defaults.timeouts.menu),
             keypad=seconds("keypad", defaults.timeouts.keypad),
@@ -337,4 +399,4 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
     return settings
 
 
-__all__ = ["Flow", "FlowSet", "GlobalSettings", "Timeouts", "load_flowset", "read_flowset", "FlowsInvalid"]
+__all__ = ["Flow", "FlowSet", "GlobalSettings", "SpeechWords", "Timeouts", "load_flowset", "read_flowset", "FlowsInvalid"]

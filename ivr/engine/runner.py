@@ -10,7 +10,7 @@ from typing import Any
 
 from . import understand
 from .flows import FlowSet
-from .prompts import PromptError, Utterance
+from .prompts import LANGUAGES, PromptError, Utterance
 from .state import (
     ActionDone,
     ActionFailed,
@@ -25,6 +25,7 @@ from .state import (
     TransferReason,
     Turn,
     TurnKind,
+    agents_queue,
 )
 from .steps import (AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer,
                     Use, case_label)
@@ -121,7 +122,7 @@ class _Run:
             if hops > MAX_HOPS:
                 raise _FlowFault("the flow went round in a loop without asking the caller anything")
             self.state.position = position
-            self.state.noinput = self.state.nomatch = 0
+            self.state.noinput = self.state.nomatch = self.state.stray = 0
             step = self.current()
             if isinstance(step, Question):
                 self.state.awaiting = "input"
@@ -198,35 +199,57 @@ class _Run:
 
     def on_input(self, step: Step, event: Digits | Speech) -> Turn:
         assert isinstance(step, Question)
+        settings = self.settings
         digits = event.value.strip() if isinstance(event, Digits) else None
         if digits is not None and isinstance(step, Ask) and self._listen_for(step).finish_on_key == "":
-            digits = digits[:-1] if digits.endswith("#") and digits != "#" else digits
+            digits = digits[:-1] if digits.endswith(settings.end_key) and digits != settings.end_key else digits
         speech = event.text if isinstance(event, Speech) else None
+        # The key pressed, or the keys said and nothing else ("zéro", "faites le 1", "star").
+        key = digits if speech is None else self.vocabulary().keys_said(speech)
 
-        if digits == self.settings.agent_key or (speech is not None and self._asks_for_agent(step, speech)):
-            self.note(step.kind, "asked_for_agent", input="0" if digits else "speech")
-            return self.transfer(TransferReason.ASKED, (self.settings.transfer_prompt,))
-        if digits == self.settings.repeat_key or (
-            speech is not None and isinstance(step, Menu) and self._says(speech, self.settings.repeat_words)
-        ):
-            self.note(step.kind, "repeat")
+        if digits is not None and self._stray_end_key(step, digits):
             return self.reprompt(step, ())
+        if key == settings.agent_key or (speech is not None and self._asks_for_agent(step, speech)):
+            if speech is not None and self.state.language is None:
+                self._choose_language_by(speech, settings.agent_words)
+            self.note(step.kind, "asked_for_agent", input="0" if digits else "speech")
+            return self.transfer(TransferReason.ASKED, (settings.transfer_prompt,))
+        if key == settings.repeat_key or (isinstance(step, Ask) and step.expect is Expect.TEXT and speech is not None
+                                          and self._asks_to_repeat(step, speech)):
+            return self.repeat(step)  # in a street or a city, only a short request counts (_command_heard)
         if isinstance(step, Menu):
-            return self.on_menu(step, digits, speech)
+            return self.on_menu(step, digits, speech, key)
         return self.on_ask(step, digits, speech)
 
-    def on_menu(self, step: Menu, digits: str | None, speech: str | None) -> Turn:
+    def repeat(self, step: Question) -> Turn:
+        self.note(step.kind, "repeat")
+        return self.reprompt(step, ())
+
+    def _stray_end_key(self, step: Question, digits: str) -> bool:
+        """A lone end key (#), or an empty entry, as the first thing a question gets: the end of the
+        entry before, made by a caller used to ending entries with #, which that entry did not need
+        (Twilio's <Gather> ends a fixed-length entry at its numDigits-th digit, so the # is the first
+        key of the next <Gather>; "finishOnKey only works when a digit sequence precedes it", so it
+        arrives as Digits "#" or ""). The question is asked again, once, with no retry used."""
+        if digits not in ("", self.settings.end_key) or (isinstance(step, Ask) and step.optional):
+            return False
+        state = self.state
+        if state.noinput or state.nomatch or state.stray:
+            return False
+        state.stray += 1
+        self.note(step.kind, "stray_end_key")
+        return True
+
+    def on_menu(self, step: Menu, digits: str | None, speech: str | None, key: str | None) -> Turn:
         chosen = None
-        if digits is not None:
-            chosen = step.option(digits)
+        if key is not None:
+            chosen = step.option(key)
         elif speech is not None:
-            spoken = understand.spoken_digits(speech)
-            if spoken is not None and len(spoken) == 1:
-                chosen = step.option(spoken)
-            else:
-                matches = [o for o in step.options if o.words and self._says(speech, o.words)]
-                chosen = matches[0] if len(matches) == 1 else None
+            matches = [o for o in step.options if o.words and self._says(speech, o.words)]
+            chosen = matches[0] if len(matches) == 1 else None
         if chosen is None:
+            if speech is not None and self._asks_to_repeat(step, speech):  # "pardon, oui" is still yes
+                return self.repeat(step)
             return self.on_nomatch(step, digits, speech)
         self.note("menu", "chose", key=chosen.key, by="speech" if speech is not None else "keypad")
         if chosen.language:
@@ -238,6 +261,8 @@ class _Run:
     def on_ask(self, step: Ask, digits: str | None, speech: str | None) -> Turn:
         value = self._understand(step, digits, speech)
         if value is None:
+            if speech is not None and self._asks_to_repeat(step, speech):  # "pardon, c'est 100 200 300" is a value
+                return self.repeat(step)
             return self.on_nomatch(step, digits, speech)
         self.state.vars[step.into] = value
         shown = mask(value) if step.sensitive and value else value
@@ -245,19 +270,20 @@ class _Run:
         return self.jump(step, step.next, "next")
 
     def _understand(self, step: Ask, digits: str | None, speech: str | None) -> str | None:
-        if step.expect in (Expect.TEXT, Expect.POSTAL_CODE):
-            if speech is None:
-                return None
-            if step.expect is Expect.TEXT:
-                return understand.free_text(speech)
-            return understand.postal_code(speech)
+        words = self.vocabulary()
         if speech is not None:
-            digits = understand.spoken_digits(speech)
-            if digits is None:
-                return None
-        if digits is None:
+            if step.expect is Expect.TEXT:
+                return understand.free_text(speech, words)
+            if step.expect is Expect.POSTAL_CODE:
+                return understand.postal_code(speech, words)
+            # "Mon numéro de client est le 100 200 300": the one value said, never a guess among two.
+            return understand.one_value(self._typed_value(step, run) for run in words.digit_runs(speech))
+        if digits is None or not step.typed:
             return None
-        if digits in ("", "#"):
+        return self._typed_value(step, digits)
+
+    def _typed_value(self, step: Ask, digits: str) -> str | None:
+        if digits in ("", self.settings.end_key):
             return "" if step.optional else None
         if not digits.isdigit():
             return None
@@ -339,7 +365,7 @@ class _Run:
         state.finished = "transfer"
         state.awaiting = "done"
         state.transfer_reason = str(reason)
-        queue = f"agents-{state.language or 'fr'}"
+        queue = agents_queue(state.language)
         self.note("transfer", "queued", reason=str(reason), queue=queue)
         return Turn(TurnKind.TRANSFER, tuple(self.prompts), queue=queue, reason=str(reason),
                     journey=tuple(self.journey))
@@ -352,12 +378,12 @@ class _Run:
             return self.transfer(TransferReason.FAULT, (self.settings.fault_prompt,))
         except PromptError:
             self.prompts.clear()
-            return Turn(TurnKind.TRANSFER, (), queue=f"agents-{self.state.language or 'fr'}",
+            return Turn(TurnKind.TRANSFER, (), queue=agents_queue(self.state.language),
                         reason=TransferReason.FAULT, journey=tuple(self.journey))
 
     def _finished_turn(self) -> Turn:
         if self.state.finished == "transfer":
-            return Turn(TurnKind.TRANSFER, queue=f"agents-{self.state.language or 'fr'}",
+            return Turn(TurnKind.TRANSFER, queue=agents_queue(self.state.language),
                         reason=self.state.transfer_reason)
         return Turn(TurnKind.HANGUP)
 
@@ -396,11 +422,10 @@ class _Run:
                           hints=tuple(dict.fromkeys(hints)))
         if step.input is InputMode.SPEECH:
             return Listen(language, timeouts.patient if patient else timeouts.speech, hints=tuple(hints))
-        longest = step.length or step.max_length
         return Listen(
             language,
             timeouts.patient if patient else timeouts.keypad,
-            max_digits=longest if longest and not step.optional else None,
+            max_digits=step.num_digits,
             finish_on_key="" if step.optional else self.settings.end_key,
             hints=tuple(hints),
             numbers=True,
@@ -415,11 +440,29 @@ class _Run:
     def _says(self, speech: str, key: str) -> bool:
         return understand.says_any(speech, self._words(key))
 
+    def vocabulary(self) -> understand.Vocabulary:
+        return self.flowset.vocabulary(self.languages())
+
     def _asks_for_agent(self, step: Step, speech: str) -> bool:
-        if not self._says(speech, self.settings.agent_words):
-            return False
-        # In free speech ("rue de l'Agent-Smith") only a short request for a person counts.
-        return isinstance(step, Menu) or len(understand.normalize(speech).split()) <= 4
+        return self._says(speech, self.settings.agent_words) and self._command_heard(step, speech)
+
+    def _asks_to_repeat(self, step: Step, speech: str) -> bool:
+        return self._says(speech, self.settings.repeat_words) and self._command_heard(step, speech)
+
+    def _command_heard(self, step: Step, speech: str) -> bool:
+        """A command word is a command at every question, except inside a street or a city, where
+        only a short request counts ("rue de l'Agent-Smith" is an answer, "un agent" is not)."""
+        if isinstance(step, Ask) and step.expect is Expect.TEXT:
+            return len(understand.normalize(speech).split()) <= 4
+        return True
+
+    def _choose_language_by(self, speech: str, key: str) -> None:
+        """Before a language is chosen, words of only one language choose it ("representative": en)."""
+        spoken_in = [language for language in LANGUAGES
+                     if understand.says_any(speech, self.flowset.prompts.words(key, language))]
+        if len(spoken_in) == 1:
+            self.state.language = spoken_in[0]
+            self.note("call", "language_by_words", language=spoken_in[0])
 
     def note(self, kind: str, event: str, **detail: Any) -> None:
         self.journey.append(JourneyEntry(self.state.position, kind, event, detail))

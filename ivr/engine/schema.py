@@ -154,7 +154,18 @@ def global_schema() -> dict[str, Any]:
     top = {
         "agent": {**key_and_words, "description": "the key (and the prompt key of words) that reach a person"},
         "repeat": {**key_and_words, "description": "the key (and the prompt key of words) that repeat"},
-        "end_key": {"type": "string", "description": "the key that ends a number typed on the keypad"},
+        "end_key": {"type": "string", "description": "the key that ends a number of varying length typed on the keypad"},
+        "speech": {
+            "type": "object",
+            "description": "where the words around what callers mean are (prompt keys)",
+            "properties": {
+                "key_names": {"type": "string", "description": "prompts file with how each key is said, e.g. keys"},
+                "fillers": {"type": "string", "description": "words around a value, e.g. common.fillers"},
+                "hesitations": {"type": "string", "description": "sounds said anywhere, e.g. common.hesitations"},
+                "lead_ins": {"type": "string", "description": "how an answer in words starts or ends"},
+            },
+            "additionalProperties": False,
+        },
         "timeouts": {
             "type": "object",
             "properties": {name: seconds for name in ("menu", "keypad", "speech", "patient")},

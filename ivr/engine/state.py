@@ -19,6 +19,16 @@ class Language(StrEnum):
     EN = "en"
 
 
+UNKNOWN_LANGUAGE_QUEUE = "agents-bilingual"
+"""Where callers wait whose language is not known (0, "agent" or silence at the bilingual
+greeting, a fault before the choice): agents who serve both languages, and hold words in both."""
+
+
+def agents_queue(language: str | None) -> str:
+    """The agents' queue for a caller: agents-fr, agents-en, or the bilingual one when not chosen."""
+    return f"agents-{language}" if language in tuple(Language) else UNKNOWN_LANGUAGE_QUEUE
+
+
 class TransferReason(StrEnum):
     ASKED = "asked_for_agent"
     NOINPUT = "no_input"
@@ -33,6 +43,8 @@ class CallState:
     vars: dict[str, Any] = field(default_factory=dict)
     noinput: int = 0
     nomatch: int = 0
+    stray: int = 0
+    """Lone end keys forgiven at the question the call waits at (see runner._stray_end_key)."""
     stack: list[str] = field(default_factory=list)
     seq: int = 0
     awaiting: str = "start"
@@ -45,7 +57,9 @@ class CallState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CallState:
-        return cls(**data)
+        """A saved state; a field this version does not know (a newer process saved it) is left out."""
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
 
     def copy(self) -> CallState:
         """A copy the engine may change freely (faster than deepcopy, which every step paid for)."""

@@ -145,6 +145,27 @@ class Ask(Question):
     def answers(self) -> list[tuple[str, str, int]]:
         return [("next", self.next, self.line)] if self.next else []
 
+    @property
+    def typed(self) -> bool:
+        """The answer can be typed on the keypad (digits), not only said (a street, a postal code)."""
+        return self.expect not in SPEECH_ONLY
+
+    @property
+    def num_digits(self) -> int | None:
+        """Digits after which Twilio's <Gather> ends the entry by itself (its numDigits): a fixed
+        length. An entry of varying length (min/max), or one that may be left empty, has none."""
+        return self.length if self.length and not self.optional and self.typed else None
+
+    def ends_with_end_key(self) -> bool:
+        """True when the caller ends this entry with the end key (#): a typed entry with no fixed
+        length. A fixed-length entry ends by itself at its last digit, so a # pressed after it
+        arrives at the next question; a spoken answer ends with the caller's silence."""
+        return self.input is InputMode.KEYPAD and self.typed and self.num_digits is None
+
+
+SPEECH_ONLY = (Expect.TEXT, Expect.POSTAL_CODE)
+"""Answers a keypad cannot type."""
+
 
 @dataclass(frozen=True)
 class Say(Step):

@@ -1,18 +1,22 @@
-"""Rules on what a caller can answer: the global keys stay distinct, every question can be answered."""
+"""Rules on what a caller can answer: the global keys stay distinct, every question can be answered,
+and what a prompt says about ending an entry is how the entry ends."""
 
 from __future__ import annotations
 
+import re
+
 from ..findings import Finding
 from ..flows import FlowSet
-from ..steps import Ask, Expect, InputMode
+from ..prompts import LANGUAGES
+from ..steps import SPEECH_ONLY, Ask, Expect, InputMode, Menu, Question
+from ..understand import says_any
 from .codes import finding
 
 KEYPAD = set("0123456789*#")
-_SPEECH_ONLY = (Expect.TEXT, Expect.POSTAL_CODE)
 
 
 def check(flowset: FlowSet) -> list[Finding]:
-    return _global_keys(flowset) + _questions(flowset)
+    return _global_keys(flowset) + _questions(flowset) + _end_key_said(flowset)
 
 
 def _global_keys(flowset: FlowSet) -> list[Finding]:
@@ -43,7 +47,7 @@ def _questions(flowset: FlowSet) -> list[Finding]:
         for step in flow.steps.values():
             if not isinstance(step, Ask):
                 continue
-            if step.expect in _SPEECH_ONLY and step.input is InputMode.KEYPAD:
+            if step.expect in SPEECH_ONLY and step.input is InputMode.KEYPAD:
                 findings.append(
                     finding("ask-needs-speech",
                             f"ask '{step.id}' wants {step.expect.value} on the keypad, which cannot type it",
@@ -55,6 +59,63 @@ def _questions(flowset: FlowSet) -> list[Finding]:
                             hint="use input: keypad for digits; spoken digits are understood on the keypad step too")
                 )
     return findings
+
+
+def _end_key_said(flowset: FlowSet) -> list[Finding]:
+    """A prompt speaks of the end key (#, "pound", "le carré": the end key's words in prompts/<lang>/keys.yaml)
+    exactly when the caller ends that entry with it.
+
+    Twilio's <Gather> ends a keypad entry at its numDigits-th digit, at the finishOnKey, or after the
+    time-out; a # pressed after an entry that ended by itself reaches the next question. A question
+    answered by voice, or a menu choice, does not end with # either. And an entry that ends only
+    with # (or the time-out) leaves the caller waiting unless the prompt says so.
+    """
+    settings = flowset.settings
+    key = settings.end_key
+    literal = re.compile(rf"(?<![\w{{]){re.escape(key)}(?![\w}}])")
+    words = {language: flowset.prompts.words(settings.speech.key_name(key), language) if settings.speech.key_names
+             else () for language in LANGUAGES}
+    findings = []
+    for flow in flowset.flows.values():
+        for step in flow.steps.values():
+            if not isinstance(step, Question):
+                continue
+            ends_with_key = isinstance(step, Ask) and step.ends_with_end_key()
+            keys = list(step.prompt) + ([step.help] if step.help else [])
+            for language in LANGUAGES:
+                said = []
+                for prompt_key in keys:
+                    entry = flowset.prompts.get(prompt_key, language)
+                    if entry is None or not entry.text:
+                        continue
+                    if literal.search(entry.text) or says_any(entry.text, words[language]):
+                        said.append(entry)
+                if ends_with_key and not said and keys:
+                    silence = f"{settings.timeouts.keypad} s of silence"
+                    findings.append(finding(
+                        "end-key-not-said", f"ask '{step.id}' ends only with {key} (or {silence}), but its prompt "
+                        f"in prompts/{language}/ does not say so", flow.path, step.line,
+                        hint=f"add \"then {key}\" to '{keys[0]}' in {language}, or give the ask a fixed length: "
+                             "so it ends at its last digit"))
+                for entry in said if not ends_with_key else ():
+                    fix = ", or remove length: from the ask so the entry ends with " + key \
+                        if isinstance(step, Ask) and step.num_digits else ""
+                    told = f"prompt '{entry.key}' tells the caller to press {key}"
+                    findings.append(finding("end-key-not-needed",
+                                            f"{told}, but {_how_it_ends(step)}, so that {key} reaches the next question",
+                                            entry.path, entry.line,
+                                            hint=f"take the words about {key} out of '{entry.key}' in "
+                                                 f"prompts/{language}/{fix}"))
+    return findings
+
+
+def _how_it_ends(step: Question) -> str:
+    if isinstance(step, Menu):
+        return f"menu '{step.id}' takes its choice at the key itself"
+    assert isinstance(step, Ask)
+    if step.num_digits:
+        return f"ask '{step.id}' ends by itself after {step.num_digits} digits"
+    return f"ask '{step.id}' is answered by voice and ends when the caller stops speaking"
 
 
 def _line(path: str, name: str) -> int:

@@ -55,6 +55,8 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("bad-timeout", E, "format", "a time-out in global.yaml is not 1 to 60 seconds"),
     ("speech-digits", W, "format", "an ask wants digits by speech; the keypad is easier"),
     ("ask-needs-speech", E, "format", "an ask wants words or a postal code on the keypad, which cannot type them"),
+    ("end-key-not-needed", E, "format", "a prompt says to press # where the entry ends by itself or by voice"),
+    ("end-key-not-said", W, "format", "an entry ends only with # (or silence), but its prompt does not say so"),
     ("bad-global-key", E, "format", "the agent, repeat or end key is not one phone key, or two are the same"),
     # the graph of steps --------------------------------------------------------------------
     ("missing-target", E, "graph", "a jump goes to a step or flow that does not exist"),

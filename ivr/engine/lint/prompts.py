@@ -67,10 +67,8 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
     """A spoken key must be a sentence; a 'words:' key must be a list of keywords."""
     findings = []
     settings = flowset.settings
-    keyword_uses: list[tuple[str, str, int]] = [
-        (settings.agent_words, settings.path, 0), (settings.repeat_words, settings.path, 0)
-    ]
-    keyword_keys = {settings.agent_words, settings.repeat_words}
+    keyword_keys = set(settings.keyword_keys())
+    keyword_uses: list[tuple[str, str, int]] = [(key, settings.path, 0) for key in settings.keyword_keys()]
     spoken_uses: list[tuple[str, str, int]] = []
     for flow in flowset.flows.values():
         for step in flow.steps.values():
