@@ -22,6 +22,9 @@ class Agent(Base):
     endpoint: Mapped[str | None] = mapped_column(String(64))  # phone (E.164) or "client:name" for a browser
     active: Mapped[bool] = mapped_column(default=True)
     role: Mapped[str] = mapped_column(String(20), default="agent")  # agent | supervisor | admin (see roles.py)
+    # "<issuer> <sub>" for an agent who signs in through the agency's OpenID provider (oidc.py); such an
+    # account has no password (an empty hash, which no password matches)
+    oidc_subject: Mapped[str | None] = mapped_column(String(400), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import calls, db, gateway
 from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
-from . import auth, devices, headers, service
+from . import auth, devices, headers, oidc, service
 from .accounts import authenticate
 from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
 from .models import Agent, Callback, Handling
@@ -113,7 +113,10 @@ def favicon() -> Response:
 
 
 def _sign_in_page(error: str | None = None, status: int = 200, headers: dict[str, str] | None = None) -> Any:
-    page = render_template("desktop/login.html", error=error, next=request.values.get("next", ""))
+    provider = oidc.settings()
+    page = render_template("desktop/login.html", error=error, next=request.values.get("next", ""),
+                           provider=provider.name if provider else None,
+                           passwords=bool(current_app.config.get("PASSWORD_SIGN_IN", True)))
     return page, status, headers or {}
 
 
@@ -122,6 +125,9 @@ def login() -> Any:
     if request.method == "GET":
         return _sign_in_page(_words()("ui.session_expired") if request.args.get("expired") else None)
     auth.check_csrf()
+    if not current_app.config.get("PASSWORD_SIGN_IN", True):
+        refused(None, request.endpoint, "password_sign_in_off")
+        return _sign_in_page(_words()("ui.password_sign_in_off"), 403)
     s, throttle, now, secret = db.session(), _throttle(), calls.now_utc(), str(current_app.config["SECRET_KEY"])
     username = request.form.get("username", "")
     device = devices.read(secret, request.cookies.get(devices.COOKIE))
@@ -161,10 +167,53 @@ def _throttled_words(kind: str, seconds: int) -> str:
     return _words()("ui.sign_in_paused_hours", count=math.ceil(minutes / 60))
 
 
+@bp.get("/login/provider")
+def provider_sign_in() -> Any:
+    """"Sign in with <provider>": a link (CSP's form-action would stop a form's redirect to another host)."""
+    if oidc.settings() is None:
+        abort(404)
+    session["next"] = _safe_next(request.args.get("next"))
+    try:
+        return oidc.start(_external_url("desktop.provider_callback"))
+    except oidc.SignInRefused as refusal:
+        return _provider_refused(refusal)
+
+
+@bp.get("/login/provider/callback")
+def provider_callback() -> Any:
+    """Where the provider sends the browser back: the agent is signed in, or told why not."""
+    if oidc.settings() is None:
+        abort(404)
+    target = _safe_next(session.get("next"))
+    try:
+        agent = oidc.finish(db.session())
+    except oidc.SignInRefused as refusal:
+        db.session().rollback()
+        return _provider_refused(refusal)
+    auth.sign_in(agent, via_provider=True)
+    return redirect(target)
+
+
+def _provider_refused(refusal: oidc.SignInRefused) -> Any:
+    refused(None, request.endpoint, f"provider_{refusal.reason}")
+    words, provider = _words(), oidc.settings().name
+    key = "ui.provider_no_group" if refusal.reason in ("no_desktop_group", "inactive") else "ui.provider_failed"
+    return _sign_in_page(words(key, provider=provider), 403 if key == "ui.provider_no_group" else 400)
+
+
+def _external_url(endpoint: str) -> str:
+    """This desktop's address for `endpoint` as the world reaches it: IVR_PUBLIC_URL when set."""
+    public = str(current_app.config.get("PUBLIC_URL") or "")
+    return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
+
+
 @bp.post("/logout")
 @auth.login_required
 def logout() -> Any:
-    auth.sign_out()
+    via_provider = auth.sign_out()
+    after = _external_url("desktop.login")
+    if via_provider and oidc.settings() is not None:
+        return oidc.sign_out_redirect(after) or redirect(url_for("desktop.login"))
     return redirect(url_for("desktop.login"))
 
 
