@@ -118,7 +118,21 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "COOLING_OFF_DAYS": float(env.get("IVR_COOLING_OFF_DAYS") or 7),
         "RETENTION_DAYS": int(env.get("IVR_RETENTION_DAYS") or 730),
         "RECORD_CALLS": env.get("IVR_RECORD_CALLS", "") not in ("", "0", "false", "no"),
+        # Issue 14: staff sign-in through the agency's OpenID Connect provider (ivr/desktop/oidc.py).
+        "OIDC_ISSUER": env.get("IVR_OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": env.get("IVR_OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env.get("IVR_OIDC_CLIENT_SECRET", ""),
+        "OIDC_ROLES": env.get("IVR_OIDC_ROLES", ""),
+        "OIDC_GROUPS_CLAIM": env.get("IVR_OIDC_GROUPS_CLAIM") or "groups",
+        "OIDC_SCOPES": env.get("IVR_OIDC_SCOPES") or "openid profile email",
+        "OIDC_NAME": env.get("IVR_OIDC_NAME", ""),
+        "OIDC_SIGN_OUT": _on(env.get("IVR_OIDC_SIGN_OUT", "")),
+        "PASSWORD_SIGN_IN": _on(env.get("IVR_PASSWORD_SIGN_IN", "1")),
     }
+
+
+def _on(value: str) -> bool:
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def check(config: dict[str, Any]) -> None:
@@ -144,6 +158,16 @@ def check(config: dict[str, Any]) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
+    if config.get("OIDC_ISSUER") and not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
+        raise ConfigError(
+            "IVR_OIDC_ISSUER is set but IVR_OIDC_CLIENT_ID or IVR_OIDC_CLIENT_SECRET is not: set both to the client "
+            "the identity provider registered for the desktop (or unset IVR_OIDC_ISSUER to sign in with passwords only)."
+        )
+    if not config.get("PASSWORD_SIGN_IN", True) and not config.get("OIDC_ISSUER"):
+        raise ConfigError(
+            "IVR_PASSWORD_SIGN_IN is off and IVR_OIDC_ISSUER is not set, so nobody could sign in to the desktop: "
+            "set IVR_OIDC_ISSUER (with its client id and secret), or turn IVR_PASSWORD_SIGN_IN back on."
+        )
     if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
             and not relaxed:
         raise ConfigError(

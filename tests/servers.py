@@ -1,4 +1,4 @@
-"""Real IVR servers for tests: gunicorn processes on loopback, sharing one database."""
+"""Real IVR servers for tests: gunicorn processes on loopback sharing one database, or a thread of this process."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import make_server
 
 from ivr.config import ROOT
 
@@ -83,6 +88,19 @@ def _launch(command: Callable[[int], list[str]], database_url: str, folder: Path
         command(port),
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     return _listening(Server(process, port, log), name)
+
+
+@contextmanager
+def in_thread(app: Flask) -> Iterator[str]:
+    """`app` served on a loopback port by werkzeug's threaded server, in this process: its base URL."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join(timeout=5)
 
 
 def beside_make_run() -> dict[str, str]:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ivr import create_app, db
 from ivr.config import ROOT
@@ -26,6 +24,7 @@ from ivr.phone import HttpTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from .conftest import TOKEN
+from .servers import in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,12 +48,8 @@ def server(tmp_path):
             Contact(client_id=jeanne.id, at=now - timedelta(days=1), channel="phone", subject="payment",
                     outcome="information_given", note="Date du premier paiement demandée; lettre à venir."),
         ])
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=5)
+    with in_thread(app) as url:
+        yield app, url
 
 
 @pytest.fixture

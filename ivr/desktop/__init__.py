@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from .accounts import ensure_demo_agent
     from . import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
     from . import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
+    from . import oidc
     from .auth import DEFAULT_SESSION_HOURS
     from .views import bp, favicon, site_root
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE")) or _cookies_need_https(app.config)
     _trust_proxies(app)
+    oidc.init_app(app)  # staff sign-in through the agency's identity provider, when IVR_OIDC_ISSUER is set
     if app.config.get("DEMO"):
         with db.session_for(app) as session:
             ensure_demo_agent(session)

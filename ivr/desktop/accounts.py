@@ -55,12 +55,51 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
 
 
 def authenticate(session: Session, username: str, password: str) -> Agent | None:
-    """The agent when the password matches; None otherwise, without saying which part was wrong."""
+    """The agent when the password matches; None otherwise, without saying which part was wrong.
+
+    An agent who signs in through the identity provider has no password (an empty hash) and is never
+    let in here; the same work is done as for a wrong password, so the answer's timing tells nothing.
+    """
     agent = find_agent(session, username)
-    if agent is None or not agent.active:
+    if agent is None or not agent.active or not agent.password_hash:
         check_password_hash(generate_password_hash("x", HASH_METHOD), password)  # same work either way
         return None
     return agent if check_password_hash(agent.password_hash, password) else None
+
+
+def agent_from_provider(session: Session, subject: str, name: str, display_name: str = "", locale: str = "",
+                        role: str = "agent") -> Agent:
+    """The agent the identity provider's `subject` ("<issuer> <sub>") signs in, made at the first sign-in.
+
+    Found by the subject only, never by a name, so a provider account can never take over a local one;
+    a new agent gets the provider's user name made usable here (with "-2", "-3"... when taken), the
+    provider's display name and language when it gives them, no password, and `role`. The role and the
+    display name are brought up to date at every sign-in.
+    """
+    agent = session.scalar(select(Agent).where(Agent.oidc_subject == subject))
+    if agent is None:
+        base = _usable_name(name)
+        username, number = base, 1
+        while find_agent(session, username) is not None:
+            number += 1
+            username = f"{base[:55]}-{number}"
+        language = locale[:2].lower() if locale[:2].lower() in LANGUAGES else "fr"
+        agent = Agent(username=username, display_name=(display_name or username)[:120], language=language,
+                      password_hash="", oidc_subject=subject, role=role)
+        session.add(agent)
+    else:
+        agent.role = role
+        if display_name:
+            agent.display_name = display_name[:120]
+    session.flush()
+    return agent
+
+
+def _usable_name(name: str) -> str:
+    """A provider's user name (often an e-mail address) as a desktop user name: letters, digits, '.', '-', '_'."""
+    local = name.strip().lower().split("@")[0]
+    kept = "".join(c if c.isalnum() or c in ".-_" else "-" for c in local).strip("-.")
+    return kept[:60] or "agent"
 
 
 def _digest(token: str) -> str:

@@ -32,8 +32,11 @@ def limits() -> sessions.Limits:
                                                                      DEFAULT_SESSION_HOURS))))
 
 
-def sign_in(agent: Agent) -> None:
-    """A fresh session: a new id and a new form token; nothing from before signing in carries over."""
+def sign_in(agent: Agent, via_provider: bool = False) -> None:
+    """A fresh session: a new id and a new form token; nothing from before signing in carries over.
+
+    `via_provider`: signed in through the agency's identity provider (sign-out may then end that too).
+    """
     session_id = sessions.start(db.session(), agent, calls.now_utc())
     db.session().commit()
     session.clear()
@@ -41,13 +44,20 @@ def sign_in(agent: Agent) -> None:
     session["sid"] = session_id
     session["lang"] = agent.language
     session["csrf"] = secrets.token_urlsafe(24)
+    if via_provider:
+        session["via_provider"] = True
 
 
-def sign_out() -> None:
-    """End the session on the server, so the old cookie opens nothing even if someone kept a copy."""
+def sign_out() -> bool:
+    """End the session on the server, so the old cookie opens nothing even if someone kept a copy.
+
+    True when that session was opened through the identity provider.
+    """
+    via_provider = bool(session.get("via_provider"))
     sessions.end_by_id(db.session(), session.get("sid"), calls.now_utc(), "signed_out")
     db.session().commit()
     session.clear()
+    return via_provider
 
 
 def _session_agent(activity: bool = True) -> tuple[Agent | None, bool]:

@@ -22,6 +22,9 @@ class Agent(Base):
     endpoint: Mapped[str | None] = mapped_column(String(64))  # phone (E.164) or "client:name" for a browser
     active: Mapped[bool] = mapped_column(default=True)
     role: Mapped[str] = mapped_column(String(20), default="agent")  # agent | supervisor | admin (see roles.py)
+    # "<issuer> <sub>" for an agent who signs in through the agency's OpenID provider (oidc.py); such an
+    # account has no password (an empty hash, which no password matches)
+    oidc_subject: Mapped[str | None] = mapped_column(String(400), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -100,10 +103,10 @@ class AgentSession(Base):
 
 
 class SignInFailure(Base):
-    """A refused sign-in, counted per account and per address to slow down password guessing.
+    """A refused sign-in, counted per lane (name and address, or name and known browser) to slow guessing.
 
-    The typed user name and the address are kept only as keyed hashes: people sometimes type their password
-    in the user-name field, and an address is personal data.
+    The typed user name, the address and the browser's device id are kept only as keyed hashes: people
+    sometimes type their password in the user-name field, and an address is personal data. See throttle.py.
     """
 
     __tablename__ = "sign_in_failures"
@@ -111,4 +114,6 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_key: Mapped[str] = mapped_column(String(64), index=True)
     address_key: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the client IP
+    # keyed hash of the browser's device id, when its device cookie vouched for the typed name (devices.py)
+    device_key: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

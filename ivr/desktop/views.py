@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from .. import calls, db, gateway
 from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
-from . import auth, headers, service
+from . import auth, devices, headers, oidc, service
 from .accounts import authenticate
 from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
 from .models import Agent, Callback, Handling
@@ -111,40 +112,108 @@ def favicon() -> Response:
 # -- sign-in -------------------------------------------------------------------------------------
 
 
+def _sign_in_page(error: str | None = None, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    provider = oidc.settings()
+    page = render_template("desktop/login.html", error=error, next=request.values.get("next", ""),
+                           provider=provider.name if provider else None,
+                           passwords=bool(current_app.config.get("PASSWORD_SIGN_IN", True)))
+    return page, status, headers or {}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error, status, extra = None, 200, {}
-    if request.method == "POST":
-        auth.check_csrf()
-        s, throttle, now = db.session(), _throttle(), calls.now_utc()
-        username, address = request.form.get("username", ""), request.remote_addr or ""
-        wait = throttle.wait(s, username, address, now)
-        if wait is not None:
-            # Same answer for every name, existing or not, right password or not: guessing learns nothing.
-            minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            error, status = _words()("ui.too_many_sign_ins", count=minutes), 429
-            refused(None, request.endpoint, "sign_in_throttled")
-            extra = {"Retry-After": str(minutes * 60)}
-        else:
-            agent = authenticate(s, username, request.form.get("password", ""))
-            if agent is not None:
-                throttle.succeeded(s, username)
-                auth.sign_in(agent)
-                return redirect(_safe_next(request.form.get("next")))
-            throttle.failed(s, username, address, now)
-            refused(None, request.endpoint, "wrong_name_or_password")  # neither the name nor the address
-            s.commit()
-            error, status = _words()("ui.bad_login"), 401
-    elif request.args.get("expired"):
-        error = _words()("ui.session_expired")
-    page = render_template("desktop/login.html", error=error, next=request.values.get("next", ""))
-    return page, status, extra
+    if request.method == "GET":
+        return _sign_in_page(_words()("ui.session_expired") if request.args.get("expired") else None)
+    auth.check_csrf()
+    if not current_app.config.get("PASSWORD_SIGN_IN", True):
+        refused(None, request.endpoint, "password_sign_in_off")
+        return _sign_in_page(_words()("ui.password_sign_in_off"), 403)
+    s, throttle, now, secret = db.session(), _throttle(), calls.now_utc(), str(current_app.config["SECRET_KEY"])
+    username = request.form.get("username", "")
+    device = devices.read(secret, request.cookies.get(devices.COOKIE))
+    account = throttle.account_key(username)
+    known = device is not None and device.vouches_for(account, now)
+    attempt = throttle.attempt(username, request.remote_addr or "", device.id if known and device else None)
+    refusal = throttle.refusal(s, attempt, now)
+    if refusal is not None:
+        # Same answer for every name, existing or not, right password or not: guessing learns nothing.
+        refused(None, request.endpoint, f"sign_in_{refusal.kind}")
+        seconds = max(1, math.ceil(refusal.wait.total_seconds()))
+        return _sign_in_page(_throttled_words(refusal.kind, seconds), 429, {"Retry-After": str(seconds)})
+    agent = authenticate(s, username, request.form.get("password", ""))
+    if agent is None:
+        throttle.failed(s, attempt, now)
+        refused(None, request.endpoint, "wrong_name_or_password")  # neither the name nor the address
+        s.commit()
+        return _sign_in_page(_words()("ui.bad_login"), 401)
+    throttle.succeeded(s, attempt)
+    auth.sign_in(agent)
+    response = redirect(_safe_next(request.form.get("next")))
+    device = device or devices.Device()
+    device.remember(account, now)
+    response.set_cookie(devices.COOKIE, devices.write(secret, device), max_age=int(devices.REMEMBER.total_seconds()),
+                        path=devices.PATH, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                        httponly=True, samesite="Lax")
+    return response
+
+
+def _throttled_words(kind: str, seconds: int) -> str:
+    """`slow`: the lane's wait in whole minutes; `stopped`: a bar reached, in minutes or (past two hours) hours."""
+    minutes = math.ceil(seconds / 60)
+    if kind == "slow":
+        return _words()("ui.too_many_sign_ins", count=minutes)
+    if minutes <= 120:
+        return _words()("ui.sign_in_paused_minutes", count=minutes)
+    return _words()("ui.sign_in_paused_hours", count=math.ceil(minutes / 60))
+
+
+@bp.get("/login/provider")
+def provider_sign_in() -> Any:
+    """"Sign in with <provider>": a link (CSP's form-action would stop a form's redirect to another host)."""
+    if oidc.settings() is None:
+        abort(404)
+    session["next"] = _safe_next(request.args.get("next"))
+    try:
+        return oidc.start(_external_url("desktop.provider_callback"))
+    except oidc.SignInRefused as refusal:
+        return _provider_refused(refusal)
+
+
+@bp.get("/login/provider/callback")
+def provider_callback() -> Any:
+    """Where the provider sends the browser back: the agent is signed in, or told why not."""
+    if oidc.settings() is None:
+        abort(404)
+    target = _safe_next(session.get("next"))
+    try:
+        agent = oidc.finish(db.session())
+    except oidc.SignInRefused as refusal:
+        db.session().rollback()
+        return _provider_refused(refusal)
+    auth.sign_in(agent, via_provider=True)
+    return redirect(target)
+
+
+def _provider_refused(refusal: oidc.SignInRefused) -> Any:
+    refused(None, request.endpoint, f"provider_{refusal.reason}")
+    words, provider = _words(), oidc.settings().name
+    key = "ui.provider_no_group" if refusal.reason in ("no_desktop_group", "inactive") else "ui.provider_failed"
+    return _sign_in_page(words(key, provider=provider), 403 if key == "ui.provider_no_group" else 400)
+
+
+def _external_url(endpoint: str) -> str:
+    """This desktop's address for `endpoint` as the world reaches it: IVR_PUBLIC_URL when set."""
+    public = str(current_app.config.get("PUBLIC_URL") or "")
+    return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
 
 
 @bp.post("/logout")
 @auth.login_required
 def logout() -> Any:
-    auth.sign_out()
+    via_provider = auth.sign_out()
+    after = _external_url("desktop.login")
+    if via_provider and oidc.settings() is not None:
+        return oidc.sign_out_redirect(after) or redirect(url_for("desktop.login"))
     return redirect(url_for("desktop.login"))
 
 
