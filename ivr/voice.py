@@ -77,6 +77,8 @@ def _never_fail(view):
             log.error("fault on call %s in %s: %s", call_sid or "?", view.__name__, type(error).__name__,
                       exc_info=not isinstance(error, deadline.DeadlineExceeded))
             db.discard_session()
+            if view.__name__ in WAITING_VIEWS:  # the caller is in the queue: no <Enqueue> there, keep their place
+                return waiting.fault_while_waiting(request.args.get("lang"))
             language = _caller_language()
             if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
                 try:
@@ -88,6 +90,10 @@ def _never_fail(view):
             return _xml(_fault_twiml(language))
 
     return wrapper
+
+
+WAITING_VIEWS = ("hold", "hold_key")
+"""The views that answer Twilio's <Enqueue> waitUrl and its <Gather>: their documents are wait-URL documents."""
 
 
 def _caller_language() -> str | None:

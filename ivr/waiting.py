@@ -34,6 +34,7 @@ bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twil
 
 SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
+FAULT_PAUSE_S = 10  # between a fault on hold and the hold loop again: a failing loop must not spin
 
 
 
@@ -50,9 +51,24 @@ def _never_fail(view):
             log.exception("fault on call %s in %s: %s", signed.current().call_sid or "?", view.__name__,
                           type(error).__name__)
             db.session().rollback()
+            if view.__name__ in ("confirm", "number") and _mode() == "hold":  # asked while in the queue
+                return fault_while_waiting(request.args.get("lang"))
             return _xml(_fault_twiml())
 
     return wrapper
+
+
+def fault_while_waiting(language: str | None) -> Response:
+    """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
+    document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
+    Gather): a short apology, a pause, then the hold loop again."""
+    lang = _language(language)
+    try:
+        texts = _say(["closed.fault", "hold.back_in_line"], (lang,))
+    except Exception:  # the words are not worth the caller's place in line
+        log.warning("could not read the words of a fault on hold")
+        texts = []
+    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", lang=lang)))
 
 
 # -- hours -------------------------------------------------------------------------------------
