@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,7 @@ READ_FIELDS = ("CallSid", "From", "To", "Digits", "SpeechResult", "Confidence", 
                "QueueSid", "QueueResult", "QueueTime", "QueuePosition", "AvgQueueTime", "ErrorCode",
                *CONSOLE_FIELDS)
 """Every field the IVR reads; each must arrive with one value at most."""
+_READ = frozenset(READ_FIELDS)
 
 
 class AmbiguousField(ValueError):
@@ -111,7 +113,7 @@ class TwilioRequest:
 def read(form: Mapping[str, Any]) -> TwilioRequest:
     """The typed request of a Twilio form: a werkzeug MultiDict (every value of a repeated name, by
     `getlist`) or a plain mapping. Raises AmbiguousField when a field of READ_FIELDS has two values."""
-    one = {name: _one(form, name) for name in READ_FIELDS}
+    one = _single_values(form)
     console = {name: speakable(one[name] or "")[:MAX_CONSOLE_VALUE] for name in CONSOLE_FIELDS if one[name]}
     return TwilioRequest(
         call_sid=_sid(one["CallSid"], "CallSid"),
@@ -138,8 +140,13 @@ def phone_number(raw: str | None) -> str | None:
     anything else: "anonymous", `client:` and `sip:` addresses, and any other character, since
     phonenumbers would read a number out of text around it."""
     text = (raw or "").strip()
-    if not _NUMBER.fullmatch(text):
-        return None
+    return _e164(text) if _NUMBER.fullmatch(text) else None
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str) -> str | None:
+    # Every request of a call carries the same From and To, and parsing costs far more than the rest of
+    # the form: remember the answers (at most 16 characters each, so the cache stays small).
     try:
         parsed = phonenumbers.parse(text, "CA")
     except phonenumbers.NumberParseException:
@@ -155,11 +162,16 @@ def clean(raw: str | None, limit: int) -> str:
     return speakable(raw or "")[:limit].strip()
 
 
-def _one(form: Mapping[str, Any], name: str) -> str | None:
-    values = form.getlist(name) if hasattr(form, "getlist") else ([form[name]] if name in form else [])
-    if len(set(values)) > 1:
-        raise AmbiguousField(name)
-    return str(values[0]) if values else None
+def _single_values(form: Mapping[str, Any]) -> dict[str, str | None]:
+    """The value of each field of READ_FIELDS (None when absent), in one pass over the form."""
+    one: dict[str, str | None] = dict.fromkeys(READ_FIELDS)
+    pairs = form.lists() if hasattr(form, "lists") else ((name, [value]) for name, value in form.items())
+    for name, values in pairs:
+        if name in _READ and values:
+            if len(values) > 1 and len(set(values)) > 1:
+                raise AmbiguousField(name)
+            one[name] = str(values[0])
+    return one
 
 
 def _sid(raw: str | None, name: str) -> str:
