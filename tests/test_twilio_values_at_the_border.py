@@ -48,6 +48,14 @@ def test_a_valid_caller_id_is_kept_in_e164_and_shown_as_a_phone_number(app, desk
     assert "(514) 555-0142" in text(desk.get(f"/agent/calls/{call.call_sid}"))
 
 
+def test_a_caller_id_stored_before_the_border_cleaned_them_is_not_shown_raw(app, desk, phone):
+    call = phone().press("1").press("0")
+    with db.session_for(app) as session:
+        session.get(Call, call.call_sid).caller = "+1514555\u202e2410"
+    page = text(desk.get(f"/agent/calls/{call.call_sid}"))
+    assert "\u202e" not in page and "Numéro masqué" in page
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("+15145550142", "+15145550142"),
     ("5145550142", "+15145550142"),            # a North American number without its "+"
