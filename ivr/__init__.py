@@ -9,11 +9,12 @@ from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, database, flows, and the voice webhook."""
-    from . import audio, config, db, desktop, flowstore, gateway, logs, voice, waiting
+    """Build the app: configuration, request limits, database, flows, and the voice webhook."""
+    from . import audio, config, db, desktop, flowstore, gateway, limits, logs, voice, waiting
 
     app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(limits.CONFIG)
     app.config.update(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -21,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _demo_secrets(app)
     config.check(app.config)
     logs.init_app(app)
+    limits.init_app(app)
     db.init_app(app)
     flowstore.init_app(app)
     app.register_blueprint(voice.bp)

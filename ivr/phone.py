@@ -16,17 +16,35 @@ import urllib.parse
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from .console import ConsoleStart
 
 
+Form = Mapping[str, str | Sequence[str]]
+"""A webhook's POST fields; a list value is a field sent once per value, in that order."""
+
+
+def form_pairs(form: Form) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a form as they go on the wire: a repeated name once per value."""
+    return [(name, item) for name, value in form.items()
+            for item in ([value] if isinstance(value, str) else value)]
+
+
+def sign(token: str, url: str, form: Form) -> str:
+    """X-Twilio-Signature as Twilio computes it: the URL, then each name in sorted order with every one
+    of its values (twilio-python's RequestValidator.compute_signature, given a MultiDict; Twilio's
+    webhook security: https://www.twilio.com/docs/usage/webhooks/webhooks-security)."""
+    return RequestValidator(token).compute_signature(url, MultiDict(form_pairs(form)))
+
+
 class Transport(Protocol):
-    def post(self, path: str, form: dict[str, str], signature: str) -> tuple[int, str]: ...
+    def post(self, path: str, form: Form, signature: str) -> tuple[int, str]: ...
 
     def url(self, path: str) -> str: ...
 
@@ -41,8 +59,9 @@ class FlaskTransport:
     def url(self, path: str) -> str:
         return urllib.parse.urljoin(self.base + "/", path.lstrip("/")) if not path.startswith("http") else path
 
-    def post(self, path: str, form: dict[str, str], signature: str) -> tuple[int, str]:
-        response = self.client.post(self.url(path), data=form, headers={"X-Twilio-Signature": signature})
+    def post(self, path: str, form: Form, signature: str) -> tuple[int, str]:
+        response = self.client.post(self.url(path), data=MultiDict(form_pairs(form)),
+                                    headers={"X-Twilio-Signature": signature})
         return response.status_code, response.get_data(as_text=True)
 
 
@@ -55,8 +74,8 @@ class HttpTransport:
     def url(self, path: str) -> str:
         return urllib.parse.urljoin(self.base.rstrip("/") + "/", path.lstrip("/")) if not path.startswith("http") else path
 
-    def post(self, path: str, form: dict[str, str], signature: str) -> tuple[int, str]:
-        data = urllib.parse.urlencode(form).encode()
+    def post(self, path: str, form: Form, signature: str) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form_pairs(form)).encode()
         request = urllib.request.Request(self.url(path), data=data, method="POST",
                                          headers={"X-Twilio-Signature": signature,
                                                   "Content-Type": "application/x-www-form-urlencoded"})
@@ -175,6 +194,9 @@ class PhoneCall:
     statuses: list[int] = field(default_factory=list)
     clock: Callable[[], float] = field(default=lambda: time.monotonic())
     """Seconds, for CallDuration and QueueTime (read at each use, so freezegun can move it)."""
+    extra_fields: dict[str, str | list[str]] = field(default_factory=dict)
+    """More fields sent with every request, as Twilio adds parameters the IVR does not read; a list
+    is a field sent once per value."""
     waiting: Waiting | None = field(default=None, init=False)
     ended: bool = field(default=False, init=False)
     """Twilio's final status callback was posted: nothing more can happen on this call."""
@@ -335,7 +357,7 @@ class PhoneCall:
     # -- the wire --------------------------------------------------------------------------
 
     def _post(self, path: str, extra: dict[str, str], keep: bool = True, redirects: int = 0) -> None:
-        form = {
+        form: dict[str, str | list[str]] = {
             "CallSid": self.call_sid,
             "AccountSid": "AC" + "0" * 32,
             "From": self.caller,
@@ -344,9 +366,10 @@ class PhoneCall:
             "Direction": "inbound",
             "ApiVersion": "2010-04-01",
         }
+        form.update(self.extra_fields)
         form.update(extra)
         url = self.transport.url(path)
-        signature = RequestValidator(self.token).compute_signature(url, form)
+        signature = sign(self.token, url, form)
         status, body = self.transport.post(path, form, signature)
         self.statuses.append(status)
         if status != 200:

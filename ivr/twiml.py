@@ -1,7 +1,8 @@
 """The only module that knows Twilio's TwiML: engine turns in, XML out.
 
 Every <Gather> names its action, its recognition language, and is followed by a <Redirect>
-so that silence never drops a call.
+so that silence never drops a call. Every document written here keeps to Twilio's documented rules
+(`ivr.telephony.twiml_rules`, where each rule cites its page); the tests render them all and check.
 """
 
 from __future__ import annotations
@@ -13,8 +14,17 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .engine import Listen, Turn, TurnKind, Utterance
+from .telephony.twiml_rules import MAX_HINT_LENGTH, MAX_HINTS
 
 RECOGNITION_LANGUAGE = {"fr": "fr-CA", "en": "en-CA"}
+
+NUMBERS_SPEECH_MODEL = "numbers_and_commands"
+NUMBERS_SPEECH_PAUSE_S = 3
+"""speechTimeout of a question answered with a number (client number, birth date, civic number,
+apartment, phone): Twilio takes only whole seconds with a speechModel (warning 13335), and a caller
+reading "1948 ... 05 ... 17" or a 9-digit number pauses between groups, older callers longer. "auto"
+ends on about a second of silence; three seconds lets a slow reader finish, at the cost of three
+seconds' wait once they have."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +84,23 @@ def _gather_attributes(listen: Listen, action: str) -> dict[str, object]:
         "action_on_empty_result": False,
     }
     if listen.speech:
-        attributes["speech_timeout"] = "auto"
-        if listen.hints:
-            attributes["hints"] = ",".join(listen.hints)
+        attributes["speech_timeout"] = NUMBERS_SPEECH_PAUSE_S if listen.numbers else "auto"
+        hints = _hints(listen.hints)
+        if hints:
+            attributes["hints"] = hints
         if listen.numbers:
-            attributes["speech_model"] = "numbers_and_commands"
+            attributes["speech_model"] = NUMBERS_SPEECH_MODEL
     if listen.max_digits:
         attributes["num_digits"] = listen.max_digits
     return attributes
+
+
+def _hints(words: Iterable[str]) -> str:
+    """<Gather hints>: comma-separated entries of 1 to 100 characters, 500 at most (Twilio warning 13330);
+    a word with a comma in it is two entries, and a longer one is left out rather than refused."""
+    entries = [part.strip() for word in words for part in word.split(",")]
+    kept = [entry for entry in dict.fromkeys(entries) if entry and len(entry) <= MAX_HINT_LENGTH]
+    return ",".join(kept[:MAX_HINTS])
 
 
 def _speak(verb: VoiceResponse | Gather, prompts: Iterable[Utterance], voices: Voices, audio_base: str) -> None:
@@ -173,11 +192,14 @@ def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voic
 
 
 def say_then(texts: list[tuple[str, str]], voices: Voices, *, leave: bool = False, hangup: bool = False,
-             redirect: str | None = None, enqueue: tuple[str, Urls] | None = None) -> str:
-    """Words, then one way on: leave the queue, hang up, go to a URL, or wait for an agent."""
+             redirect: str | None = None, enqueue: tuple[str, Urls] | None = None, pause: int = 0) -> str:
+    """Words (then `pause` seconds of silence), then one way on: leave the queue, hang up, go to a URL,
+    or wait for an agent."""
     response = VoiceResponse()
     for language, text in texts:
         _say(response, text, language, voices)
+    if pause:
+        response.pause(length=pause)
     if leave:
         response.leave()
     elif enqueue is not None:

@@ -11,34 +11,17 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
-from twilio.request_validator import RequestValidator
 
 from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
 from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, Turn, TurnKind, new_call
 from .flowstore import store
 from .models import Call
+from .telephony import signed
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-
-def _public_url() -> str:
-    """The URL Twilio signed: the public base when behind a proxy, else what Flask saw."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        path = request.full_path if request.query_string else request.path
-        return base + path
-    return request.url
-
-
-@bp.before_request
-def _check_signature() -> None:
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not validator.validate(_public_url(), request.form.to_dict(), signature):
-        log.warning("refused a /voice request with a missing or bad signature")
-        abort(403)
+bp.before_request(signed.verify)
 
 
 def _xml(body: str) -> Response:
@@ -90,10 +73,12 @@ def _never_fail(view):
             with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
                 return view(*args, **kwargs)
         except Exception as error:  # the caller must reach a person whatever broke
-            call_sid = request.form.get("CallSid", "")
+            call_sid = signed.current().call_sid
             log.error("fault on call %s in %s: %s", call_sid or "?", view.__name__, type(error).__name__,
                       exc_info=not isinstance(error, deadline.DeadlineExceeded))
             db.discard_session()
+            if view.__name__ in WAITING_VIEWS:  # the caller is in the queue: no <Enqueue> there, keep their place
+                return waiting.fault_while_waiting(request.args.get("lang"))
             language = _caller_language()
             if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
                 try:
@@ -105,6 +90,10 @@ def _never_fail(view):
             return _xml(_fault_twiml(language))
 
     return wrapper
+
+
+WAITING_VIEWS = ("hold", "hold_key")
+"""The views that answer Twilio's <Enqueue> waitUrl and its <Gather>: their documents are wait-URL documents."""
 
 
 def _caller_language() -> str | None:
@@ -151,21 +140,21 @@ def _flows_for(call: Call | callstore.CallRow) -> FlowSet:
 @_never_fail
 def incoming() -> Response:
     """Twilio's 'a call comes in' URL: greet the caller."""
-    call_sid = request.form.get("CallSid", "")
+    twilio = signed.current()
+    call_sid = twilio.call_sid
     if not call_sid:
         abort(400)
     seen = callstore.read(db.connection(), call_sid)
     if seen is not None and seen.last_twiml:  # Twilio retried: same answer, no new call
         return _xml(seen.last_twiml)
-    start = console.from_form(request.form, current_app.config)  # demo and test servers only
+    start = console.from_form(twilio.console, current_app.config)  # demo and test servers only
     if seen is None and start is None and not recording.enabled():
         answer = _greet(call_sid)
         if answer is not None:
             return answer
     session = db.session()
     try:
-        result = calls.start_call(session, store().current, call_sid, request.form.get("From"),
-                                  request.form.get("To"), start)
+        result = calls.start_call(session, store().current, call_sid, twilio.caller, twilio.called, start)
     except IntegrityError:  # the same greeting delivered twice at once: the other one won
         session.rollback()
         existing = calls.load_call(session, call_sid)
@@ -184,8 +173,9 @@ def _greet(call_sid: str) -> Response | None:
     if not calls.changes_only_the_call(turn) or turn.kind is TurnKind.TRANSFER:
         return None
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
+    twilio = signed.current()
     try:
-        callstore.add_answered_call(db.connection(), call_sid, request.form.get("From"), request.form.get("To"),
+        callstore.add_answered_call(db.connection(), call_sid, twilio.caller, twilio.called,
                                     flowset.version, state.to_dict(), state.language, state.seq, body,
                                     turn.journey, calls.now_utc())
     except IntegrityError:  # the same greeting delivered twice at once: the other one won
@@ -208,7 +198,7 @@ def step() -> Response:
     so its side effects happen once. On PostgreSQL the first read locks the call's row already: that
     delays no other call, and the locked path need not read it again.
     """
-    call_sid = request.form.get("CallSid", "")
+    call_sid = signed.current().call_sid
     seen = callstore.read(db.connection(), call_sid, lock=True)
     if seen is None:
         log.warning("step for an unknown call %s", call_sid or "?")
@@ -264,21 +254,12 @@ def _answered_already(call: Call | callstore.CallRow, seq: int | None) -> bool:
 def _event():
     if request.args.get("timeout"):
         return NoInput()
-    speech = _printable(request.form.get("SpeechResult"))
-    if speech:
-        confidence = request.form.get("Confidence", type=float)
-        return Speech(speech, confidence)
-    digits = request.form.get("Digits")
-    if digits is not None:
-        return Digits(_printable(digits))
+    twilio = signed.current()
+    if twilio.speech:
+        return Speech(twilio.speech, twilio.confidence)
+    if twilio.digits is not None:
+        return Digits(twilio.digits)
     return NoInput()
-
-
-def _printable(text: str | None) -> str:
-    """Drop control characters: what a caller said may be read back, and TwiML cannot carry them."""
-    if not text:
-        return text or ""
-    return "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text).strip()
 
 
 @bp.post("/fallback")
@@ -287,8 +268,9 @@ def fallback() -> Response:
 
     Built from the prompts loaded at start, with no database, so it answers when nothing else does.
     """
-    log.error("Twilio used the fallback URL for call %s (Twilio error %s)", request.form.get("CallSid", "?"),
-              request.form.get("ErrorCode", "?"))
+    twilio = signed.current()
+    log.error("Twilio used the fallback URL for call %s (Twilio error %s)", twilio.call_sid or "?",
+              twilio.error_code or "?")
     return _xml(_fault_twiml())
 
 
@@ -315,20 +297,21 @@ apology, a full queue offers a callback (or another try)."""
 @bp.post("/queue-done")
 def queue_done() -> Response:
     """How the wait ended (bridged, hung up, left); a queue that failed puts the caller back in line."""
-    result = request.form.get("QueueResult", "")
+    twilio = signed.current()
+    result = twilio.queue_result
     language = request.args.get("lang") if request.args.get("lang") in ("fr", "en") else None
     try:
         with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
             session = db.session()
-            call = calls.load_call(session, request.form.get("CallSid", ""))
+            call = calls.load_call(session, twilio.call_sid)
             if call is not None:
                 language = language or call.language
                 call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
                     result, call.status)
-                waiting.note_wait_ended(session, call, result, request.form.get("QueueTime", type=int))
+                waiting.note_wait_ended(session, call, result, twilio.queue_time)
                 session.commit()
     except Exception as error:  # noting how the wait ended is not worth a caller: carry on
-        log.error("could not note how the wait ended on call %s: %s", request.form.get("CallSid", "?"),
+        log.error("could not note how the wait ended on call %s: %s", twilio.call_sid or "?",
                   type(error).__name__)
         db.discard_session()
     if result in QUEUE_OVER:
@@ -343,8 +326,9 @@ def queue_done() -> Response:
 def status() -> Response:
     """Twilio's status callback: records how the call ended."""
     session = db.session()
-    call = calls.load_call(session, request.form.get("CallSid", ""))
-    if call is not None and request.form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
-        calls.end_call(session, call, request.form["CallStatus"], request.form.get("CallDuration", type=int))
+    twilio = signed.current()
+    call = calls.load_call(session, twilio.call_sid)
+    if call is not None and twilio.call_status in ("completed", "busy", "failed", "no-answer", "canceled"):
+        calls.end_call(session, call, twilio.call_status, twilio.call_duration)
         session.commit()
     return _xml(twiml.empty())

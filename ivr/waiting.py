@@ -24,22 +24,18 @@ from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
 from .flowstore import store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
+from .telephony import signed
+from .telephony.requests import phone_number
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
+bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twilio's signed requests
 
 SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
+FAULT_PAUSE_S = 10  # between a fault on hold and the hold loop again: a failing loop must not spin
 
-
-
-@bp.before_request
-def _signed() -> None:
-    """Same rule as every /voice URL: only Twilio's signed requests."""
-    from .voice import _check_signature
-
-    _check_signature()
 
 
 def _never_fail(view):
@@ -52,12 +48,27 @@ def _never_fail(view):
         except Exception as error:  # the caller must reach a person whatever broke
             from .voice import _fault_twiml
 
-            log.exception("fault on call %s in %s: %s", request.form.get("CallSid", "?"), view.__name__,
+            log.exception("fault on call %s in %s: %s", signed.current().call_sid or "?", view.__name__,
                           type(error).__name__)
             db.session().rollback()
+            if view.__name__ in ("confirm", "number") and _mode() == "hold":  # asked while in the queue
+                return fault_while_waiting(request.args.get("lang"))
             return _xml(_fault_twiml())
 
     return wrapper
+
+
+def fault_while_waiting(language: str | None) -> Response:
+    """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
+    document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
+    Gather): a short apology, a pause, then the hold loop again."""
+    lang = _language(language)
+    try:
+        texts = _say(["closed.fault", "hold.back_in_line"], (lang,))
+    except Exception:  # the words are not worth the caller's place in line
+        log.warning("could not read the words of a fault on hold")
+        texts = []
+    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", lang=lang)))
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -157,8 +168,9 @@ def _wait_minutes(position: int, average: int) -> int:
 def hold_response() -> Response:
     """The words on hold, in the caller's language, or in French then English when it is not known."""
     language = _known(request.args.get("lang"))
-    position = request.form.get("QueuePosition", type=int) or 1
-    average = request.form.get("AvgQueueTime", type=int) or 0
+    twilio = signed.current()
+    position = twilio.queue_position or 1
+    average = twilio.average_queue_time or 0
     minutes = _wait_minutes(position, average)
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
@@ -170,7 +182,7 @@ def hold_response() -> Response:
 def hold_key_response() -> Response:
     """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
     language = _known(request.args.get("lang"))
-    digits = (request.form.get("Digits") or "").strip()
+    digits = signed.current().digits or ""
     if digits == "1":
         return _offer_callback(language, "hold")
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
@@ -184,14 +196,10 @@ def hold_key_response() -> Response:
 
 def _caller_number() -> str | None:
     """The caller ID as E.164 when it is a number we can dial back in North America."""
-    raw = request.form.get("From") or ""
-    try:
-        number = phonenumbers.parse(raw, "CA")
-    except phonenumbers.NumberParseException:
+    caller = signed.current().caller  # E.164 or None
+    if caller is None or phonenumbers.region_code_for_number(phonenumbers.parse(caller)) not in ("CA", "US"):
         return None
-    if not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) not in ("CA", "US"):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return caller
 
 
 def parse_callback_number(digits: str) -> str | None:
@@ -201,13 +209,7 @@ def parse_callback_number(digits: str) -> str | None:
         digits = digits[1:]
     if len(digits) != 10 or not digits.isdigit():
         return None
-    try:
-        number = phonenumbers.parse(digits, "CA")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phone_number(digits)
 
 
 class _Offer(NamedTuple):
@@ -272,7 +274,7 @@ def _ask_number(language: str | None, mode: str, tries: int, before: list[str]) 
 @_never_fail
 def confirm() -> Response:
     language, mode = _known(request.args.get("lang")), _mode()
-    digits = (request.form.get("Digits") or "").strip()
+    digits = signed.current().digits or ""
     if digits == "1" and _caller_number() is not None:
         return _save_callback(language, mode, _caller_number() or "")
     if digits == "2":
@@ -285,7 +287,7 @@ def confirm() -> Response:
 def number() -> Response:
     language, mode = _known(request.args.get("lang")), _mode()
     tries = request.args.get("tries", default=0, type=int)
-    parsed = parse_callback_number(request.form.get("Digits") or "")
+    parsed = parse_callback_number(signed.current().digits or "")
     if parsed is not None:
         return _save_callback(language, mode, parsed)
     if tries + 1 >= MAX_NUMBER_TRIES:
@@ -313,9 +315,9 @@ def _save_callback(language: str | None, mode: str, number: str) -> Response:
 
     session = db.session()
     now = calls.now_utc()
-    call = calls.load_call(session, request.form.get("CallSid", ""))
+    call = calls.load_call(session, signed.current().call_sid)
     if call is None:
-        log.warning("callback for an unknown call %s", request.form.get("CallSid", "?"))
+        log.warning("callback for an unknown call %s", signed.current().call_sid or "?")
         return _xml(twiml.say_then(_say(["common.fault"], _languages(language)), _voices(), hangup=True))
     callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
     if callback is None:
@@ -463,7 +465,7 @@ def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; anything else: hear it again."""
     raw = request.args.get("lang")
     language = raw if raw in ("fr", "en") else None
-    digits = (request.form.get("Digits") or "").strip()
+    digits = signed.current().digits or ""
     if digits == "1":
         return _offer_callback(language, "closed")
     if digits == "2":
@@ -475,7 +477,7 @@ def _back_to_self_service() -> Response:
     from . import voice
 
     session = db.session()
-    call = calls.load_call(session, request.form.get("CallSid", ""))
+    call = calls.load_call(session, signed.current().call_sid)
     if call is None:
         return _xml(twiml.say_then(_say(["common.fault"], ("fr", "en")), _voices(), hangup=True))
     flowset = store().for_version(call.flow_version)

@@ -90,7 +90,7 @@ def test_the_same_confirmation_arriving_four_times_at_once_is_served_once(app, p
 
 
 def test_a_greeting_delivered_three_times_at_once_starts_one_call(app):
-    form = {"CallSid": "CAsame-greeting", "From": "+15145550142", "To": "+18005550100", "CallStatus": "ringing"}
+    form = {"CallSid": "CA" + "5a" * 16, "From": "+15145550142", "To": "+18005550100", "CallStatus": "ringing"}
     answers = post_at_once(app, "/voice/incoming", form, copies=3)
     assert {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1 and "Bonjour" in answers[0][1]

@@ -52,7 +52,7 @@ def test_the_fallback_url_apologises_in_both_languages_and_queues_without_any_da
         raise AssertionError("the fallback URL must not open the database")
 
     monkeypatch.setitem(app.extensions, "ivr.db", no_database)
-    response = signed_post(client, "/voice/fallback", {"CallSid": "CAfallback", "ErrorCode": "11200",
+    response = signed_post(client, "/voice/fallback", {"CallSid": "CA" + "fa" * 16, "ErrorCode": "11200",
                                                         "ErrorUrl": "https://ivr.example/voice/step"})
     assert response.status_code == 200
     from ivr.phone import Screen

@@ -18,7 +18,7 @@ from .conftest import TOKEN
 PUBLIC = "https://ivr.example.gc.ca"
 ENDPOINTS = ["/voice/incoming", "/voice/step?s=1", "/voice/step?s=1&timeout=1", "/voice/hold?lang=fr",
              "/voice/hold/key?lang=en", "/voice/queue-done", "/voice/status"]
-FORM = {"CallSid": "CAsig", "From": "+15145550142", "To": "+18005550100", "Digits": "1", "CallStatus": "completed"}
+FORM = {"CallSid": "CA" + "51" * 16, "From": "+15145550142", "To": "+18005550100", "Digits": "1", "CallStatus": "completed"}
 
 
 def sign(url: str, form: dict[str, str], token: str = TOKEN) -> str:

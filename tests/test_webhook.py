@@ -43,7 +43,7 @@ def test_a_tampered_digit_breaks_the_signature(client, phone):
 def test_behind_a_proxy_the_signature_is_checked_against_the_public_url(tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
                       "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": "https://ivr.example.gc.ca"})
-    form = {"CallSid": "CAproxy", "From": "+15145550142"}
+    form = {"CallSid": "CA" + "7" * 32, "From": "+15145550142"}
     good = RequestValidator(TOKEN).compute_signature("https://ivr.example.gc.ca/voice/incoming", form)
     as_seen = RequestValidator(TOKEN).compute_signature("http://localhost/voice/incoming", form)
     client = app.test_client()

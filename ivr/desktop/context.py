@@ -62,15 +62,16 @@ def reason_key(raw: str) -> str:
 
 
 def caller_display(number: str | None) -> str | None:
-    """(514) 555-0142 for North American numbers, +33 1 23… for others, None when hidden."""
+    """(514) 555-0142 for North American numbers, +33 1 23… for others; None when hidden or not a valid
+    number (calls stored before the border cleaned caller IDs may hold anything: never show it raw)."""
     if not number:
         return None
     try:
         parsed = phonenumbers.parse(number, "CA")
     except phonenumbers.NumberParseException:
-        return number
+        return None
     if not phonenumbers.is_valid_number(parsed):
-        return number
+        return None
     if phonenumbers.region_code_for_number(parsed) in ("CA", "US"):
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
