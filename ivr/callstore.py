@@ -9,6 +9,7 @@ TwiML together, so these are plain SQLAlchemy Core statements, prepared when the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session
 from . import sqlite_writer
 from .engine import JourneyEntry
 from .models import Call, JourneyEvent
+
+log = logging.getLogger(__name__)
 
 _CALLS = Call.__table__
 _JOURNEY = JourneyEvent.__table__
@@ -94,6 +97,16 @@ def read(connection: Connection, call_sid: str, lock: bool = False) -> CallRow |
     if connection.dialect.name != "postgresql":
         connection.commit()
     return CallRow(dict(row), locked=row_lock) if row is not None else None
+
+
+def answered_already(call: Call | CallRow, seq: int | None) -> bool:
+    """Is a request that names step `seq` a retry or a late copy? True when the call has moved on
+    from that step and has an answer to give again (`last_twiml`, the newest one); a request that
+    names no step is taken as it comes."""
+    if seq is not None and seq != call.last_seq and call.last_twiml:
+        log.info("call %s: request for step %s while at %s; answered again", call.call_sid, seq, call.last_seq)
+        return True
+    return False
 
 
 def _writing(connection: Connection) -> None:

@@ -100,6 +100,13 @@ def secret_key(instance: str | Path, *, demo: bool | None = None) -> str:
     )
 
 
+CALLBACK_REQUESTS_PER_HOUR = 3
+"""Callback requests one caller ID may make in an hour. A person needs one, and a second or third to
+correct the number or ask for another; more from one phone within the hour is a flood or a stuck
+auto-dialler. Past it the caller is told their requests are recorded and stays in line; one open
+callback per number (a new request updates it) holds whatever the rate."""
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
     flows, prompts = content_folders()
@@ -128,6 +135,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "OIDC_NAME": env.get("IVR_OIDC_NAME", ""),
         "OIDC_SIGN_OUT": _on(env.get("IVR_OIDC_SIGN_OUT", "")),
         "PASSWORD_SIGN_IN": _on(env.get("IVR_PASSWORD_SIGN_IN", "1")),
+        # Issue 14: callback requests one caller ID may make in an hour (see CALLBACK_REQUESTS_PER_HOUR).
+        "CALLBACK_REQUESTS_PER_HOUR": env.get("IVR_CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR,
     }
 
 
@@ -168,6 +177,13 @@ def check(config: dict[str, Any]) -> None:
             "IVR_PASSWORD_SIGN_IN is off and IVR_OIDC_ISSUER is not set, so nobody could sign in to the desktop: "
             "set IVR_OIDC_ISSUER (with its client id and secret), or turn IVR_PASSWORD_SIGN_IN back on."
         )
+    rate = str(config.get("CALLBACK_REQUESTS_PER_HOUR", CALLBACK_REQUESTS_PER_HOUR)).strip()
+    if not rate.isdigit() or not 1 <= int(rate) <= 100:
+        raise ConfigError(
+            f"IVR_CALLBACK_REQUESTS_PER_HOUR is '{rate}': set it to a whole number from 1 to 100, the callback "
+            f"requests one caller ID may make in an hour ({CALLBACK_REQUESTS_PER_HOUR} by default)."
+        )
+    config["CALLBACK_REQUESTS_PER_HOUR"] = int(rate)
     if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
             and not relaxed:
         raise ConfigError(

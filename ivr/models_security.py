@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Boolean, Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import DDL, JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base, utcnow
@@ -128,5 +128,19 @@ class DailyStepCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-__all__ = ["AuditEvent", "AuditIsAppendOnly", "CallRecording", "DailyCallCount", "DailyStepCount",
-           "OutgoingNotice"]
+class CallbackRequestCount(Base):
+    """Callback requests from one caller ID in the current window (an hour from its first request).
+
+    One row per caller ID, kept as a keyed hash (`ivr.privacy.caller_key`), counted with one
+    conditional UPDATE so requests arriving together cannot pass the limit (`ivr.services.callbacks`).
+    """
+
+    __tablename__ = "callback_request_counts"
+
+    caller_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+__all__ = ["AuditEvent", "AuditIsAppendOnly", "CallRecording", "CallbackRequestCount", "DailyCallCount",
+           "DailyStepCount", "OutgoingNotice"]

@@ -204,7 +204,7 @@ def step() -> Response:
         log.warning("step for an unknown call %s", call_sid or "?")
         return _xml(_fault_twiml())
     seq = request.args.get("s", type=int)
-    if _answered_already(seen, seq):
+    if callstore.answered_already(seen, seq):
         return _xml(seen.last_twiml)
     event = _event()
     planned = calls.plan_step(_flows_for(seen), CallState.from_dict(seen.state), event)
@@ -214,7 +214,7 @@ def step() -> Response:
             return answer
     session = db.session()
     call = callstore.lock(session, call_sid, seen)
-    if call is None or _answered_already(call, seq):  # another delivery of this step got there first
+    if call is None or callstore.answered_already(call, seq):  # another delivery of this step got there first
         return _xml(call.last_twiml if call is not None and call.last_twiml else _fault_twiml())
     unmoved = call.state == seen.state and call.flow_version == seen.flow_version
     result = calls.run_step(session, _flows_for(call), call, event, planned if unmoved else None)
@@ -241,14 +241,6 @@ def _answer_without_lock(seen: callstore.CallRow, planned: tuple[Turn, CallState
         return None
     log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
     return _xml(body)
-
-
-def _answered_already(call: Call | callstore.CallRow, seq: int | None) -> bool:
-    """A retried or late request for a step already answered: it gets the newest answer again."""
-    if seq is not None and seq != call.last_seq and call.last_twiml:
-        log.info("call %s: request for step %s while at %s; answered again", call.call_sid, seq, call.last_seq)
-        return True
-    return False
 
 
 def _event():

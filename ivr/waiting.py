@@ -16,14 +16,15 @@ from typing import Any, NamedTuple
 
 import phonenumbers
 from flask import Blueprint, Flask, Response, current_app, request, url_for
-from sqlalchemy import select
 
-from . import calls, db, faults, twiml
+from . import calls, callstore, db, faults, twiml
+from . import config
 from .config import ConfigError
 from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
 from .flowstore import store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
+from .services import callbacks
 from .telephony import signed
 from .telephony.requests import phone_number
 
@@ -35,6 +36,7 @@ bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twil
 SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
 FAULT_PAUSE_S = 10  # between a fault on hold and the hold loop again: a failing loop must not spin
+CALLBACK_REQUESTS_PER_HOUR = config.CALLBACK_REQUESTS_PER_HOUR
 
 
 
@@ -184,7 +186,7 @@ def hold_key_response() -> Response:
     language = _known(request.args.get("lang"))
     digits = signed.current().digits or ""
     if digits == "1":
-        return _offer_callback(language, "hold")
+        return _offer_callback(language, "hold", _current_seq())
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
     return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
                                 url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
@@ -228,8 +230,47 @@ _OFFERS = {
 }
 
 
-def _back(language: str | None, mode: str) -> str:
-    return url_for(_OFFERS[mode].way_back, **_lang(language))
+def _back(language: str | None, mode: str, seq: int | None) -> str:
+    if mode == "hold":  # the hold loop changes nothing: it needs no step number
+        return url_for(_OFFERS[mode].way_back, **_lang(language))
+    return url_for(_OFFERS[mode].way_back, **_lang(language), **_step(seq))
+
+
+# -- the step each answer belongs to -----------------------------------------------------------------
+# Every URL below that can change something carries `s`, the call's step (`Call.last_seq`) when it was
+# asked, as /voice/step's URLs do; a request whose `s` is not the call's step now is a retry or a late
+# copy, and gets the newest answer again (`Call.last_twiml`) without changing anything. A request with
+# no `s` (a URL given before this rule) is taken as it comes.
+
+
+def _step(seq: int | None) -> dict[str, int]:
+    return {"s": seq} if seq is not None else {}
+
+
+def _asked_at() -> int | None:
+    return request.args.get("s", type=int)
+
+
+def _current_seq() -> int | None:
+    """The call's step now, for the URLs of an answer that a URL without `s` asked for (a key on hold,
+    a full queue); None when the call is unknown or cannot be read (its URLs then carry no step)."""
+    try:
+        seen = callstore.read(db.connection(), signed.current().call_sid)
+    except Exception:  # the offer must not fail for want of a step number
+        log.warning("could not read the step of call %s", signed.current().call_sid or "?")
+        db.discard_session()
+        return None
+    return seen.last_seq if seen is not None else None
+
+
+def _answered_before(seq: int | None) -> Response | None:
+    """The newest answer again when this request is a retry or a late copy; None otherwise."""
+    if seq is None:
+        return None
+    seen = callstore.read(db.connection(), signed.current().call_sid)
+    if seen is not None and callstore.answered_already(seen, seq):
+        return _xml(seen.last_twiml or "")
+    return None
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -237,14 +278,14 @@ def _back(language: str | None, mode: str) -> str:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    return _offer_callback(_known(language), "busy", before=["hold.busy"])
+    return _offer_callback(_known(language), "busy", _current_seq(), before=["hold.busy"])
 
 
 @bp.post("/busy")
 @_never_fail
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
-    return _line_again(_known(request.args.get("lang")), [])
+    return _answered_before(_asked_at()) or _line_again(_known(request.args.get("lang")), [])
 
 
 def _line_again(language: str | None, before: list[str]) -> Response:
@@ -254,45 +295,66 @@ def _line_again(language: str | None, before: list[str]) -> Response:
     return _xml(twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), urls)))
 
 
-def _offer_callback(language: str | None, mode: str, before: list[str] | None = None) -> Response:
+def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None) -> Response:
+    """Confirm the caller ID as the number to call back, or ask for one; a caller ID past its hourly
+    rate of requests hears that theirs are recorded and stays in line (or at the after-hours choices)."""
+    if callbacks.over_rate(db.session(), signed.current().caller, _rate(), calls.now_utc()):
+        return _over_rate(language, mode, seq, before or [])
     number = _caller_number()
     if number is None:
-        return _ask_number(language, mode, tries=0, before=before or [])
+        return _ask_number(language, mode, seq, tries=0, before=before or [])
     texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language)),
-                               _back(language, mode), _voices(), language=_language(language), timeout=8))
+    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq)),
+                               _back(language, mode, seq), _voices(), language=_language(language), timeout=8))
 
 
-def _ask_number(language: str | None, mode: str, tries: int, before: list[str]) -> Response:
+def _rate() -> int:
+    return int(current_app.config.get("CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR)
+
+
+def _over_rate(language: str | None, mode: str, seq: int | None, before: list[str]) -> Response:
+    log.info("call %s: callback refused, its caller ID made %s requests within the hour",
+             signed.current().call_sid or "?", _rate())
+    return _stay(language, mode, seq, before=before + ["hold.callback_limit"])
+
+
+def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str]) -> Response:
     texts = _say(before + ["hold.callback_number"], _languages(language))
-    return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language)),
-                               _back(language, mode), _voices(), language=_language(language), num_digits=None,
+    return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
+                                              **_step(seq)),
+                               _back(language, mode, seq), _voices(), language=_language(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
 @_never_fail
 def confirm() -> Response:
-    language, mode = _known(request.args.get("lang")), _mode()
+    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    answered = _answered_before(seq)
+    if answered is not None:
+        return answered
     digits = signed.current().digits or ""
     if digits == "1" and _caller_number() is not None:
-        return _save_callback(language, mode, _caller_number() or "")
+        return _save_callback(language, mode, _caller_number() or "", seq)
     if digits == "2":
-        return _ask_number(language, mode, tries=0, before=[])
-    return _stay(language, mode)
+        return _ask_number(language, mode, seq, tries=0, before=[])
+    return _stay(language, mode, seq)
 
 
 @bp.post("/callback/number")
 @_never_fail
 def number() -> Response:
-    language, mode = _known(request.args.get("lang")), _mode()
+    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    answered = _answered_before(seq)
+    if answered is not None:
+        return answered
     tries = request.args.get("tries", default=0, type=int)
     parsed = parse_callback_number(signed.current().digits or "")
     if parsed is not None:
-        return _save_callback(language, mode, parsed)
+        return _save_callback(language, mode, parsed, seq)
     if tries + 1 >= MAX_NUMBER_TRIES:
-        return _stay(language, mode, before=["hold.callback_invalid"])
-    return _ask_number(language, mode, tries=tries + 1, before=["hold.callback_invalid"])
+        return _stay(language, mode, seq, before=["hold.callback_invalid"])
+    return _ask_number(language, mode, seq, tries=tries + 1, before=["hold.callback_invalid"])
 
 
 def _mode() -> str:
@@ -300,44 +362,47 @@ def _mode() -> str:
     return mode if mode in _OFFERS else "hold"
 
 
-def _stay(language: str | None, mode: str, before: list[str] | None = None) -> Response:
+def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | None = None) -> Response:
     """No callback after all: back in line on hold, to the queue again, or to the after-hours choices."""
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "closed":
-        return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0))
+        return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
+                                  seq=seq))
     keys = (before or []) + ["hold.back_in_line"]
-    return _xml(twiml.say_then(_say(keys, _languages(language)), _voices(), redirect=_back(language, mode)))
+    return _xml(twiml.say_then(_say(keys, _languages(language)), _voices(), redirect=_back(language, mode, seq)))
 
 
-def _save_callback(language: str | None, mode: str, number: str) -> Response:
-    from .desktop.models import Callback
-
+def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
+    """Store the request (one open callback per number), count it against the caller ID's rate,
+    and move the call one step on, with its answer kept for retries; all in one transaction."""
     session = db.session()
     now = calls.now_utc()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
         log.warning("callback for an unknown call %s", signed.current().call_sid or "?")
         return _xml(twiml.say_then(_say(["common.fault"], _languages(language)), _voices(), hangup=True))
-    callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
-    if callback is None:
-        callback = Callback(call_sid=call.call_sid, client_id=call.client_id, requested_at=now)
-        session.add(callback)
-    callback.number = number
-    callback.language = language or ""  # "": the caller never chose a language (the desktop says so)
-    callback.reason = _OFFERS[mode].reason
-    callback.due = callback_due(now)
-    callback.status = "open"
-    call.status = "callback"
-    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
-                             kind="callback", event="requested", detail={"mode": mode}))
-    session.commit()
-    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
+    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
+        session.rollback()
+        return _xml(call.last_twiml or "")
+    if not callbacks.take_from_rate(session, call.caller, _rate(), now):
+        session.rollback()
+        return _over_rate(language, mode, seq, [])
+    step = call.last_seq + 1
+    callbacks.request_callback(session, call, number=number, language=language or "", reason=_OFFERS[mode].reason,
+                               due=callback_due(now), now=now, seq=step, position=_position(call),
+                               detail={"mode": mode})
     texts = []
     for lang in _languages(language):
         texts += _say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
     texts += _say(["hold.goodbye"], _languages(language))
-    return _xml(twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode != "hold"))
+    body = twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode != "hold")
+    call.status = "callback"
+    call.state = {**(call.state or {}), "seq": step}
+    call.last_seq, call.last_twiml, call.updated_at = step, body, now
+    session.commit()
+    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
+    return _xml(body)
 
 
 def _position(call: Call) -> str:
@@ -381,7 +446,7 @@ def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
     db.session().add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
                                   kind="closed", event="after_hours", detail={"reason": turn.reason}))
     log.info("call %s asked for an agent after hours", call.call_sid)
-    return _closed_twiml(call.language, texts, now, repeat=0)
+    return _closed_twiml(call.language, texts, now, repeat=0, seq=call.last_seq)
 
 
 def queue_after_fault(call_sid: str, error: str) -> str | None:
@@ -427,7 +492,8 @@ def after_hours_fault(language: str | None) -> str | None:
         return None
 
 
-def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int) -> str:
+def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int,
+                  seq: int | None = None) -> str:
     current = hours()
     texts = list(before)
     for lang in _languages(language):
@@ -441,7 +507,7 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
         texts += _say(["closed.back"], (lang,), {"when": when}) if when else _say(["closed.back_unknown"], (lang,))
         texts += _say(["closed.menu"], (lang,))
     lang = _language(language)
-    query = {"lang": language} if language else {}
+    query = {"lang": language, **_step(seq)} if language else _step(seq)
     if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
         return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), _voices(),
                               hangup=True)
@@ -454,32 +520,39 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
 @_never_fail
 def closed() -> Response:
     """The after-hours message again (silence, or star)."""
-    language = request.args.get("lang")
-    return _xml(_closed_twiml(language if language in ("fr", "en") else None, [], calls.now_utc(),
-                              repeat=request.args.get("n", default=0, type=int)))
+    language, seq = request.args.get("lang"), _asked_at()
+    return _answered_before(seq) or _xml(_closed_twiml(language if language in ("fr", "en") else None, [],
+                                                       calls.now_utc(), repeat=request.args.get("n", default=0, type=int),
+                                                       seq=seq))
 
 
 @bp.post("/closed/key")
 @_never_fail
 def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; anything else: hear it again."""
-    raw = request.args.get("lang")
+    raw, seq = request.args.get("lang"), _asked_at()
     language = raw if raw in ("fr", "en") else None
+    answered = _answered_before(seq)
+    if answered is not None:
+        return answered
     digits = signed.current().digits or ""
     if digits == "1":
-        return _offer_callback(language, "closed")
+        return _offer_callback(language, "closed", seq)
     if digits == "2":
-        return _back_to_self_service()
-    return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0))
+        return _back_to_self_service(seq)
+    return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0, seq=seq))
 
 
-def _back_to_self_service() -> Response:
+def _back_to_self_service(seq: int | None) -> Response:
     from . import voice
 
     session = db.session()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
         return _xml(twiml.say_then(_say(["common.fault"], ("fr", "en")), _voices(), hangup=True))
+    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
+        session.rollback()
+        return _xml(call.last_twiml or "")
     flowset = store().for_version(call.flow_version)
     state = CallState.from_dict(call.state)
     target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()

@@ -200,7 +200,9 @@ class _Builder:
         if kind == "hangup":
             return w("journey.hangup")
         if kind == "callback":
-            return w("journey.callback")
+            if what == "taken_over":
+                return w("journey.callback_taken_over")
+            return w("journey.callback_took_over" if d.get("took_over") else "journey.callback")
         if kind == "queue":
             waited = self.duration(d.get("seconds")) or "—"
             return w(f"journey.wait_{what}", default=w("journey.wait_other", waited=waited), waited=waited)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..models import Base, Call, Client, utcnow
@@ -61,10 +61,22 @@ class Handling(Base):
     call: Mapped[Call] = relationship()
 
 
+OPEN = "status = 'open'"
+
+
 class Callback(Base):
-    """A caller who chose to be called back rather than wait, with the call that holds the context."""
+    """A caller who chose to be called back rather than wait, with the call that holds the context.
+
+    One open callback per number: a new request for a number that has one updates it (the newest
+    call, reason, due date and language; `ivr.services.callbacks`). The partial unique index makes
+    the database refuse a second one, so requests arriving together cannot make two.
+    """
 
     __tablename__ = "callbacks"
+    __table_args__ = (
+        Index("uq_callbacks_open_number", "number", unique=True, sqlite_where=text(OPEN),
+              postgresql_where=text(OPEN)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), index=True)
@@ -74,7 +86,7 @@ class Callback(Base):
     reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours | queue_full
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done | replaced (see migrations)
     done_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,13 +94,32 @@ def close_call(session: Session, call: Call, agent: Agent, subject: str, outcome
     return contact
 
 
+class CallbackNotOpen(RuntimeError):
+    """The callback is done already, or a newer call's request updated it since the agent saw it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "done" | "changed"
+
+
 def finish_callback(session: Session, callback: Callback, agent: Agent, note: str, now: datetime,
-                    subject: str | None) -> Contact | None:
-    """The agent called back: the request is done and, for a known client, it joins their history."""
-    callback.status = "done"
-    callback.done_by = agent.id
-    callback.done_at = now
-    callback.note = note.strip() or None
+                    subject: str | None, seen_call: str | None = None) -> Contact | None:
+    """The agent called back: the request is done and, for a known client, it joins their history.
+
+    Done once, and only as the agent saw it: one UPDATE that requires it still open and still
+    holding `seen_call` (the call on the agent's page, when given), so a second click adds no second
+    contact and a request a newer call made since is not closed unseen. Raises CallbackNotOpen.
+    """
+    table = Callback.__table__
+    still = [table.c.id == callback.id, table.c.status == "open"]
+    if seen_call:
+        still.append(table.c.call_sid == seen_call)
+    finished = session.execute(update(table).where(*still).values(
+        status="done", done_by=agent.id, done_at=now, note=note.strip() or None)).rowcount
+    if finished != 1:
+        session.rollback()
+        raise CallbackNotOpen("done" if session.get(Callback, callback.id).status != "open" else "changed")
+    session.refresh(callback)
     if callback.client_id is None:
         return None
     contact = Contact(client_id=callback.client_id, at=now, channel="phone", subject=subject or "other",

@@ -331,7 +331,12 @@ def callback_done(callback_id: int) -> Any:
     if callback is None:
         abort(404)
     topic = topic_of(list(s.scalars(select(JourneyEvent).where(JourneyEvent.call_sid == callback.call_sid))))
-    service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc(), topic)
+    try:
+        service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc(), topic,
+                                seen_call=request.form.get("call_sid") or None)
+    except service.CallbackNotOpen as refused:
+        flash(_words()(f"ui.callback_{'already_done' if refused.reason == 'done' else 'changed'}"), "error")
+        return redirect(url_for("desktop.queue"))
     s.commit()
     flash(_words()("ui.callback_done"), "ok")
     return redirect(url_for("desktop.queue"))

@@ -2,7 +2,8 @@
 
 What goes: call journeys, call contexts (the Call rows with the engine state and the TwiML
 said), recording references, sent notices and decided change requests, once older than the
-retention period (2 years after last use by default). What stays: anonymous daily counts
+retention period (2 years after last use by default), and the counts of callback requests per
+caller ID (keyed hashes) whose hour is over. What stays: anonymous daily counts
 (filled here before anything is removed), the audit trail (masked, append-only) and the
 client's contact history.
 """
@@ -17,8 +18,9 @@ from sqlalchemy import Column, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Call, ChangeRequest, JourneyEvent
-from ..models_security import CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
+from ..models_security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
 from . import audit
+from .callbacks import RATE_WINDOW
 
 DEFAULT_RETENTION_DAYS = 730
 TRANSFERRED = {"queued", "with_agent", "abandoned_in_queue"}
@@ -33,6 +35,7 @@ class PurgeReport:
     recordings: int = 0
     notices: int = 0
     change_requests: int = 0
+    callback_counts: int = 0
     linked: dict[str, int] = field(default_factory=dict)
     days_counted: list[date] = field(default_factory=list)
 
@@ -44,6 +47,7 @@ class PurgeReport:
             f"  {self.recordings} recording references",
             f"  {self.notices} sent notices",
             f"  {self.change_requests} decided change requests",
+            f"  {self.callback_counts} callback request counts of hours gone by",
             *(f"  {count} {name} rows of those calls" for name, count in sorted(self.linked.items())),
             f"Kept: daily counts for {len(self.days_counted)} day(s), the audit trail, the contact history.",
         ]
@@ -110,6 +114,8 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
     session.execute(delete(OutgoingNotice).where(OutgoingNotice.change_request_id.in_(decided)))
     report.change_requests = session.execute(delete(ChangeRequest).where(ChangeRequest.id.in_(
         decided.scalar_subquery()))).rowcount or 0
+    report.callback_counts = session.execute(delete(CallbackRequestCount).where(  # counted nothing any more
+        CallbackRequestCount.window_start <= now - RATE_WINDOW)).rowcount or 0
     report.days_counted = sorted(days)
     audit.record(session, "retention_purge", "done", actor_kind="system", actor=by, at=now,
                  older_than_days=older_than_days, calls=report.calls, journey_events=report.journey_events,
