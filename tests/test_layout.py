@@ -1,0 +1,64 @@
+"""The floor plan's import rules (../shared/LAYOUT.md) hold, checked with import-linter.
+
+The contracts live in pyproject.toml ([tool.importlinter]); these tests run them and make sure
+their module lists stay complete, so a new top-level module cannot escape a rule by being new.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parents[1]
+# Today's Twilio border; issue 15 gathers these under ivr/telephony/.
+TWILIO_BORDER = {"ivr.telephony", "ivr.twiml", "ivr.gateway", "ivr.recording", "ivr.phone"}
+
+
+def contracts():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def top_level_modules():
+    return set(grimp.build_graph("ivr").find_children("ivr"))
+
+
+LINT_IMPORTS = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()", "--no-cache"]
+
+
+def lint_imports(cwd=ROOT, env=None):
+    return subprocess.run(LINT_IMPORTS, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_every_import_contract_is_kept():
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_the_engine_contract_names_every_other_module_of_the_package():
+    forbidden = set(contracts()["engine-is-pure"]["forbidden_modules"])
+    missing = top_level_modules() - {"ivr.engine"} - forbidden
+    assert not missing, f"add {sorted(missing)} to engine-is-pure's forbidden_modules in pyproject.toml"
+
+
+def test_the_twilio_contract_covers_every_module_outside_the_border():
+    sources = set(contracts()["only-the-border-speaks-twilio"]["source_modules"])
+    missing = top_level_modules() - TWILIO_BORDER - sources
+    assert not missing, f"add {sorted(missing)} to only-the-border-speaks-twilio's source_modules"
+
+
+def test_a_broken_rule_is_reported_by_name(tmp_path):
+    """The check can fail: an engine module that imports Flask breaks the engine contract."""
+    copy = tmp_path / "ivr"
+    subprocess.run(["cp", "-r", str(ROOT / "ivr"), str(copy)], check=True)
+    (copy / "engine" / "zz_leak.py").write_text("import flask\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    result = lint_imports(cwd=tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0
+    assert "The engine is pure" in result.stdout and "BROKEN" in result.stdout
+    assert "ivr.engine.zz_leak -> flask" in result.stdout
