@@ -162,3 +162,16 @@ def test_the_queue_shows_a_claim_as_not_verified_and_a_verified_client_by_name(d
     assert "Envoyé à un agent par le menu" not in page
     verified_row = next(row for row in rows if row is not suspended_row)
     assert "Amélie Nguyen ✔" in verified_row
+
+
+def test_a_callback_asked_after_a_failed_verification_lists_the_file_as_a_claim(client, desk, phone):
+    call = failed_once(phone).hold().press("1").press("1")  # on hold: call me back, on this number
+    assert call.ended
+    api = client.get("/agent/api/queue?lang=en", headers={"Authorization": "Bearer demo-token"}).json
+    row = next(cb for cb in api["callbacks"] if cb["call_sid"] == call.call_sid)
+    assert row["client_name"] is None and row["verification_state"] == "failed"
+    assert row["claimed"]["client_name"] == "Jeanne Tremblay"
+    page = text(desk.get("/agent/live/waiting"))
+    cell = re.search(r'<tr class="callback".*?<td class="identity">(.*?)</td>', page, re.S).group(1)
+    assert cell.startswith('<span class="warn">Appelant non vérifié : la vérification a échoué</span>')
+    assert "Dit être Jeanne Tremblay" in cell

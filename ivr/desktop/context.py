@@ -415,6 +415,9 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
     }
 
 
+IDENTITY_FIELDS = ("client_number", "client_name", "verified", "verification_state", "claimed", "headline")
+
+
 def _identity_fields(b: _Builder) -> dict[str, Any]:
     """The caller's identity for the page and the API (see ivr/desktop/identity.py): `client_number` and
     `client_name` name the verified client only (None until verified); a file or number the caller only
@@ -450,6 +453,7 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
 
 
 def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:
+    """A callback request; who asked (IDENTITY_FIELDS) is its call's, from queue_row."""
     requested = _aware(callback.requested_at)
     local = clock.local(requested)
     return {
@@ -459,8 +463,6 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "number_display": caller_display(callback.number) or callback.number,
         "language": callback.language or None,
         "language_label": words(f"languages.{callback.language or 'none'}"),
-        "client_number": callback.client.client_number if callback.client else None,
-        "client_name": callback.client.name if callback.client else None,
         "requested_at": requested.isoformat() if requested else None,
         "requested": words.datetime(local),
         "due": callback.due.isoformat(),
