@@ -129,7 +129,7 @@ def test_speech_not_understood_is_listed_as_a_difficulty(client, agents, phone):
     assert call.transferred
     data = context(client, call.call_sid)
     assert data["reason"].startswith("Was not understood at the main menu")
-    assert "Not understood at the main menu (said “banane”)" in summaries(data)
+    assert "Not understood at the main menu (said “b•••••”)" in summaries(data)  # never the words themselves
     assert "Not understood 3 times" in data["failures"]
 
 

@@ -168,7 +168,8 @@ class _Builder:
         if what == "chose":
             choice = w.lookup(f"choices.{step}:{d.get('key')}")
             if choice:
-                return w("journey.chose", key=d.get("key"), choice=choice)
+                return w("journey.said_choice" if d.get("by") == "speech" else "journey.chose", key=d.get("key"),
+                         choice=choice)
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
         if what == "entered" and kind == "ask":
             field = self.field_name(d.get("name"))
