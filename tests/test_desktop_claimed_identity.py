@@ -175,3 +175,12 @@ def test_a_callback_asked_after_a_failed_verification_lists_the_file_as_a_claim(
     cell = re.search(r'<tr class="callback".*?<td class="identity">(.*?)</td>', page, re.S).group(1)
     assert cell.startswith('<span class="warn">Appelant non vérifié : la vérification a échoué</span>')
     assert "Dit être Jeanne Tremblay" in cell
+
+
+def test_a_step_up_failure_that_suspends_verification_gives_the_suspension_as_the_reason(client, agents, phone):
+    call = phone().press("1").press("2").press(JEANNE).press(WRONG[0]).press(JEANNE).press(BORN)
+    call.say("H 2 T 1 S 6").say("H 2 T 1 S 6")  # not the postal code on file: the third failure today
+    assert call.transferred
+    data = context(client, call.call_sid)
+    assert data["verification_state"] == "verified" and data["client_name"] == "Jeanne Tremblay"
+    assert data["reason"].startswith("Self-service verification suspended"), data["reason"]

@@ -259,7 +259,7 @@ class _Builder:
         w = self.w
         asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
         key = reason_key(raw)
-        if key in ("not_verified", "flow") and self.identity.state is IdentityState.SUSPENDED:
+        if key in ("not_verified", "flow") and self.identity.suspended:
             key = "verification_suspended"  # the try that failed last also suspended self-service verification
         if key == "asked_for_agent" and asked and asked.detail.get("input") == "speech":
             key = "asked_by_speech"

@@ -39,6 +39,7 @@ class Identity:
     client: Client | None  # the file the call is about: verified, or only claimed
     claimed_number: str | None  # the client number the caller gave, when not verified
     attempts: int  # failed verification tries in this call
+    suspended: bool = False  # self-service verification suspended in this call (also at a step-up level)
 
     @property
     def verified(self) -> bool:
@@ -78,14 +79,14 @@ def identity_of(session: Session, call: Call, client: Client | None, events: lis
     """The caller's identity from the call row, its journey and its variables (state.vars)."""
     outcomes = _verify_outcomes(events)
     attempts = sum(1 for action, outcome in outcomes if action == "client.verify" and outcome in ("retry", "failed"))
-    if call.verified:
-        return Identity(IdentityState.VERIFIED, client, None, attempts)
-    number = re.sub(r"\D", "", str(variables.get("client_number") or "")) or None
-    if client is None and number:
-        client = find_client(session, number)
     suspended = bool(variables.get(SUSPENDED_IN_CALL)) or any(
         (action, outcome) in (("client.verify", "suspended"), ("verification.available", "not_offered"))
         for action, outcome in outcomes)
+    if call.verified:
+        return Identity(IdentityState.VERIFIED, client, None, attempts, suspended)
+    number = re.sub(r"\D", "", str(variables.get("client_number") or "")) or None
+    if client is None and number:
+        client = find_client(session, number)
     if suspended:
         state = IdentityState.SUSPENDED
     elif attempts:
@@ -94,4 +95,4 @@ def identity_of(session: Session, call: Call, client: Client | None, events: lis
         state = IdentityState.CLAIMED
     else:
         state = IdentityState.NONE
-    return Identity(state, client, number, attempts)
+    return Identity(state, client, number, attempts, suspended)
