@@ -123,3 +123,10 @@ def test_the_migration_masks_words_already_stored_and_leaves_masked_ones(tmp_pat
         {"count": 2, "pressed": "9"},
         {"key": "1", "by": "speech"},
     ]
+
+
+def test_a_number_said_leaves_not_even_a_first_digit_in_a_scrubbed_log_line():
+    from ivr.logs import scrub
+
+    assert scrub("SpeechResult=mon+numéro+de+client+est+100+200+300&Confidence=0.91") == (
+        "SpeechResult=m••+n•••••+d•+c•••••+e••+•••+•••+•••&Confidence=0.91")
