@@ -63,6 +63,15 @@ def mask_text(text: str | None) -> str:
     return re.sub(r"(?<=\w)\w", MASK, str(text))
 
 
+def mask_speech(text: str | None) -> str:
+    """Words a caller said, in a log line: like mask_text, and a word holding a digit hidden whole
+    (`m•• n••••• e•• ••• ••• •••`), so a number said anywhere leaves not even its first digit."""
+    if not text:
+        return ""
+    return re.sub(r"\w+", lambda m: MASK * len(m[0]) if any(c.isdigit() for c in m[0])
+                  else m[0][0] + MASK * (len(m[0]) - 1), str(text))
+
+
 def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
     """An address an auditor can recognise but nobody can mail to or locate."""
     if not address:
@@ -89,7 +98,7 @@ _FIELD_MASKS: dict[str, Callable[[str | None], str]] = {
     "phone": mask_phone, "new_phone": mask_phone, "caller": mask_phone,
     "From": mask_phone, "Caller": mask_phone, "ForwardedFrom": mask_phone,
     "name": mask_text, "CallerName": mask_text, "civic_number": mask_text, "street": mask_text, "apartment": mask_text,
-    "SpeechResult": mask_text, "UnstableSpeechResult": mask_text, "Digits": mask_text,
+    "SpeechResult": mask_speech, "UnstableSpeechResult": mask_speech, "Digits": mask_text,
 }
 PERSONAL_FIELDS = frozenset(_FIELD_MASKS)
 _MASK_BY_FIELD = {name.lower(): mask for name, mask in _FIELD_MASKS.items()}

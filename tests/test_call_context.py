@@ -92,15 +92,16 @@ def test_a_submitted_address_is_shown_as_done_not_as_pending(client, agents, pho
     assert data["reason"] == "Pressed 0 after changing their address"
 
 
-def test_after_verification_failures_the_agent_sees_the_file_but_not_verified(client, agents, phone):
+def test_after_verification_failures_the_agent_sees_the_file_as_a_claim_not_verified(client, agents, phone):
     call = phone().press("1").press("1")
     for birth in ("19480518", "19480519", "19480510"):
         call.press("100200300").press(birth)
     assert call.transferred
     data = context(client, call.call_sid)
-    assert data["client_number"] == "100200300" and data["verified"] is False
-    assert data["verification"] == "Not verified: the details did not match (3 attempts)"
-    assert data["reason"] == "Could not be verified while checking the status of an application"
+    assert data["claimed"]["client_number"] == "100200300" and data["verified"] is False
+    assert data["client_number"] is None  # the verified identity (see test_desktop_claimed_identity.py)
+    assert data["verification"] == "Not verified: self-service verification suspended after 3 failed attempts"
+    assert data["reason"] == "Self-service verification suspended while checking the status of an application"
     assert "Verification failed 3 times" in data["failures"]
     assert summaries(data).count("Verification failed: details did not match") == 2
     assert data["whisper"].startswith("Client not verified")
@@ -128,7 +129,7 @@ def test_speech_not_understood_is_listed_as_a_difficulty(client, agents, phone):
     assert call.transferred
     data = context(client, call.call_sid)
     assert data["reason"].startswith("Was not understood at the main menu")
-    assert "Not understood at the main menu (said “banane”)" in summaries(data)
+    assert "Not understood at the main menu (said “b•••••”)" in summaries(data)  # never the words themselves
     assert "Not understood 3 times" in data["failures"]
 
 

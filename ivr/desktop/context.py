@@ -20,6 +20,7 @@ from ..engine import FlowSet
 from ..engine.verification import default_policy
 from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
 from ..services.verification import is_self_service_suspended
+from .identity import Identity, IdentityState, identity_of
 from .models import Callback, Handling
 from .words import Noun, Words
 
@@ -106,6 +107,7 @@ class _Builder:
         self.vars: dict[str, Any] = dict((call.state or {}).get("vars", {}))
         self.client = session.get(Client, call.client_id) if call.client_id else None
         self.changes = list(session.scalars(select(ChangeRequest).where(ChangeRequest.call_sid == call.call_sid)))
+        self.identity: Identity = identity_of(session, call, self.client, self.events, self.vars)
 
     # -- words -----------------------------------------------------------------------------
 
@@ -166,7 +168,8 @@ class _Builder:
         if what == "chose":
             choice = w.lookup(f"choices.{step}:{d.get('key')}")
             if choice:
-                return w("journey.chose", key=d.get("key"), choice=choice)
+                return w("journey.said_choice" if d.get("by") == "speech" else "journey.chose", key=d.get("key"),
+                         choice=choice)
             return w("journey.chose_plain", key=d.get("key"), step=self.step_name(step))
         if what == "entered" and kind == "ask":
             field = self.field_name(d.get("name"))
@@ -230,17 +233,20 @@ class _Builder:
         return w("journey.action", action=action, outcome=outcome)
 
     def verify_attempts(self) -> int:
-        return sum(1 for e in self.events if e.kind == "action" and e.detail.get("action") == "client.verify"
-                   and e.detail.get("outcome") in ("retry", "failed"))
+        return self.identity.attempts
 
     def verification(self) -> str:
-        if self.call.verified:
+        identity = self.identity
+        if identity.verified:
             if self.call.verification_level == "step_up":
                 return self.w("verification.verified_step_up")
             return self.w("verification.verified")
-        attempts = self.verify_attempts()
-        if attempts:
-            return self.w("verification.failed", count=attempts)
+        if identity.state is IdentityState.SUSPENDED:
+            if identity.attempts:
+                return self.w("verification.suspended_after", count=identity.attempts)
+            return self.w("verification.suspended")
+        if identity.attempts:
+            return self.w("verification.failed", count=identity.attempts)
         return self.w("verification.not_tried")
 
     def transfer_event(self) -> JourneyEvent | None:
@@ -253,6 +259,8 @@ class _Builder:
         w = self.w
         asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
         key = reason_key(raw)
+        if key in ("not_verified", "flow") and self.identity.suspended:
+            key = "verification_suspended"  # the try that failed last also suspended self-service verification
         if key == "asked_for_agent" and asked and asked.detail.get("input") == "speech":
             key = "asked_by_speech"
         transfer = self.transfer_event()
@@ -334,8 +342,8 @@ class _Builder:
     def whisper(self) -> str:
         """What the agent hears before the caller: verification, language, subject."""
         w = self.w
-        who = "whisper.unknown" if self.client is None else ("whisper.verified" if self.call.verified
-                                                               else "whisper.not_verified")
+        who = {IdentityState.VERIFIED: "whisper.verified", IdentityState.SUSPENDED: "whisper.suspended",
+               IdentityState.NONE: "whisper.unknown"}.get(self.identity.state, "whisper.not_verified")
         parts = [w(who), w(f"languages.{self.call.language or 'none'}")]
         topic = topic_of(self.events)
         if topic:
@@ -368,7 +376,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | None, clock: Clock) -> dict[str, Any]:
     """The whole screen pop for one call, as plain data for the page and the JSON API."""
     b = _Builder(session, call, words, flowset, clock)
-    client = b.client
+    client = b.identity.client  # verified, or only claimed: its suspension and history help the agent verify
     queued_at, started_at = _aware(call.queued_at), _aware(call.started_at)
     handling = session.get(Handling, call.call_sid)
     callback = session.scalar(select(Callback).where(Callback.call_sid == call.call_sid))
@@ -380,9 +388,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "caller_display": caller_display(call.caller) or words("ui.unknown_caller"),
         "language": call.language,
         "language_label": words(f"languages.{call.language or 'none'}"),
-        "client_number": client.client_number if client else None,
-        "client_name": client.name if client else None,
-        "verified": bool(call.verified),
+        **_identity_fields(b),
         "verification": b.verification(),
         "self_service_suspended": bool(client) and is_self_service_suspended(
             session, client, flowset.verification if flowset is not None else default_policy(), clock.now),
@@ -410,6 +416,25 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
     }
 
 
+IDENTITY_FIELDS = ("client_number", "client_name", "verified", "verification_state", "claimed", "headline")
+
+
+def _identity_fields(b: _Builder) -> dict[str, Any]:
+    """The caller's identity for the page and the API (see ivr/desktop/identity.py): `client_number` and
+    `client_name` name the verified client only (None until verified); a file or number the caller only
+    gave is in `claimed` ({client_number, client_name, claim, warning}, or None)."""
+    identity = b.identity
+    verified = identity.verified_client
+    return {
+        "client_number": verified.client_number if verified else None,
+        "client_name": verified.name if verified else None,
+        "verified": identity.verified,
+        "verification_state": str(identity.state),
+        "claimed": identity.claimed(b.w),
+        "headline": identity.headline(b.w),
+    }
+
+
 def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | None, clock: Clock) -> dict[str, Any]:
     """One waiting caller in the list: enough to choose whom to take, nothing more."""
     b = _Builder(session, call, words, flowset, clock)
@@ -423,14 +448,13 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
         "waiting_since": queued_at.isoformat() if queued_at else None,
         "waited": b.duration((clock.now - queued_at).total_seconds()) if queued_at else None,
         "reason": b.reason(),
-        "client_number": b.client.client_number if b.client else None,
-        "client_name": b.client.name if b.client else None,
-        "verified": bool(call.verified),
+        **_identity_fields(b),
         "whisper": b.whisper(),
     }
 
 
 def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:
+    """A callback request; who asked (IDENTITY_FIELDS) is its call's, from queue_row."""
     requested = _aware(callback.requested_at)
     local = clock.local(requested)
     return {
@@ -440,8 +464,6 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "number_display": caller_display(callback.number) or callback.number,
         "language": callback.language or None,
         "language_label": words(f"languages.{callback.language or 'none'}"),
-        "client_number": callback.client.client_number if callback.client else None,
-        "client_name": callback.client.name if callback.client else None,
         "requested_at": requested.isoformat() if requested else None,
         "requested": words.datetime(local),
         "due": callback.due.isoformat(),

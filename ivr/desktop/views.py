@@ -16,7 +16,7 @@ from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, devices, headers, oidc, service
 from .accounts import authenticate
-from .context import Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
+from .context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
 from .models import Agent, Callback, Handling
 from .roles import may_open_call, refused
 from .throttle import Throttle
@@ -240,7 +240,9 @@ def _callback_rows(words: Words) -> list[dict[str, Any]]:
     rows = []
     for callback in service.open_callbacks(s):
         row = callback_row(callback, words, clock)
-        row["call_reason"] = queue_row(s, callback.call, words, flowset, clock)["reason"]
+        call = queue_row(s, callback.call, words, flowset, clock)
+        row["call_reason"] = call["reason"]
+        row.update({key: call[key] for key in IDENTITY_FIELDS})  # a file named but not verified is a claim
         rows.append(row)
     return rows
 

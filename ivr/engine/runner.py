@@ -62,6 +62,29 @@ def mask(value: Any) -> str:
     return MASK * (len(text) - 3) + text[-3:]
 
 
+def mask_said(text: str, words: understand.Vocabulary = understand.NO_WORDS) -> str:
+    """Words said at a question that collects nothing personal, as the journey keeps them: `m•• n•••••
+    d• c••••• e•• ••• ••• •••` for "mon numéro de client est 100 200 300".
+
+    A caller says anything anywhere (a client number or a street at the main menu), so the words themselves
+    are never kept: every word holding a digit ("300", "h2x") and every digit said in words (`words.key_names`:
+    "zéro", "one") is hidden whole, of other words only the first letter stays, like ivr.privacy.mask_text.
+    Words are compared as understand.normalize writes them (lower case, no accents). "" for "".
+    """
+    digit_names = {token for phrase, key in words.key_names.items() if key.isdigit() for token in phrase}
+    shown = []
+    for token in understand.normalize(text).split():
+        if token in digit_names or not token.isalpha():  # a numeral, or a code ("h2x"), or a digit in words
+            shown.append(MASK * len(token))
+        else:
+            shown.append(token[0] + MASK * (len(token) - 1))
+    return " ".join(shown)
+
+
+SAID_KEPT = 80
+"""Characters of an utterance masked into the journey: more than a menu answer, less than a speech."""
+
+
 class _Run:
     def __init__(self, flowset: FlowSet, state: CallState):
         self.flowset = flowset
@@ -251,7 +274,10 @@ class _Run:
             if speech is not None and self._asks_to_repeat(step, speech):  # "pardon, oui" is still yes
                 return self.repeat(step)
             return self.on_nomatch(step, digits, speech)
-        self.note("menu", "chose", key=chosen.key, by="speech" if speech is not None else "keypad")
+        if speech is not None:
+            self.note("menu", "chose", key=chosen.key, by="speech", said=self._said(step, speech))
+        else:
+            self.note("menu", "chose", key=chosen.key, by="keypad")
         if chosen.language:
             self.state.language = chosen.language
         for key in chosen.say:
@@ -314,13 +340,18 @@ class _Run:
         count = self.state.nomatch
         heard: dict[str, Any] = {"count": count}
         if speech is not None:
-            heard["said"] = "…" if getattr(step, "sensitive", False) else speech[:80]
+            heard["said"] = self._said(step, speech)
         elif digits is not None:
             heard["pressed"] = mask(digits) if getattr(step, "sensitive", False) else digits[:20]
         self.note(step.kind, "nomatch", **heard)
         if count > len(retries.nomatch or ()):
             return self.jump(step, retries.then, "nomatch", TransferReason.NOMATCH)
         return self.reprompt(step, (retries.nomatch[count - 1],))
+
+    def _said(self, step: Step, speech: str) -> str:
+        """What the journey keeps of words said: never the words (see mask_said); nothing of an answer
+        to a question that collects personal data (sensitive)."""
+        return "…" if getattr(step, "sensitive", False) else mask_said(speech[:SAID_KEPT], self.vocabulary())
 
     def reprompt(self, step: Step, before: tuple[str, ...], patient: bool = False) -> Turn:
         assert isinstance(step, Question)

@@ -33,6 +33,9 @@ SUSPENDED_CALLER = "caller_suspended"
 REFUSED = "verification_refused"
 VERIFIED = "verification_succeeded"
 LIFTED = "verification_unsuspended"
+SUSPENDED_IN_CALL = "verification_suspended"
+"""The call variable a failed try sets when it suspends self-service verification, so the agent's screen
+says so even when the flow goes on as after any last failed try (outcome "failed")."""
 
 
 class NotSuspended(ValueError):
@@ -188,7 +191,7 @@ def _verified(ctx: ActionContext, client: Client, level: Level, subject_key: str
     call.caller_id_matches = caller_id_matches(call.caller, client.phone)
     audit.record(ctx.session, VERIFIED, level.name, actor_kind="caller", actor=call.verified_by, client_id=client.id,
                  call=call, subject_key=subject_key, at=ctx.now, caller_id_matches=call.caller_id_matches)
-    return ActionResult("verified", {**cleared, "verified": True, "verify_failures": None})
+    return ActionResult("verified", {**cleared, "verified": True, "verify_failures": None, SUSPENDED_IN_CALL: None})
 
 
 def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str, subject_key: str | None,
@@ -215,7 +218,7 @@ def _failed(ctx: ActionContext, client: Client | None, level: Level, number: str
     # Out of tries in this call: "failed" (the caller is offered an agent either way); a suspension
     # reached before that stops the retries at once.
     outcome = "failed" if failures >= level.attempts else "suspended" if suspended else "retry"
-    return ActionResult(outcome, {**cleared, "verify_failures": failures})
+    return ActionResult(outcome, {**cleared, "verify_failures": failures, SUSPENDED_IN_CALL: True if suspended else None})
 
 
 def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
