@@ -146,7 +146,7 @@ def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | N
     texts = []
     for language in languages:
         for key in keys:
-            texts.append((language, prompts.render(key, language, {"phone_regions": _phone_regions(),
+            texts.append((language, prompts.render(key, language, {"regions_called": _phone_regions(),
                                                                    **(values or {})}).text))
     return texts
 

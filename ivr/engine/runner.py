@@ -398,7 +398,7 @@ class _Run:
 
     def _values(self) -> dict[str, Any]:
         """What a sentence may say: the call's values, and the line's own (the regions it calls)."""
-        return {"phone_regions": self.settings.phone_regions, **self.state.vars}
+        return {"regions_called": self.settings.phone_regions, **self.state.vars}
 
     def _text_of(self, keys: tuple[str, ...]) -> str:
         # A sentence that reads back personal values (an address, a phone) stays out of the journey.

@@ -29,11 +29,11 @@ def _existing(ctx: ActionContext, kind: str) -> ChangeRequest | None:
     return ctx.session.scalar(_OF_CALL, {"call_sid": ctx.call.call_sid, "kind": kind})
 
 
-def _held(request: ChangeRequest, prefix: str = "") -> ActionResult:
+def _held(request: ChangeRequest, prefix: str = "", **stored: object) -> ActionResult:
     """What the caller is told of a held change, read from what was stored: its confirmation
     number and the local day it takes effect (the notice to the address on file goes with it)."""
     return ActionResult("ok", {f"{prefix}confirmation": request.confirmation,
-                               f"{prefix}effective_on": effective_day(request)})
+                               f"{prefix}effective_on": effective_day(request), **stored})
 
 
 _ADDRESS_FIELDS = ("civic_number", "street", "apartment", "city", "postal_code")
@@ -93,13 +93,13 @@ def submit_address(ctx: ActionContext) -> ActionResult:
 
 @action("phone.update")
 def update_phone(ctx: ActionContext) -> ActionResult:
-    """Hold the new number as a pending change (`ok`, with `phone_confirmation` and
-    `phone_effective_on`), or `unchanged` when it is the number on file, however written (E.164
+    """Hold the new number as a pending change (`ok`, with `new_phone` as stored, `phone_confirmation`
+    and `phone_effective_on`), or `unchanged` when it is the number on file, however written (E.164
     compared): then nothing is stored and no notice goes out."""
     client = verified_client(ctx, "phone.update")
     existing = _existing(ctx, "phone")
     if existing is not None:
-        return _held(existing, "phone_")
+        return _held(existing, "phone_", new_phone=existing.new_value["phone"])
     new_phone = str(ctx.vars["new_phone"])
     if same_number(new_phone, client.phone):
         return ActionResult("unchanged")
@@ -115,4 +115,4 @@ def update_phone(ctx: ActionContext) -> ActionResult:
     ctx.session.add(request)
     ctx.session.flush()
     hold(ctx.session, request, client, ctx.call, ctx.now)
-    return _held(request, "phone_")
+    return _held(request, "phone_", new_phone=request.new_value["phone"])  # read back as stored
