@@ -165,7 +165,7 @@ def test_a_jamaican_caller_id_is_not_offered_for_a_callback(app, phone):
 def test_agents_see_the_country_of_the_callers_number_and_of_a_callback_number(app, desk, phone):
     call = phone(caller="+12125550100").press("1").press("1").press("100200300").press("19480517").press("0")
     page = text(desk.get(f"/agent/calls/{call.call_sid}"))
-    assert "Pays du numéro" in page and "États-Unis" in page
+    assert "Pays ou territoire du numéro" in page and "États-Unis" in page
     context = desk.get(f"/agent/api/calls/{call.call_sid}?lang=en").json
     assert context["caller_region"] == {"region": "US", "label": "United States"}
     on_hold(phone).hold().press("1").press("1")
