@@ -14,19 +14,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import phonenumbers
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
 from . import calls, callstore, db, faults, twiml
 from . import config
 from .config import ConfigError
 from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
+from .engine.phones import callable_number
 from .flowstore import store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
 from .services import callbacks
 from .telephony import signed
-from .telephony.requests import phone_number
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,8 @@ def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | N
     texts = []
     for language in languages:
         for key in keys:
-            texts.append((language, prompts.render(key, language, values or {}).text))
+            texts.append((language, prompts.render(key, language, {"regions_called": _phone_regions(),
+                                                                   **(values or {})}).text))
     return texts
 
 
@@ -196,22 +196,24 @@ def hold_key_response() -> Response:
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
 
 
+def _phone_regions() -> tuple[str, ...]:
+    """The regions whose numbers this line calls back (flows/global.yaml `phone_numbers`)."""
+    return store().current.settings.phone_regions
+
+
 def _caller_number() -> str | None:
-    """The caller ID as E.164 when it is a number we can dial back in North America."""
+    """The caller ID as E.164 when it is a number the agency calls (ivr/engine/phones.py)."""
     caller = signed.current().caller  # E.164 or None
-    if caller is None or phonenumbers.region_code_for_number(phonenumbers.parse(caller)) not in ("CA", "US"):
-        return None
-    return caller
+    return callable_number(caller, _phone_regions()) if caller else None
 
 
 def parse_callback_number(digits: str) -> str | None:
-    """Ten digits typed on the keypad, checked with phonenumbers: E.164, or None if not callable."""
+    """A number typed on the keypad (10 digits, or 11 with the leading 1), in E.164 when the agency
+    calls it, else None: the one rule of ivr/engine/phones.py with this line's regions."""
     digits = digits.strip().removesuffix("#")
-    if digits.startswith("1") and len(digits) == 11:
-        digits = digits[1:]
-    if len(digits) != 10 or not digits.isdigit():
+    if not 10 <= len(digits) <= 11:
         return None
-    return phone_number(digits)
+    return callable_number(digits, _phone_regions())
 
 
 class _Offer(NamedTuple):

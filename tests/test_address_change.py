@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ivr import db
+from ivr.engine.prompts import spoken_digits
 from ivr.models import ChangeRequest, Call
 
 
@@ -39,8 +40,8 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
         "civic_number": "500", "street": "rue Sherbrooke Ouest", "apartment": "12", "city": "Montréal",
         "province": "QC", "postal_code": "H3B 2Y5",
     }
-    spoken_number = " ".join(change.confirmation)
-    assert f"numéro de confirmation est le {spoken_number}" in call.heard()
+    spoken_number = spoken_digits(change.confirmation)
+    assert f"numéro de confirmation pour l'adresse est le {spoken_number}" in call.heard()
     assert "changer votre numéro de téléphone" in call.heard()
 
 
@@ -101,5 +102,5 @@ def test_phone_number_on_file_can_be_updated_after_the_address(app, phone):
 
 def test_an_invalid_phone_number_is_refused_and_asked_again(phone):
     call = give_address(start_address_change(phone)).press("1").press("1").press("1234567890")
-    assert "Désolé, je n'ai pas compris" in call.heard()
+    assert "Désolé, nous ne pouvons pas garder ce numéro." in call.heard()
     assert "nouveau numéro de téléphone" in call.heard()

@@ -123,12 +123,13 @@ def test_choosing_to_stay_keeps_the_caller_in_line(phone):
     assert call.last.redirect.startswith("/voice/hold")
 
 
-def test_callback_numbers_are_validated_with_phonenumbers():
-    assert parse_callback_number("5145550142") == "+15145550142"
-    assert parse_callback_number("15145550142#") == "+15145550142"
-    assert parse_callback_number("0145550142") is None
-    assert parse_callback_number("514555014") is None
-    assert parse_callback_number("51455501422") is None
+def test_callback_numbers_are_validated_with_phonenumbers(app):
+    with app.app_context():  # the regions called are the line's (flows/global.yaml)
+        assert parse_callback_number("5145550142") == "+15145550142"
+        assert parse_callback_number("15145550142#") == "+15145550142"
+        assert parse_callback_number("0145550142") is None
+        assert parse_callback_number("514555014") is None
+        assert parse_callback_number("51455501422") is None
 
 
 def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_done(app, desk, phone):

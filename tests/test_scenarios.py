@@ -173,6 +173,24 @@ def test_keys_stay_as_typed_even_with_leading_zeros(tmp_path):
     assert scenario.call[0].value == "0012"
 
 
+def test_stored_change_can_be_checked_for_the_day_it_takes_effect_and_its_notice(tmp_path):
+    path = write(tmp_path, """
+        scenarios:
+          - name: a phone change late in the evening takes effect on the local day, a week later
+            at: 2026-11-23 22:30
+            start: address/phone
+            language: en
+            client: 200300400
+            call:
+              - press: 6135550123
+              - stored: {phone_change: {status: pending, effective_on: 2026-11-30, notice: yes}}
+              - stored: {phone_change: {notice: no}}
+    """)
+    [result] = run_paths([path], FLOWS, PROMPTS).results
+    assert result.failure.line == 10  # 22:30 in Montréal is the 24th in UTC: the day said is the local one
+    assert result.failure.message == "expected the phone_change's notice to be 'no', but it is 'yes'"
+
+
 def test_time_is_frozen_at_the_scenario_date_in_the_agency_timezone(tmp_path):
     path = write(tmp_path, """
         scenarios:

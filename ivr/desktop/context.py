@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import FlowSet
+from ..engine.phones import region_name, region_of
 from ..engine.verification import default_policy
 from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
 from ..services.verification import is_self_service_suspended
@@ -76,6 +77,13 @@ def caller_display(number: str | None) -> str | None:
     if phonenumbers.region_code_for_number(parsed) in ("CA", "US"):
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def number_region(number: str | None, words: Words) -> dict[str, str | None]:
+    """Where a number is (phonenumbers' region, an ISO 3166 code, and its name in the agent's language
+    from CLDR): a callback to Jamaica or the US is seen before it is dialled."""
+    region = region_of(number)
+    return {"region": region, "label": region_name(region, str(words.locale)) if region else None}
 
 
 def _flow_of(position: str) -> str:
@@ -386,6 +394,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "call_sid": call.call_sid,
         "caller": call.caller,
         "caller_display": caller_display(call.caller) or words("ui.unknown_caller"),
+        "caller_region": number_region(call.caller, words),
         "language": call.language,
         "language_label": words(f"languages.{call.language or 'none'}"),
         **_identity_fields(b),
@@ -462,6 +471,7 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "call_sid": callback.call_sid,
         "number": callback.number,
         "number_display": caller_display(callback.number) or callback.number,
+        "number_region": number_region(callback.number, words),
         "language": callback.language or None,
         "language_label": words(f"languages.{callback.language or 'none'}"),
         "requested_at": requested.isoformat() if requested else None,

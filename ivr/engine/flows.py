@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
+from .phones import DEFAULT_REGIONS, unknown_regions
 from .prompts import LANGUAGES, Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .understand import Vocabulary
@@ -20,7 +21,8 @@ from .yamlsource import YamlProblem, load_file
 
 SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
-GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt")
+GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt",
+               "phone_numbers")
 SPEECH_KEYS = ("key_names", "fillers", "hesitations", "lead_ins")
 KEYPAD = "0123456789*#"
 
@@ -82,6 +84,7 @@ class GlobalSettings:
     )
     transfer_prompt: str = "common.transferring"
     fault_prompt: str = "common.fault"
+    phone_regions: tuple[str, ...] = DEFAULT_REGIONS  # whose numbers the line calls (ivr/engine/phones.py)
     path: str = ""
 
     def retries_for(self, step: Step) -> Retries:
@@ -393,6 +396,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
         speech_retries=retries("speech", defaults.speech_retries),
         transfer_prompt=str(data.get("transfer_prompt", defaults.transfer_prompt)),
         fault_prompt=str(data.get("fault_prompt", defaults.fault_prompt)),
+        phone_regions=_phone_regions(data, path, findings, defaults.phone_regions),
         path=str(path),
     )
     findings.extend(reader.findings)
@@ -400,3 +404,25 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
 
 
 __all__ = ["Flow", "FlowSet", "GlobalSettings", "SpeechWords", "Timeouts", "load_flowset", "read_flowset", "FlowsInvalid"]
+
+
+def _phone_regions(data, path: Path, findings: list[Finding], default: tuple[str, ...]) -> tuple[str, ...]:
+    """global.yaml's `phone_numbers: {regions: [CA]}`: the ISO 3166 codes whose fixed-line and
+    mobile numbers the line calls back and keeps on file (ivr/engine/phones.py)."""
+    block = data.get("phone_numbers")
+    if block is None:
+        return default
+    line, column = data.where("phone_numbers")
+    regions = block.get("regions") if isinstance(block, dict) else None
+    if not isinstance(regions, list) or not regions or set(block) - {"regions"}:
+        findings.append(Finding("bad-phone-regions", "the global setting 'phone_numbers' is not a list of regions",
+                                str(path), line, column, hint="write phone_numbers: {regions: [CA]}"))
+        return default
+    codes = tuple(str(region).strip().upper() for region in regions)
+    unknown = unknown_regions(codes)
+    if unknown:
+        findings.append(Finding("bad-phone-regions", f"phone_numbers names regions phonenumbers does not know: "
+                                f"{', '.join(unknown)}", str(path), line, column,
+                                hint="use ISO 3166 two-letter codes, e.g. CA or US"))
+        return default
+    return codes

@@ -20,11 +20,12 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from .findings import Finding
+from .phones import region_names
 from .yamlsource import YamlProblem, load_file
 
 LANGUAGES = ("fr", "en")
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
-FORMATS = ("money", "date", "digits", "number", "phone", "postal", "term")
+FORMATS = ("money", "date", "digits", "number", "phone", "postal", "regions", "term")
 
 
 @dataclass(frozen=True)
@@ -200,12 +201,14 @@ class _Formatter(string.Formatter):
         if spec == "number":
             return format_decimal(_decimal(value), locale=self.locale)
         if spec == "digits":
-            return " ".join(ch for ch in str(value) if not ch.isspace())
+            return spoken_digits(str(value))
         if spec == "postal":
             compact = str(value).replace(" ", "").upper()
             return f"{' '.join(compact[:3])}, {' '.join(compact[3:])}"
         if spec == "phone":
             return _phone(value)
+        if spec == "regions":  # ISO 3166 codes -> "Canada et États-Unis", CLDR names and list pattern
+            return region_names([value] if isinstance(value, str) else list(value), self.locale)
         if spec == "term":
             entry = self.prompts.get(f"terms.{value}", self.language)
             if entry is None or entry.text is None:
@@ -214,6 +217,24 @@ class _Formatter(string.Formatter):
         if spec:
             raise PromptError(f"unknown format ':{spec}'; use one of {', '.join(FORMATS)}")
         return str(value)
+
+
+DIGIT_GROUP = 4  # digits a listener holds at once (a telephone number is read 3-3-4)
+
+
+def spoken_digits(value: str) -> str:
+    """A number read digit by digit, in groups of at most 4 of near-equal size with a pause between
+    ("12345678" -> "1 2 3 4, 5 6 7 8"; "100200300" -> "1 0 0, 2 0 0, 3 0 0"): a speech engine says
+    each digit alone (not "twelve million") and the comma makes it pause where a listener notes."""
+    digits = [ch for ch in value if not ch.isspace()]
+    groups = -(-len(digits) // DIGIT_GROUP) or 1
+    size, extra = divmod(len(digits), groups)
+    parts, start = [], 0
+    for index in range(groups):
+        end = start + size + (1 if index < extra else 0)
+        parts.append(" ".join(digits[start:end]))
+        start = end
+    return ", ".join(parts)
 
 
 def _decimal(value: Any) -> Decimal:

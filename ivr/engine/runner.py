@@ -322,7 +322,7 @@ class _Run:
         if step.expect is Expect.DATE:
             return understand.birth_date(digits)
         if step.expect is Expect.PHONE:
-            return understand.phone_number(digits)
+            return understand.phone_number(digits, self.settings.phone_regions)
         return digits
 
     def on_noinput(self, step: Step) -> Turn:
@@ -425,7 +425,11 @@ class _Run:
 
     def say(self, key: str) -> None:
         for language in self.languages():
-            self.prompts.append(self.flowset.prompts.render(key, language, self.state.vars))
+            self.prompts.append(self.flowset.prompts.render(key, language, self._values()))
+
+    def _values(self) -> dict[str, Any]:
+        """What a sentence may say: the call's values, and the line's own (the regions it calls)."""
+        return {"regions_called": self.settings.phone_regions, **self.state.vars}
 
     def _text_of(self, keys: tuple[str, ...]) -> str:
         # A sentence that reads back personal values (an address, a phone) stays out of the journey.

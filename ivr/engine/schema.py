@@ -178,6 +178,17 @@ def global_schema() -> dict[str, Any]:
         },
         "transfer_prompt": {"type": "string", "description": "prompt key said before a transfer"},
         "fault_prompt": {"type": "string", "description": "prompt key said when something breaks"},
+        "phone_numbers": {
+            "type": "object",
+            "description": "which numbers the line calls back or keeps on file: fixed-line and mobile numbers "
+                           "of these regions (ivr/engine/phones.py)",
+            "properties": {"regions": {"type": "array", "minItems": 1,
+                                       "items": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                                       "description": "ISO 3166 two-letter codes as phonenumbers spells them, "
+                                                      "e.g. CA, US"}},
+            "required": ["regions"],
+            "additionalProperties": False,
+        },
     }
     return {
         "$schema": SCHEMA_DRAFT,

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import phonenumbers
+from .phones import DEFAULT_REGIONS, callable_number
 
 POSTAL_CODE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d$")
 PROVINCE_BY_LETTER = {
@@ -239,17 +239,10 @@ def birth_date(digits: str) -> str | None:
     return value.isoformat()
 
 
-def phone_number(digits: str) -> str | None:
-    """A valid Canadian or US phone number in E.164 form, else None."""
-    if not 10 <= len(digits) <= 11:
-        return None
-    try:
-        number = phonenumbers.parse(digits, "CA")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def phone_number(digits: str, regions: Sequence[str] = DEFAULT_REGIONS) -> str | None:
+    """A number the agency calls, in E.164 form, else None: the one rule of ivr/engine/phones.py
+    (a fixed-line or mobile number of one of `regions`)."""
+    return callable_number(digits, regions)
 
 
 def free_text(text: str, words: Vocabulary = NO_WORDS) -> str | None:

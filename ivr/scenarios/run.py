@@ -26,8 +26,10 @@ from ..engine import CallState, FlowSet, JourneyEntry
 from ..engine import coverage as cov
 from ..engine.findings import Finding, did_you_mean
 from ..models import Call, ChangeRequest, JourneyEvent
+from ..models_security import OutgoingNotice
 from ..phone import CallEnded, FlaskTransport, PhoneCall
 from ..services import actions as action_registry
+from ..services.changes import effective_day
 from ..services.demo import seed_demo
 from .format import STORED_KINDS, Move, Scenario, read_scenarios
 from .heard import PromptMatcher, plain
@@ -288,7 +290,7 @@ class ScenarioRunner:
                                 f"but it is '{_text(variables[name])}'", 0)
 
     def _expect_stored(self, phone: PhoneCall, expected: dict[str, Any]) -> None:
-        with db.session_for(self.app) as session:
+        with self.app.app_context(), db.session_for(self.app) as session:  # the line's timezone for effective_on
             for name, fields in expected.items():
                 kind = STORED_KINDS[name]
                 request = session.scalar(select(ChangeRequest).where(ChangeRequest.call_sid == phone.call_sid,
@@ -300,16 +302,25 @@ class ScenarioRunner:
                 if request is None:
                     raise _Mismatch(f"expected an {name} to be stored, but this call stored none", 0)
                 for field_name, value in fields.items():
-                    if field_name == "status":
-                        stored = request.status
+                    if field_name in _ABOUT_THE_REQUEST:
+                        stored = _ABOUT_THE_REQUEST[field_name](session, request)
                     elif field_name in request.new_value:
                         stored = request.new_value[field_name]
                     else:
                         raise _Mismatch(f"the {name} has no '{field_name}' — it has: "
-                                        f"{', '.join(sorted(request.new_value))}, status", 0)
+                                        f"{', '.join([*sorted(request.new_value), *_ABOUT_THE_REQUEST])}", 0)
                     if _text(stored) != _text(value):
                         raise _Mismatch(f"expected the {name}'s {field_name} to be '{_text(value)}', "
                                         f"but it is '{_text(stored)}'", 0)
+
+
+_ABOUT_THE_REQUEST = {  # what `stored:` can check besides the new value's fields
+    "status": lambda session, request: request.status,
+    "confirmation": lambda session, request: request.confirmation,
+    "effective_on": lambda session, request: effective_day(request),  # the local day, as callers hear it
+    "notice": lambda session, request: session.scalar(
+        select(OutgoingNotice.id).where(OutgoingNotice.change_request_id == request.id)) is not None,
+}
 
 
 def _hang_up(phone: PhoneCall) -> None:

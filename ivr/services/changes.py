@@ -9,11 +9,13 @@ applies what is due; `ivr change reverse` (and later the agent desktop) reverses
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..hours import Hours, HoursError
 from ..models import Call, ChangeRequest, Client
 from ..models_security import OutgoingNotice
 from ..privacy import mask_value
@@ -40,8 +42,40 @@ def cooling_off() -> timedelta:
     return timedelta(days=float(days))
 
 
+def local_zone() -> tzinfo:
+    """The contact centre's timezone (flows/hours.yaml's `timezone`), where "the day a change takes
+    effect" is counted, even when agents are treated as always available (demo, tests); UTC when
+    the line has no hours file at all."""
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            hours = current_app.extensions.get("ivr.hours")
+            if hours is not None:
+                return hours.zone
+            path = Path(current_app.config.get("FLOWS_DIR") or "flows") / "hours.yaml"
+            if path.exists():
+                return Hours.from_file(path).zone
+    except (ImportError, HoursError):  # pragma: no cover - a broken file is reported where hours load
+        pass
+    return timezone.utc
+
+
+def effective_day(request: ChangeRequest) -> str:
+    """The local day (ISO YYYY-MM-DD) a held change takes effect: what the caller is told."""
+    effective = request.effective_at
+    if effective is None:
+        raise ValueError(f"change {request.confirmation} is not held: it has no effective date")
+    if effective.tzinfo is None:  # SQLite gives back naive UTC
+        effective = effective.replace(tzinfo=timezone.utc)
+    return effective.astimezone(local_zone()).date().isoformat()
+
+
 def hold(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime) -> None:
-    """A confirmed change: pending until the cooling-off ends, notice to the address on file, audited."""
+    """A confirmed change: pending until the cooling-off ends, notice to the address on file, audited.
+
+    What the caller is told comes from here: `request.effective_at` (see `effective_day`), its
+    confirmation number, and that a notice goes by mail to the address on file."""
     request.status = "pending"
     request.effective_at = now + cooling_off()
     session.flush()

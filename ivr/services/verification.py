@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-import phonenumbers
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from ..engine.phones import same_number
 from ..engine.verification import Level, VerificationPolicy, default_policy
 from ..models import Call, Client
 from ..models_security import AuditEvent
@@ -225,11 +225,7 @@ def caller_id_matches(caller: str | None, on_file: str | None) -> bool | None:
     """Whether the caller ID is the phone on file: a hint for the agent, never a proof."""
     if not caller or not on_file:
         return None
-    try:
-        a, b = phonenumbers.parse(caller, "CA"), phonenumbers.parse(on_file, "CA")
-    except phonenumbers.NumberParseException:
-        return False
-    return (a.country_code, a.national_number) == (b.country_code, b.national_number)
+    return same_number(caller, on_file)
 
 
 def is_self_service_suspended(session: Session, client: Client, policy: VerificationPolicy | None = None,

@@ -53,6 +53,7 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("branch-cases", E, "format", "a branch has no cases, or cases that cannot be read"),
     ("branch-variable", E, "format", "a branch does not name the value it looks at"),
     ("bad-timeout", E, "format", "a time-out in global.yaml is not 1 to 60 seconds"),
+    ("bad-phone-regions", E, "format", "phone_numbers in global.yaml names no region, or one phonenumbers does not know"),
     ("speech-digits", W, "format", "an ask wants digits by speech; the keypad is easier"),
     ("ask-needs-speech", E, "format", "an ask wants words or a postal code on the keypad, which cannot type them"),
     ("end-key-not-needed", E, "format", "a prompt says to press # where the entry ends by itself or by voice"),
