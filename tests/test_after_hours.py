@@ -76,21 +76,21 @@ def test_on_friday_evening_agents_are_back_on_monday(line):
 def test_on_fete_nationale_the_holiday_is_named(line):
     with freeze_time("2026-06-24 14:00"):  # Wednesday 10:00 EDT
         call = zero_at_main_menu(line)
-    assert "Fermé aujourd'hui : Fête nationale du Québec." in call.heard()
+    assert "Nous sommes fermés aujourd'hui : Fête nationale du Québec." in call.heard()
     assert "Les agents seront de retour demain, jeudi 25 juin, à 8 h." in call.heard()
 
 
 def test_on_christmas_the_holiday_is_named_in_english_too(line):
     with freeze_time("2026-12-25 15:00"):
         call = zero_at_main_menu(line, language="2")
-    assert "Closed today: Christmas Day." in call.heard()
+    assert "We are closed today: Christmas Day." in call.heard()
     assert "Agents will be back Monday, December 28, at 8:00 a.m." in call.heard()
 
 
 def test_a_closure_from_hours_yaml_gives_its_reason(line):
     with freeze_time("2026-12-24 18:00"):  # Christmas Eve, 13:00: closed from noon
         call = zero_at_main_menu(line)
-    assert "Fermé aujourd'hui : la veille de Noël." in call.heard()
+    assert "Nous sommes fermés aujourd'hui : la veille de Noël." in call.heard()
 
 
 def test_opening_hours_follow_the_wall_clock_across_daylight_saving(line):
