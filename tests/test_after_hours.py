@@ -206,3 +206,31 @@ def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_emp
     assert "Désolé, nous avons un problème technique." in call.heard()
     assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
     assert "Pour être rappelé, faites le 1." in call.heard()
+
+
+@pytest.mark.parametrize("language, closed, not_said", [
+    ("1", "Nous sommes fermés aujourd'hui : Jour de Noël.", "observé"),
+    ("2", "We are closed today: Christmas Day.", "observed"),
+])
+def test_on_the_day_a_holiday_is_observed_callers_hear_its_name_without_the_observed_marker(line, language,
+                                                                                           closed, not_said):
+    with freeze_time("2027-12-27 15:00"):  # Monday 10:00: Christmas 2027 is a Saturday, observed on Monday
+        call = zero_at_main_menu(line, language=language)
+    assert closed in call.heard()
+    assert not_said not in call.heard()
+
+
+def test_a_time_that_ends_with_a_m_ends_the_sentence_with_one_period(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line, language="2")
+    assert "at 8:00 a.m. To be called back, press 1." in call.heard()
+    assert "a.m.." not in call.heard()
+
+
+def test_only_a_value_that_ends_with_a_period_gives_up_the_period_that_follows_it():
+    from ivr.engine.prompts import Prompts, PromptText
+
+    prompts = Prompts({"en": {"t.back": PromptText("t.back", "en", text="Back at {clock}. Back at {clock}, or {day}.")}})
+    said = prompts.render("t.back", "en", {"clock": "8:00 a.m.", "day": "Monday"}).text
+    assert said == "Back at 8:00 a.m. Back at 8:00 a.m., or Monday."
+    assert prompts.render("t.back", "en", {"clock": "8 h", "day": "lundi"}).text == "Back at 8 h. Back at 8 h, or lundi."
