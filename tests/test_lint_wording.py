@@ -74,14 +74,19 @@ def test_a_menu_in_the_glossary_terms_that_understands_its_words_is_clean(projec
     assert clean_menu(project).lint() == []
 
 
+def saying_thanks(project: Project, fr: str, en: str) -> Project:
+    """The clean menu, and a say step 'main.thanks' with these words after its goodbye option."""
+    clean_menu(project)
+    project.prompt("main.thanks", fr, en)
+    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("hangup: main.goodbye", "say: main.thanks\n        next: menu"))
+    return project
+
+
 # -- glossary-term --------------------------------------------------------------------------------
 
 
 def test_a_prompt_that_uses_another_word_than_the_glossary_term_is_a_warning_naming_the_term(project):
-    clean_menu(project)
-    project.prompt("main.thanks", '"Un préposé va vous répondre."', '"An agent will answer."')
-    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("hangup: main.goodbye",
-                                                             "say: main.thanks\n        next: menu"))
+    saying_thanks(project, '"Un préposé va vous répondre."', '"An agent will answer."')
     found = only(project.lint(), "glossary-term")
     assert found.path == project.path("prompts/fr/main.yaml")
     assert "'préposé'" in found.message and "'agent'" in found.message
@@ -91,19 +96,12 @@ def test_a_prompt_that_uses_another_word_than_the_glossary_term_is_a_warning_nam
 
 
 def test_an_other_word_inside_the_term_itself_or_in_a_value_name_is_not_flagged(project):
-    clean_menu(project)
-    project.prompt("main.thanks", '"Entrez votre numéro de client : {client}."',
-                   '"Enter your client number: {customer_number}."')
-    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("hangup: main.goodbye",
-                                                             "say: main.thanks\n        next: menu"))
+    saying_thanks(project, '"Entrez votre numéro de client : {client}."', '"Enter your client number: {customer_number}."')
     assert "glossary-term" not in codes(project.lint())
 
 
 def test_an_other_word_of_a_concept_nobody_listens_for_gets_no_promise_of_being_understood(project):
-    clean_menu(project)
-    project.prompt("main.thanks", '"Entrez votre numéro de client."', '"Enter your customer number."')
-    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("hangup: main.goodbye",
-                                                             "say: main.thanks\n        next: menu"))
+    saying_thanks(project, '"Entrez votre numéro de client."', '"Enter your customer number."')
     found = only(project.lint(), "glossary-term")
     assert "'client number'" in found.message
     assert "understood" not in found.hint
@@ -135,11 +133,8 @@ def test_a_concept_listened_for_with_a_sentence_is_a_warning_on_the_glossary(pro
 
 def test_a_concept_without_its_english_term_is_a_warning_and_the_others_still_apply(project):
     glossary = GLOSSARY.replace("      en: {say: agent, also: [representative]}\n", "")
-    clean_menu(project)
+    saying_thanks(project, '"Merci."', '"Enter your customer number."')
     project.write("prompts/glossary.yaml", glossary)
-    project.prompt("main.thanks", '"Merci."', '"Enter your customer number."')
-    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("hangup: main.goodbye",
-                                                             "say: main.thanks\n        next: menu"))
     found = project.lint()
     invalid = only(found, "glossary-invalid")
     assert invalid.line == line_of(glossary, "agent:")
@@ -201,8 +196,6 @@ def test_the_same_menu_is_clean_once_the_option_understands_its_own_wording(proj
 
 
 def test_an_option_without_words_is_not_judged_on_its_wording(project):
-    project.write("flows/main.yaml", MENU_WITH_WORDS.replace("{words: main.status_words, next: goodbye}",
-                                                             "{next: goodbye}"))
     menu_project(project, '"Pour vos paiements, faites le 1. Pour votre adresse, faites le 2."',
                  '"For your payments, press 1. For your address, press 2."')
     project.write("flows/main.yaml", MENU_WITH_WORDS.replace("{words: main.status_words, next: goodbye}",
