@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
-from .glossary import GLOSSARY_FILE, NO_GLOSSARY, Glossary, load_glossary
+from .glossary import NO_GLOSSARY, Glossary, load_glossary
 from .prompts import LANGUAGES, Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .understand import Vocabulary
@@ -228,9 +228,9 @@ def read_flowset(
     prompts, prompt_findings = load_prompts(prompts_dir)
     findings.extend(prompt_findings)
     prompts_root = Path(prompts_dir)
-    for path in sorted(prompts_root.glob("*/*.yaml")) + sorted(prompts_root.glob(GLOSSARY_FILE)):
+    for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
-    glossary = load_glossary(prompts_root)
+    glossary = load_glossary(prompts_root)  # guides the linter only: not part of what callers hear, nor of the version
     if any(f.code == UNREADABLE for f in findings):
         # What the unreadable file holds is unknown: its flow, its prompts, its settings. Any rule
         # run now would report what follows from that (a missing 'main', missing prompts), not news.
