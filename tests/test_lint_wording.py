@@ -154,6 +154,8 @@ def test_a_project_without_a_glossary_has_no_glossary_findings(project):
 @pytest.mark.parametrize("language, help_, said", [
     ("fr", '"Vous pouvez aussi dire « statut »."', "statut"),
     ("en", '"You can also say “progress”."', "progress"),
+    ("en", '"You can also say address or payments."', "payments"),  # unquoted words after "say" count too
+    ("fr", '"Vous pouvez aussi dire adresse ou paiements."', "paiements"),
 ])
 def test_a_word_the_help_tells_callers_to_say_that_no_option_understands_is_a_warning(project, language, help_,
                                                                                      said):

@@ -22,6 +22,8 @@ from .codes import finding
 
 QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”")
 """Words a prompt tells callers to say are quoted: « adresse » in French, “address” in English."""
+_SAY = re.compile(r"\b(?:say|dire|dites)\s+(?P<rest>.+)$", re.IGNORECASE)
+_OR = re.compile(r",|\s(?:or|ou)\s", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 
@@ -141,7 +143,16 @@ def _menus_understand_their_words(flowset: FlowSet) -> list[Finding]:
 
 
 def _quoted(text: str) -> list[str]:
-    return [(match.group(1) or match.group(2) or "").strip() for match in QUOTED.finditer(text)]
+    """What a prompt tells callers to say: the quoted words, and at a menu, the words after "say" /
+    "dire" written without quotes ("You can also say status or address"), one per "or" / "ou"."""
+    said = [(match.group(1) or match.group(2) or "").strip() for match in QUOTED.finditer(text)]
+    for sentence in _SENTENCE_END.split(text):
+        if QUOTED.search(sentence):
+            continue
+        match = _SAY.search(sentence)
+        if match:
+            said += [chunk.strip(" .!?,;:") for chunk in _OR.split(match["rest"]) if chunk.strip(" .!?,;:")]
+    return said
 
 
 def _offering(text: str, key: str) -> list[str]:
