@@ -45,8 +45,8 @@ def project(tmp_path) -> Project:
     return project
 
 
-def menu_project(project: Project, fr_menu: str, en_menu: str, fr_help: str = '"Faites le 1 pour votre demande."',
-                 en_help: str = '"Press 1 for your application."', fr_status: str = "[état, demande]",
+def menu_project(project: Project, fr_menu: str, en_menu: str, fr_help: str = '"Pour votre demande, faites le 1."',
+                 en_help: str = '"For your application, press 1."', fr_status: str = "[état, demande]",
                  en_status: str = "[status, application]") -> Project:
     project.write("flows/main.yaml", MENU_WITH_WORDS)
     for language, menu, help_, status, address in (
@@ -264,3 +264,45 @@ def test_a_prompt_that_is_not_a_menu_still_gets_the_plain_limit(project):
     found = only(project.lint(), "prompt-too-long")
     assert "26 words; keep it under about 25" in found.message
     assert "two steps" not in found.hint
+
+
+# -- goal-after-key ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fr_help, en_help, language, quoted", [
+    ('"Faites le 1 pour votre demande. Faites le 2 pour votre adresse."', '"For your application, press 1."',
+     "fr", "Faites le 1 pour votre demande."),
+    ('"Pour votre demande, faites le 1."', '"Press 2 to change your address."', "en",
+     "Press 2 to change your address."),
+])
+def test_a_menu_that_says_the_key_before_the_goal_is_a_warning(project, fr_help, en_help, language, quoted):
+    menu_project(project, '"Pour l\'état de votre demande, faites le 1. Pour votre adresse, faites le 2."',
+                 '"For the status of your application, press 1. For your address, press 2."',
+                 fr_help=fr_help, en_help=en_help)
+    found = only(project.lint(), "goal-after-key")
+    assert found.path == project.path(f"prompts/{language}/main.yaml")
+    assert f'"{quoted}"' in found.message
+    assert found.hint.startswith("say the goal first and end the sentence with the key")
+
+
+def test_numbers_in_a_question_are_not_choices_and_a_key_then_or_another_key_still_ends_the_sentence(project):
+    project.write("flows/main.yaml", """\
+        flow: main
+        steps:
+          number:
+            ask: main.number
+            help: main.number_help
+            into: number
+            expect: digits
+            length: 9
+            next: menu
+          menu:
+            menu: main.menu
+            options: {1: goodbye, 2: agent}
+          goodbye:
+            hangup: main.goodbye
+        """)
+    project.prompt("main.number", '"Entrez les 9 chiffres."', '"Enter the 9 digits."')
+    project.prompt("main.number_help", '"Votre numéro a 9 chiffres. Entrez 1 9 5 2 pour 1952."',
+                   '"Your number has 9 digits. Enter 1 9 5 2 for 1952."')
+    assert "goal-after-key" not in codes(project.lint())

@@ -39,6 +39,7 @@ def check(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
     findings += _menus(flowset)
     findings += _depth(flowset, graph)
     findings += _plain_language(flowset)
+    findings += _goal_after_key(flowset)
     findings += _agent_announced(flowset, graph)
     return findings
 
@@ -166,8 +167,8 @@ def _menu_too_long(flowset: FlowSet, entry: PromptText, language: str, choices: 
         fix = (f"offer fewer choices (about {MAX_SPOKEN_CHOICES - 1} and the agent): keep the most asked-for and "
                "move the others to a second menu")
     elif says_agent and len(choices) > 2:
-        fix = (f"say the agent option once at the start of the call (\"At any time, press "
-               f"{settings.agent_key} for an agent\") instead of in this menu")
+        fix = (f"say the agent option once at the start of the call (\"To speak to an agent at any time, press "
+               f"{settings.agent_key}.\") instead of in this menu")
     elif long_choice is not None:
         fix = (f"say each choice in about {MENU_CHOICE_WORDS[language]} words, the goal then the key "
                f"(\"For …, press 1.\"); \"{long_choice.strip()}\" has {count_words(long_choice)}")
@@ -191,6 +192,41 @@ def _offers_a_key(flowset: FlowSet, sentence: str, language: str) -> bool:
     if not speech.key_names:
         return False
     return any(says_any(sentence, flowset.prompts.words(speech.key_name(key), language)) for key in "*#")
+
+
+def _goal_after_key(flowset: FlowSet) -> list[Finding]:
+    """The goal first, then the key: "For your address, press 2." A caller who hears "Press 2 to
+    change your address" must hold the key in mind until the goal comes."""
+    def keys_of(kind: type) -> set[str]:
+        return {key for flow in flowset.flows.values() for step in flow.steps.values() if isinstance(step, kind)
+                for key in (*step.prompt, *([step.help] if step.help else []))}
+
+    menus, questions = keys_of(Menu), keys_of(Ask)  # an ask's "9 digits" is not a choice
+    findings = []
+    for language in LANGUAGES:
+        for entry in flowset.prompts.entries.get(language, {}).values():
+            choices = _choices(flowset, entry.text or "", language)
+            if not entry.text or entry.key in questions or (entry.key not in menus and len(choices) < 2):
+                continue
+            late = next((s for s in choices if re.search(r"[^\W\d_]", s[_last_key_end(flowset, s, language):])), None)
+            if late is not None:
+                findings.append(
+                    finding("goal-after-key", f"prompt '{entry.key}' says the key before what it is for: "
+                            f"\"{late.strip()}\"", entry.path, entry.line,
+                            hint="say the goal first and end the sentence with the key: "
+                                 "\"For …, press 1.\" / « Pour …, faites le 1. »"))
+    return findings
+
+
+def _last_key_end(flowset: FlowSet, sentence: str, language: str) -> int:
+    """Where the last key named in the sentence ends (a digit, or a name of * or # from keys.yaml)."""
+    ends = [m.end() for m in re.finditer(r"(?<![\w{])[0-9](?![\w}])", sentence)]
+    speech = flowset.settings.speech
+    if speech.key_names:
+        for key in "*#":
+            for name in flowset.prompts.words(speech.key_name(key), language):
+                ends += [m.end() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.IGNORECASE)]
+    return max(ends, default=len(sentence))
 
 
 def _sentences(entry: PromptText, language: str) -> list[Finding]:
