@@ -151,7 +151,8 @@ def _quoted(text: str) -> list[str]:
             continue
         match = _SAY.search(sentence)
         if match:
-            said += [chunk.strip(" .!?,;:") for chunk in _OR.split(match["rest"]) if chunk.strip(" .!?,;:")]
+            chunks = [chunk.strip(" .!?,;:") for chunk in _OR.split(match["rest"])]
+            said += [chunk for chunk in chunks if chunk and not re.search(r"\d", chunk)]  # "… or press 1"
     return said
 
 
