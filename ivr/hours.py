@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
+from holidays.constants import HOLIDAY_NAME_DELIMITER
 from babel.dates import format_date, format_time
 
 from .engine.prompts import Prompts
@@ -281,7 +282,33 @@ def _holiday_calendar(
     calendar = holidays.country_holidays(
         country, subdiv=subdivision, years=year, language=language
     )
-    return dict(calendar.items())
+    return {day: _without_observed_label(calendar, name) for day, name in calendar.items()}
+
+
+_OBSERVED_LABELS = ("observed_label", "observed_label_before", "observed_estimated_label")
+
+
+def _without_observed_label(calendar: holidays.HolidayBase, name: str) -> str:
+    """The holiday's own name on the day it is observed: "Jour de Noël", not "Jour de Noël (observé)".
+
+    The package names a moved holiday with its `observed_label` templates ("%s (observed)"),
+    translated with the calendar's own `tr`; a caller hears why agents are away, not the
+    package's bookkeeping. Several names on one day stay joined by HOLIDAY_NAME_DELIMITER.
+    """
+    templates = {calendar.tr(label) for label in (getattr(calendar, attr, None) for attr in _OBSERVED_LABELS)
+                 if isinstance(label, str) and "%s" in label and label.strip() != "%s"}
+    patterns = [re.compile("^" + re.escape(template).replace(re.escape("%s"), "(?P<name>.+)", 1) + "$")
+                for template in templates if "%s" in template]
+    names: list[str] = []
+    for part in name.split(HOLIDAY_NAME_DELIMITER):
+        for pattern in patterns:
+            match = pattern.match(part)
+            if match:
+                part = match["name"]
+                break
+        if part not in names:
+            names.append(part)
+    return HOLIDAY_NAME_DELIMITER.join(names)
 
 
 def _spoken_time(clock: time, lang: str) -> str:

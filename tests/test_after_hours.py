@@ -76,21 +76,21 @@ def test_on_friday_evening_agents_are_back_on_monday(line):
 def test_on_fete_nationale_the_holiday_is_named(line):
     with freeze_time("2026-06-24 14:00"):  # Wednesday 10:00 EDT
         call = zero_at_main_menu(line)
-    assert "Fermé aujourd'hui : Fête nationale du Québec." in call.heard()
+    assert "Nous sommes fermés aujourd'hui : Fête nationale du Québec." in call.heard()
     assert "Les agents seront de retour demain, jeudi 25 juin, à 8 h." in call.heard()
 
 
 def test_on_christmas_the_holiday_is_named_in_english_too(line):
     with freeze_time("2026-12-25 15:00"):
         call = zero_at_main_menu(line, language="2")
-    assert "Closed today: Christmas Day." in call.heard()
+    assert "We are closed today: Christmas Day." in call.heard()
     assert "Agents will be back Monday, December 28, at 8:00 a.m." in call.heard()
 
 
 def test_a_closure_from_hours_yaml_gives_its_reason(line):
     with freeze_time("2026-12-24 18:00"):  # Christmas Eve, 13:00: closed from noon
         call = zero_at_main_menu(line)
-    assert "Fermé aujourd'hui : la veille de Noël." in call.heard()
+    assert "Nous sommes fermés aujourd'hui : la veille de Noël." in call.heard()
 
 
 def test_opening_hours_follow_the_wall_clock_across_daylight_saving(line):
@@ -206,3 +206,31 @@ def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_emp
     assert "Désolé, nous avons un problème technique." in call.heard()
     assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
     assert "Pour être rappelé, faites le 1." in call.heard()
+
+
+@pytest.mark.parametrize("language, closed, not_said", [
+    ("1", "Nous sommes fermés aujourd'hui : Jour de Noël.", "observé"),
+    ("2", "We are closed today: Christmas Day.", "observed"),
+])
+def test_on_the_day_a_holiday_is_observed_callers_hear_its_name_without_the_observed_marker(line, language,
+                                                                                           closed, not_said):
+    with freeze_time("2027-12-27 15:00"):  # Monday 10:00: Christmas 2027 is a Saturday, observed on Monday
+        call = zero_at_main_menu(line, language=language)
+    assert closed in call.heard()
+    assert not_said not in call.heard()
+
+
+def test_a_time_that_ends_with_a_m_ends_the_sentence_with_one_period(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line, language="2")
+    assert "at 8:00 a.m. To be called back, press 1." in call.heard()
+    assert "a.m.." not in call.heard()
+
+
+def test_only_a_value_that_ends_with_a_period_gives_up_the_period_that_follows_it():
+    from ivr.engine.prompts import Prompts, PromptText
+
+    prompts = Prompts({"en": {"t.back": PromptText("t.back", "en", text="Back at {clock}. Back at {clock}, or {day}.")}})
+    said = prompts.render("t.back", "en", {"clock": "8:00 a.m.", "day": "Monday"}).text
+    assert said == "Back at 8:00 a.m. Back at 8:00 a.m., or Monday."
+    assert prompts.render("t.back", "en", {"clock": "8 h", "day": "lundi"}).text == "Back at 8 h. Back at 8 h, or lundi."

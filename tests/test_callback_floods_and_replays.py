@@ -142,7 +142,7 @@ def test_past_the_rate_the_caller_hears_why_and_stays_in_line(app, phone):
     call = on_hold(phone)
     heard = call.heard()
     assert "We have already received several callback requests from this phone in the past hour" in heard
-    assert "please call again later" in heard and "You are still in line for an agent." in heard
+    assert "please call again later" in heard and "You are still waiting for an agent." in heard
     assert call.last.redirect.startswith("/voice/hold") and not call.last.hangup and call.waiting is not None
     with db.session_for(app) as session:
         assert session.scalar(select(func.count()).select_from(Callback)) == LIMIT

@@ -184,6 +184,6 @@ def test_a_finished_call_cannot_be_hung_up_twice_nor_answered(phone):
 
 def test_going_back_in_line_follows_the_redirect_to_the_hold_loop_as_twilio_does(phone):
     call = phone().press("2").press("0").hold().press("1").press("3")
-    assert "You are still in line for an agent." in call.heard()
+    assert "You are still waiting for an agent." in call.heard()
     assert "You are number 1 in line." in call.heard()  # the <Redirect> after the words was followed
     assert call.waiting is not None and not call.ended

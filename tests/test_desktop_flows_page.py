@@ -143,7 +143,7 @@ def test_the_svg_is_drawn_in_the_agents_language(desk):
     french = words_of(desk.get("/agent/flows/identify.svg").get_data(as_text=True))
     assert "Ces renseignements ne correspondent pas" in french and "identify.mismatch" not in french
     english = words_of(desk.get("/agent/flows/identify.svg?lang=en").get_data(as_text=True))
-    assert "These details do not match our records." in english
+    assert "This information does not match your file." in english
 
 
 def test_descriptions_show_code_as_code_never_as_backticks(desk):

@@ -114,8 +114,8 @@ def test_a_french_request_for_a_person_at_the_greeting_chooses_french(phone):
     assert call.queue == "agents-fr" and "I'm transferring" not in call.heard()
 
 
-@pytest.mark.parametrize("said, welcome", [("hello", "At any time, press 0"), ("Hi, English please", "At any time"),
-                                           ("bonjour", "En tout temps, faites le 0")])
+@pytest.mark.parametrize("said, welcome", [("hello", "To speak to an agent at any time"), ("Hi, English please", "To speak to an agent"),
+                                           ("bonjour", "Pour parler à un agent en tout temps")])
 def test_a_greeting_word_at_the_greeting_chooses_its_language(phone, said, welcome):
     call = phone().say(said)
     assert call.heard().startswith(welcome)

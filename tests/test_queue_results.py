@@ -49,7 +49,7 @@ def full_queue(phone):
 def test_a_full_queue_offers_to_call_back_instead_of_an_endless_apology(app, phone):
     call = full_queue(phone)
     assert not call.hung_up and not call.transferred
-    assert "Tous nos agents sont occupés et la file d'attente est pleine." in call.heard()
+    assert "Tous nos agents sont occupés. Nous ne pouvons pas mettre d'autres appels en attente" in call.heard()
     assert "Pour confirmer, faites le 1." in call.heard()
     assert "problème technique" not in call.heard()
     call.press("1")
@@ -61,7 +61,7 @@ def test_a_full_queue_offers_to_call_back_instead_of_an_endless_apology(app, pho
 
 def test_a_caller_who_would_rather_wait_is_put_in_line_again_after_a_full_queue(phone):
     call = full_queue(phone).press("3")
-    assert "Nous essayons de nouveau de vous mettre en ligne pour un agent." in call.heard()
+    assert "Nous essayons de nouveau de vous transférer à un agent." in call.heard()
     assert call.transferred and call.queue == "agents-fr"
 
 

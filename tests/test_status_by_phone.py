@@ -29,9 +29,9 @@ def test_english_caller_hears_approved_pension_with_amount_and_date(phone):
 def test_application_in_review_says_what_is_missing_and_when_a_decision_is_expected(phone):
     call = verify(phone().press("2").press("1"), "200300400", "19611102")
     heard = call.heard()
-    assert "disability benefit application, received on October 5, 2026, is being reviewed" in heard
+    assert "We received your disability benefit application on October 5, 2026. It is being reviewed" in heard
     assert "waiting for a medical report" in heard
-    assert "expected by January 15, 2027" in heard
+    assert "We expect a decision by January 15, 2027" in heard
 
 
 def test_refused_application_explains_reconsideration_and_offers_an_agent(phone):
@@ -39,7 +39,7 @@ def test_refused_application_explains_reconsideration_and_offers_an_agent(phone)
     heard = call.heard()
     assert "prestation de survivant a été refusée le 30 septembre 2026" in heard
     assert "90 jours" in heard
-    assert "Un agent peut vous expliquer la décision" in heard
+    assert "Pour qu'un agent vous explique la décision" in heard
     call.press("0")
     assert call.transferred and call.queue == "agents-fr"
 

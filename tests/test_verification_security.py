@@ -48,10 +48,10 @@ def test_number_and_birth_date_are_enough_to_hear_a_status(app, phone):
 
 def test_an_address_change_asks_the_postal_code_on_file_before_anything_else(app, phone):
     call = phone().press("2").press("2").press(JEANNE[0]).press(JEANNE[1])
-    assert "say the postal code we have for you now" in call.heard()
+    assert "say the postal code on your file" in call.heard()
     assert "new address" not in call.heard().lower()
     call.say("H2X 3K8")
-    assert "starting with the postal code" in call.heard()
+    assert "Let's start with the postal code" in call.heard()
     row = call_row(app, call)
     assert row.verification_level == "step_up"
     assert row.verified_by == "client_number+birth_date+postal_code_on_file"

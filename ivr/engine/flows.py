@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
+from .glossary import NO_GLOSSARY, Glossary, load_glossary
 from .phones import DEFAULT_REGIONS, unknown_regions
 from .prompts import LANGUAGES, Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
@@ -139,6 +140,7 @@ class FlowSet:
     version: str = ""
     warnings: list[Finding] = field(default_factory=list)
     verification: VerificationPolicy = field(default_factory=default_policy)
+    glossary: Glossary = NO_GLOSSARY  # prompts/glossary.yaml: one term per concept (ivr.engine.glossary)
     _vocabularies: dict[tuple[str, ...], Vocabulary] = field(default_factory=dict, repr=False, compare=False)
 
     def step(self, qualified: str) -> Step:
@@ -231,6 +233,7 @@ def read_flowset(
     prompts_root = Path(prompts_dir)
     for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
+    glossary = load_glossary(prompts_root)  # guides the linter only: not part of what callers hear, nor of the version
     if any(f.code == UNREADABLE for f in findings):
         # What the unreadable file holds is unknown: its flow, its prompts, its settings. Any rule
         # run now would report what follows from that (a missing 'main', missing prompts), not news.
@@ -242,7 +245,7 @@ def read_flowset(
         )
         return None, findings
     flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
-                      version=digest.hexdigest()[:12], verification=verification)
+                      version=digest.hexdigest()[:12], verification=verification, glossary=glossary)
     from .checks import check_flowset  # local: checks need a built FlowSet
 
     findings.extend(check_flowset(flowset, code_prompts, actions))

@@ -91,7 +91,7 @@ class Prompts:
         entry = self.get(key, language)
         if entry is None or entry.text is None:
             raise PromptError(f"prompt '{key}' has no words in prompts/{language}/")
-        text = _Formatter(self, language).format(entry.text, **_Missing(values, key))
+        text = _Formatter(self, language).fill(entry.text, _Missing(values, key))
         return Utterance(key=key, text=_tidy(text), language=language, audio=entry.audio)
 
 
@@ -184,6 +184,19 @@ class _Formatter(string.Formatter):
         self.prompts = prompts
         self.language = language
         self.locale = LOCALES[language]
+
+    def fill(self, text: str, values: Mapping[str, Any]) -> str:
+        """The sentence with its values; a value that ends a sentence with its own period ("8:00 a.m.",
+        babel's en_CA time) takes the place of the sentence's period, never "a.m.." read aloud."""
+        parts: list[str] = []
+        for literal, name, spec, conversion in self.parse(text):
+            if literal.startswith(".") and parts and parts[-1].endswith("."):
+                literal = literal[1:]
+            parts.append(literal)
+            if name is not None:
+                value = self.convert_field(self.get_field(name, (), values)[0], conversion)
+                parts.append(self.format_field(value, spec or ""))
+        return "".join(parts)
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
         if isinstance(key, int):

@@ -1,6 +1,6 @@
 """The content linter: every rule a flow set must pass, shared by `ivr lint` and the loader.
 
-One module per family of rules (graph, answers, prompts, usability, hours); the format rules
+One module per family of rules (graph, answers, prompts, usability, wording, hours); the format rules
 run while the YAML is read (ivr.engine.steps, ivr.engine.flows, ivr.engine.prompts). Every code
 is catalogued in codes.py. Errors stop the flows from
 loading; warnings are logged at start-up and shown by `ivr lint`.
@@ -14,7 +14,7 @@ from pathlib import Path
 from ..findings import Finding, in_order
 from ..flows import FlowSet, read_flowset
 from ..verification import check_verification
-from . import answers, graph, hours, prompts, usability, walk
+from . import answers, graph, hours, prompts, usability, walk, wording
 from .codes import CODES, Code, finding
 
 __all__ = ["CODES", "Code", "check_flowset", "finding", "lint"]
@@ -31,6 +31,7 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
     findings += answers.check(flowset)
     findings += prompts.check(flowset, code_prompts)
     findings += usability.check(flowset, call_graph)
+    findings += wording.check(flowset)
     findings += check_verification(flowset)
     if flows_dir is None:
         flows_dir = _flows_dir(flowset)

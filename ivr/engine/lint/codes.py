@@ -90,7 +90,14 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("options-gap", W, "usability", "menu options skip a number"),
     ("prompt-too-long", W, "usability", "a prompt has more words than a caller can keep in mind"),
     ("sentence-too-long", W, "usability", "a sentence is too long to follow by ear"),
+    ("goal-after-key", W, "usability", "a menu says the key before what it is for (\"Press 1 to …\")"),
     ("agent-not-announced", W, "usability", "the caller is never told that 0 reaches an agent before this menu"),
+    # wording (prompts/glossary.yaml; what a menu says is what it understands) ----------------
+    ("glossary-invalid", W, "wording", "prompts/glossary.yaml has an entry that is not a term per language"),
+    ("glossary-term", W, "wording", "a prompt uses another word for a thing the glossary names"),
+    ("glossary-not-understood", W, "wording", "a word of the glossary is not in the keywords that listen for it"),
+    ("said-word-not-understood", W, "wording", "a prompt tells callers to say a word its menu does not understand"),
+    ("menu-wording-not-understood", W, "wording", "a menu offers an option in words that option does not understand"),
     # agent hours -----------------------------------------------------------------------------
     ("hours-invalid", E, "hours", "flows/hours.yaml has a mistake (time, day, timezone, holidays)"),
     # caller verification (flows/verification.yaml) -------------------------------------------

@@ -13,6 +13,7 @@ from ..findings import Finding
 from ..flows import FlowSet
 from ..prompts import LANGUAGES, PromptText
 from ..steps import Action, Ask, Menu, Step, Use
+from ..understand import says_any
 from .codes import finding
 from .walk import AGENT, HANGUP, CallGraph
 
@@ -21,6 +22,12 @@ MAX_DEPTH = 3
 MAX_WORDS = {"en": 25, "fr": 30}
 """Words in one prompt. French says the same thing in about a fifth more words than English."""
 MAX_SENTENCE_WORDS = {"en": 20, "fr": 24}
+MENU_CHOICE_WORDS = {"en": 7, "fr": 9}
+"""Words for one choice of a menu: "To change your address, press 2." is 7."""
+MENU_QUESTION_WORDS = {"en": 10, "fr": 12}
+"""Words a menu may add around its choices: a question ("Do you also want to change your phone number?")."""
+MAX_SPOKEN_CHOICES = 4
+"""Choices a menu says aloud, the agent option included, before callers forget the first."""
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SPELLED = re.compile(r"\b\d(?: \d)+\b")  # "1 9 4 8 0 5 1 7" is one number read out, not 8 words
@@ -32,6 +39,7 @@ def check(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
     findings += _menus(flowset)
     findings += _depth(flowset, graph)
     findings += _plain_language(flowset)
+    findings += _goal_after_key(flowset)
     findings += _agent_announced(flowset, graph)
     return findings
 
@@ -102,21 +110,123 @@ def _depth(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
 
 def _plain_language(flowset: FlowSet) -> list[Finding]:
     findings = []
+    menus = _menu_prompts(flowset)
     for language in LANGUAGES:
         for entry in flowset.prompts.entries.get(language, {}).values():
             if not entry.text:
                 continue
-            words = count_words(entry.text)
-            if words > MAX_WORDS[language]:
-                findings.append(
-                    finding("prompt-too-long",
-                            f"prompt '{entry.key}' has {words} words; keep it under about {MAX_WORDS[language]}",
-                            entry.path, entry.line,
-                            hint="cut it in two steps, or say only what the caller needs now")
-                )
+            choices = _choices(flowset, entry.text, language)
+            too_long = (_menu_too_long(flowset, entry, language, choices) if entry.key in menus or len(choices) > 1
+                        else _prompt_too_long(entry, language))
+            if too_long:
+                findings.append(too_long)
                 continue
             findings += _sentences(entry, language)
     return findings
+
+
+def _prompt_too_long(entry: PromptText, language: str) -> Finding | None:
+    words = count_words(entry.text or "")
+    if words <= MAX_WORDS[language]:
+        return None
+    return finding("prompt-too-long",
+                   f"prompt '{entry.key}' has {words} words; keep it under about {MAX_WORDS[language]}",
+                   entry.path, entry.line,
+                   hint="say only what the caller needs now; put the rest in the step's help, which callers "
+                        "hear when they ask for it")
+
+
+def _menu_prompts(flowset: FlowSet) -> set[str]:
+    """The prompts menus offer their choices with (a help is heard on request, so it is not one)."""
+    return {key for flow in flowset.flows.values() for step in flow.steps.values()
+            if isinstance(step, Menu) for key in step.prompt}
+
+
+def _choices(flowset: FlowSet, text: str, language: str) -> list[str]:
+    """The sentences of a prompt that offer a key: a menu's choices, wherever the menu is run."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip() and _offers_a_key(flowset, s, language)]
+
+
+def _menu_too_long(flowset: FlowSet, entry: PromptText, language: str, choices: list[str]) -> Finding | None:
+    """A menu needs a few words per choice ("For …, press 1."), plus a short question.
+
+    Its budget grows with the choices it says, so a three-option menu with the agent option fits;
+    when it does not fit, the fix offered is one that fits a menu: fewer choices, the agent
+    option said once at the start, or shorter choices.
+    """
+    settings = flowset.settings
+    agent = _key_mention(settings.agent_key)
+    words = count_words(entry.text or "")
+    budget = MENU_QUESTION_WORDS[language] + MENU_CHOICE_WORDS[language] * min(max(len(choices), 1),
+                                                                              MAX_SPOKEN_CHOICES)
+    if words <= budget:
+        return None
+    long_choice = next((s for s in choices if count_words(s) > MENU_CHOICE_WORDS[language]), None)
+    says_agent = any(agent.search(s) for s in choices)
+    if len(choices) > MAX_SPOKEN_CHOICES:
+        fix = (f"offer fewer choices (about {MAX_SPOKEN_CHOICES - 1} and the agent): keep the most asked-for and "
+               "move the others to a second menu")
+    elif says_agent and len(choices) > 2:
+        fix = (f"say the agent option once at the start of the call (\"To speak to an agent at any time, press "
+               f"{settings.agent_key}.\") instead of in this menu")
+    elif long_choice is not None:
+        fix = (f"say each choice in about {MENU_CHOICE_WORDS[language]} words, the goal then the key "
+               f"(\"For …, press 1.\"); \"{long_choice.strip()}\" has {count_words(long_choice)}")
+    else:
+        fix = f"ask the question in fewer words; the choices leave about {MENU_QUESTION_WORDS[language]} for it"
+    return finding("prompt-too-long",
+                   f"menu prompt '{entry.key}' has {words} words for {len(choices)} choices; "
+                   f"a caller keeps about {budget} in mind",
+                   entry.path, entry.line, hint=fix)
+
+
+def _key_mention(key: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w{{]){re.escape(key)}(?![\w}}])")
+
+
+def _offers_a_key(flowset: FlowSet, sentence: str, language: str) -> bool:
+    """A sentence that names a key: "press 1", "faites l'étoile" (the names of * and # in keys.yaml)."""
+    if re.search(r"(?<![\w{])[0-9](?![\w}])", sentence):
+        return True
+    speech = flowset.settings.speech
+    if not speech.key_names:
+        return False
+    return any(says_any(sentence, flowset.prompts.words(speech.key_name(key), language)) for key in "*#")
+
+
+def _goal_after_key(flowset: FlowSet) -> list[Finding]:
+    """The goal first, then the key: "For your address, press 2." A caller who hears "Press 2 to
+    change your address" must hold the key in mind until the goal comes."""
+    def keys_of(kind: type) -> set[str]:
+        return {key for flow in flowset.flows.values() for step in flow.steps.values() if isinstance(step, kind)
+                for key in (*step.prompt, *([step.help] if step.help else []))}
+
+    menus, questions = keys_of(Menu), keys_of(Ask)  # an ask's "9 digits" is not a choice
+    findings = []
+    for language in LANGUAGES:
+        for entry in flowset.prompts.entries.get(language, {}).values():
+            choices = _choices(flowset, entry.text or "", language)
+            if not entry.text or entry.key in questions or (entry.key not in menus and len(choices) < 2):
+                continue
+            late = next((s for s in choices if re.search(r"[^\W\d_]", s[_last_key_end(flowset, s, language):])), None)
+            if late is not None:
+                findings.append(
+                    finding("goal-after-key", f"prompt '{entry.key}' says the key before what it is for: "
+                            f"\"{late.strip()}\"", entry.path, entry.line,
+                            hint="say the goal first and end the sentence with the key: "
+                                 "\"For …, press 1.\" / « Pour …, faites le 1. »"))
+    return findings
+
+
+def _last_key_end(flowset: FlowSet, sentence: str, language: str) -> int:
+    """Where the last key named in the sentence ends (a digit, or a name of * or # from keys.yaml)."""
+    ends = [m.end() for m in re.finditer(r"(?<![\w{])[0-9](?![\w}])", sentence)]
+    speech = flowset.settings.speech
+    if speech.key_names:
+        for key in "*#":
+            for name in flowset.prompts.words(speech.key_name(key), language):
+                ends += [m.end() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.IGNORECASE)]
+    return max(ends, default=len(sentence))
 
 
 def _sentences(entry: PromptText, language: str) -> list[Finding]:
