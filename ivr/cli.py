@@ -9,6 +9,7 @@ import click
 
 from . import create_app
 from .config import ConfigError, demo_secret, instance_path
+from .counts import counted
 
 
 def _app(demo: bool = False):
@@ -51,7 +52,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
         with db.session_for(app) as session:
             added = seed_demo(session)
-        click.echo(f"Demo data ready ({added} clients added).")
+        click.echo(f"Demo data ready ({counted(added, 'client')} added).")
         if not os.environ.get("TWILIO_AUTH_TOKEN"):
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
@@ -89,10 +90,11 @@ def seed(demo: bool, reset: bool) -> None:
         ensure_demo_agent(session)
         done = reset_demo(session) if reset else None
     if done is None:
-        click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
+        click.echo(f"{counted(added, 'demo client')} added; the demo agent is demo / demo.")
     else:
-        click.echo(f"The {done.clients} demo clients are back as shipped: {done.changes_reversed} pending change(s) "
-                   f"reversed, {done.contacts_removed} contact(s) removed, self-service verification open again. "
+        click.echo(f"The {done.clients} demo clients are back as shipped: "
+                   f"{counted(done.changes_reversed, 'pending change')} reversed, "
+                   f"{counted(done.contacts_removed, 'contact')} removed, self-service verification open again. "
                    "Agents' accounts are unchanged.")
 
 

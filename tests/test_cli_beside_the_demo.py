@@ -193,7 +193,7 @@ def test_reset_puts_a_moved_client_back_as_shipped_and_reverses_what_is_pending(
     result = ivr("seed", "--demo", "--reset")
 
     assert result.exit_code == 0, result.output
-    assert "1 pending change(s) reversed, 1 contact(s) removed" in result.output
+    assert "1 pending change reversed, 1 contact removed" in result.output
     with app.app_context():
         session = db.session()
         jeanne = session.scalar(select(Client).where(Client.client_number == "100200300"))
