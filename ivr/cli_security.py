@@ -31,7 +31,9 @@ def audit_command(client_number: str) -> None:
         events = trail(session, client)
         click.echo(f"Audit trail of client {mask_client_number(number)} ({counted(len(events), 'event')}, times in UTC)")
         for event in events:
-            who = f"{event.actor_kind}:{event.actor}"
+            # An agent's actor is already "agent:7" (accounts.actor_id): name the kind once.
+            kind = f"{event.actor_kind}:"
+            who = event.actor if event.actor.startswith(kind) else kind + event.actor
             line = f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<28} {event.outcome:<24} {who}"
             if event.call_sid:
                 line += f"  call {event.call_sid}"
