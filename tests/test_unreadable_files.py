@@ -103,7 +103,7 @@ def test_hot_reload_refuses_the_change_and_logs_the_same_single_finding(shipped,
     with caplog.at_level(logging.ERROR, logger="ivr"):
         app.extensions["ivr.flows"].refresh(force=True)
     refused = [r.getMessage() for r in caplog.records if "refused a change to the flows" in r.getMessage()]
-    assert len(refused) == 1 and "(1 errors)" in refused[0]
+    assert len(refused) == 1 and "(1 error)" in refused[0]
     assert "flows/main.yaml:" in refused[0] and "is indented less than the line above it" in refused[0]
     assert "entry-missing" not in refused[0]
 
