@@ -9,6 +9,8 @@ server does, so the keyed hashes they write (audit trail, verification throttle)
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 from datetime import date
@@ -240,3 +242,15 @@ def test_reset_keeps_agents_accounts_and_other_clients(beside_demo):
 def test_version_is_the_installed_packages():
     result = ivr("--version")
     assert result.exit_code == 0 and result.output == f"ivr, version {version('ivr')}\n"
+
+
+def test_each_unsuspend_command_the_readme_shows_works_beside_the_demo_as_written(beside_demo):
+    """A newcomer copies them with only the demo's agents: `--by` must name one who may lift it."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"ivr client unsuspend [^`#\n]+", readme)
+    assert len(commands) >= 2
+    for command in commands:
+        suspend_jeanne(beside_demo)
+        result = ivr(*shlex.split(command)[1:], input="y\n")
+        assert result.exit_code == 0, f"{command}:\n{result.output}"
+        assert APPROVED in status_call(beside_demo).heard_all()
