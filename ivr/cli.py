@@ -41,11 +41,13 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the IVR web server (the database is created if needed).
 
     Log lines go to stderr: the app's with a timestamp (ivr.logs.configure), requests as werkzeug writes them.
+    A port another program holds is refused before the demo data is loaded or the server says it listens.
     """
     from . import logs
 
     logs.configure()
     app = _app(demo)
+    _refuse_a_busy_port(host, port)
     if demo:
         from . import db
         from .services.demo import seed_demo
@@ -60,6 +62,25 @@ def serve(host: str, port: int, demo: bool) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _refuse_a_busy_port(host: str, port: int) -> None:
+    """ClickException when something already listens on host:port (werkzeug would only say so after the
+    start-up lines, and name no way to choose another port)."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: a closing socket is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise click.ClickException(
+                f"port {port} on {host} is in use by another program (another `make run`?): stop it, or start "
+                f"this one on another port (`make run PORT={port + 1}`, or `ivr serve --port {port + 1}`) and call it "
+                f"with `ivr call --url http://{host}:{port + 1}`") from None
 
 
 @main.command()

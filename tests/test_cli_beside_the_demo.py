@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -254,3 +255,19 @@ def test_each_unsuspend_command_the_readme_shows_works_beside_the_demo_as_writte
         result = ivr(*shlex.split(command)[1:], input="y\n")
         assert result.exit_code == 0, f"{command}:\n{result.output}"
         assert APPROVED in status_call(beside_demo).heard_all()
+
+
+# -- make run ---------------------------------------------------------------------------------------------
+
+def test_a_demo_server_on_a_busy_port_says_so_first_and_how_to_choose_another(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:  # another `make run`, or any program on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--demo", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is in use by another program" in result.output
+    assert f"`make run PORT={port + 1}`" in result.output
+    assert f"`ivr call --url http://127.0.0.1:{port + 1}`" in result.output
+    assert "listening" not in result.output and "Demo data ready" not in result.output
