@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements.lock
 LATEST := .venv-latest
+PORT ?= 5000
 
 .PHONY: run test test-postgres test-latest install lock clean
 
@@ -18,7 +19,7 @@ $(BIN)/ivr: pyproject.toml $(LOCK)
 install: $(BIN)/ivr
 
 run: install
-	$(BIN)/ivr serve --demo --host 127.0.0.1 --port 5000
+	$(BIN)/ivr serve --demo --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q

@@ -9,6 +9,7 @@ import click
 
 from . import create_app
 from .config import ConfigError, demo_secret, instance_path
+from .counts import counted
 
 
 def _app(demo: bool = False):
@@ -40,18 +41,20 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the IVR web server (the database is created if needed).
 
     Log lines go to stderr: the app's with a timestamp (ivr.logs.configure), requests as werkzeug writes them.
+    A port another program holds is refused before the demo data is loaded or the server says it listens.
     """
     from . import logs
 
     logs.configure()
     app = _app(demo)
+    _refuse_a_busy_port(host, port)
     if demo:
         from . import db
         from .services.demo import seed_demo
 
         with db.session_for(app) as session:
             added = seed_demo(session)
-        click.echo(f"Demo data ready ({added} clients added).")
+        click.echo(f"Demo data ready ({counted(added, 'client')} added).")
         if not os.environ.get("TWILIO_AUTH_TOKEN"):
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
@@ -59,6 +62,25 @@ def serve(host: str, port: int, demo: bool) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _refuse_a_busy_port(host: str, port: int) -> None:
+    """ClickException when something already listens on host:port (werkzeug would only say so after the
+    start-up lines, and name no way to choose another port)."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: a closing socket is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise click.ClickException(
+                f"port {port} on {host} is in use by another program (another `make run`?): stop it, or start "
+                f"this one on another port (`make run PORT={port + 1}`, or `ivr serve --port {port + 1}`) and call it "
+                f"with `ivr call --url http://{host}:{port + 1}`") from None
 
 
 @main.command()
@@ -89,10 +111,11 @@ def seed(demo: bool, reset: bool) -> None:
         ensure_demo_agent(session)
         done = reset_demo(session) if reset else None
     if done is None:
-        click.echo(f"{added} demo clients added; the demo agent is demo / demo.")
+        click.echo(f"{counted(added, 'demo client')} added; the demo agent is demo / demo.")
     else:
-        click.echo(f"The {done.clients} demo clients are back as shipped: {done.changes_reversed} pending change(s) "
-                   f"reversed, {done.contacts_removed} contact(s) removed, self-service verification open again. "
+        click.echo(f"The {done.clients} demo clients are back as shipped: "
+                   f"{counted(done.changes_reversed, 'pending change')} reversed, "
+                   f"{counted(done.contacts_removed, 'contact')} removed, self-service verification open again. "
                    "Agents' accounts are unchanged.")
 
 

@@ -10,6 +10,7 @@ import click
 
 from .config import content_folders
 from .console import ConsoleStart
+from .counts import counted
 from .engine import FlowSet, FlowsInvalid, load_flowset
 from .engine.findings import did_you_mean
 
@@ -111,8 +112,8 @@ def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_dir:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}"
                    + (f" — {problem.hint}" if problem.hint else ""))
     failed = len(summary.failed)
-    click.echo(f"\n{len(summary.results)} scenarios: {len(summary.results) - failed} passed, {failed} failed"
-               + (f", {len(summary.problems)} problems in scenario files" if summary.problems else ""))
+    click.echo(f"\n{counted(len(summary.results), 'scenario')}: {len(summary.results) - failed} passed, {failed} failed"
+               + (f", {counted(len(summary.problems), 'problem')} in scenario files" if summary.problems else ""))
     click.echo("\nCoverage: steps and branches reached by at least one scenario")
     width = max((len(f.flow) for f in summary.coverage), default=4)
     for flow in summary.coverage:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .counts import counted
+
 
 def _session():
     from . import db
@@ -110,7 +112,7 @@ def revoke(username: str, token_id: int | None) -> None:
             count = revoke_tokens(session, _agent_named(session, username), token_id)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{count} token(s) of '{username}' revoked." if count else f"'{username}' had no valid token.")
+    click.echo(f"{counted(count, 'token')} of '{username}' revoked." if count else f"'{username}' had no valid token.")
 
 
 @agent.command("role")
@@ -134,7 +136,7 @@ def deactivate(username: str) -> None:
         found = _agent_named(session, username)
         found.active = False
         ended = sessions.end_all_for(session, found, sessions.utcnow(), "inactive")
-    click.echo(f"'{username}' is deactivated ({ended} open session(s) ended).")
+    click.echo(f"'{username}' is deactivated ({counted(ended, 'open session')} ended).")
 
 
 @agent.command("list")

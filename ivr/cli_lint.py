@@ -9,6 +9,7 @@ import click
 
 from .cli_content import flows_option, prompts_option
 from .config import content_folders
+from .counts import counted
 from .engine.findings import UNREADABLE, Finding, Severity
 
 
@@ -48,7 +49,7 @@ def lint(path: Path | None, output: str, strict: bool, flows_dir: Path | None, p
         for item in findings:
             click.echo(str(_shown(item)), err=False)
         if findings:
-            click.echo(f"{_count(len(errors), 'error')}, {_count(len(warnings), 'warning')} in {checked}.")
+            click.echo(f"{counted(len(errors), 'error')}, {counted(len(warnings), 'warning')} in {checked}.")
         else:
             click.echo(f"No problems found in {checked}.")
     if errors or (strict and warnings):
@@ -128,7 +129,3 @@ def _relative(path: str | Path) -> str:
         return str(Path(text).resolve().relative_to(Path.cwd()))
     except ValueError:
         return text
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}" + ("" if number == 1 else "s")

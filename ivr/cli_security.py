@@ -7,6 +7,7 @@ import re
 import click
 
 from .cli_db import database_app
+from .counts import counted
 from .privacy import mask_client_number
 
 
@@ -28,9 +29,11 @@ def audit_command(client_number: str) -> None:
         if client is None:
             raise click.ClickException(f"no client has the number {mask_client_number(number)}; check the 9 digits")
         events = trail(session, client)
-        click.echo(f"Audit trail of client {mask_client_number(number)} ({len(events)} events, times in UTC)")
+        click.echo(f"Audit trail of client {mask_client_number(number)} ({counted(len(events), 'event')}, times in UTC)")
         for event in events:
-            who = f"{event.actor_kind}:{event.actor}"
+            # An agent's actor is already "agent:7" (accounts.actor_id): name the kind once.
+            kind = f"{event.actor_kind}:"
+            who = event.actor if event.actor.startswith(kind) else kind + event.actor
             line = f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<28} {event.outcome:<24} {who}"
             if event.call_sid:
                 line += f"  call {event.call_sid}"
@@ -87,7 +90,7 @@ def change_apply_due() -> None:
         summary = [(c.confirmation, c.kind) for c in applied]
     for confirmation, kind in summary:
         click.echo(f"applied {kind} change {confirmation}")
-    click.echo(f"{len(summary)} change(s) applied.")
+    click.echo(f"{counted(len(summary), 'change')} applied.")
 
 
 @click.group("client")

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
+from .counts import counted
 from .lint_context import loader_options
 from .engine import FlowSet, load_flowset
 from .engine.findings import FlowsInvalid
@@ -182,8 +183,8 @@ class FlowStore:
                 flowset = self._load_and_keep()
             except FlowsInvalid as invalid:
                 self._refused = mark
-                log.error("refused a change to the flows (%d errors); still serving version %s:\n%s",
-                          len(invalid.findings), self._current.version, invalid)
+                log.error("refused a change to the flows (%s); still serving version %s:\n%s",
+                          counted(len(invalid.findings), "error"), self._current.version, invalid)
                 return self._current
             self._fingerprint, self._refused = mark, None
             if flowset.version != self._current.version:

@@ -339,7 +339,7 @@ def test_purge_removes_the_callback_counts_whose_hour_is_over(app, phone):
         assert purge(session, now=datetime.now(timezone.utc)).callback_counts == 0
         report = purge(session, now=datetime.now(timezone.utc) + timedelta(hours=1, seconds=1))
         assert report.callback_counts == 1
-        assert "  1 callback request counts of hours gone by" in report.lines()
+        assert "  1 callback request count of hours gone by" in report.lines()
         assert session.scalar(select(func.count()).select_from(CallbackRequestCount)) == 0
 
 

@@ -54,10 +54,10 @@ def test_apply_due_applies_only_changes_whose_cooling_off_is_over(app, phone, mo
         change_address(phone)
     with freeze_time(NOW + timedelta(days=6)):
         result = ivr(app, monkeypatch, "change", "apply-due")
-    assert "0 change(s) applied" in result.output and jeanne(app).street == "rue Saint-Denis"
+    assert "0 changes applied" in result.output and jeanne(app).street == "rue Saint-Denis"
     with freeze_time(NOW + timedelta(days=7, minutes=1)):
         result = ivr(app, monkeypatch, "change", "apply-due")
-    assert result.exit_code == 0 and "1 change(s) applied" in result.output
+    assert result.exit_code == 0 and "1 change applied" in result.output
     client = jeanne(app)
     assert (client.civic_number, client.street, client.postal_code) == ("500", "rue Sherbrooke Ouest", "H3B 2Y5")
     assert the_change(app).status == "applied"
@@ -115,6 +115,12 @@ def test_the_audit_trail_shows_who_did_what_masked(app, phone, monkeypatch):
     assert "postal_code=H3B •••" in out and "city=Montréal" in out
     for secret in ("100200300", "Saint-Denis", "Sherbrooke", "H2X 3K8", "H3B 2Y5", "5145550142", "1948"):
         assert secret not in out
+
+
+def test_the_audit_trail_counts_its_events_in_plain_english(app, phone, monkeypatch):
+    assert "(0 events, times in UTC)" in ivr(app, monkeypatch, "audit", "100200300").output
+    phone().press("1").press("1").press("100200300").press("19480517")  # one verification
+    assert "(1 event, times in UTC)" in ivr(app, monkeypatch, "audit", "100200300").output
 
 
 def test_audit_of_an_unknown_client_says_so_without_echoing_the_number(app, monkeypatch):

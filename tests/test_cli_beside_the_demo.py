@@ -9,6 +9,9 @@ server does, so the keyed hashes they write (audit trail, verification throttle)
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -193,7 +196,7 @@ def test_reset_puts_a_moved_client_back_as_shipped_and_reverses_what_is_pending(
     result = ivr("seed", "--demo", "--reset")
 
     assert result.exit_code == 0, result.output
-    assert "1 pending change(s) reversed, 1 contact(s) removed" in result.output
+    assert "1 pending change reversed, 1 contact removed" in result.output
     with app.app_context():
         session = db.session()
         jeanne = session.scalar(select(Client).where(Client.client_number == "100200300"))
@@ -240,3 +243,31 @@ def test_reset_keeps_agents_accounts_and_other_clients(beside_demo):
 def test_version_is_the_installed_packages():
     result = ivr("--version")
     assert result.exit_code == 0 and result.output == f"ivr, version {version('ivr')}\n"
+
+
+def test_each_unsuspend_command_the_readme_shows_works_beside_the_demo_as_written(beside_demo):
+    """A newcomer copies them with only the demo's agents: `--by` must name one who may lift it."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"ivr client unsuspend [^`#\n]+", readme)
+    assert len(commands) >= 2
+    for command in commands:
+        suspend_jeanne(beside_demo)
+        result = ivr(*shlex.split(command)[1:], input="y\n")
+        assert result.exit_code == 0, f"{command}:\n{result.output}"
+        assert APPROVED in status_call(beside_demo).heard_all()
+
+
+# -- make run ---------------------------------------------------------------------------------------------
+
+def test_a_demo_server_on_a_busy_port_says_so_first_and_how_to_choose_another(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:  # another `make run`, or any program on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--demo", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is in use by another program" in result.output
+    assert f"`make run PORT={port + 1}`" in result.output
+    assert f"`ivr call --url http://127.0.0.1:{port + 1}`" in result.output
+    assert "listening" not in result.output and "Demo data ready" not in result.output

@@ -8,7 +8,7 @@ from ivr.engine import FlowsInvalid, Severity, load_flowset
 
 from ivr.lint_context import SAID_BY_CODE
 
-from .lint_project import Project, codes, line_of, only
+from .lint_project import MAIN, Project, codes, line_of, only
 
 
 @pytest.fixture
@@ -89,6 +89,24 @@ def test_a_start_that_is_not_a_step_is_an_error(project):
     found = only(project.lint(), "start-missing")
     assert found.line == line_of(flow, "start:")
     assert found.hint == "did you mean 'welcome'?"
+
+
+@pytest.mark.parametrize("broken", ["menu", "thanks"])
+def test_a_step_that_cannot_be_read_gets_its_finding_and_nothing_that_follows_from_it(project, broken):
+    """It exists, broken: not 'missing' for the start or the jumps to it, and what only it reaches or says
+    is not reported unreached or unused (issue 12: the cause first, no cascade)."""
+    flow = MAIN.replace(f"      {broken}:\n        ", f"      {broken}:\n        hangup: main.goodbye\n        ")
+    project.write("flows/main.yaml", flow)
+    assert codes(project.lint()) == ["step-kind-twice"], "\n".join(map(str, project.lint()))
+
+
+def test_a_setting_written_as_far_left_as_the_steps_is_named_as_a_setting(project):
+    flow = MAIN.replace("        options:", "      options:")
+    project.write("flows/main.yaml", flow)
+    found = only(project.lint(), "step-kind-missing")
+    assert found.line == line_of(flow, "options:")
+    assert found.hint == ("'options' is a setting of a step, but it starts as far left as the steps: indent it as "
+                          "far as the settings of the step above it")
 
 
 # -- graph ----------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def test_purge_removes_calls_older_than_two_years_and_keeps_the_rest(app, phone,
     with freeze_time(TODAY):
         result = ivr(app, monkeypatch, "purge")
     assert result.exit_code == 0, result.output
-    assert "2 call contexts" in result.output and "1 recording references" in result.output
+    assert "2 call contexts" in result.output and "  1 recording reference\n" in result.output
+    assert "Kept: daily counts for 1 day," in result.output  # a count in plain English, never "day(s)"
     assert "Removed what was last used before 2024-03-05" in result.output
     with app.app_context():
         session = db.session()
@@ -76,7 +77,7 @@ def test_purge_with_a_shorter_period_and_twice_counts_each_call_once(app, phone,
     with freeze_time(TODAY):
         first = ivr(app, monkeypatch, "purge", "--older-than", "30")
         second = ivr(app, monkeypatch, "purge", "--older-than", "30")
-    assert "1 call contexts" in first.output and "0 call contexts" in second.output
+    assert "  1 call context\n" in first.output and "0 call contexts" in second.output
     with app.app_context():
         assert db.session().get(DailyCallCount, date(2026, 1, 10)).calls == 1
 
@@ -98,7 +99,7 @@ def test_decided_changes_are_removed_after_the_period_but_pending_ones_stay(app,
         change_address(phone, number="200300400", born="19611102", on_file="K1P 5K7", language="2")
     with freeze_time(TODAY):
         result = ivr(app, monkeypatch, "purge")
-    assert "1 decided change requests" in result.output
+    assert "  1 decided change request\n" in result.output
     with app.app_context():
         left = db.session().scalars(select(ChangeRequest)).all()
     assert [(c.status, c.new_value["postal_code"]) for c in left] == [("pending", "H3B 2Y5")]
@@ -119,7 +120,7 @@ def test_sent_notices_are_removed_after_the_period_and_queued_ones_stay(app, pho
         session.commit()
     with freeze_time(TODAY):
         result = ivr(app, monkeypatch, "purge")
-    assert "1 sent notices" in result.output
+    assert "  1 sent notice\n" in result.output
     with app.app_context():
         assert [n.status for n in db.session().scalars(select(OutgoingNotice))] == ["queued"]
 
@@ -148,7 +149,7 @@ def test_rows_of_other_tables_that_belong_to_a_purged_call_go_with_it(app, phone
         session.commit()
     with freeze_time(TODAY):
         result = ivr(app, monkeypatch, "purge")
-    assert result.exit_code == 0 and "1 test_call_notes rows of those calls" in result.output
+    assert result.exit_code == 0 and "1 test_call_notes row of those calls" in result.output
     with app.app_context():
         left = db.session().execute(select(call_notes.c.note)).scalars().all()
     assert left == ["recent"]

@@ -256,7 +256,7 @@ class TestCommand:
         result = CliRunner().invoke(main, ["test", str(path)])
         assert result.exit_code == 0, result.output
         assert "ok   greeting" in result.output
-        assert "1 scenarios: 1 passed, 0 failed" in result.output
+        assert "1 scenario: 1 passed, 0 failed" in result.output
         assert "flows/main.yaml:24: step 'goodbye' (hangup) is never reached" in result.output
 
     def test_a_failing_scenario_exits_1_with_file_and_line(self, tmp_path):

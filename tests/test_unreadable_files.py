@@ -103,7 +103,7 @@ def test_hot_reload_refuses_the_change_and_logs_the_same_single_finding(shipped,
     with caplog.at_level(logging.ERROR, logger="ivr"):
         app.extensions["ivr.flows"].refresh(force=True)
     refused = [r.getMessage() for r in caplog.records if "refused a change to the flows" in r.getMessage()]
-    assert len(refused) == 1 and "(1 errors)" in refused[0]
+    assert len(refused) == 1 and "(1 error)" in refused[0]
     assert "flows/main.yaml:" in refused[0] and "is indented less than the line above it" in refused[0]
     assert "entry-missing" not in refused[0]
 
@@ -202,3 +202,16 @@ def test_a_scenario_file_that_cannot_be_read_says_so_in_the_same_words(tmp_path)
     problems = read_scenarios(path).problems
     assert [(p.code, p.line) for p in problems] == [("yaml-syntax", 5)]
     assert problems[0].message == "line 5 is indented more than the line above it"
+
+
+@pytest.mark.parametrize("where", ["flows/main.yaml", "prompts/fr/main.yaml", "prompts/en/main.yaml"])
+def test_a_file_whose_first_line_is_indented_gets_one_finding_on_that_line_in_plain_words(project, where):
+    text = textwrap.dedent(MAIN if where.startswith("flows") else MAIN_PROMPTS[where.split("/")[1]])
+    (project.root / where).write_text("# a comment first\n  " + text, encoding="utf-8")
+    findings = project.lint()
+    assert [(f.code, f.path, f.line, f.column) for f in findings] == [("yaml-syntax", project.path(where), 2, 3)], \
+        "\n".join(map(str, findings))
+    assert findings[0].message == "line 2 is indented, but it starts the file: line 3 starts further left, and " \
+                                  "cannot line up with it"
+    assert findings[0].hint == "start the file at the left margin: remove 2 spaces at the start of line 2"
+    assert "document" not in str(findings[0])

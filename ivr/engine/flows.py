@@ -123,6 +123,8 @@ class Flow:
     description: str = ""  # as written, or in the first language of a {fr: …, en: …} description
     line: int = 1
     descriptions: dict[str, str] = field(default_factory=dict)  # language -> words, when written per language
+    unread: frozenset[str] = frozenset()
+    """Steps written in the file that could not be read (a format finding says why): they exist, broken."""
 
     def description_in(self, language: str) -> str:
         """What the flow is for, in this language when the file says it in this language."""
@@ -283,6 +285,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
         return None
     reader = StepReader(flow=name, path=where)
     steps: dict[str, Step] = {}
+    unread: set[str] = set()
     for step_id, block in steps_raw.items():
         line, _ = steps_raw.where(step_id)
         step_id = str(step_id)
@@ -295,9 +298,11 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
         step = reader.read(step_id, block, line)
         if step is not None:
             steps[step_id] = step
+        else:
+            unread.add(step_id)
     findings.extend(reader.findings)
     start = str(data.get("start") or next(iter(steps_raw)))
-    if start not in steps:
+    if start not in steps and start not in unread:  # a step that could not be read has its own finding
         line, column = data.where("start")
         findings.append(
             Finding("start-missing", f"flow '{name}' starts at '{start}', which is not one of its steps",
@@ -305,7 +310,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
         )
     description, descriptions = _read_description(data, where, findings)
     return Flow(name=name, start=start, steps=steps, path=where, description=description,
-                line=data.where("flow")[0], descriptions=descriptions)
+                line=data.where("flow")[0], descriptions=descriptions, unread=frozenset(unread))
 
 
 def _read_description(data, where: str, findings: list[Finding]) -> tuple[str, dict[str, str]]:

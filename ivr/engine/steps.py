@@ -278,6 +278,14 @@ OPTION_KEYS = ("next", "language", "say", "words")
 RETRIES_KEYS = ("noinput", "nomatch", "then")
 
 
+def _a_setting_among_steps(step_id: str) -> str:
+    """The hint for a 'step' named like a step's setting: a line indented as little as the steps (issue 12)."""
+    if step_id not in _COMMON_KEYS.union(STEP_KINDS, *_ALLOWED_KEYS.values()):
+        return ""
+    return (f"'{step_id}' is a setting of a step, but it starts as far left as the steps: indent it as far as "
+            "the settings of the step above it")
+
+
 def allowed_keys(kind: str) -> set[str]:
     """The settings a step of this kind may have (the JSON Schema is built from these too)."""
     return _ALLOWED_KEYS[kind] | _COMMON_KEYS | {kind}
@@ -307,7 +315,7 @@ class StepReader:
                 "step-not-mapping",
                 f"step '{step_id}' must be a block of settings",
                 line,
-                hint="start it with one of: " + ", ".join(STEP_KINDS),
+                hint=_a_setting_among_steps(step_id) or "start it with one of: " + ", ".join(STEP_KINDS),
             )
             return None
         kinds = [k for k in block if k in STEP_KINDS]
@@ -323,7 +331,7 @@ class StepReader:
                     "step-kind-missing",
                     f"step '{step_id}' does not say what it does",
                     line,
-                    hint=suggestion or "give it one of: " + ", ".join(STEP_KINDS),
+                    hint=_a_setting_among_steps(step_id) or suggestion or "give it one of: " + ", ".join(STEP_KINDS),
                 )
             else:
                 self.problem(

@@ -147,6 +147,10 @@ def explain(error: yaml.YAMLError, text: str) -> Explained:
         return _no_colon(lines.at(context_line), lines)
     if problem == "mapping values are not allowed here":
         return _colon_where_not_allowed(line, column, lines)
+    if problem.startswith("expected '<document start>'"):
+        indented = _first_lines_indented(lines.at(line), lines)
+        if indented is not None:
+            return indented
     if problem.startswith("expected <block end>"):
         quoted = _quoted_before(text, problem_mark) if "'<scalar>'" in problem else None
         if quoted is not None:
@@ -192,6 +196,23 @@ def _misaligned(line: _Line, lines: _Text, problem: str) -> Explained:
     return Explained(line.number, where, f"line {line.number} does not line up with the lines above it",
                      f"check the spaces at the start of lines {above.number} and {line.number}: lines of one "
                      "block start at the same column")
+
+
+def _first_lines_indented(line: _Line, lines: _Text) -> Explained | None:
+    """The file's first lines start further right than a later one, which then starts a second block
+    where a file has room for one (PyYAML: "expected '<document start>'"); None when that is not why."""
+    first = next((lines.at(n) for n in range(1, line.number)
+                  if lines.at(n).text.strip() and not lines.at(n).text.strip().startswith("#")), None)
+    if first is None or first.indent <= line.indent:
+        return None
+    last = lines.before(line.number)
+    where = f"line {first.number}" if last is None or last.number == first.number else \
+        f"lines {first.number} to {last.number}"
+    return Explained(first.number, first.indent + 1,
+                     f"line {first.number} is indented, but it starts the file: line {line.number} starts further "
+                     "left, and cannot line up with it",
+                     f"start the file at the left margin: remove {_spaces(first.indent - line.indent)} at the start "
+                     f"of {where}")
 
 
 def _colon_where_not_allowed(number: int, column: int, lines: _Text) -> Explained:

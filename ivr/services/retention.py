@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Column, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
+from ..counts import counted
 from ..models import Call, ChangeRequest, JourneyEvent
 from ..models_security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
 from . import audit
@@ -42,14 +43,14 @@ class PurgeReport:
     def lines(self) -> list[str]:
         return [
             f"Removed what was last used before {self.cutoff:%Y-%m-%d %H:%M} UTC:",
-            f"  {self.calls} call contexts",
-            f"  {self.journey_events} journey events",
-            f"  {self.recordings} recording references",
-            f"  {self.notices} sent notices",
-            f"  {self.change_requests} decided change requests",
-            f"  {self.callback_counts} callback request counts of hours gone by",
-            *(f"  {count} {name} rows of those calls" for name, count in sorted(self.linked.items())),
-            f"Kept: daily counts for {len(self.days_counted)} day(s), the audit trail, the contact history.",
+            f"  {counted(self.calls, 'call context')}",
+            f"  {counted(self.journey_events, 'journey event')}",
+            f"  {counted(self.recordings, 'recording reference')}",
+            f"  {counted(self.notices, 'sent notice')}",
+            f"  {counted(self.change_requests, 'decided change request')}",
+            f"  {counted(self.callback_counts, 'callback request count', 'callback request counts')} of hours gone by",
+            *(f"  {counted(count, f'{name} row')} of those calls" for name, count in sorted(self.linked.items())),
+            f"Kept: daily counts for {counted(len(self.days_counted), 'day')}, the audit trail, the contact history.",
         ]
 
 

@@ -17,7 +17,10 @@ from ..verification import check_verification
 from . import answers, graph, hours, prompts, usability, walk, wording
 from .codes import CODES, Code, finding
 
-__all__ = ["CODES", "Code", "check_flowset", "finding", "lint"]
+__all__ = ["CODES", "Code", "FOLLOW_FROM_AN_UNREAD_STEP", "check_flowset", "finding", "lint"]
+
+FOLLOW_FROM_AN_UNREAD_STEP = frozenset({"flow-unused", "unreachable-step", "prompt-unused"})
+"""Warnings left out while a step cannot be read: they would only repeat its finding's consequences."""
 
 
 def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
@@ -37,6 +40,10 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
         flows_dir = _flows_dir(flowset)
     if flows_dir is not None:
         findings += hours.check(flows_dir)
+    if any(flow.unread for flow in flowset.flows.values()):
+        # A step that could not be read leaves a hole in the call graph: what only it leads to, and the
+        # prompts only it says, would be reported as unreached and unused, which follows from its finding.
+        findings = [item for item in findings if item.code not in FOLLOW_FROM_AN_UNREAD_STEP]
     return findings
 
 

@@ -69,15 +69,15 @@ def _target_problem(flowset: FlowSet, flow_name: str, target: str) -> tuple[str,
         other, _, step_id = target.partition("/")
         if other not in flowset.flows:
             return ("a flow that does not exist", did_you_mean(other, flowset.flows) or "check the flow's name")
-        if step_id not in flowset.flows[other].steps:
+        if step_id not in flowset.flows[other].steps and step_id not in flowset.flows[other].unread:
             return (
                 f"which is not a step of flow '{other}'",
                 did_you_mean(step_id, flowset.flows[other].steps) or "check the step's name",
             )
         return None
     steps = flowset.flows[flow_name].steps
-    if target in steps or target in flowset.flows:
-        return None
+    if target in steps or target in flowset.flows[flow_name].unread or target in flowset.flows:
+        return None  # a step that could not be read exists: its own finding says what is wrong
     choices = list(steps) + list(flowset.flows) + [AGENT]
     return ("which does not exist", did_you_mean(target, choices) or "name a step of this flow, a flow, or 'agent'")
 
