@@ -105,7 +105,7 @@ def seed(demo: bool, reset: bool) -> None:
     from .desktop.accounts import ensure_demo_agent
     from .services.demo import reset_demo, seed_demo
 
-    app = database_app(secret=reset, demo=True)
+    app = database_app(secret=reset, demo=True, create=True)
     with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
         ensure_demo_agent(session)

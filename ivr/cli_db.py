@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def database_app(*, secret: bool = False, demo: bool = False) -> Flask:
+def database_app(*, secret: bool = False, demo: bool = False, create: bool = False) -> Flask:
     """The app as far as a database command needs it: the settings and the database the server uses.
 
     The instance folder and the database follow `config.instance_path()` / `database_url()`, as the
@@ -25,6 +25,10 @@ def database_app(*, secret: bool = False, demo: bool = False) -> Flask:
     `ivr purge` and `ivr seed` work beside `make run` with nothing exported. `secret`: the command
     reads or writes keyed hashes, so it takes the server's key (`config.secret_key`; with `demo`,
     the demo's key is made if missing); without one, a ClickException says how to give it.
+    `create`: the command may start a new SQLite database (`ivr seed`). Any other command typed in
+    a folder with no database, the operator having named none (`config.database_chosen`), raises a
+    ClickException that says where servers keep theirs, instead of making an empty one that later
+    commands would silently read; a database the operator named is made, and the command says so.
     """
     from flask import Flask
 
@@ -33,24 +37,27 @@ def database_app(*, secret: bool = False, demo: bool = False) -> Flask:
     instance = config.instance_path()
     app = Flask("ivr", instance_path=instance)
     app.config.update(config.from_environment(instance))
+    _no_database_here(app.config["DATABASE_URL"], create=create)
     if secret:
         try:
             app.config["SECRET_KEY"] = config.secret_key(instance, demo=demo or None)
         except config.ConfigError as error:
             raise click.ClickException(str(error)) from None
-    _tell_if_new(app.config["DATABASE_URL"])
     db.init_app(app)
     return app
 
 
-def _tell_if_new(url: str) -> None:
+def _no_database_here(url: str, *, create: bool) -> None:
     from .db import sqlite_file
 
     path = sqlite_file(url)
-    if path is not None and not path.exists():
-        click.echo(f"There was no database at {path}: this command made a new, empty one. A server keeps its "
-                   "database in instance/ of the folder it was started from (`make run`: the project folder); "
-                   "run commands from there, or set IVR_INSTANCE_PATH or IVR_DATABASE_URL.", err=True)
+    if path is None or path.exists():
+        return
+    where = ("A server keeps its database in instance/ of the folder it was started from (`make run`: the "
+             "project folder); run commands from there, or set IVR_INSTANCE_PATH or IVR_DATABASE_URL.")
+    if not create and not config.database_chosen():
+        raise click.ClickException(f"There is no database at {path}. {where}")
+    click.echo(f"There was no database at {path}: this command made a new one. {where}", err=True)
 
 
 def _engine(url: str):
@@ -89,7 +96,7 @@ def upgrade(revision: str) -> None:
 @db.command()
 def current() -> None:
     """Show the revision the database is at and the newest one this code knows."""
-    _tell_if_new(database_url())
+    _no_database_here(database_url(), create=False)
     engine = _engine(database_url())
     try:
         click.echo(f"database: {schema.current_revision(engine) or 'empty'}; code: {schema.head()}")

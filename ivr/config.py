@@ -37,6 +37,12 @@ def database_url() -> str:
     return from_environment(instance_path())["DATABASE_URL"]
 
 
+def database_chosen() -> bool:
+    """True when the operator named the database (IVR_DATABASE_URL or IVR_INSTANCE_PATH set), False
+    when it is only ./instance of the folder a command happens to be typed in."""
+    return bool(os.environ.get("IVR_DATABASE_URL") or os.environ.get("IVR_INSTANCE_PATH"))
+
+
 def content_folders(flows: Path | None = None, prompts: Path | None = None) -> tuple[Path, Path]:
     """(flows folder, prompts folder) a server or a content command reads.
 

@@ -153,6 +153,7 @@ def test_outside_a_demo_a_command_that_needs_the_key_says_how_to_give_it(tmp_pat
         if name.startswith(("IVR_", "TWILIO_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    assert ivr("db", "upgrade").exit_code == 0  # a database with no demo key beside it
 
     audit = ivr("audit", "100200300")
     agents = ivr("agent", "list")
@@ -162,16 +163,28 @@ def test_outside_a_demo_a_command_that_needs_the_key_says_how_to_give_it(tmp_pat
     assert agents.exit_code == 0, agents.output  # accounts are not keyed: no key needed
 
 
-def test_a_command_typed_in_another_folder_says_it_found_no_database(beside_demo, tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", [("agent", "list"), ("audit", "100200300"), ("change", "apply-due"),
+                                     ("purge",)])
+def test_a_command_typed_in_another_folder_says_it_found_no_database_and_makes_none(
+        beside_demo, tmp_path, monkeypatch, command):
     elsewhere = tmp_path / "flows-copy"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
 
-    result = ivr("agent", "list")
+    for _ in range(2):  # the second time too: no empty database was left behind to be read silently
+        result = ivr(*command)
+        assert result.exit_code == 1
+        assert f"There is no database at {elsewhere / 'instance' / 'ivr.db'}" in result.stderr
+        assert "instance/ of the folder it was started from" in result.stderr
+    assert not (elsewhere / "instance" / "ivr.db").exists()
 
-    assert result.exit_code == 0
-    assert f"There was no database at {elsewhere / 'instance' / 'ivr.db'}" in result.stderr
-    assert "instance/ of the folder it was started from" in result.stderr
+
+def test_seed_in_a_new_folder_makes_the_database_and_says_where(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = ivr("seed", "--demo")
+    assert result.exit_code == 0, result.output
+    assert f"There was no database at {tmp_path / 'instance' / 'ivr.db'}: this command made a new one" in result.stderr
+    assert (tmp_path / "instance" / "ivr.db").exists()
 
 
 # -- ivr seed ---------------------------------------------------------------------------------------------
