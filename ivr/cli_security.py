@@ -61,21 +61,43 @@ def change_group() -> None:
 
 @change_group.command("reverse")
 @click.argument("confirmation")
-@click.option("--by", "agent", required=True, help="The id of the agent or supervisor reversing the change.")
+@click.option("--by", "username", required=True,
+              help="The user name of the supervisor (or admin) reversing it; the audit trail records them.")
 @click.option("--reason", default="", help="Why, in a few words (kept in the audit trail).")
-def change_reverse(confirmation: str, agent: str, reason: str) -> None:
-    """Reverse a pending change by its confirmation number; the file keeps its old value."""
+def change_reverse(confirmation: str, username: str, reason: str) -> None:
+    """Reverse a pending change by its confirmation number; the file keeps its old value.
+
+    Only a supervisor or an admin reverses a change, as on the desktop's Changes page; the audit
+    trail records their id, exactly as the page does.
+    """
     from . import db
+    from .desktop.accounts import actor_id
     from .services.changes import ChangeNotReversible, reverse_change
 
     app = database_app(secret=True)  # the audit row fingerprints the masked values with the key
     try:
         with app.app_context(), db.session_for(app) as session:
-            change = reverse_change(session, confirmation.strip(), agent, reason)
+            supervisor = _supervisor(session, username, "reverses a change")
+            change = reverse_change(session, confirmation.strip(), actor_id(supervisor), reason)
             kind = change.kind
     except (ChangeNotReversible, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Change {confirmation} ({kind}) reversed by {agent}. The file keeps its previous {kind}.")
+    click.echo(f"Change {confirmation} ({kind}) reversed by {username}. The file keeps its previous {kind}.")
+
+
+def _supervisor(session, username: str, doing: str):
+    """The active supervisor or admin called `username`; a ClickException says why anyone else is refused."""
+    from .desktop.accounts import find_agent
+    from .desktop.roles import Role, has_role
+
+    person = find_agent(session, username)
+    if person is None or not person.active:
+        raise click.ClickException(f"there is no active agent called '{username}'; give the user name of a "
+                                   "supervisor (`ivr agent list`)")
+    if not has_role(person, Role.SUPERVISOR):
+        raise click.ClickException(f"'{username}' is an agent: only a supervisor or an admin {doing}; "
+                                   f"ask one, or make them one with `ivr agent role {username} supervisor`")
+    return person
 
 
 @change_group.command("apply-due")
@@ -112,8 +134,7 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
     button, and records who did it in the audit trail (`ivr audit CLIENT_NUMBER`).
     """
     from . import db
-    from .desktop.accounts import actor_id, find_agent
-    from .desktop.roles import Role, has_role
+    from .desktop.accounts import actor_id
     from .services.clients import find_client
     from .config import content_folders
     from .engine.verification import read_verification
@@ -126,13 +147,7 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
         client = find_client(session, number)
         if client is None:
             raise click.ClickException(f"no client has the number {masked}; check the 9 digits")
-        supervisor = find_agent(session, username)
-        if supervisor is None or not supervisor.active:
-            raise click.ClickException(f"there is no active agent called '{username}'; give the user name of a "
-                                       "supervisor (`ivr agent list`)")
-        if not has_role(supervisor, Role.SUPERVISOR):
-            raise click.ClickException(f"'{username}' is an agent: only a supervisor or an admin lifts a suspension; "
-                                       f"ask one, or make them one with `ivr agent role {username} supervisor`")
+        supervisor = _supervisor(session, username, "lifts a suspension")
         if not identity_checked and not click.confirm(
                 f"Did you check the identity of client {masked}'s caller against their file?"):
             raise click.ClickException("nothing was changed: check the person's identity first")

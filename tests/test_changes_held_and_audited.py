@@ -15,6 +15,17 @@ from ivr.models_security import AuditEvent, AuditIsAppendOnly, OutgoingNotice
 
 from .security_helpers import change_address, ivr
 
+
+@pytest.fixture
+def marie(app):
+    """A supervisor's audit id: only a supervisor or an admin reverses a change, on the desktop or here."""
+    from ivr.desktop.accounts import actor_id, add_agent
+
+    with app.app_context(), db.session_for(app) as session:
+        supervisor = add_agent(session, "marie", "marie-password", role="supervisor")
+        session.commit()
+        return actor_id(supervisor)
+
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 
@@ -63,30 +74,30 @@ def test_apply_due_applies_only_changes_whose_cooling_off_is_over(app, phone, mo
     assert the_change(app).status == "applied"
 
 
-def test_an_agent_reverses_a_pending_change_and_it_is_never_applied(app, phone, monkeypatch):
+def test_a_supervisor_reverses_a_pending_change_and_it_is_never_applied(app, phone, monkeypatch, marie):
     with freeze_time(NOW):
         change_address(phone)
     confirmation = the_change(app).confirmation
     with freeze_time(NOW + timedelta(days=1)):
-        result = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42", "--reason", "client called")
-    assert result.exit_code == 0 and "reversed by agent42" in result.output
+        result = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "marie", "--reason", "client called")
+    assert result.exit_code == 0 and "reversed by marie" in result.output
     with freeze_time(NOW + timedelta(days=30)):
         ivr(app, monkeypatch, "change", "apply-due")
     assert jeanne(app).street == "rue Saint-Denis"
     change = the_change(app)
-    assert (change.status, change.decided_by) == ("reversed", "agent42")
+    assert (change.status, change.decided_by) == ("reversed", marie)
     with freeze_time(NOW + timedelta(days=1)):
-        again = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42")
+        again = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "marie")
     assert again.exit_code == 1 and "is reversed, not pending" in again.output
-    unknown = ivr(app, monkeypatch, "change", "reverse", "12345678", "--by", "agent42")
+    unknown = ivr(app, monkeypatch, "change", "reverse", "12345678", "--by", "marie")
     assert unknown.exit_code == 1 and "no change has confirmation number 12345678" in unknown.output
 
 
-def test_a_change_past_its_cooling_off_cannot_be_reversed_from_the_command_line_either(app, phone, monkeypatch):
+def test_a_change_past_its_cooling_off_cannot_be_reversed_from_the_command_line_either(app, phone, monkeypatch, marie):
     with freeze_time(NOW):
         change_address(phone)
     with freeze_time(NOW + timedelta(days=7, minutes=1)):
-        late = ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "agent42")
+        late = ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "marie")
     assert late.exit_code == 1 and "past its cooling-off period" in late.output
     assert the_change(app).status == "pending"  # apply-due will apply it
 
@@ -99,18 +110,18 @@ def test_a_phone_change_is_held_too_and_applied_after_the_cooling_off(app, phone
     assert jeanne(app).phone == "+14185550123"
 
 
-def test_the_audit_trail_shows_who_did_what_masked(app, phone, monkeypatch):
+def test_the_audit_trail_shows_who_did_what_masked(app, phone, monkeypatch, marie):
     with freeze_time(NOW):
         call = change_address(phone)
     with freeze_time(NOW + timedelta(days=1)):
-        ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "agent42")
+        ivr(app, monkeypatch, "change", "reverse", the_change(app).confirmation, "--by", "marie")
     result = ivr(app, monkeypatch, "audit", "100-200-300")
     out = result.output
     assert result.exit_code == 0
     assert "client •••-•••-300" in out
     assert "verification_succeeded" in out and "caller:client_number+birth_date+postal_code_on_file" in out
     assert "address_change_requested" in out and f"call {call.call_sid}" in out and "from +1 514-•••-••42" in out
-    assert "address_change_reversed" in out and "agent:agent42" in out
+    assert "address_change_reversed" in out and f"{marie}" in out
     assert "2026-11-23 15:00:00Z" in out
     assert "postal_code=H3B •••" in out and "city=Montréal" in out
     for secret in ("100200300", "Saint-Denis", "Sherbrooke", "H2X 3K8", "H3B 2Y5", "5145550142", "1948"):
@@ -162,3 +173,20 @@ def test_the_database_itself_refuses_raw_sql_that_edits_the_audit_trail(app, pho
                 session.execute(text(statement))
             session.rollback()
         assert session.scalar(select(AuditEvent).where(AuditEvent.outcome == "x")) is None
+
+
+def test_an_agent_or_an_unknown_name_cannot_reverse_a_change_from_the_command_line(app, phone, monkeypatch):
+    from ivr.desktop.accounts import add_agent
+
+    with app.app_context(), db.session_for(app) as session:
+        add_agent(session, "paul", "paul-password")  # an agent, not a supervisor
+        session.commit()
+    with freeze_time(NOW):
+        change_address(phone)
+    confirmation = the_change(app).confirmation
+    with freeze_time(NOW + timedelta(days=1)):
+        agent = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "paul")
+        stranger = ivr(app, monkeypatch, "change", "reverse", confirmation, "--by", "agent42")
+    assert agent.exit_code == 1 and "'paul' is an agent: only a supervisor or an admin reverses a change" in agent.output
+    assert stranger.exit_code == 1 and "there is no active agent called 'agent42'" in stranger.output
+    assert the_change(app).status == "pending"

@@ -137,7 +137,7 @@ def test_a_change_reversed_beside_the_demo_is_audited_with_the_servers_fingerpri
     with app.app_context():
         confirmation = db.session().scalar(select(ChangeRequest.confirmation))
 
-    result = ivr("change", "reverse", confirmation, "--by", "agent42")
+    result = ivr("change", "reverse", confirmation, "--by", "demo")  # the demo's supervisor
 
     assert result.exit_code == 0, result.output
     with app.app_context():
