@@ -138,7 +138,7 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
     from .services.clients import find_client
     from .config import content_folders
     from .engine.verification import read_verification
-    from .services.verification import NotSuspended, lift_suspension
+    from .services.verification import NotSuspended, is_self_service_suspended, lift_suspension
 
     app = database_app(secret=True)  # tries are counted under a keyed hash of the number
     number = re.sub(r"\D", "", client_number)
@@ -148,10 +148,13 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
         if client is None:
             raise click.ClickException(f"no client has the number {masked}; check the 9 digits")
         supervisor = _supervisor(session, username, "lifts a suspension")
+        policy = read_verification(content_folders()[0] / "verification.yaml", [])  # the server's throttle
+        if not is_self_service_suspended(session, client, policy):  # said before asking anything
+            raise click.ClickException(f"verification by phone of client {masked} is not suspended: there is "
+                                       "nothing to lift; nothing was changed")
         if not identity_checked and not click.confirm(
                 f"Did you check the identity of client {masked}'s caller against their file?"):
             raise click.ClickException("nothing was changed: check the person's identity first")
-        policy = read_verification(content_folders()[0] / "verification.yaml", [])  # the server's throttle
         try:
             lift_suspension(session, client, actor_id(supervisor), identity_checked=True, policy=policy)
         except NotSuspended as error:

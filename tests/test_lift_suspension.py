@@ -142,6 +142,12 @@ def test_there_is_nothing_to_lift_when_the_client_is_not_suspended(app, team, mo
     assert result.exit_code == 1 and "is not suspended: there is nothing to lift; nothing was changed" in result.output
 
 
+def test_the_command_says_there_is_nothing_to_lift_before_asking_about_identity(app, team, monkeypatch):
+    result = ivr(app, monkeypatch, "client", "unsuspend", "100200300", "--by", "sue")  # no answer typed
+    assert result.exit_code == 1 and "is not suspended: there is nothing to lift" in result.output
+    assert "Did you check the identity" not in result.output
+
+
 # -- the rule itself -----------------------------------------------------------------------------
 
 def test_tries_after_a_lift_count_again_from_zero(app, phone):
