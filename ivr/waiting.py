@@ -63,14 +63,15 @@ def _never_fail(view):
 def fault_while_waiting(language: str | None) -> Response:
     """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
     document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
-    Gather): a short apology, a pause, then the hold loop again."""
-    lang = _language(language)
+    Gather: `telephony.twiml_rules.WAIT_URL_VERBS`): a short apology in the caller's language (both,
+    French first, when it is not known), a pause, then the hold loop again."""
+    known = _known(language)
     try:
-        texts = _say(["closed.fault", "hold.back_in_line"], (lang,))
+        texts = _say(["closed.fault", "hold.back_in_line"], _languages(known))
     except Exception:  # the words are not worth the caller's place in line
         log.warning("could not read the words of a fault on hold")
         texts = []
-    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", lang=lang)))
+    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -227,6 +228,7 @@ _OFFERS = {
     "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
     "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
     "busy": _Offer("waiting.busy", "hold.callback_confirm", "queue_full"),
+    "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
 }
 
 
@@ -279,6 +281,19 @@ def _answered_before(seq: int | None) -> Response | None:
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
     return _offer_callback(_known(language), "busy", _current_seq(), before=["hold.busy"])
+
+
+def queue_failing_response(language: str | None) -> Response:
+    """The queue failed again and again (config.QUEUE_RETRIES): offer a callback; staying in line is
+    not offered, since the line is what fails; no callback after all ends the call with a goodbye."""
+    return _offer_callback(_known(language), "failing", _current_seq(), before=["hold.queue_failing"])
+
+
+@bp.post("/failing")
+@_never_fail
+def failing() -> Response:
+    """Silence at the callback offer of a failing queue: ask them to call again later, then goodbye."""
+    return _answered_before(_asked_at()) or _stay(_known(request.args.get("lang")), "failing", _asked_at())
 
 
 @bp.post("/busy")
@@ -366,6 +381,9 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     """No callback after all: back in line on hold, to the queue again, or to the after-hours choices."""
     if mode == "busy":
         return _line_again(language, before or [])
+    if mode == "failing":
+        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), _voices(),
+                                   hangup=True))
     if mode == "closed":
         return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
                                   seq=seq))
