@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 import phonenumbers
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
-from . import calls, callstore, db, faults, twiml
+from . import calls, callstore, db, deadline, faults, twiml
 from . import config
 from .config import ConfigError
-from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
+from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue, new_call
 from .flowstore import store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
@@ -169,8 +169,12 @@ def _wait_minutes(position: int, average: int) -> int:
 
 
 def hold_response() -> Response:
-    """The words on hold, in the caller's language, or in French then English when it is not known."""
+    """The words on hold, in the caller's language, or in French then English when it is not known.
+
+    Twilio asks this URL only for a caller in an agents' queue, again and again while they wait, so
+    each request also makes sure the desktop lists them (`note_waiting`)."""
     language = _known(request.args.get("lang"))
+    note_waiting(language)
     twilio = signed.current()
     position = twilio.queue_position or 1
     average = twilio.average_queue_time or 0
@@ -192,6 +196,26 @@ def hold_key_response() -> Response:
     return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
                                 url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
                                 _voices(), pause=5))
+
+
+def note_waiting(language: str | None) -> None:
+    """Record the caller of this wait-URL request as waiting (`callstore.note_waiting`), so who is
+    waiting does not depend on the one write that just failed: created with what is known (caller
+    ID, language, queue, reached through a fault) when the call is unknown. Within a budget of its
+    own; a failure is logged and the caller hears the hold loop all the same."""
+    twilio = signed.current()
+    if not twilio.call_sid:
+        return
+    waiting = callstore.Waiting(twilio.call_sid, twilio.caller, twilio.called, language,
+                                faults.fault_queue(language))
+    try:
+        with deadline.within(faults.RECORD_BUDGET_S):
+            flowset = store().current
+            state = replace(new_call(flowset), language=language).to_dict()
+            callstore.note_waiting(db.connection(), waiting, flowset.version, state, calls.now_utc())
+    except Exception as error:  # the database may still be down: the next request of the loop tries again
+        log.warning("could not record call %s as waiting: %s", twilio.call_sid, type(error).__name__)
+        db.discard_session()
 
 
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
