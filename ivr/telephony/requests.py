@@ -172,6 +172,11 @@ def _single_values(form: Mapping[str, Any]) -> dict[str, str | None]:
     return one
 
 
+def call_sid_of(raw: str | None) -> str:
+    """A CallSid as Twilio shapes it (`CA` and 32 hexadecimal digits), or "" for anything else."""
+    return _sid(raw, "CallSid")
+
+
 def _sid(raw: str | None, name: str) -> str:
     return raw if raw and _SID[name].fullmatch(raw) else ""
 
