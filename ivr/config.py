@@ -111,6 +111,10 @@ QUEUE_RETRIES = 2
 puts the caller back in line before a callback is offered instead: a queue that failed three times in
 a row is not going to take them, and an endless apology-and-queue loop is a dead end that sounds alive."""
 
+QUEUE_RECONCILE_S = 5
+"""Seconds between two listings of Twilio's queues by one desktop process (the queue page polls every
+2 s; Twilio's API need not be asked that often). 0 asks at every listing."""
+
 
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
@@ -144,6 +148,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CALLBACK_REQUESTS_PER_HOUR": env.get("IVR_CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR,
         # Issue 13: a failed queue is tried again this many times, then a callback is offered.
         "QUEUE_RETRIES": env.get("IVR_QUEUE_RETRIES") or QUEUE_RETRIES,
+        # Issue 14: the desktop compares its list of waiting callers with Twilio's queues this often.
+        "QUEUE_RECONCILE_S": env.get("IVR_QUEUE_RECONCILE_S") or QUEUE_RECONCILE_S,
     }
 
 
@@ -188,6 +194,8 @@ def check(config: dict[str, Any]) -> None:
                   "the callback requests one caller ID may make in an hour")
     _whole_number(config, "QUEUE_RETRIES", QUEUE_RETRIES, 0, 10,
                   "the times a failed agents' queue puts a caller back in line before a callback is offered")
+    _whole_number(config, "QUEUE_RECONCILE_S", QUEUE_RECONCILE_S, 0, 300,
+                  "the seconds between two comparisons of the desktop's queue with Twilio's")
     if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
             and not relaxed:
         raise ConfigError(

@@ -136,7 +136,8 @@ class TwilioGateway:
         from twilio.base.exceptions import TwilioException
 
         try:
-            return phone_number(self.client.calls(call_sid).fetch().from_)
+            call = self.client.calls(call_sid).fetch()
+            return phone_number(call._from)  # twilio-python names the call's "from" field `_from`
         except TwilioException as error:
             raise GatewayError(f"Twilio did not describe call {call_sid}: {error}") from error
 

@@ -13,7 +13,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
-from .. import calls, db, gateway
+from .. import calls, config, db, gateway
 from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, devices, headers, oidc, service
@@ -234,16 +234,11 @@ def language(lang: str) -> Any:
 # -- the queue -----------------------------------------------------------------------------------
 
 
-RECONCILE_EVERY_S = 5.0
-"""Seconds between two listings of Twilio's queues by one process (QUEUE_RECONCILE_S): the queue page
-asks every DESKTOP_POLL_MS, and Twilio's API need not be asked that often."""
-
-
 def _reconcile(force: bool = False) -> None:
     """Record as waiting the callers Twilio holds in our queues that the database does not list
-    (service.reconcile); at most every RECONCILE_EVERY_S unless `force`. A failure is logged: the
-    list shows what the database knows."""
-    every = float(current_app.config.get("QUEUE_RECONCILE_S", RECONCILE_EVERY_S))
+    (service.reconcile); at most every QUEUE_RECONCILE_S seconds (config.py) unless `force`. A failure
+    is logged: the list shows what the database knows."""
+    every = float(current_app.config.get("QUEUE_RECONCILE_S", config.QUEUE_RECONCILE_S))
     last = current_app.extensions.get("ivr.desktop.reconciled_at")
     now = time.monotonic()
     flowset = _flowset()

@@ -56,8 +56,12 @@ QUEUE_RESULTS: dict[str, QueueOutcome] = {
     "leave": QueueOutcome("callback", AfterQueue.HANG_UP,
                           "<Leave> in the wait URL: the IVR's only <Leave> follows a saved callback request"),
     "queue-full": QueueOutcome(None, AfterQueue.OFFER_CALLBACK, "the queue was full: never entered"),
-    "error": QueueOutcome(None, AfterQueue.BACK_IN_LINE, "an error in the queue or in <Enqueue>"),
-    "system-error": QueueOutcome(None, AfterQueue.BACK_IN_LINE, "Twilio's system failed while queueing"),
+    "error": QueueOutcome(None, AfterQueue.BACK_IN_LINE,
+                          "an error in the <Enqueue> TwiML or in a wait-URL document: queueing again may meet "
+                          "it again, hence the bound"),
+    "system-error": QueueOutcome(None, AfterQueue.BACK_IN_LINE,
+                                 "Twilio failed while queueing (also when the caller hung up before being fully "
+                                 "queued: then nobody hears the answer)"),
 }
 """QueueResult -> what it means for the call and for the caller."""
 
