@@ -422,8 +422,7 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     now = calls.now_utc()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
-        log.warning("callback for an unknown call %s", signed.current().call_sid or "?")
-        return _xml(twiml.say_then(_say(["common.fault"], _languages(language)), _voices(), hangup=True))
+        return _unknown_call(language, mode)
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
         return _xml(call.last_twiml or "")
@@ -445,6 +444,17 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     session.commit()
     log.info("call %s asked to be called back (%s)", call.call_sid, mode)
     return _xml(body)
+
+
+def _unknown_call(language: str | None, mode: str) -> Response:
+    """An answer on hold or after hours for a call the database does not know (it could not record
+    it): on hold the caller keeps their place; elsewhere an apology and a goodbye, never "I'm
+    transferring you" before a hang-up."""
+    log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
+    if mode == "hold":
+        return fault_while_waiting(language)
+    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), _voices(),
+                               hangup=True))
 
 
 def _position(call: Call) -> str:
@@ -581,17 +591,17 @@ def closed_key() -> Response:
     if digits == "1":
         return _offer_callback(language, "closed", seq)
     if digits == "2":
-        return _back_to_self_service(seq)
+        return _back_to_self_service(language, seq)
     return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0, seq=seq))
 
 
-def _back_to_self_service(seq: int | None) -> Response:
+def _back_to_self_service(language: str | None, seq: int | None) -> Response:
     from . import voice
 
     session = db.session()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
-        return _xml(twiml.say_then(_say(["common.fault"], ("fr", "en")), _voices(), hangup=True))
+        return _unknown_call(language, "closed")
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
         return _xml(call.last_twiml or "")

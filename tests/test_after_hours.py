@@ -206,3 +206,16 @@ def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_emp
     assert "Désolé, nous avons un problème technique." in call.heard()
     assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
     assert "Pour être rappelé, faites le 1." in call.heard()
+
+
+@pytest.mark.parametrize("language, heard", [("1", "Rappelez-nous plus tard"), ("2", "Please call us again later")])
+def test_a_call_the_database_lost_after_hours_is_told_to_call_again_not_that_it_is_transferred(
+        line, monkeypatch, language, heard):
+    from ivr import calls
+
+    with freeze_time("2026-11-23 23:30"):
+        call = zero_at_main_menu(line, language)
+        monkeypatch.setattr(calls, "load_call", lambda *args: None)
+        call.press("2")  # back to self-service: the call cannot be read
+    assert heard in call.heard() and call.hung_up
+    assert "transfère" not in call.heard() and "transferring" not in call.heard()
