@@ -273,3 +273,15 @@ def test_agents_see_context_not_available_in_the_language_they_work_in(app, agen
     browser = sign_in(app.test_client(), *(("demo", "demo") if language == "fr" else ("sam", "sam-password")))
     assert words in (listed(browser, call) or "")
     assert words in text(browser.get(f"/agent/calls/{call.call_sid}"))
+
+
+def test_the_json_api_says_which_waiting_calls_have_no_context(app, agents, phone):
+    with broken(engine_of(app), only=r"^\s*(UPDATE|INSERT)"):
+        lost = phone()
+    lost.hold()
+    known = phone().press("1").press("0")
+    answer = app.test_client().get("/agent/api/queue", headers={"Authorization": f"Bearer {agents['sam_token']}"})
+    waiting = {row["call_sid"]: row for row in answer.get_json()["waiting"]}
+    assert waiting[lost.call_sid]["context_available"] is False
+    assert waiting[lost.call_sid]["context_note"].startswith("Context not available")
+    assert waiting[known.call_sid]["context_available"] is True and waiting[known.call_sid]["context_note"] is None
