@@ -99,8 +99,7 @@ WAITING_VIEWS = ("hold", "hold_key")
 
 
 def _caller_language() -> str | None:
-    language = request.args.get("l")
-    return language if language in ("fr", "en") else None
+    return _known(request.args.get("l"))
 
 
 def _fault_twiml(language: str | None = None, requeued: int = 0) -> str:
