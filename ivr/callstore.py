@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,23 @@ _ADD_JOURNEY = _JOURNEY.insert()
 _ADD_CALL = _CALLS.insert()
 
 _WRITE_BACK = _CALLS.update().where(_CALLS.c.call_sid == bindparam("wanted"))  # SET: the columns given
+
+REACHED_THROUGH_FAULT = "reached_through_fault"
+"""Transfer reason of a caller found waiting in an agents' queue whose call was not recorded as sent
+there: the write that should have said so failed (a worker killed mid-step, a read-only or locked
+SQLite file, PostgreSQL down). Agents see such calls marked "context not available"."""
+
+NOT_YET_WAITING = ("in_ivr", "after_hours")
+"""Statuses of a call that a caller heard in a queue proves out of date."""
+
+_NOW_WAITING = (
+    _CALLS.update()
+    .where(_CALLS.c.call_sid == bindparam("wanted"), _CALLS.c.status.in_(NOT_YET_WAITING),
+           _CALLS.c.ended_at.is_(None))
+    .values(status="queued", transfer_reason=func.coalesce(_CALLS.c.transfer_reason, REACHED_THROUGH_FAULT),
+            queue=func.coalesce(_CALLS.c.queue, bindparam("new_queue")),
+            queued_at=func.coalesce(_CALLS.c.queued_at, bindparam("now")), updated_at=bindparam("now"))
+)
 
 
 @dataclass(frozen=True)
@@ -211,3 +228,53 @@ def add_journey(connection: Connection, call_sid: str, seq: int, at: datetime,
              "event": entry.event, "detail": entry.detail} for entry in entries]
     if rows:
         connection.execute(_ADD_JOURNEY, rows)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What is known of a caller found in an agents' queue, without the call's own record: from the
+    wait-URL request (Twilio's form) or from Twilio's list of queue members."""
+
+    call_sid: str
+    caller: str | None
+    called: str | None
+    language: str | None
+    queue: str
+
+
+def note_waiting(connection: Connection, waiting: Waiting, flow_version: str, state: dict[str, Any],
+                 now: datetime) -> bool:
+    """Record that a caller is waiting in an agents' queue, whatever write failed before: a call the
+    database does not know is created (status queued, reason REACHED_THROUGH_FAULT, what is known);
+    one still "in_ivr" (or "after_hours") becomes queued. Anything else is left alone: a call already
+    queued, taken, ended or waiting for a callback. Each write is one conditional statement, so two
+    requests at once record the caller once. True when something was written."""
+    seen = read(connection, waiting.call_sid)
+    if seen is not None and (seen.status not in NOT_YET_WAITING or seen.columns["ended_at"] is not None):
+        if connection.in_transaction():
+            connection.commit()  # PostgreSQL keeps the read's transaction open
+        return False
+    _writing(connection)
+    if seen is None:
+        try:
+            connection.execute(_ADD_CALL, {
+                "call_sid": waiting.call_sid, "caller": waiting.caller, "called": waiting.called, "state": state,
+                "flow_version": flow_version, "status": "queued", "language": waiting.language,
+                "transfer_reason": REACHED_THROUGH_FAULT, "queue": waiting.queue, "queued_at": now, "last_seq": 0,
+                "started_at": now, "updated_at": now})
+        except IntegrityError:  # another request recorded it first
+            connection.rollback()
+            return False
+        seq = 0
+    else:
+        if connection.execute(_NOW_WAITING, {"wanted": waiting.call_sid, "new_queue": waiting.queue,
+                                             "now": now}).rowcount != 1:
+            connection.rollback()
+            return False
+        seq = seen.last_seq
+    connection.execute(_ADD_JOURNEY, [{"call_sid": waiting.call_sid, "seq": seq, "at": now, "position": "",
+                                       "kind": "fault", "event": "found_waiting", "detail": {"queue": waiting.queue}}])
+    connection.commit()
+    log.warning("call %s was found waiting in %s without being recorded there: recorded now", waiting.call_sid,
+                waiting.queue)
+    return True

@@ -112,6 +112,15 @@ correct the number or ask for another; more from one phone within the hour is a 
 auto-dialler. Past it the caller is told their requests are recorded and stays in line; one open
 callback per number (a new request updates it) holds whatever the rate."""
 
+QUEUE_RETRIES = 2
+"""Times a failed agents' queue (QueueResult error, system-error, or a value not in Twilio's reference)
+puts the caller back in line before a callback is offered instead: a queue that failed three times in
+a row is not going to take them, and an endless apology-and-queue loop is a dead end that sounds alive."""
+
+QUEUE_RECONCILE_S = 5
+"""Seconds between two listings of Twilio's queues by one desktop process (the queue page polls every
+2 s; Twilio's API need not be asked that often). 0 asks at every listing."""
+
 
 def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
@@ -143,6 +152,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PASSWORD_SIGN_IN": _on(env.get("IVR_PASSWORD_SIGN_IN", "1")),
         # Issue 14: callback requests one caller ID may make in an hour (see CALLBACK_REQUESTS_PER_HOUR).
         "CALLBACK_REQUESTS_PER_HOUR": env.get("IVR_CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR,
+        # Issue 13: a failed queue is tried again this many times, then a callback is offered.
+        "QUEUE_RETRIES": env.get("IVR_QUEUE_RETRIES") or QUEUE_RETRIES,
+        # Issue 14: the desktop compares its list of waiting callers with Twilio's queues this often.
+        "QUEUE_RECONCILE_S": env.get("IVR_QUEUE_RECONCILE_S") or QUEUE_RECONCILE_S,
     }
 
 
@@ -183,16 +196,25 @@ def check(config: dict[str, Any]) -> None:
             "IVR_PASSWORD_SIGN_IN is off and IVR_OIDC_ISSUER is not set, so nobody could sign in to the desktop: "
             "set IVR_OIDC_ISSUER (with its client id and secret), or turn IVR_PASSWORD_SIGN_IN back on."
         )
-    rate = str(config.get("CALLBACK_REQUESTS_PER_HOUR", CALLBACK_REQUESTS_PER_HOUR)).strip()
-    if not rate.isdigit() or not 1 <= int(rate) <= 100:
-        raise ConfigError(
-            f"IVR_CALLBACK_REQUESTS_PER_HOUR is '{rate}': set it to a whole number from 1 to 100, the callback "
-            f"requests one caller ID may make in an hour ({CALLBACK_REQUESTS_PER_HOUR} by default)."
-        )
-    config["CALLBACK_REQUESTS_PER_HOUR"] = int(rate)
+    _whole_number(config, "CALLBACK_REQUESTS_PER_HOUR", CALLBACK_REQUESTS_PER_HOUR, 1, 100,
+                  "the callback requests one caller ID may make in an hour")
+    _whole_number(config, "QUEUE_RETRIES", QUEUE_RETRIES, 0, 10,
+                  "the times a failed agents' queue puts a caller back in line before a callback is offered")
+    _whole_number(config, "QUEUE_RECONCILE_S", QUEUE_RECONCILE_S, 0, 300,
+                  "the seconds between two comparisons of the desktop's queue with Twilio's")
     if config.get("RECORD_CALLS") and not config.get("TWILIO_ACCOUNT_SID") and not config.get("RECORDING_CONTROL") \
             and not relaxed:
         raise ConfigError(
             "IVR_RECORD_CALLS is on but TWILIO_ACCOUNT_SID is not set: set it so the IVR can pause the recording "
             "while callers give personal answers (or turn IVR_RECORD_CALLS off)."
         )
+
+
+def _whole_number(config: dict[str, Any], key: str, default: int, low: int, high: int, meaning: str) -> None:
+    """config[key] (IVR_<key> in the environment) as an int from low to high; ConfigError otherwise."""
+    value = str(config.get(key, default)).strip()
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(
+            f"IVR_{key} is '{value}': set it to a whole number from {low} to {high}, {meaning} ({default} by default)."
+        )
+    config[key] = int(value)

@@ -8,12 +8,14 @@ and the tests run offline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, current_app
 
 from . import twiml
+from .telephony.requests import call_sid_of, clean, phone_number
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,25 @@ def conference_name(call_sid: str) -> str:
     return f"ivr-{call_sid}"
 
 
+@dataclass(frozen=True)
+class QueueMember:
+    """A caller in one of Twilio's queues, as Twilio itself sees it (whatever our database says)."""
+
+    call_sid: str
+    queue: str
+
+
 class Gateway(Protocol):
     def connect_agent(self, call_sid: str, endpoint: str, from_number: str | None,
                       whisper: list[tuple[str, str]]) -> Connection: ...
+
+    def queue_members(self, queues: Collection[str]) -> list[QueueMember]:
+        """The callers waiting now in the queues named; raises GatewayError when the provider fails."""
+        ...
+
+    def caller_of(self, call_sid: str) -> str | None:
+        """The caller ID of a call, in E.164 (None when withheld); raises GatewayError."""
+        ...
 
 
 @dataclass
@@ -45,6 +63,12 @@ class RecordingGateway:
     """Does nothing on a phone line; keeps each action, for the demo and the tests."""
 
     actions: list[dict[str, Any]] = field(default_factory=list)
+    members: list[QueueMember] = field(default_factory=list)
+    """Who a test puts in Twilio's queues, unknown to the database or not."""
+    callers: dict[str, str] = field(default_factory=dict)
+    """call_sid -> caller ID, as Twilio's call resource would answer."""
+    lookups: int = 0
+    """How many times the queues were listed."""
 
     def connect_agent(self, call_sid: str, endpoint: str, from_number: str | None,
                       whisper: list[tuple[str, str]]) -> Connection:
@@ -53,6 +77,13 @@ class RecordingGateway:
                              "conference": conference, "whisper": [text for _, text in whisper]})
         log.info("recording gateway: would connect call %s to an agent in %s", call_sid, conference)
         return Connection(conference)
+
+    def queue_members(self, queues: Collection[str]) -> list[QueueMember]:
+        self.lookups += 1
+        return [member for member in self.members if member.queue in queues]
+
+    def caller_of(self, call_sid: str) -> str | None:
+        return self.callers.get(call_sid)
 
 
 class TwilioGateway:
@@ -79,6 +110,44 @@ class TwilioGateway:
             log.warning("Twilio refused to connect call %s: %s", call_sid, type(error).__name__)
             raise GatewayError(f"Twilio could not connect the call: {error}") from error
         return Connection(conference, agent_leg.sid)
+
+    def queue_members(self, queues: Collection[str]) -> list[QueueMember]:
+        """Twilio's Queue and Member resources (https://www.twilio.com/docs/voice/api/queue-resource,
+        .../member-resource): each queue of ours by its friendly name, then its members. Values are
+        cleaned as at the webhook's border (telephony.requests)."""
+        from twilio.base.exceptions import TwilioException
+
+        members = []
+        try:
+            for queue in self.client.queues.list(limit=MAX_QUEUES):
+                name = clean(queue.friendly_name, MAX_QUEUE_NAME)
+                if name not in queues:
+                    continue
+                for member in self.client.queues(queue.sid).members.list(limit=MAX_MEMBERS):
+                    call_sid = call_sid_of(member.call_sid)
+                    if call_sid:
+                        members.append(QueueMember(call_sid, name))
+        except TwilioException as error:
+            log.warning("Twilio did not list its queue members: %s", type(error).__name__)
+            raise GatewayError(f"Twilio did not list its queue members: {error}") from error
+        return members
+
+    def caller_of(self, call_sid: str) -> str | None:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            call = self.client.calls(call_sid).fetch()
+            return phone_number(call._from)  # twilio-python names the call's "from" field `_from`
+        except TwilioException as error:
+            raise GatewayError(f"Twilio did not describe call {call_sid}: {error}") from error
+
+
+MAX_QUEUES = 100
+"""Queues listed: the IVR uses three (agents-fr, agents-en, agents-bilingual)."""
+MAX_MEMBERS = 1000
+"""Members listed per queue: Twilio's default maximum size of a queue."""
+MAX_QUEUE_NAME = 64
+"""Twilio's limit on a queue's name (<Enqueue> reference)."""
 
 
 def init_app(app: Flask) -> None:

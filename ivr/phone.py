@@ -234,6 +234,15 @@ class PhoneCall:
         self._post(screen.redirect, self._queue_figures())
         return self
 
+    def fallback(self, error_code: str = "11200") -> PhoneCall:
+        """Twilio gave up on the IVR's answer (an HTTP error, no answer in time, a worker killed
+        mid-request) and asks the fallback URL instead, with ErrorCode; the call goes on with its answer."""
+        if self.ended:
+            raise CallEnded("the call is over")
+        self._begin_move()
+        self._post("/voice/fallback", {"ErrorCode": error_code, "ErrorUrl": self.transport.url("/voice/step")})
+        return self
+
     def hold(self, position: int = 1, average_seconds: int = 120) -> PhoneCall:
         """Twilio asks the <Enqueue> waitUrl what the caller in line hears now, with the queue's figures."""
         if self.waiting is None or self.ended:

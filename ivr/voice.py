@@ -12,11 +12,11 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from . import calls, callstore, console, db, deadline, faults, recording, twiml, waiting
+from . import calls, callstore, config, console, db, deadline, faults, recording, twiml, waiting
 from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, Turn, TurnKind, new_call
 from .flowstore import store
 from .models import Call
-from .telephony import signed
+from .telephony import outcomes, signed
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +31,18 @@ def _xml(body: str) -> Response:
 STEP_BUDGET_S = 2.0  # past this, Twilio has kept the caller in silence long enough: go to a person
 
 
-def _urls(seq: int, language: str | None) -> twiml.Urls:
+def _urls(seq: int, language: str | None, requeued: int = 0) -> twiml.Urls:
     # The language rides in the step URL so a fault can apologise in it without the database;
-    # the hold loop speaks it, or French then English for a caller who never chose one.
+    # the hold loop speaks it, or French then English for a caller who never chose one. The
+    # <Enqueue> action carries it too, and how many times a failed queue was tried again (`r`).
     known = f"&l={language}" if language in ("fr", "en") else ""
     step = _path("voice.step")
+    done = "&".join(part for part in (f"lang={language}" if known else "", f"r={requeued}" if requeued else "") if part)
     return twiml.Urls(
         step=f"{step}?s={seq}{known}",
         noinput=f"{step}?s={seq}&timeout=1{known}",
         hold=_path("voice.hold") + (f"?lang={language}" if known else ""),
-        queue_done=_path("voice.queue_done"),
+        queue_done=_path("voice.queue_done") + (f"?{done}" if done else ""),
         audio_base="/audio",
     )
 
@@ -97,14 +99,14 @@ WAITING_VIEWS = ("hold", "hold_key")
 
 
 def _caller_language() -> str | None:
-    language = request.args.get("l")
-    return language if language in ("fr", "en") else None
+    return _known(request.args.get("l"))
 
 
-def _fault_twiml(language: str | None = None) -> str:
+def _fault_twiml(language: str | None = None, requeued: int = 0) -> str:
     """A short apology (in the caller's language, or both) and the agent queue; needs no database.
 
     With no agent in (after hours), the apology comes with the after-hours choices instead.
+    `requeued` counts the failed queues before this one; the <Enqueue> action carries it on.
     """
     closed = waiting.after_hours_fault(language)
     if closed is not None:
@@ -119,7 +121,7 @@ def _fault_twiml(language: str | None = None) -> str:
                 texts.append((lang, entry.text))
     except Exception:  # no words is better than no agent
         log.exception("the fault prompt could not be read")
-    return twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), _urls(0, language)))
+    return twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), _urls(0, language, requeued)))
 
 
 def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
@@ -280,37 +282,55 @@ def hold_key() -> Response:
     return waiting.hold_key_response()
 
 
-QUEUE_OVER = ("bridged", "bridging-in-process", "hangup", "leave", "redirected", "redirected-from-waiturl")
-"""Queue results after which the caller is no longer waiting; any other (error, queue-full) means
-they are still on the line and must not be hung up on: an error puts them back in line with an
-apology, a full queue offers a callback (or another try)."""
-
-
 @bp.post("/queue-done")
 def queue_done() -> Response:
-    """How the wait ended (bridged, hung up, left); a queue that failed puts the caller back in line."""
+    """How the wait ended, answered from the one table of QueueResult values (`telephony.outcomes`).
+
+    The call's status follows the table while the call was still waiting (never back from an
+    agent's "completed"); a queue that failed puts the caller back in line at most QUEUE_RETRIES
+    times (the action URL's `r` counts them, so no database is needed to count), then offers a
+    callback. Noting the result may fail: the caller's answer never depends on it.
+    """
     twilio = signed.current()
-    result = twilio.queue_result
-    language = request.args.get("lang") if request.args.get("lang") in ("fr", "en") else None
+    outcome = outcomes.queue_outcome(twilio.queue_result)
+    language = _known(request.args.get("lang"))
     try:
         with deadline.within(current_app.config.get("STEP_BUDGET_S", STEP_BUDGET_S)):
             session = db.session()
             call = calls.load_call(session, twilio.call_sid)
             if call is not None:
-                language = language or call.language
-                call.status = {"bridged": "with_agent", "hangup": "abandoned_in_queue", "leave": "callback"}.get(
-                    result, call.status)
-                waiting.note_wait_ended(session, call, result, twilio.queue_time)
+                language = language or _known(call.language)
+                if outcome.status is not None and call.status in STILL_WAITING:
+                    call.status = outcome.status
+                waiting.note_wait_ended(session, call, twilio.queue_result, twilio.queue_time)
                 session.commit()
     except Exception as error:  # noting how the wait ended is not worth a caller: carry on
         log.error("could not note how the wait ended on call %s: %s", twilio.call_sid or "?",
                   type(error).__name__)
         db.discard_session()
-    if result in QUEUE_OVER:
+    if outcome.answer is outcomes.AfterQueue.HANG_UP:
         return _xml(twiml.hangup())
-    if result == "queue-full":  # trying again at once would only fail again: offer to call back
+    if outcome.answer is outcomes.AfterQueue.OFFER_CALLBACK:  # trying again at once would only fail again
         return waiting.queue_full_response(language)
-    return _xml(_fault_twiml(language))
+    requeued = request.args.get("r", default=0, type=int)
+    if requeued >= queue_retries():
+        log.warning("call %s: the queue failed %s times, a callback is offered", twilio.call_sid or "?",
+                    requeued + 1)
+        return waiting.queue_failing_response(language)
+    return _xml(_fault_twiml(language, requeued + 1))
+
+
+STILL_WAITING = ("in_ivr", "queued")
+"""Call statuses a queue result may change: a call an agent has closed stays closed."""
+
+
+def queue_retries() -> int:
+    """How many times a failed queue is tried again before a callback is offered (QUEUE_RETRIES)."""
+    return int(current_app.config.get("QUEUE_RETRIES", config.QUEUE_RETRIES))
+
+
+def _known(language: str | None) -> str | None:
+    return language if language in ("fr", "en") else None
 
 
 @bp.post("/status")
@@ -320,7 +340,7 @@ def status() -> Response:
     session = db.session()
     twilio = signed.current()
     call = calls.load_call(session, twilio.call_sid)
-    if call is not None and twilio.call_status in ("completed", "busy", "failed", "no-answer", "canceled"):
+    if outcomes.call_is_over(twilio.call_status) and call is not None:
         calls.end_call(session, call, twilio.call_status, twilio.call_duration)
         session.commit()
     return _xml(twiml.empty())

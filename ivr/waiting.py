@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
-from . import calls, callstore, db, faults, twiml
+from . import calls, callstore, db, deadline, faults, twiml
 from . import config
 from .config import ConfigError
-from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue
+from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue, new_call
 from .engine.phones import callable_number
 from .flowstore import store
 from .hours import Hours, HoursError
@@ -62,14 +62,15 @@ def _never_fail(view):
 def fault_while_waiting(language: str | None) -> Response:
     """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
     document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
-    Gather): a short apology, a pause, then the hold loop again."""
-    lang = _language(language)
+    Gather: `telephony.twiml_rules.WAIT_URL_VERBS`): a short apology in the caller's language (both,
+    French first, when it is not known), a pause, then the hold loop again."""
+    known = _known(language)
     try:
-        texts = _say(["closed.fault", "hold.back_in_line"], (lang,))
+        texts = _say(["closed.fault", "hold.back_in_line"], _languages(known))
     except Exception:  # the words are not worth the caller's place in line
         log.warning("could not read the words of a fault on hold")
         texts = []
-    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", lang=lang)))
+    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -168,8 +169,12 @@ def _wait_minutes(position: int, average: int) -> int:
 
 
 def hold_response() -> Response:
-    """The words on hold, in the caller's language, or in French then English when it is not known."""
+    """The words on hold, in the caller's language, or in French then English when it is not known.
+
+    Twilio asks this URL only for a caller in an agents' queue, again and again while they wait, so
+    each request also makes sure the desktop lists them (`note_waiting`)."""
     language = _known(request.args.get("lang"))
+    note_waiting(language)
     twilio = signed.current()
     position = twilio.queue_position or 1
     average = twilio.average_queue_time or 0
@@ -191,6 +196,26 @@ def hold_key_response() -> Response:
     return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
                                 url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
                                 _voices(), pause=5))
+
+
+def note_waiting(language: str | None) -> None:
+    """Record the caller of this wait-URL request as waiting (`callstore.note_waiting`), so who is
+    waiting does not depend on the one write that just failed: created with what is known (caller
+    ID, language, queue, reached through a fault) when the call is unknown. Within a budget of its
+    own; a failure is logged and the caller hears the hold loop all the same."""
+    twilio = signed.current()
+    if not twilio.call_sid:
+        return
+    waiting = callstore.Waiting(twilio.call_sid, twilio.caller, twilio.called, language,
+                                faults.fault_queue(language))
+    try:
+        with deadline.within(faults.RECORD_BUDGET_S):
+            flowset = store().current
+            state = replace(new_call(flowset), language=language).to_dict()
+            callstore.note_waiting(db.connection(), waiting, flowset.version, state, calls.now_utc())
+    except Exception as error:  # the database may still be down: the next request of the loop tries again
+        log.warning("could not record call %s as waiting: %s", twilio.call_sid, type(error).__name__)
+        db.discard_session()
 
 
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
@@ -229,6 +254,7 @@ _OFFERS = {
     "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
     "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
     "busy": _Offer("waiting.busy", "hold.callback_confirm", "queue_full"),
+    "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
 }
 
 
@@ -281,6 +307,19 @@ def _answered_before(seq: int | None) -> Response | None:
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
     return _offer_callback(_known(language), "busy", _current_seq(), before=["hold.busy"])
+
+
+def queue_failing_response(language: str | None) -> Response:
+    """The queue failed again and again (config.QUEUE_RETRIES): offer a callback; staying in line is
+    not offered, since the line is what fails; no callback after all ends the call with a goodbye."""
+    return _offer_callback(_known(language), "failing", _current_seq(), before=["hold.queue_failing"])
+
+
+@bp.post("/failing")
+@_never_fail
+def failing() -> Response:
+    """Silence at the callback offer of a failing queue: ask them to call again later, then goodbye."""
+    return _answered_before(_asked_at()) or _stay(_known(request.args.get("lang")), "failing", _asked_at())
 
 
 @bp.post("/busy")
@@ -368,6 +407,9 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     """No callback after all: back in line on hold, to the queue again, or to the after-hours choices."""
     if mode == "busy":
         return _line_again(language, before or [])
+    if mode == "failing":
+        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), _voices(),
+                                   hangup=True))
     if mode == "closed":
         return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
                                   seq=seq))
@@ -382,8 +424,7 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     now = calls.now_utc()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
-        log.warning("callback for an unknown call %s", signed.current().call_sid or "?")
-        return _xml(twiml.say_then(_say(["common.fault"], _languages(language)), _voices(), hangup=True))
+        return _unknown_call(language, mode)
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
         return _xml(call.last_twiml or "")
@@ -405,6 +446,17 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     session.commit()
     log.info("call %s asked to be called back (%s)", call.call_sid, mode)
     return _xml(body)
+
+
+def _unknown_call(language: str | None, mode: str) -> Response:
+    """An answer on hold or after hours for a call the database does not know (it could not record
+    it): on hold the caller keeps their place; elsewhere an apology and a goodbye, never "I'm
+    transferring you" before a hang-up."""
+    log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
+    if mode == "hold":
+        return fault_while_waiting(language)
+    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), _voices(),
+                               hangup=True))
 
 
 def _position(call: Call) -> str:
@@ -541,17 +593,17 @@ def closed_key() -> Response:
     if digits == "1":
         return _offer_callback(language, "closed", seq)
     if digits == "2":
-        return _back_to_self_service(seq)
+        return _back_to_self_service(language, seq)
     return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0, seq=seq))
 
 
-def _back_to_self_service(seq: int | None) -> Response:
+def _back_to_self_service(language: str | None, seq: int | None) -> Response:
     from . import voice
 
     session = db.session()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
-        return _xml(twiml.say_then(_say(["common.fault"], ("fr", "en")), _voices(), hangup=True))
+        return _unknown_call(language, "closed")
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
         return _xml(call.last_twiml or "")

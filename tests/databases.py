@@ -23,7 +23,7 @@ def fresh_database_url(folder: Path, name: str = "ivr") -> Iterator[str]:
         yield f"sqlite:///{folder / (name + '.db')}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES)
+    admin = create_engine(POSTGRES, pool_pre_ping=True)  # a test may stop and restart the server
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})

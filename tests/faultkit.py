@@ -70,6 +70,32 @@ def someone_holds_the_lock(engine: Engine) -> Iterator[None]:
         connection.close()
 
 
+class WorkerKilled(BaseException):
+    """The worker process died mid-request (gunicorn's timeout, the OOM killer): no handler runs."""
+
+
+def worker_killed(*args, **kwargs):
+    """Put in place of a function a step calls after its first write and before its commit."""
+    raise WorkerKilled("the worker died mid-step")
+
+
+@contextmanager
+def sqlite_read_only(engine: Engine) -> Iterator[None]:
+    """The SQLite file cannot be written (SQLite's own refusal: PRAGMA query_only, as for a file the
+    server may not write); every connection, pooled or new, until the block ends."""
+
+    def read_only(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA query_only = 1")
+
+    engine.dispose()
+    event.listen(engine, "connect", read_only)
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", read_only)
+        engine.dispose()
+
+
 def signed_post(client, path: str, form: dict[str, str]):
     url = "http://localhost" + path
     signature = RequestValidator(TOKEN).compute_signature(url, form)

@@ -234,3 +234,16 @@ def test_only_a_value_that_ends_with_a_period_gives_up_the_period_that_follows_i
     said = prompts.render("t.back", "en", {"clock": "8:00 a.m.", "day": "Monday"}).text
     assert said == "Back at 8:00 a.m. Back at 8:00 a.m., or Monday."
     assert prompts.render("t.back", "en", {"clock": "8 h", "day": "lundi"}).text == "Back at 8 h. Back at 8 h, or lundi."
+
+
+@pytest.mark.parametrize("language, heard", [("1", "Rappelez-nous plus tard"), ("2", "Please call us again later")])
+def test_a_call_the_database_lost_after_hours_is_told_to_call_again_not_that_it_is_transferred(
+        line, monkeypatch, language, heard):
+    from ivr import calls
+
+    with freeze_time("2026-11-23 23:30"):
+        call = zero_at_main_menu(line, language)
+        monkeypatch.setattr(calls, "load_call", lambda *args: None)
+        call.press("2")  # back to self-service: the call cannot be read
+    assert heard in call.heard() and call.hung_up
+    assert "transfère" not in call.heard() and "transferring" not in call.heard()

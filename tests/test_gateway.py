@@ -11,7 +11,7 @@ import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from ivr.gateway import GatewayError, TwilioGateway, conference_name
+from ivr.gateway import GatewayError, QueueMember, TwilioGateway, conference_name
 
 ACCOUNT = "AC" + "1" * 32
 
@@ -72,3 +72,44 @@ def test_with_an_account_sid_the_app_uses_twilio_and_without_it_the_recording_ga
     assert isinstance(create_app({**base, "TESTING": True}).extensions["ivr.gateway"], RecordingGateway)
     real = create_app({**base, "TWILIO_ACCOUNT_SID": ACCOUNT, "DEMO": False}).extensions["ivr.gateway"]
     assert isinstance(real, TwilioGateway)
+
+
+class TwilioQueues(RecordingHttpClient):
+    """Answers the Queue, Member and Call resources as Twilio would, for two queues."""
+
+    OURS, OTHER = "QU" + "1" * 32, "QU" + "2" * 32
+    WAITING = "CA" + "a" * 32
+
+    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):
+        self.requests.append({"method": method, "uri": uri})
+        if self.status >= 400:
+            return Response(self.status, json.dumps({"code": 20003, "message": "Authenticate", "status": self.status}))
+        if uri.endswith("/Queues.json"):
+            body = {"queues": [{"sid": self.OURS, "friendly_name": "agents-fr"},
+                               {"sid": self.OTHER, "friendly_name": "someone-elses-queue"}]}
+        elif uri.endswith(f"/Queues/{self.OURS}/Members.json"):
+            body = {"queue_members": [{"call_sid": self.WAITING, "position": 1, "wait_time": 30},
+                                      {"call_sid": "<script>", "position": 2}]}
+        elif uri.endswith(f"/Calls/{self.WAITING}.json"):
+            body = {"sid": self.WAITING, "from": "+15145550142", "status": "in-progress"}
+        else:
+            raise AssertionError(f"the gateway asked for {uri}")
+        return Response(200, json.dumps(body))
+
+
+def test_the_gateway_lists_who_waits_in_our_queues_as_twilio_sees_them():
+    http = TwilioQueues()
+    gateway = TwilioGateway(ACCOUNT, "secret", http_client=http)
+    members = gateway.queue_members({"agents-fr", "agents-en", "agents-bilingual"})
+    assert members == [QueueMember(TwilioQueues.WAITING, "agents-fr")]  # a value not shaped as a CallSid is dropped
+    assert not any(TwilioQueues.OTHER in r["uri"] for r in http.requests)  # another application's queue is left alone
+    assert gateway.caller_of(TwilioQueues.WAITING) == "+15145550142"  # read through the webhook border's rule
+
+
+def test_twilio_refusing_to_list_its_queues_is_a_gateway_error():
+    gateway = TwilioGateway(ACCOUNT, "wrong", http_client=TwilioQueues(status=401))
+    with pytest.raises(GatewayError):
+        gateway.queue_members({"agents-fr"})
+    with pytest.raises(GatewayError):
+        gateway.caller_of(TwilioQueues.WAITING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -154,3 +155,15 @@ def test_callbacks_appear_on_the_desktop_with_their_context_and_can_be_marked_do
     history = desk.get("/agent/api/clients/100200300/contacts?lang=en").json["contacts"]
     assert (history[0]["channel"], history[0]["subject"], history[0]["outcome_label"]) == (
         "phone", "status", "Called back")
+
+
+@pytest.mark.parametrize("language, heard", [("1", "Vous êtes toujours en attente d'un agent."),
+                                             ("2", "You are still waiting for an agent.")])
+def test_a_callback_on_hold_for_a_call_the_database_lost_keeps_the_caller_in_line(phone, monkeypatch, language, heard):
+    from ivr import calls
+
+    call = phone().press(language).press("0").hold()
+    monkeypatch.setattr(calls, "load_call", lambda *args: None)
+    call.press("1").press("1")  # a callback on the caller ID, confirmed
+    assert heard in call.heard() and call.waiting is not None and not call.hung_up
+    assert "transfère" not in call.heard() and "transferring" not in call.heard()

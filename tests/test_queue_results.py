@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from ivr import calls, db
+from ivr.config import ConfigError, check
 from ivr.desktop.models import Callback
+from ivr.telephony import outcomes
+
+from .faultkit import signed_post
 
 
 def queued(phone):
@@ -74,3 +79,152 @@ def test_a_full_queue_that_stays_full_asks_again_rather_than_looping(phone):
     call = full_queue(phone).press("3")
     call.end_wait("queue-full")
     assert "Tous nos agents sont occupés" in call.heard() and not call.transferred
+
+
+# -- every QueueResult of Twilio's reference, from one table (telephony/outcomes.py) -------------------
+
+FAULT = {"fr": "Désolé, nous avons un problème technique.", "en": "Sorry, we have a technical problem."}
+FAILING = {"fr": "Désolé, nous ne pouvons pas vous transférer à un agent pour le moment.",
+           "en": "Sorry, we cannot connect you to an agent right now."}
+FULL = {"fr": "Tous nos agents sont occupés. Nous ne pouvons pas mettre d'autres appels en attente pour le moment.",
+        "en": "All our agents are busy. We cannot put more calls on hold right now."}
+KEYS = {"fr": "1", "en": "2"}  # at the language menu
+
+
+def queued_in(phone, language: str):
+    call = phone().press(KEYS[language]).press("0")
+    assert call.transferred and call.queue == f"agents-{language}"
+    return call
+
+
+def status_of(app, call) -> str:
+    with app.app_context():
+        return calls.load_call(db.session(), call.call_sid).status
+
+
+def test_the_table_names_every_queue_result_of_twilios_reference():
+    assert set(outcomes.QUEUE_RESULTS) == {"bridged", "bridging-in-process", "queue-full", "error", "system-error",
+                                           "hangup", "leave", "redirected", "redirected-from-bridged"}
+
+
+OVER = [result for result, outcome in outcomes.QUEUE_RESULTS.items()
+        if outcome.answer is outcomes.AfterQueue.HANG_UP and result != "hangup"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("result", OVER)
+def test_a_wait_that_ended_with_a_person_or_elsewhere_is_over_without_an_apology_or_a_new_place_in_line(
+        app, phone, result, language):
+    call = queued_in(phone, language).end_wait(result)
+    assert call.hung_up and not call.transferred
+    assert FAULT[language] not in call.heard_now() and call.heard() == ""
+    assert status_of(app, call) == outcomes.QUEUE_RESULTS[result].status != "queued"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_redirected_from_bridged_is_not_a_technical_problem_and_the_call_is_no_longer_waiting(app, phone, language):
+    call = queued_in(phone, language).end_wait("redirected-from-bridged")
+    assert "technical" not in call.heard() and "technique" not in call.heard()
+    assert not call.transferred
+    assert status_of(app, call) == "with_agent"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_caller_who_hangs_up_in_line_is_recorded_as_such(app, phone, language):
+    call = queued_in(phone, language).hang_up()
+    assert status_of(app, call) == "abandoned_in_queue"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_full_queue_offers_a_callback_in_the_callers_language(phone, language):
+    call = queued_in(phone, language).end_wait("queue-full")
+    assert FULL[language] in call.heard() and FULL["en" if language == "fr" else "fr"] not in call.heard()
+    assert not call.transferred
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("result", ["error", "system-error"])
+def test_a_failed_queue_apologises_in_the_callers_language_and_puts_them_back_in_line(app, phone, result, language):
+    call = queued_in(phone, language).end_wait(result)
+    assert FAULT[language] in call.heard() and FAULT["en" if language == "fr" else "fr"] not in call.heard()
+    assert call.transferred and call.queue == f"agents-{language}"
+    assert status_of(app, call) == "queued"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_queue_result_not_in_twilios_reference_is_logged_and_the_caller_kept_in_line(app, phone, language, caplog):
+    call = queued_in(phone, language).end_wait("teleported")
+    assert "QueueResult 'teleported' is not in Twilio's reference" in caplog.text
+    assert call.transferred and FAULT[language] in call.heard()
+    assert status_of(app, call) == "queued"
+
+
+def failing_queue(phone, language: str, times: int):
+    call = queued_in(phone, language)
+    for _ in range(times):
+        call.end_wait("error")
+    return call
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_queue_that_keeps_failing_is_tried_a_bounded_number_of_times_then_a_callback_is_offered(
+        app, phone, language):
+    retries = app.config["QUEUE_RETRIES"]
+    call = failing_queue(phone, language, retries)
+    assert call.transferred  # tried again each time so far
+    call.end_wait("error")
+    assert not call.transferred
+    assert FAILING[language] in call.heard() and FAULT[language] not in call.heard()
+    assert "rester en ligne" not in call.heard() and "stay in line" not in call.heard()  # the line is what fails
+    call.press("1")
+    assert call.hung_up
+    with app.app_context():
+        callback = db.session().scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+    assert callback.reason == "queue_error" and callback.language == language and callback.status == "open"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_answer_to_the_callback_offer_of_a_failing_queue_ends_with_a_goodbye_not_a_loop(app, phone, language):
+    call = failing_queue(phone, language, app.config["QUEUE_RETRIES"] + 1).silence()
+    goodbye = {"fr": "Rappelez-nous plus tard", "en": "Please call us again later"}
+    assert goodbye[language] in call.heard() and call.hung_up
+
+
+def test_the_number_of_tries_of_a_failing_queue_is_a_setting(app, phone):
+    app.config["QUEUE_RETRIES"] = 0
+    call = queued_in(phone, "fr").end_wait("system-error")
+    assert not call.transferred and FAILING["fr"] in call.heard()
+
+
+@pytest.mark.parametrize("value", ["-1", "11", "lots"])
+def test_a_number_of_queue_tries_out_of_bounds_is_refused_at_start(value):
+    config = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "a-long-random-key-for-the-test", "QUEUE_RETRIES": value}
+    with pytest.raises(ConfigError, match="IVR_QUEUE_RETRIES is"):
+        check(config)
+
+
+# -- every CallStatus of Twilio's reference, from the same table -------------------------------------
+
+def post_status(app, call, status: str):
+    return signed_post(app.test_client(), "/voice/status", {"CallSid": call.call_sid, "CallStatus": status,
+                                                              "CallDuration": "30"})
+
+
+@pytest.mark.parametrize("status", sorted(outcomes.FINAL_CALL_STATUSES))
+def test_a_final_call_status_ends_the_call(app, phone, status):
+    call = phone()
+    assert post_status(app, call, status).status_code == 200
+    with app.app_context():
+        row = calls.load_call(db.session(), call.call_sid)
+    assert row.ended_at is not None and row.end_status == status
+
+
+@pytest.mark.parametrize("status", sorted(outcomes.LIVE_CALL_STATUSES) + ["teleported"])
+def test_a_call_status_of_a_call_still_under_way_or_unknown_ends_nothing(app, phone, status, caplog):
+    call = phone()
+    assert post_status(app, call, status).status_code == 200
+    with app.app_context():
+        assert calls.load_call(db.session(), call.call_sid).ended_at is None
+    assert ("is not in Twilio's reference" in caplog.text) == (status == "teleported")
+    call.press("1")  # and the call goes on
+    assert call.last.gather is not None

@@ -229,17 +229,22 @@ def test_a_full_queue_and_another_try_are_documents_twilio_accepts(app):
     assert documents.violations() == []
 
 
-def test_a_fault_on_hold_keeps_the_caller_in_line_with_a_valid_wait_document(app, monkeypatch):
-    call, documents = on_hold(app)
+def hold_music_fails_once(monkeypatch) -> None:
+    """The next wait-URL answer fails; the one after works again."""
     working, failures = waiting.hold_response, []
 
     def fails_once():
         if not failures:
             failures.append(1)
-            raise RuntimeError("the hold loop failed")
+            raise RuntimeError("the hold music failed")
         return working()
 
     monkeypatch.setattr(waiting, "hold_response", fails_once)
+
+
+def test_a_fault_on_hold_keeps_the_caller_in_line_with_a_valid_wait_document(app, monkeypatch):
+    call, documents = on_hold(app)
+    hold_music_fails_once(monkeypatch)
     call.hold()
     assert documents.violations() == []
     fault = call.screens[-2]  # the apology, then the hold loop it redirects to
@@ -283,3 +288,29 @@ def test_the_warm_transfer_legs_and_the_short_answers_are_documents_twilio_accep
     for xml in (twiml.conference_leg("ivr-CA1", whisper, VOICES, starts=True),
                 twiml.conference_leg("ivr-CA1", [], VOICES, starts=False), twiml.empty(), twiml.hangup()):
         assert check(xml) == []
+
+
+@pytest.mark.parametrize("keys, heard", [
+    ("2", ["Sorry, we have a technical problem.", "You are still waiting for an agent."]),
+    ("", ["Désolé, nous avons un problème technique.", "Vous êtes toujours en attente d'un agent.",
+          "Sorry, we have a technical problem.", "You are still waiting for an agent."]),  # language not chosen
+])
+def test_a_failing_hold_answer_apologises_in_the_callers_language_or_both_french_first(app, monkeypatch, keys, heard):
+    call, documents = checked_dial(app)
+    if keys:
+        call.press(keys)
+    call.press("0").hold()
+    hold_music_fails_once(monkeypatch)
+    call.hold()
+    fault = call.screens[-2]  # the apology, then the hold loop it redirects to
+    assert [s.text for s in fault.said] == heard
+    assert fault.enqueue is None and documents.violations() == []
+
+
+@pytest.mark.parametrize("then", ["1", "2", "silence"])
+def test_a_queue_that_keeps_failing_gets_documents_twilio_accepts(app, then):
+    call, documents = on_hold(app)
+    for _ in range(app.config["QUEUE_RETRIES"] + 1):
+        call.end_wait("error")
+    call.silence() if then == "silence" else call.press(then)
+    assert documents.violations() == []

@@ -16,6 +16,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..callstore import REACHED_THROUGH_FAULT
 from ..engine import FlowSet
 from ..engine.phones import region_name, region_of
 from ..engine.verification import default_policy
@@ -54,7 +55,7 @@ def _aware(when: datetime | None) -> datetime | None:
 
 def reason_key(raw: str) -> str:
     """The family of a transfer reason, as the desktop's words name it (reasons.*), for the page and reports."""
-    if raw in ("asked_for_agent", "no_input", "not_understood", "fault", "verification_suspended"):
+    if raw in ("asked_for_agent", "no_input", "not_understood", "fault", "verification_suspended", REACHED_THROUGH_FAULT):
         return raw
     if raw.endswith(":failed"):
         return "not_verified"
@@ -206,6 +207,8 @@ class _Builder:
             return w("journey.repeat")
         if kind == "transfer":
             return w("journey.transfer", queue=d.get("queue", ""))
+        if kind == "fault" and what == "found_waiting":
+            return w("journey.found_waiting", queue=d.get("queue", ""))
         if kind == "fault":
             return w("journey.fault", error=d.get("error", ""))
         if kind == "hangup":
@@ -267,6 +270,8 @@ class _Builder:
         w = self.w
         asked = next((e for e in reversed(self.events) if e.event == "asked_for_agent"), None)
         key = reason_key(raw)
+        if key == REACHED_THROUGH_FAULT:  # where they were is what was not recorded
+            return w(f"reasons.{key}")
         if key in ("not_verified", "flow") and self.identity.suspended:
             key = "verification_suspended"  # the try that failed last also suspended self-service verification
         if key == "asked_for_agent" and asked and asked.detail.get("input") == "speech":
@@ -406,6 +411,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "topic": topic_of(b.events),
         "transfer_reason": call.transfer_reason,
         "reason": b.reason(),
+        **context_mark(call, words, "ui.context_unavailable"),
         "journey": b.journey(),
         "collected": b.collected(),
         "submitted": b.submitted(),
@@ -457,9 +463,17 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
         "waiting_since": queued_at.isoformat() if queued_at else None,
         "waited": b.duration((clock.now - queued_at).total_seconds()) if queued_at else None,
         "reason": b.reason(),
+        **context_mark(call, words, "ui.context_unavailable_short"),
         **_identity_fields(b),
         "whisper": b.whisper(),
     }
+
+
+def context_mark(call: Call, words: Words, key: str) -> dict[str, Any]:
+    """Whether the IVR's record of this call can be trusted as its context: not for a caller found
+    waiting after a write failed (callstore.REACHED_THROUGH_FAULT); then `context_note` says so."""
+    available = call.transfer_reason != REACHED_THROUGH_FAULT
+    return {"context_available": available, "context_note": None if available else words(key)}
 
 
 def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, Any]:

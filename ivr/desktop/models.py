@@ -83,7 +83,7 @@ class Callback(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     number: Mapped[str] = mapped_column(String(20))  # E.164
     language: Mapped[str] = mapped_column(String(2), default="fr")  # "" when the caller never chose one
-    reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours | queue_full
+    reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours | queue_full | queue_error
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | done | replaced (see migrations)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import callstore
+from ..engine import FlowSet, Language, agents_queue, new_call
 from ..gateway import Gateway, GatewayError
 from ..models import Call, Contact
 from .models import Agent, Callback, Handling
@@ -35,6 +37,34 @@ def waiting_calls(session: Session) -> list[Call]:
     """Callers in a queue now, longest wait first."""
     return list(session.scalars(
         select(Call).where(Call.status == "queued", Call.ended_at.is_(None)).order_by(Call.queued_at, Call.call_sid)))
+
+
+def reconcile(connection: Connection, gateway: Gateway, flowset: FlowSet, now: datetime) -> int:
+    """Record as waiting every caller in Twilio's own agents' queues whom the database does not list
+    as waiting (`callstore.note_waiting`: created with what Twilio knows when the call is unknown,
+    marked "context not available"), so agents see everyone Twilio holds whatever write failed.
+
+    Runs on `connection` with no transaction open (each write is its own short one). Returns how many
+    callers were recorded; raises GatewayError when Twilio fails.
+    """
+    queues = {agents_queue(language): language for language in (*Language, None)}
+    members = gateway.queue_members(queues)
+    if not members:
+        return 0
+    calls = Call.__table__
+    statuses = dict(connection.execute(select(calls.c.call_sid, calls.c.status).where(
+        calls.c.call_sid.in_([member.call_sid for member in members]))).all())
+    connection.commit()
+    recorded = 0
+    for member in members:
+        if statuses.get(member.call_sid) == "queued":
+            continue
+        language = queues[member.queue]
+        caller = gateway.caller_of(member.call_sid) if member.call_sid not in statuses else None
+        waiting = callstore.Waiting(member.call_sid, caller, None, language, member.queue)
+        state = replace(new_call(flowset), language=language).to_dict()
+        recorded += callstore.note_waiting(connection, waiting, flowset.version, state, now)
+    return recorded
 
 
 def open_callbacks(session: Session) -> list[Callback]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -11,7 +13,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
-from .. import calls, db, gateway
+from .. import calls, config, db, gateway
 from ..engine import FlowSet
 from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, devices, headers, oidc, service
@@ -21,6 +23,8 @@ from .models import Agent, Callback, Handling
 from .roles import may_open_call, refused
 from .throttle import Throttle
 from .words import LANGUAGES, Words
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("desktop", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -230,7 +234,27 @@ def language(lang: str) -> Any:
 # -- the queue -----------------------------------------------------------------------------------
 
 
+def _reconcile(force: bool = False) -> None:
+    """Record as waiting the callers Twilio holds in our queues that the database does not list
+    (service.reconcile); at most every QUEUE_RECONCILE_S seconds (config.py) unless `force`. A failure
+    is logged: the list shows what the database knows."""
+    every = float(current_app.config.get("QUEUE_RECONCILE_S", config.QUEUE_RECONCILE_S))
+    last = current_app.extensions.get("ivr.desktop.reconciled_at")
+    now = time.monotonic()
+    flowset = _flowset()
+    if flowset is None or (not force and last is not None and now - last < every):
+        return
+    current_app.extensions["ivr.desktop.reconciled_at"] = now
+    try:
+        db.session().commit()  # what the request did so far (signing in, its session), and an end to its read
+        service.reconcile(db.connection(), gateway.gateway(), flowset, calls.now_utc())
+    except Exception as error:  # Twilio or the database: the agents still see what is recorded
+        log.warning("could not compare the queue with Twilio's: %s", type(error).__name__)
+        db.discard_session()
+
+
 def _waiting_rows(words: Words) -> list[dict[str, Any]]:
+    _reconcile()
     s, clock, flowset = db.session(), _clock(), _flowset()
     return [queue_row(s, call, words, flowset, clock) for call in service.waiting_calls(s)]
 
@@ -289,6 +313,11 @@ def call_page(call_sid: str) -> str:
 def take(call_sid: str) -> Any:
     s = db.session()
     call = _call_or_404(call_sid)
+    if call.status != "queued" and call.ended_at is None:  # a write may have failed: ask Twilio who waits
+        _reconcile(force=True)
+        s = db.session()
+        call = _call_or_404(call_sid)
+        s.refresh(call)
     words = Words(g.agent.language)  # the whisper is in the language the agent works in
     whisper = call_context(s, call, words, _flowset(), _clock())["whisper"]
     page = _words()
@@ -298,7 +327,7 @@ def take(call_sid: str) -> Any:
         flash(page("ui.taken_already"), "error")
         return redirect(url_for("desktop.queue"))  # its context is now the other agent's (roles.py)
     except service.NotWaiting:
-        flash(page("ui.taken_already"), "error")
+        flash(page("ui.not_waiting"), "error")
     except gateway.GatewayError:
         flash(page("ui.gateway_failed"), "error")
     else:
@@ -375,6 +404,7 @@ def _not_found(error: Any) -> Any:
 @bp.get("/api/queue")
 @auth.api_auth
 def api_queue() -> Response:
+    _reconcile()
     s, clock, flowset, words = db.session(), _clock(), _flowset(), _words()
     waiting = [call_context(s, call, words, flowset, clock) for call in service.waiting_calls(s)]
     return jsonify(waiting=waiting, callbacks=_callback_rows(words))

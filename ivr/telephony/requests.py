@@ -38,6 +38,7 @@ import phonenumbers
 
 from ..console import FIELDS as CONSOLE_FIELDS
 from ..twiml import speakable
+from .outcomes import CALL_STATUSES
 
 MAX_SPEECH = 1000
 """Characters kept of SpeechResult: far more than a caller says to one question."""
@@ -50,9 +51,6 @@ MAX_SECONDS = 86_400
 MAX_POSITION = 100_000
 """Bound of QueuePosition: beyond any queue Twilio holds."""
 
-CALL_STATUSES = frozenset({"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer",
-                           "canceled"})
-"""The CallStatus values of Twilio's call resource and status callback."""
 
 _SID = {"CallSid": re.compile(r"CA[0-9a-fA-F]{32}"), "QueueSid": re.compile(r"QU[0-9a-fA-F]{32}")}
 _NUMBER = re.compile(r"\+?[0-9]{1,15}")  # E.164: at most 15 digits; Twilio writes them with a "+"
@@ -92,7 +90,7 @@ class TwilioRequest:
     confidence: float | None = None
     """Confidence of SpeechResult, between 0 and 1."""
     call_status: str = ""
-    """CallStatus, one of CALL_STATUSES."""
+    """CallStatus, one of outcomes.CALL_STATUSES; "" for any other value (the status callback logs it)."""
     call_duration: int | None = None
     """CallDuration in seconds, at most MAX_SECONDS."""
     queue_sid: str = ""
@@ -172,6 +170,11 @@ def _single_values(form: Mapping[str, Any]) -> dict[str, str | None]:
                 raise AmbiguousField(name)
             one[name] = str(values[0])
     return one
+
+
+def call_sid_of(raw: str | None) -> str:
+    """A CallSid as Twilio shapes it (`CA` and 32 hexadecimal digits), or "" for anything else."""
+    return _sid(raw, "CallSid")
 
 
 def _sid(raw: str | None, name: str) -> str:
