@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_STEP = 20
 ACTION_BUDGET_S = 1.5  # an action slower than this is a failed one: the caller goes to its error branch
+ACTION_GRACE_S = 0.2  # the webhook waits this much longer, so an action stopped at its budget takes its own branch
 
 
 @dataclass(frozen=True)
@@ -104,26 +105,88 @@ def queued(turn: Turn, now: datetime) -> dict[str, object]:
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
              planned: tuple[Turn, CallState] | None = None) -> StepResult:
-    """Apply one caller event, running any backend actions the flow asks for on the way.
+    """Apply one caller event, running any backend actions the flow asks for on the way, in this
+    thread (the console, the scenarios, the hold loop); the webhook's steps run them within their
+    budget on a thread of their own (`ivr.voice`, `ivr.action_budget`).
 
     `planned` is the event's first turn (`plan_step`) if it was computed from this very state.
     """
     turn, state = planned or advance(flowset, CallState.from_dict(call.state), event)
-    heard = list(turn.prompts)
-    journey = list(turn.journey)
-    for _ in range(MAX_ACTIONS_PER_STEP):
-        if turn.kind is not TurnKind.ACTION:
-            break
-        result_event = _run_action(session, call, state, turn.action or "", flowset)
-        turn, state = advance(flowset, state, result_event)
-        heard.extend(turn.prompts)
-        journey.extend(turn.journey)
-    turn = replace(turn, prompts=tuple(heard), journey=tuple(journey))
-    _save(session, call, state, turn)
+    turn, state = run_actions(session, flowset, call, turn, state)
+    save_step(session, call, state, turn)
     return StepResult(turn, state, call)
 
 
-def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet) -> Event:
+def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn, state: CallState,
+                budget: float | None = None) -> tuple[Turn, CallState]:
+    """Run the backend actions `turn` asks for, one after another, each taking the branch its
+    result names; the turn that follows them (what the caller hears on the way included).
+
+    Each action has ACTION_BUDGET_S, and with `budget` (seconds) all of them together have no more.
+    """
+    heard = list(turn.prompts)
+    journey = list(turn.journey)
+    ends = None if budget is None else time.monotonic() + budget
+    for _ in range(MAX_ACTIONS_PER_STEP):
+        if turn.kind is not TurnKind.ACTION:
+            break
+        seconds = ACTION_BUDGET_S if ends is None else min(ACTION_BUDGET_S, ends - time.monotonic())
+        result_event = _run_action(session, call, state, turn.action or "", flowset, seconds)
+        turn, state = advance(flowset, state, result_event)
+        heard.extend(turn.prompts)
+        journey.extend(turn.journey)
+    return replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
+
+
+@dataclass(frozen=True)
+class ActionsSoFar:
+    """Where a chain of actions run apart stands: the turn that asks for the next action (with what
+    was heard before it), and the call as the last commit left it."""
+
+    turn: Turn
+    state: CallState
+    columns: dict
+
+
+def run_actions_apart(session: Session, flowset: FlowSet, call: Call, turn: Turn, state: CallState,
+                      budget: float, progress: list[ActionsSoFar]) -> tuple[Turn, CallState]:
+    """`run_actions` for a step that may hold nothing while an action waits (`ivr.voice`): before
+    each action after the first, what the earlier ones wrote is committed with the call (a
+    compare-and-set, `callstore.write_back`), so no transaction stays open across an action; the
+    last action's writes are left for the step's save. `progress` gets where the chain stands
+    before each action, for the step to go on from if that action is late."""
+    heard = list(turn.prompts)
+    journey = list(turn.journey)
+    ends = time.monotonic() + budget
+    for number in range(MAX_ACTIONS_PER_STEP):
+        if turn.kind is not TurnKind.ACTION:
+            break
+        if number and session.in_transaction():
+            call.updated_at = now_utc()
+            callstore.write_back(session, call)
+            session.commit()
+            callstore.writing(session.get_bind())
+        progress.append(ActionsSoFar(replace(turn, prompts=tuple(heard), journey=tuple(journey)), state,
+                                     callstore.columns_of(call)))
+        seconds = min(ACTION_BUDGET_S, ends - time.monotonic())
+        result_event = _run_action(session, call, state, turn.action or "", flowset, seconds)
+        turn, state = advance(flowset, state, result_event)
+        heard.extend(turn.prompts)
+        journey.extend(turn.journey)
+    return replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
+
+
+def after_late_actions(flowset: FlowSet, call_sid: str, turn: Turn, state: CallState,
+                       error: str) -> tuple[Turn, CallState]:
+    """The step when the actions `turn` asks for outlived their budget: everything they did is
+    rolled back, so the flow goes on as if the first of them had failed (its error branch)."""
+    log.warning("action %s failed on call %s: %s", turn.action, call_sid, error)
+    failed, state = advance(flowset, state, ActionFailed(error))
+    return replace(failed, prompts=turn.prompts + failed.prompts, journey=turn.journey + failed.journey), state
+
+
+def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet,
+                seconds: float) -> Event:
     """Run one backend action within its time budget; a fault or a late answer takes the error branch.
 
     The action's writes sit in a savepoint: they are kept only if it answered well and in time,
@@ -135,11 +198,12 @@ def _run_action(session: Session, call: Call, state: CallState, name: str, flows
     before = callstore.columns_of(call)  # a call kept out of the ORM is not undone by the savepoint
     started = time.monotonic()
     try:
-        with deadline.within(ACTION_BUDGET_S):
+        with deadline.within(seconds):
+            deadline.check()
             result = run_action(name, context)
-        late = time.monotonic() - started > ACTION_BUDGET_S
+        late = time.monotonic() - started > seconds
         if late:
-            raise deadline.DeadlineExceeded(f"action {name} answered after its {ACTION_BUDGET_S} s budget")
+            raise deadline.DeadlineExceeded(f"action {name} answered after its {seconds:.2f} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
         savepoint.rollback()
         callstore.restore(call, before)
@@ -149,7 +213,8 @@ def _run_action(session: Session, call: Call, state: CallState, name: str, flows
     return ActionDone(result.outcome, dict(result.values))
 
 
-def _save(session: Session, call: Call, state: CallState, turn: Turn) -> None:
+def save_step(session: Session, call: Call, state: CallState, turn: Turn) -> None:
+    """What a step changes besides its TwiML: the call's state, its journey, its status at the end."""
     now = now_utc()
     call.state = state.to_dict()
     call.updated_at = now

@@ -46,6 +46,12 @@ _ADD_JOURNEY = _JOURNEY.insert()
 _ADD_CALL = _CALLS.insert()
 
 _WRITE_BACK = _CALLS.update().where(_CALLS.c.call_sid == bindparam("wanted"))  # SET: the columns given
+_WRITE_BACK_IF_UNCHANGED = _WRITE_BACK.where(_CALLS.c.last_seq == bindparam("read_seq"),
+                                             _CALLS.c.updated_at == bindparam("read_at"))
+
+
+class CallMoved(Exception):
+    """A step run without the call locked found it moved on when saving: another delivery answered first."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,9 @@ def answered_already(call: Call | CallRow, seq: int | None) -> bool:
     return False
 
 
-def _writing(connection: Connection) -> None:
+def writing(connection: Connection) -> None:
+    """The connection's next transaction takes the writer lock when it begins (SQLite; on
+    PostgreSQL, where rows are locked instead, nothing changes), not before its first statement."""
     if not connection.in_transaction():  # SQLite, or a read already ended: start as the writer
         connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
 
@@ -142,6 +150,18 @@ def lock(session: Session, call_sid: str, seen: CallRow | None = None) -> Call |
 
 
 _AS_READ = "_ivr_columns_as_read"
+_UNLOCKED = "_ivr_read_unlocked"
+
+
+def unlocked(seen: CallRow) -> Call:
+    """The call as `seen`, for a step that must lock nothing while it waits (its backend actions):
+    changed like a call from `lock`, and written back with a compare-and-set on the step and the
+    moment it was read at (`last_seq`, `updated_at`, which every save changes), so a step that
+    another delivery moved first raises CallMoved and keeps nothing."""
+    call = Call(**seen.columns)
+    setattr(call, _AS_READ, dict(seen.columns))
+    setattr(call, _UNLOCKED, True)
+    return call
 
 
 def columns_of(call: Call) -> dict[str, Any]:
@@ -162,7 +182,14 @@ def write_back(session: Session, call: Call) -> None:
     if as_read is None:
         return
     changed = {key: value for key, value in columns_of(call).items() if value != as_read.get(key)}
-    if changed:
+    if getattr(call, _UNLOCKED, False):
+        saved = session.connection().execute(_WRITE_BACK_IF_UNCHANGED, {
+            "wanted": call.call_sid, "read_seq": as_read["last_seq"], "read_at": as_read["updated_at"],
+            "last_seq": call.last_seq, "updated_at": call.updated_at, **changed})
+        if saved.rowcount != 1:
+            raise CallMoved(f"call {call.call_sid} moved on from step {as_read['last_seq']} while its actions ran")
+        as_read.update(changed)
+    elif changed:
         session.connection().execute(_WRITE_BACK, {"wanted": call.call_sid, **changed})
         as_read.update(changed)
 
@@ -177,7 +204,7 @@ def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, An
               "new_seq": seq, "answer": answer, "now": now}
     if queued:
         values.update({f"new_{column}": value for column, value in queued.items()})
-    _writing(connection)
+    writing(connection)
     saved = connection.execute(_QUEUED_IF_UNCHANGED if queued else _SAVE_IF_UNCHANGED, values).rowcount
     if saved != 1:
         connection.rollback()
@@ -192,7 +219,7 @@ def add_answered_call(connection: Connection, call_sid: str, caller: str | None,
                       journey: Iterable[JourneyEntry], now: datetime) -> None:
     """A new call with its greeting already answered, in one short transaction. Raises
     IntegrityError (after a rollback) when another delivery of the same greeting saved it first."""
-    _writing(connection)
+    writing(connection)
     try:
         connection.execute(_ADD_CALL, {
             "call_sid": call_sid, "caller": caller, "called": called, "state": state, "flow_version": flow_version,

@@ -1,0 +1,103 @@
+"""A backend action that hangs (an agency system that does not answer) strands no one: its caller
+hears the action's error branch within the budget, and the callers dialling meanwhile are answered
+and recorded as usual, because nothing (no transaction, no SQLite writer, no row) is held while an
+action waits. Played against gunicorn, on SQLite and on PostgreSQL (`.ci/with-postgres`)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from ivr import calls, db
+from ivr.models import Call, JourneyEvent
+from ivr.phone import HttpTransport, PhoneCall
+
+from . import servers
+from .conftest import TOKEN
+from .support.slow_backend import HANG_S, SLOW_CALLER
+from .test_callback_floods_and_replays import seeded_beside
+
+STEP_BUDGET_S = 2.0  # ivr.voice.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
+MARGIN_S = 1.0  # loopback, a loaded machine
+
+
+@pytest.fixture
+def slow_line(database_url, tmp_path):
+    """gunicorn as deployed on this machine's SQLite (2 processes x 2 threads), with the hanging backend."""
+    server = servers.start(database_url, tmp_path, "slow", workers=2, threads=2,
+                           app="tests.support.slow_app:app")
+    try:
+        yield seeded_beside(server, database_url), server
+    finally:
+        server.stop()
+
+
+def stored(app, call_sid: str) -> Call | None:
+    with app.app_context():
+        return db.session().scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def journey_length(app, call_sid: str) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(JourneyEvent)
+                                   .where(JourneyEvent.call_sid == call_sid))
+
+
+def timed(step) -> float:
+    started = time.monotonic()
+    step()
+    return time.monotonic() - started
+
+
+def test_a_hanging_action_sends_its_caller_to_its_error_branch_in_time_and_slows_no_other_caller(slow_line):
+    app, server = slow_line
+    line = HttpTransport(server.url)
+    slow = PhoneCall(line, TOKEN, caller=SLOW_CALLER).dial().press("2").press("1").press("100200300")
+    known = [PhoneCall(line, TOKEN, caller=f"+1514555{3000 + i:04d}").dial().press("2").press("1")
+             .press("100200300") for i in range(2)]
+
+    def hangs() -> float:
+        return timed(lambda: slow.press("19480517"))  # verification, then the status lookup that hangs
+
+    def dials(i: int) -> tuple[PhoneCall, list[float]]:
+        time.sleep(0.2)  # while the slow caller's lookup hangs
+        call = PhoneCall(line, TOKEN, caller=f"+1514555{4000 + i:04d}")
+        waits = [timed(call.dial), timed(lambda: call.press("1")), timed(lambda: call.press("1"))]
+        return call, waits
+
+    def checks_status(call: PhoneCall) -> float:
+        time.sleep(0.2)
+        return timed(lambda: call.press("19480517"))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        slow_wait = pool.submit(hangs)
+        dialling = [pool.submit(dials, i) for i in range(3)]
+        checking = [pool.submit(checks_status, call) for call in known]
+        slow_waited = slow_wait.result()
+        dialled = [future.result() for future in dialling]
+        checked = [future.result() for future in checking]
+
+    assert slow_waited < STEP_BUDGET_S + MARGIN_S, f"the slow caller waited {slow_waited:.1f} s in silence"
+    assert "technical problem" in slow.heard() and slow.queue == "agents-en"
+    assert (stored(app, slow.call_sid).status, stored(app, slow.call_sid).transfer_reason) == (
+        "queued", "status/lookup:error")
+
+    for call, waits in dialled:
+        assert "problème technique" not in call.heard_all(), "a caller dialling meanwhile was sent away"
+        assert "numéro de client" in call.heard(), call.heard_all()
+        assert stored(app, call.call_sid) is not None and stored(app, call.call_sid).status == "in_ivr"
+        assert max(waits) < 1.0, f"a caller dialling meanwhile waited {max(waits):.1f} s"
+    for call, waited in zip(known, checked):
+        assert "1 234,56 $" in call.heard() or "$1,234.56" in call.heard(), call.heard()
+        assert waited < 1.0, f"a caller checking a status meanwhile waited {waited:.1f} s"
+
+    # The lookup that hung answers at last: its result is dropped, the call stays where the error put it.
+    before = (stored(app, slow.call_sid).last_seq, journey_length(app, slow.call_sid))
+    time.sleep(HANG_S - slow_waited + 0.5)
+    after = stored(app, slow.call_sid)
+    assert (after.last_seq, journey_length(app, slow.call_sid)) == before
+    assert (after.status, after.transfer_reason) == ("queued", "status/lookup:error")
+    assert calls.ACTION_BUDGET_S < STEP_BUDGET_S
