@@ -1,11 +1,15 @@
-"""Backend actions run on a thread of their own, and the step waits for them only as long as their budget.
+"""A webhook step's backend actions: within their budget whatever they wait on, with no lock held meanwhile.
 
 A budget that only interrupts database statements cannot stop an action that waits on something
 else (an agency's web service, a stuck socket, a sleep): the step would wait with it and the
-caller would hear silence past Twilio's timeout. So the step hands its actions to a small pool of
-threads (`run_within`) and waits at most their budget; past it the step goes on to the action's
-error branch, and the late work, when it ends, is cleaned up on its own thread (`clean_up`: its
-transaction rolled back), so nothing it did is kept or doubled.
+caller would hear silence past Twilio's timeout, and whatever the step had locked (SQLite's
+single writer, the call's row) would stay locked for every other call. So `run_step_actions`
+runs an action declared database-only (`ivr.services.actions.action`) on the step's thread, where
+the database's interrupt bounds it, and hands any other to a small pool of threads
+(`run_within`), waiting at most its budget, after committing what the earlier actions wrote, so
+no transaction is open while it waits. Past the budget the step goes on to the action's error
+branch, and the late work, when it ends, is rolled back on its own thread, so nothing it did is
+kept or doubled.
 """
 
 from __future__ import annotations
@@ -14,12 +18,20 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
-from . import deadline
+from sqlalchemy.orm import Session
+
+from . import calls, callstore, db, deadline
+from .engine import ActionFailed, CallState, FlowSet, Turn, TurnKind, advance
+from .models import Call
+from .services.actions import database_only
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +110,58 @@ def _quietly(clean_up: Callable[[], None]) -> None:
         clean_up()
     except Exception as error:  # a late action's database may be gone too; nothing else is waiting on it
         log.warning("cleaning up after late backend actions failed: %s", type(error).__name__)
+
+
+GRACE_S = 0.2
+"""An action run apart is waited for this much past its budget, so one stopped at its budget (a
+statement interrupted) takes its error branch itself, with its own error."""
+
+
+def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
+                     state: CallState) -> tuple[Session, Call, Turn, CallState]:
+    """Run the actions `turn` asks for, for the call as `seen`, each taking the branch its result
+    names; the actions of a step share ACTION_BUDGET_S. (PostgreSQL: the step's read of the call
+    may still hold its row, let go before an action runs apart.)
+
+    Returns the session holding the last writes (the step's save goes in the same transaction),
+    the call as the actions changed it (written back as a compare-and-set, `callstore.unlocked`),
+    and the turn that follows them with what was heard on the way.
+    """
+    call, session = _fresh(seen.columns)
+    heard, journey = list(turn.prompts), list(turn.journey)
+    ends = time.monotonic() + calls.ACTION_BUDGET_S
+    for _ in range(calls.MAX_ACTIONS_PER_STEP):
+        if turn.kind is not TurnKind.ACTION:
+            break
+        name = turn.action or ""
+        seconds = min(calls.ACTION_BUDGET_S, ends - time.monotonic())
+        if database_only(name):
+            event = calls.run_action(session, call, state, name, flowset, seconds)
+        else:
+            if session.in_transaction() or session.get_bind().in_transaction():  # nothing held while it waits:
+                # what the earlier actions wrote is committed (PostgreSQL: and the row the step's read locked)
+                call.updated_at = calls.now_utc()
+                callstore.write_back(session, call)
+                session.commit()
+                callstore.writing(session.get_bind())
+            columns = callstore.columns_of(call)
+            try:
+                event = run_within(seconds + GRACE_S, partial(
+                    calls.run_action, session, call, state, name, flowset, seconds, savepoint=False), db.closer())
+            except ActionsLate as late:
+                db.hand_over()  # still the late action's: it rolls its writes back and closes them when it ends
+                log.warning("action %s failed on call %s: %s", name, seen.call_sid, type(late).__name__)
+                call, session = _fresh(columns)
+                event = ActionFailed(type(late).__name__)
+        turn, state = advance(flowset, state, event)
+        heard.extend(turn.prompts)
+        journey.extend(turn.journey)
+    return session, call, replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
+
+
+def _fresh(columns: dict) -> tuple[Call, Session]:
+    """The call as last committed, and the request's session, whose transaction will take SQLite's
+    writer at its first statement, not before."""
+    call = callstore.unlocked(callstore.CallRow(dict(columns)))
+    callstore.writing(db.connection())
+    return call, db.session()

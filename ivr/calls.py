@@ -29,7 +29,8 @@ from .engine import (
 from .console import ConsoleStart
 from . import callstore, deadline, sqlite_writer
 from .models import Call, Contact, JourneyEvent
-from .services.actions import ActionContext, run_action
+from .services.actions import ActionContext
+from .services.actions import run_action as _call_action
 from .services.clients import find_client
 
 log = logging.getLogger(__name__)
@@ -131,85 +132,44 @@ def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn, stat
         if turn.kind is not TurnKind.ACTION:
             break
         seconds = ACTION_BUDGET_S if ends is None else min(ACTION_BUDGET_S, ends - time.monotonic())
-        result_event = _run_action(session, call, state, turn.action or "", flowset, seconds)
+        result_event = run_action(session, call, state, turn.action or "", flowset, seconds)
         turn, state = advance(flowset, state, result_event)
         heard.extend(turn.prompts)
         journey.extend(turn.journey)
     return replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
 
 
-@dataclass(frozen=True)
-class ActionsSoFar:
-    """Where a chain of actions run apart stands: the turn that asks for the next action (with what
-    was heard before it), and the call as the last commit left it."""
+def run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet,
+               seconds: float, savepoint: bool = True) -> Event:
+    """Run one backend action within `seconds`; a fault or a late answer takes the error branch.
 
-    turn: Turn
-    state: CallState
-    columns: dict
-
-
-def run_actions_apart(session: Session, flowset: FlowSet, call: Call, turn: Turn, state: CallState,
-                      budget: float, progress: list[ActionsSoFar]) -> tuple[Turn, CallState]:
-    """`run_actions` for a step that may hold nothing while an action waits (`ivr.voice`): before
-    each action after the first, what the earlier ones wrote is committed with the call (a
-    compare-and-set, `callstore.write_back`), so no transaction stays open across an action; the
-    last action's writes are left for the step's save. `progress` gets where the chain stands
-    before each action, for the step to go on from if that action is late."""
-    heard = list(turn.prompts)
-    journey = list(turn.journey)
-    ends = time.monotonic() + budget
-    for number in range(MAX_ACTIONS_PER_STEP):
-        if turn.kind is not TurnKind.ACTION:
-            break
-        if number and session.in_transaction():
-            call.updated_at = now_utc()
-            callstore.write_back(session, call)
-            session.commit()
-            callstore.writing(session.get_bind())
-        progress.append(ActionsSoFar(replace(turn, prompts=tuple(heard), journey=tuple(journey)), state,
-                                     callstore.columns_of(call)))
-        seconds = min(ACTION_BUDGET_S, ends - time.monotonic())
-        result_event = _run_action(session, call, state, turn.action or "", flowset, seconds)
-        turn, state = advance(flowset, state, result_event)
-        heard.extend(turn.prompts)
-        journey.extend(turn.journey)
-    return replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
-
-
-def after_late_actions(flowset: FlowSet, call_sid: str, turn: Turn, state: CallState,
-                       error: str) -> tuple[Turn, CallState]:
-    """The step when the actions `turn` asks for outlived their budget: everything they did is
-    rolled back, so the flow goes on as if the first of them had failed (its error branch)."""
-    log.warning("action %s failed on call %s: %s", turn.action, call_sid, error)
-    failed, state = advance(flowset, state, ActionFailed(error))
-    return replace(failed, prompts=turn.prompts + failed.prompts, journey=turn.journey + failed.journey), state
-
-
-def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet,
-                seconds: float) -> Event:
-    """Run one backend action within its time budget; a fault or a late answer takes the error branch.
-
-    The action's writes sit in a savepoint: they are kept only if it answered well and in time,
-    so the caller is never told about a change that was undone.
+    The action's writes sit in a savepoint, or (`savepoint=False`, for an action that must find no
+    transaction open: `ivr.action_budget`) in the session's transaction, rolled back whole if it
+    fails: they are kept only if it answered well and in time, so the caller is never told about a
+    change that was undone.
     """
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
                             position=state.position, policy=flowset.verification)
-    savepoint = session.begin_nested()
+    nested = session.begin_nested() if savepoint else None
     before = callstore.columns_of(call)  # a call kept out of the ORM is not undone by the savepoint
     started = time.monotonic()
     try:
         with deadline.within(seconds):
             deadline.check()
-            result = run_action(name, context)
+            result = _call_action(name, context)
         late = time.monotonic() - started > seconds
         if late:
             raise deadline.DeadlineExceeded(f"action {name} answered after its {seconds:.2f} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
-        savepoint.rollback()
+        if nested is not None:
+            nested.rollback()
+        else:
+            session.rollback()
         callstore.restore(call, before)
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)
         return ActionFailed(type(error).__name__)
-    savepoint.commit()
+    if nested is not None:
+        nested.commit()
     return ActionDone(result.outcome, dict(result.values))
 
 

@@ -7,7 +7,7 @@ queues the caller for an agent: a caller never hears a dead line because of us.
 from __future__ import annotations
 
 import logging
-from functools import partial, wraps
+from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
@@ -246,37 +246,11 @@ def _answer_without_lock(seen: callstore.CallRow, planned: tuple[Turn, CallState
 
 
 def _answer_with_actions(seen: callstore.CallRow, planned: tuple[Turn, CallState]) -> Response:
-    """A step that runs backend actions: they run on a thread of their own within their budget
-    (`ivr.action_budget`) while this step holds no lock (no transaction, no row, no writer): an
-    action's writes are committed before the next action starts (`calls.run_actions_apart`), the
-    last one's with the step's save, each a compare-and-set on the call as read. Past the budget
-    the caller hears the late action's error branch and its writes are rolled back when it ends;
-    a step another delivery moved first keeps nothing more and answers as that one did."""
-    connection = db.connection()
-    if connection.in_transaction():  # PostgreSQL: the step's read locked the row; let it go
-        connection.commit()
-    flowset = _flows_for(seen)
-    turn, state = planned
-    for _ in range(calls.MAX_ACTIONS_PER_STEP):
-        call = callstore.unlocked(seen)
-        callstore.writing(db.connection())  # SQLite: the writer is taken at the first statement, not now
-        session = db.session()
-        if turn.kind is not TurnKind.ACTION:
-            break
-        progress: list[calls.ActionsSoFar] = []
-        try:
-            turn, state = action_budget.run_within(_actions_wait(), partial(
-                calls.run_actions_apart, session, flowset, call, turn, state, calls.ACTION_BUDGET_S, progress),
-                db.closer())
-            break
-        except action_budget.ActionsLate as late:
-            db.hand_over()  # still in the late actions' hands: they roll it back and close it
-            if progress:  # what the actions before the late one did is committed with the call
-                seen = callstore.CallRow(progress[-1].columns)
-                turn, state = progress[-1].turn, progress[-1].state
-            turn, state = calls.after_late_actions(flowset, seen.call_sid, turn, state, type(late).__name__)
-    else:
-        raise deadline.DeadlineExceeded(f"more than {calls.MAX_ACTIONS_PER_STEP} late actions in one step")
+    """A step that runs backend actions, within their budget whatever they wait on, holding no lock
+    (no transaction, no row, no writer) while one waits outside the database (`ivr.action_budget`).
+    Their last writes and the step's save are one transaction, a compare-and-set on the call as
+    read: a step another delivery moved first keeps nothing more and answers as that one did."""
+    session, call, turn, state = action_budget.run_step_actions(_flows_for(seen), seen, *planned)
     calls.save_step(session, call, state, turn)
     log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
     try:
@@ -285,15 +259,6 @@ def _answer_with_actions(seen: callstore.CallRow, planned: tuple[Turn, CallState
         db.discard_session()
         now = callstore.read(db.connection(), seen.call_sid)
         return _xml(now.last_twiml if now is not None and now.last_twiml else _fault_twiml())
-
-
-def _actions_wait() -> float:
-    """How long a step waits for its actions: their budget and a grace (for an action stopped at its
-    budget to take its branch itself), or what is left of the step's budget if less."""
-    deadline.check()
-    wait = calls.ACTION_BUDGET_S + calls.ACTION_GRACE_S
-    left = deadline.remaining()
-    return wait if left is None else min(wait, left)
 
 
 def _event():

@@ -101,3 +101,37 @@ def test_a_hanging_action_sends_its_caller_to_its_error_branch_in_time_and_slows
     assert (after.last_seq, journey_length(app, slow.call_sid)) == before
     assert (after.status, after.transfer_reason) == ("queued", "status/lookup:error")
     assert calls.ACTION_BUDGET_S < STEP_BUDGET_S
+
+
+def test_an_agency_call_that_answers_after_the_caller_moved_on_changes_nothing(app, phone, monkeypatch):
+    """In-process: an action that waits outside the database, then writes. Its caller hears the error
+    branch at the budget; when the answer comes at last, its write is refused and nothing is kept."""
+    from ivr.models import ChangeRequest
+    from ivr.services import actions
+
+    from .test_address_change import give_address, start_address_change
+
+    real = actions.ACTIONS["address.submit"]
+
+    def agency_then_database(ctx):
+        time.sleep(2.5)  # the agency's address system, slow to answer
+        return real(ctx)
+
+    monkeypatch.setitem(actions.ACTIONS, "address.submit", agency_then_database)
+    monkeypatch.setattr(calls, "ACTION_BUDGET_S", 0.2)
+    call = give_address(start_address_change(phone))
+    waited = timed(lambda: call.press("1"))
+    assert waited < 0.2 + 0.2 + MARGIN_S, f"the caller waited {waited:.1f} s"
+    assert call.transferred and "problème technique" in call.heard() and "numéro de confirmation" not in call.heard()
+    time.sleep(2.5)  # the late answer arrives
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(ChangeRequest)) == 0
+    assert stored(app, call.call_sid).transfer_reason == "address/submit:error"
+
+
+def test_the_shipped_actions_are_declared_database_only_and_others_are_not():
+    from ivr.services import actions
+
+    shipped = ["address.submit", "phone.update", "status.lookup", "verification.available", "client.verify"]
+    assert all(actions.database_only(name) for name in shipped)
+    assert not actions.database_only("agency.lookup")

@@ -27,7 +27,7 @@ def _existing(ctx: ActionContext, kind: str) -> ChangeRequest | None:
     return ctx.session.scalar(_OF_CALL, {"call_sid": ctx.call.call_sid, "kind": kind})
 
 
-@action("address.submit")
+@action("address.submit", database_only=True)
 def submit_address(ctx: ActionContext) -> ActionResult:
     client = verified_client(ctx, "address.submit")
     existing = _existing(ctx, "address")
@@ -57,7 +57,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     return ActionResult("ok", {"confirmation": request.confirmation})
 
 
-@action("phone.update")
+@action("phone.update", database_only=True)
 def update_phone(ctx: ActionContext) -> ActionResult:
     client = verified_client(ctx, "phone.update")
     existing = _existing(ctx, "phone")
