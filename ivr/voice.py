@@ -250,10 +250,10 @@ def _answer_with_actions(seen: callstore.CallRow, planned: tuple[Turn, CallState
     (no transaction, no row, no writer) while one waits outside the database (`ivr.action_budget`).
     Their last writes and the step's save are one transaction, a compare-and-set on the call as
     read: a step another delivery moved first keeps nothing more and answers as that one did."""
-    session, call, turn, state = action_budget.run_step_actions(_flows_for(seen), seen, *planned)
-    calls.save_step(session, call, state, turn)
-    log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
     try:
+        session, call, turn, state = action_budget.run_step_actions(_flows_for(seen), seen, *planned)
+        calls.save_step(session, call, state, turn)
+        log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
         return _respond(call, calls.StepResult(turn, state, call))
     except callstore.CallMoved:
         db.discard_session()

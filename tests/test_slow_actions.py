@@ -135,3 +135,35 @@ def test_the_shipped_actions_are_declared_database_only_and_others_are_not():
     shipped = ["address.submit", "phone.update", "status.lookup", "verification.available", "client.verify"]
     assert all(actions.database_only(name) for name in shipped)
     assert not actions.database_only("agency.lookup")
+
+
+def test_nothing_is_locked_while_an_action_waits_outside_the_database(app, phone, monkeypatch):
+    """In-process: the verification (which writes) runs, then a lookup that asks another system. While
+    that system is asked, another writer gets SQLite's writer lock, or the call's row on PostgreSQL, at once."""
+    from sqlalchemy import text
+
+    from ivr import deadline
+    from ivr.services import actions
+
+    real = actions.ACTIONS["status.lookup"]
+    found = []
+
+    def agency_lookup(ctx):
+        with deadline.within(0.1, fresh=True), db.engine().connect() as other:
+            try:
+                if other.dialect.name == "postgresql":
+                    other.execute(text("SELECT 1 FROM calls WHERE call_sid = :sid FOR UPDATE NOWAIT"),
+                                  {"sid": ctx.call.call_sid})
+                else:
+                    other.execution_options(ivr_write_lock=True)
+                    other.execute(text("SELECT 1"))  # begins as the writer: the lock file, then BEGIN IMMEDIATE
+                found.append("free")
+            except Exception as error:
+                found.append(type(error).__name__)
+            other.rollback()
+        return real(ctx)
+
+    monkeypatch.setitem(actions.ACTIONS, "status.lookup", agency_lookup)
+    call = phone().press("1").press("1").press("100200300").press("19480517")
+    assert found == ["free"]
+    assert "1 234,56 $" in call.heard()
