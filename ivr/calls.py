@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_STEP = 20
 ACTION_BUDGET_S = 1.5  # an action slower than this is a failed one: the caller goes to its error branch
-ACTION_GRACE_S = 0.2  # the webhook waits this much longer, so an action stopped at its budget takes its own branch
 
 
 @dataclass(frozen=True)
@@ -106,9 +105,9 @@ def queued(turn: Turn, now: datetime) -> dict[str, object]:
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
              planned: tuple[Turn, CallState] | None = None) -> StepResult:
-    """Apply one caller event, running any backend actions the flow asks for on the way, in this
-    thread (the console, the scenarios, the hold loop); the webhook's steps run them within their
-    budget on a thread of their own (`ivr.voice`, `ivr.action_budget`).
+    """Apply one caller event, running any backend actions the flow asks for on the way, all on this
+    thread (the console, the scenarios, the hold loop); the webhook's steps run theirs through
+    `ivr.action_budget`, which holds no lock while an action waits outside the database.
 
     `planned` is the event's first turn (`plan_step`) if it was computed from this very state.
     """
@@ -118,21 +117,16 @@ def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
     return StepResult(turn, state, call)
 
 
-def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn, state: CallState,
-                budget: float | None = None) -> tuple[Turn, CallState]:
-    """Run the backend actions `turn` asks for, one after another, each taking the branch its
-    result names; the turn that follows them (what the caller hears on the way included).
-
-    Each action has ACTION_BUDGET_S, and with `budget` (seconds) all of them together have no more.
-    """
+def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn,
+                state: CallState) -> tuple[Turn, CallState]:
+    """Run the backend actions `turn` asks for, one after another, each within ACTION_BUDGET_S and
+    taking the branch its result names; the turn that follows them (what is heard on the way included)."""
     heard = list(turn.prompts)
     journey = list(turn.journey)
-    ends = None if budget is None else time.monotonic() + budget
     for _ in range(MAX_ACTIONS_PER_STEP):
         if turn.kind is not TurnKind.ACTION:
             break
-        seconds = ACTION_BUDGET_S if ends is None else min(ACTION_BUDGET_S, ends - time.monotonic())
-        result_event = run_action(session, call, state, turn.action or "", flowset, seconds)
+        result_event = run_action(session, call, state, turn.action or "", flowset, ACTION_BUDGET_S)
         turn, state = advance(flowset, state, result_event)
         heard.extend(turn.prompts)
         journey.extend(turn.journey)

@@ -46,12 +46,14 @@ _ADD_JOURNEY = _JOURNEY.insert()
 _ADD_CALL = _CALLS.insert()
 
 _WRITE_BACK = _CALLS.update().where(_CALLS.c.call_sid == bindparam("wanted"))  # SET: the columns given
-_WRITE_BACK_IF_UNCHANGED = _WRITE_BACK.where(_CALLS.c.last_seq == bindparam("read_seq"),
-                                             _CALLS.c.updated_at == bindparam("read_at"))
+_WRITE_BACK_IF_UNCHANGED = _WRITE_BACK.where(  # a step saves last_seq and updated_at; Twilio's status callback, these two
+    _CALLS.c.last_seq == bindparam("read_seq"), _CALLS.c.updated_at == bindparam("read_at"),
+    _CALLS.c.status == bindparam("read_status"), _CALLS.c.ended_at.is_not_distinct_from(bindparam("read_ended")))
 
 
 class CallMoved(Exception):
-    """A step run without the call locked found it moved on when saving: another delivery answered first."""
+    """A step run without the call locked found it moved on when saving: another delivery answered
+    first, or the call ended meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,9 @@ _UNLOCKED = "_ivr_read_unlocked"
 def unlocked(seen: CallRow) -> Call:
     """The call as `seen`, for a step that must lock nothing while it waits (its backend actions):
     changed like a call from `lock`, and written back with a compare-and-set on the step and the
-    moment it was read at (`last_seq`, `updated_at`, which every save changes), so a step that
-    another delivery moved first raises CallMoved and keeps nothing."""
+    moment it was read at (`last_seq`, `updated_at`, which every save changes) and on how it stood
+    (`status`, `ended_at`, which the end of the call changes), so a step that another delivery
+    moved first, or whose caller hung up meanwhile, raises CallMoved and keeps nothing."""
     call = Call(**seen.columns)
     setattr(call, _AS_READ, dict(seen.columns))
     setattr(call, _UNLOCKED, True)
@@ -185,7 +188,7 @@ def write_back(session: Session, call: Call) -> None:
     if getattr(call, _UNLOCKED, False):
         saved = session.connection().execute(_WRITE_BACK_IF_UNCHANGED, {
             "wanted": call.call_sid, "read_seq": as_read["last_seq"], "read_at": as_read["updated_at"],
-            "last_seq": call.last_seq, "updated_at": call.updated_at, **changed})
+            "read_status": as_read["status"], "read_ended": as_read["ended_at"], "last_seq": call.last_seq, "updated_at": call.updated_at, **changed})
         if saved.rowcount != 1:
             raise CallMoved(f"call {call.call_sid} moved on from step {as_read['last_seq']} while its actions ran")
         as_read.update(changed)

@@ -167,3 +167,23 @@ def test_nothing_is_locked_while_an_action_waits_outside_the_database(app, phone
     call = phone().press("1").press("1").press("100200300").press("19480517")
     assert found == ["free"]
     assert "1 234,56 $" in call.heard()
+
+
+def test_a_caller_who_hangs_up_while_an_action_waits_is_not_put_back_in_the_queue(app, phone, monkeypatch):
+    """Twilio's status callback lands while the agency is asked, which then fails (its error branch
+    goes to an agent): the step's save finds the call ended and keeps nothing, so the desktop never
+    lists a caller who is gone as waiting."""
+    from sqlalchemy import update
+
+    from ivr.services import actions
+
+    def caller_hangs_up_meanwhile(ctx):
+        with db.engine().begin() as other:  # what the status callback (calls.end_call) writes
+            other.execute(update(Call).where(Call.call_sid == ctx.call.call_sid).values(
+                status="abandoned", end_status="completed", ended_at=func.now()))
+        raise ConnectionError("the agency's system went away")
+
+    monkeypatch.setitem(actions.ACTIONS, "status.lookup", caller_hangs_up_meanwhile)
+    call = phone().press("1").press("1").press("100200300").press("19480517")
+    assert call.statuses[-1] == 200
+    assert stored(app, call.call_sid).status == "abandoned"
