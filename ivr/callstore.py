@@ -218,9 +218,10 @@ def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, An
 
 
 def add_answered_call(connection: Connection, call_sid: str, caller: str | None, called: str | None,
-                      flow_version: str, state: dict[str, Any], language: str | None, seq: int, answer: str,
+                      flow_version: str, state: dict[str, Any], language: str | None, seq: int, answer: str | None,
                       journey: Iterable[JourneyEntry], now: datetime) -> None:
-    """A new call with its greeting already answered, in one short transaction. Raises
+    """A new call with its greeting already answered (or, `answer` None, about to be: its first
+    actions run apart), in one short transaction. Raises
     IntegrityError (after a rollback) when another delivery of the same greeting saved it first."""
     writing(connection)
     try:

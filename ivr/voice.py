@@ -169,7 +169,10 @@ def _greet(call_sid: str) -> Response | None:
     """The greeting saved in one statement with the new call, when it leads to a question (it
     always does in the shipped flows); None when it runs an action, transfers or hangs up."""
     flowset = store().current
-    turn, state = calls.plan_step(flowset, new_call(flowset), Start())
+    first = new_call(flowset)
+    turn, state = calls.plan_step(flowset, first, Start())
+    if turn.kind is TurnKind.ACTION:  # recorded first, then its actions run as any step's do
+        return _greet_with_actions(call_sid, flowset, first, (turn, state))
     if not calls.changes_only_the_call(turn) or turn.kind is TurnKind.TRANSFER:
         return None
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
@@ -185,6 +188,28 @@ def _greet(call_sid: str) -> Response | None:
         return _xml(seen.last_twiml)
     log.info("call %s started on flows %s", call_sid, flowset.version)
     return _xml(body)
+
+
+def _greet_with_actions(call_sid: str, flowset: FlowSet, first: CallState,
+                        planned: tuple[Turn, CallState]) -> Response:
+    """A greeting that starts with backend actions (a lookup of the caller ID, say): the new call is
+    saved as it stands before them, in a short transaction of its own, then they run like any
+    step's, holding no lock while they wait (`_answer_with_actions`)."""
+    twilio = signed.current()
+    connection = db.connection()
+    try:
+        callstore.add_answered_call(connection, call_sid, twilio.caller, twilio.called, flowset.version,
+                                    first.to_dict(), first.language, first.seq, None, (), calls.now_utc())
+    except IntegrityError:  # the same greeting delivered twice at once: the other one answers it
+        seen = callstore.read(connection, call_sid)
+        if seen is None or not seen.last_twiml:
+            raise
+        return _xml(seen.last_twiml)
+    seen = callstore.read(connection, call_sid)
+    if seen is None:
+        raise LookupError(f"call {call_sid} was saved but cannot be read back")
+    log.info("call %s started on flows %s", call_sid, flowset.version)
+    return _answer_with_actions(seen, planned)
 
 
 @bp.post("/step")

@@ -187,3 +187,38 @@ def test_a_caller_who_hangs_up_while_an_action_waits_is_not_put_back_in_the_queu
     call = phone().press("1").press("1").press("100200300").press("19480517")
     assert call.statuses[-1] == 200
     assert stored(app, call.call_sid).status == "abandoned"
+
+
+def test_a_greeting_that_starts_with_a_hanging_lookup_greets_within_the_budget(tmp_path, database_url, phone,
+                                                                                 monkeypatch):
+    """Flows may start with an action (a lookup of the caller ID at the agency): the call is recorded
+    first, and the greeting comes at the action's budget when the agency does not answer."""
+    import shutil
+
+    from ivr import create_app
+    from ivr.config import ROOT
+    from ivr.phone import FlaskTransport
+    from ivr.services import actions
+
+    def agency_knows_the_caller(ctx):
+        time.sleep(2.5)  # the agency does not answer
+        return actions.ActionResult("known")
+
+    monkeypatch.setitem(actions.ACTIONS, "caller.lookup", agency_knows_the_caller)
+    monkeypatch.setattr(calls, "ACTION_BUDGET_S", 0.3)
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    main = (flows / "main.yaml").read_text().replace("start: language\nsteps:\n", (
+        "start: caller\nsteps:\n  caller:\n    action: caller.lookup\n    next: {known: language, error: language}\n\n"))
+    (flows / "main.yaml").write_text(main)
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
+                      "SECRET_KEY": "test-secret", "PUBLIC_URL": "", "FLOWS_DIR": flows})
+    call = PhoneCall(FlaskTransport(app.test_client()), TOKEN)
+    waited = timed(call.dial)
+    assert waited < 0.3 + 0.2 + MARGIN_S, f"the caller waited {waited:.1f} s in silence"
+    assert call.heard() == phone().heard(), "the caller did not hear the usual greeting"
+    assert stored(app, call.call_sid).state["position"] == "main/language"
+    db_engine = app.extensions["ivr.db.engine"]
+    time.sleep(2.5)  # the late answer comes, and is dropped
+    assert stored(app, call.call_sid).state["position"] == "main/language"
+    db_engine.dispose()
