@@ -29,7 +29,8 @@ from .engine import (
 from .console import ConsoleStart
 from . import callstore, deadline, sqlite_writer
 from .models import Call, Contact, JourneyEvent
-from .services.actions import ActionContext, run_action
+from .services.actions import ActionContext
+from .services.actions import run_action as _call_action
 from .services.clients import find_client
 
 log = logging.getLogger(__name__)
@@ -104,52 +105,70 @@ def queued(turn: Turn, now: datetime) -> dict[str, object]:
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
              planned: tuple[Turn, CallState] | None = None) -> StepResult:
-    """Apply one caller event, running any backend actions the flow asks for on the way.
+    """Apply one caller event, running any backend actions the flow asks for on the way, all on this
+    thread (the console, the scenarios, the hold loop); the webhook's steps run theirs through
+    `ivr.action_budget`, which holds no lock while an action waits outside the database.
 
     `planned` is the event's first turn (`plan_step`) if it was computed from this very state.
     """
     turn, state = planned or advance(flowset, CallState.from_dict(call.state), event)
+    turn, state = run_actions(session, flowset, call, turn, state)
+    save_step(session, call, state, turn)
+    return StepResult(turn, state, call)
+
+
+def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn,
+                state: CallState) -> tuple[Turn, CallState]:
+    """Run the backend actions `turn` asks for, one after another, each within ACTION_BUDGET_S and
+    taking the branch its result names; the turn that follows them (what is heard on the way included)."""
     heard = list(turn.prompts)
     journey = list(turn.journey)
     for _ in range(MAX_ACTIONS_PER_STEP):
         if turn.kind is not TurnKind.ACTION:
             break
-        result_event = _run_action(session, call, state, turn.action or "", flowset)
+        result_event = run_action(session, call, state, turn.action or "", flowset, ACTION_BUDGET_S)
         turn, state = advance(flowset, state, result_event)
         heard.extend(turn.prompts)
         journey.extend(turn.journey)
-    turn = replace(turn, prompts=tuple(heard), journey=tuple(journey))
-    _save(session, call, state, turn)
-    return StepResult(turn, state, call)
+    return replace(turn, prompts=tuple(heard), journey=tuple(journey)), state
 
 
-def _run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet) -> Event:
-    """Run one backend action within its time budget; a fault or a late answer takes the error branch.
+def run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet,
+               seconds: float, savepoint: bool = True) -> Event:
+    """Run one backend action within `seconds`; a fault or a late answer takes the error branch.
 
-    The action's writes sit in a savepoint: they are kept only if it answered well and in time,
-    so the caller is never told about a change that was undone.
+    The action's writes sit in a savepoint, or (`savepoint=False`, for an action that must find no
+    transaction open: `ivr.action_budget`) in the session's transaction, rolled back whole if it
+    fails: they are kept only if it answered well and in time, so the caller is never told about a
+    change that was undone.
     """
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
                             position=state.position, policy=flowset.verification)
-    savepoint = session.begin_nested()
+    nested = session.begin_nested() if savepoint else None
     before = callstore.columns_of(call)  # a call kept out of the ORM is not undone by the savepoint
     started = time.monotonic()
     try:
-        with deadline.within(ACTION_BUDGET_S):
-            result = run_action(name, context)
-        late = time.monotonic() - started > ACTION_BUDGET_S
+        with deadline.within(seconds):
+            deadline.check()
+            result = _call_action(name, context)
+        late = time.monotonic() - started > seconds
         if late:
-            raise deadline.DeadlineExceeded(f"action {name} answered after its {ACTION_BUDGET_S} s budget")
+            raise deadline.DeadlineExceeded(f"action {name} answered after its {seconds:.2f} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
-        savepoint.rollback()
+        if nested is not None:
+            nested.rollback()
+        else:
+            session.rollback()
         callstore.restore(call, before)
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)
         return ActionFailed(type(error).__name__)
-    savepoint.commit()
+    if nested is not None:
+        nested.commit()
     return ActionDone(result.outcome, dict(result.values))
 
 
-def _save(session: Session, call: Call, state: CallState, turn: Turn) -> None:
+def save_step(session: Session, call: Call, state: CallState, turn: Turn) -> None:
+    """What a step changes besides its TwiML: the call's state, its journey, its status at the end."""
     now = now_utc()
     call.state = state.to_dict()
     call.updated_at = now

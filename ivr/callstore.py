@@ -46,6 +46,14 @@ _ADD_JOURNEY = _JOURNEY.insert()
 _ADD_CALL = _CALLS.insert()
 
 _WRITE_BACK = _CALLS.update().where(_CALLS.c.call_sid == bindparam("wanted"))  # SET: the columns given
+_WRITE_BACK_IF_UNCHANGED = _WRITE_BACK.where(  # a step saves last_seq and updated_at; Twilio's status callback, these two
+    _CALLS.c.last_seq == bindparam("read_seq"), _CALLS.c.updated_at == bindparam("read_at"),
+    _CALLS.c.status == bindparam("read_status"), _CALLS.c.ended_at.is_not_distinct_from(bindparam("read_ended")))
+
+
+class CallMoved(Exception):
+    """A step run without the call locked found it moved on when saving: another delivery answered
+    first, or the call ended meanwhile."""
 
 REACHED_THROUGH_FAULT = "reached_through_fault"
 """Transfer reason of a caller found waiting in an agents' queue whose call was not recorded as sent
@@ -126,7 +134,9 @@ def answered_already(call: Call | CallRow, seq: int | None) -> bool:
     return False
 
 
-def _writing(connection: Connection) -> None:
+def writing(connection: Connection) -> None:
+    """The connection's next transaction takes the writer lock when it begins (SQLite; on
+    PostgreSQL, where rows are locked instead, nothing changes), not before its first statement."""
     if not connection.in_transaction():  # SQLite, or a read already ended: start as the writer
         connection.execution_options(**{sqlite_writer.WRITE_LOCK: True})
 
@@ -159,6 +169,19 @@ def lock(session: Session, call_sid: str, seen: CallRow | None = None) -> Call |
 
 
 _AS_READ = "_ivr_columns_as_read"
+_UNLOCKED = "_ivr_read_unlocked"
+
+
+def unlocked(seen: CallRow) -> Call:
+    """The call as `seen`, for a step that must lock nothing while it waits (its backend actions):
+    changed like a call from `lock`, and written back with a compare-and-set on the step and the
+    moment it was read at (`last_seq`, `updated_at`, which every save changes) and on how it stood
+    (`status`, `ended_at`, which the end of the call changes), so a step that another delivery
+    moved first, or whose caller hung up meanwhile, raises CallMoved and keeps nothing."""
+    call = Call(**seen.columns)
+    setattr(call, _AS_READ, dict(seen.columns))
+    setattr(call, _UNLOCKED, True)
+    return call
 
 
 def columns_of(call: Call) -> dict[str, Any]:
@@ -179,7 +202,14 @@ def write_back(session: Session, call: Call) -> None:
     if as_read is None:
         return
     changed = {key: value for key, value in columns_of(call).items() if value != as_read.get(key)}
-    if changed:
+    if getattr(call, _UNLOCKED, False):
+        saved = session.connection().execute(_WRITE_BACK_IF_UNCHANGED, {
+            "wanted": call.call_sid, "read_seq": as_read["last_seq"], "read_at": as_read["updated_at"],
+            "read_status": as_read["status"], "read_ended": as_read["ended_at"], "last_seq": call.last_seq, "updated_at": call.updated_at, **changed})
+        if saved.rowcount != 1:
+            raise CallMoved(f"call {call.call_sid} moved on from step {as_read['last_seq']} while its actions ran")
+        as_read.update(changed)
+    elif changed:
         session.connection().execute(_WRITE_BACK, {"wanted": call.call_sid, **changed})
         as_read.update(changed)
 
@@ -194,7 +224,7 @@ def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, An
               "new_seq": seq, "answer": answer, "now": now}
     if queued:
         values.update({f"new_{column}": value for column, value in queued.items()})
-    _writing(connection)
+    writing(connection)
     saved = connection.execute(_QUEUED_IF_UNCHANGED if queued else _SAVE_IF_UNCHANGED, values).rowcount
     if saved != 1:
         connection.rollback()
@@ -205,11 +235,12 @@ def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, An
 
 
 def add_answered_call(connection: Connection, call_sid: str, caller: str | None, called: str | None,
-                      flow_version: str, state: dict[str, Any], language: str | None, seq: int, answer: str,
+                      flow_version: str, state: dict[str, Any], language: str | None, seq: int, answer: str | None,
                       journey: Iterable[JourneyEntry], now: datetime) -> None:
-    """A new call with its greeting already answered, in one short transaction. Raises
+    """A new call with its greeting already answered (or, `answer` None, about to be: its first
+    actions run apart), in one short transaction. Raises
     IntegrityError (after a rollback) when another delivery of the same greeting saved it first."""
-    _writing(connection)
+    writing(connection)
     try:
         connection.execute(_ADD_CALL, {
             "call_sid": call_sid, "caller": caller, "called": called, "state": state, "flow_version": flow_version,
@@ -254,7 +285,7 @@ def note_waiting(connection: Connection, waiting: Waiting, flow_version: str, st
         if connection.in_transaction():
             connection.commit()  # PostgreSQL keeps the read's transaction open
         return False
-    _writing(connection)
+    writing(connection)
     if seen is None:
         try:
             connection.execute(_ADD_CALL, {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, g, current_app
@@ -109,14 +110,30 @@ def session() -> Session:
 
 def discard_session() -> None:
     """After a fault: roll the request's session back and drop it; a dead database may refuse even that."""
-    db = g.pop("db_session", None)
-    if db is not None:
+    _end(g.pop("db_session", None), g.pop("db_connection", None))
+
+
+def _end(session: Session | None, connection: Connection | None) -> None:
+    if session is not None:
         try:
-            db.rollback()
-            db.close()
+            session.rollback()
+            session.close()
         except Exception:
-            db.invalidate()
-    _close_connection(g.pop("db_connection", None))
+            session.invalidate()
+    _close_connection(connection)
+
+
+def closer() -> Callable[[], None]:
+    """What ends the request's session and connection as they are now (rollback, close); it never
+    raises. For backend actions that may outlive their budget: they end what they used themselves."""
+    return partial(_end, g.get("db_session"), g.get("db_connection"))
+
+
+def hand_over() -> None:
+    """Leave the request's session and connection to whoever still uses them (late backend actions
+    on their own thread, which end them with `closer`); the request opens new ones if it needs any."""
+    g.pop("db_session", None)
+    g.pop("db_connection", None)
 
 
 def _close_connection(connection: Connection | None) -> None:

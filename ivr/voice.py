@@ -12,7 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from . import calls, callstore, config, console, db, deadline, faults, recording, twiml, waiting
+from . import action_budget, calls, callstore, config, console, db, deadline, faults, recording, twiml, waiting
 from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, Turn, TurnKind, new_call
 from .flowstore import store
 from .models import Call
@@ -171,7 +171,10 @@ def _greet(call_sid: str) -> Response | None:
     """The greeting saved in one statement with the new call, when it leads to a question (it
     always does in the shipped flows); None when it runs an action, transfers or hangs up."""
     flowset = store().current
-    turn, state = calls.plan_step(flowset, new_call(flowset), Start())
+    first = new_call(flowset)
+    turn, state = calls.plan_step(flowset, first, Start())
+    if turn.kind is TurnKind.ACTION:  # recorded first, then its actions run as any step's do
+        return _greet_with_actions(call_sid, flowset, first, (turn, state))
     if not calls.changes_only_the_call(turn) or turn.kind is TurnKind.TRANSFER:
         return None
     body = twiml.render(turn, _urls(state.seq, state.language), _voices())
@@ -187,6 +190,28 @@ def _greet(call_sid: str) -> Response | None:
         return _xml(seen.last_twiml)
     log.info("call %s started on flows %s", call_sid, flowset.version)
     return _xml(body)
+
+
+def _greet_with_actions(call_sid: str, flowset: FlowSet, first: CallState,
+                        planned: tuple[Turn, CallState]) -> Response:
+    """A greeting that starts with backend actions (a lookup of the caller ID, say): the new call is
+    saved as it stands before them, in a short transaction of its own, then they run like any
+    step's, holding no lock while they wait (`_answer_with_actions`)."""
+    twilio = signed.current()
+    connection = db.connection()
+    try:
+        callstore.add_answered_call(connection, call_sid, twilio.caller, twilio.called, flowset.version,
+                                    first.to_dict(), first.language, first.seq, None, (), calls.now_utc())
+    except IntegrityError:  # the same greeting delivered twice at once: the other one answers it
+        seen = callstore.read(connection, call_sid)
+        if seen is None or not seen.last_twiml:
+            raise
+        return _xml(seen.last_twiml)
+    seen = callstore.read(connection, call_sid)
+    if seen is None:
+        raise LookupError(f"call {call_sid} was saved but cannot be read back")
+    log.info("call %s started on flows %s", call_sid, flowset.version)
+    return _answer_with_actions(seen, planned)
 
 
 @bp.post("/step")
@@ -214,6 +239,8 @@ def step() -> Response:
         answer = _answer_without_lock(seen, planned)
         if answer is not None:
             return answer
+    if planned[0].kind is TurnKind.ACTION:
+        return _answer_with_actions(seen, planned)
     session = db.session()
     call = callstore.lock(session, call_sid, seen)
     if call is None or callstore.answered_already(call, seq):  # another delivery of this step got there first
@@ -243,6 +270,22 @@ def _answer_without_lock(seen: callstore.CallRow, planned: tuple[Turn, CallState
         return None
     log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
     return _xml(body)
+
+
+def _answer_with_actions(seen: callstore.CallRow, planned: tuple[Turn, CallState]) -> Response:
+    """A step that runs backend actions, within their budget whatever they wait on, holding no lock
+    (no transaction, no row, no writer) while one waits outside the database (`ivr.action_budget`).
+    Their last writes and the step's save are one transaction, a compare-and-set on the call as
+    read: a step another delivery moved first keeps nothing more and answers as that one did."""
+    try:
+        session, call, turn, state = action_budget.run_step_actions(_flows_for(seen), seen, *planned)
+        calls.save_step(session, call, state, turn)
+        log.info("call %s at %s: %s", seen.call_sid, state.position, turn.kind)
+        return _respond(call, calls.StepResult(turn, state, call))
+    except callstore.CallMoved:
+        db.discard_session()
+        now = callstore.read(db.connection(), seen.call_sid)
+        return _xml(now.last_twiml if now is not None and now.last_twiml else _fault_twiml())
 
 
 def _event():

@@ -60,11 +60,12 @@ class Server:
 
 
 def start(database_url: str, folder: Path, name: str, threads: int = 4, workers: int = 1,
-          extra_env: dict[str, str] | None = None, log_level: str = "warning") -> Server:
-    """gunicorn with the project's gunicorn.conf.py; what it writes (both logs) goes to `folder/name.log`."""
+          extra_env: dict[str, str] | None = None, log_level: str = "warning", app: str = "app:app") -> Server:
+    """gunicorn with the project's gunicorn.conf.py, serving `app` (another module only to give it
+    test doubles); what it writes (both logs) goes to `folder/name.log`."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     return _launch(lambda port: [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",
-                                 str(threads), "--worker-class", "gthread", "--log-level", log_level, "app:app"],
+                                 str(threads), "--worker-class", "gthread", "--log-level", log_level, app],
                    database_url, folder, name, extra_env)
 
 

@@ -199,7 +199,7 @@ def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_emp
         def broken(*args, **kwargs):
             raise RuntimeError("database went away")
 
-        monkeypatch.setattr(calls, "run_step", broken)
+        monkeypatch.setattr(calls, "save_step", broken)
         call.press("1")
     assert call.statuses[-1] == 200
     assert not call.transferred

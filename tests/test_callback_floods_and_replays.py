@@ -369,25 +369,35 @@ def wait_until_it_answers(transport, log, seconds: float = 60) -> None:
         time.sleep(0.5)
 
 
+def seeded_beside(server, database_url: str):
+    """An app on the real server's database, seeded with the demo clients, once the server answers."""
+    from ivr import create_app
+    from ivr.phone import HttpTransport
+    from ivr.services.demo import seed_demo
+
+    from .conftest import TOKEN
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
+                      "SECRET_KEY": "test-secret"})
+    with db.session_for(app) as session:
+        seed_demo(session)
+    wait_until_it_answers(HttpTransport(server.url), server.log)
+    return app
+
+
 def test_twenty_five_calls_in_a_second_and_a_half_to_a_real_server_leave_one_open_callback(database_url, tmp_path):
     """The fault as it was seen: gunicorn (two processes, four threads each) on the shared database."""
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from ivr import create_app
     from ivr.phone import HttpTransport, PhoneCall
-    from ivr.services.demo import seed_demo
 
     from . import servers
     from .conftest import TOKEN
 
     server = servers.start(database_url, tmp_path, "callbacks", workers=2)
     try:
-        app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
-                          "SECRET_KEY": "test-secret"})
-        with db.session_for(app) as session:
-            seed_demo(session)
-        wait_until_it_answers(HttpTransport(server.url), server.log)
+        app = seeded_beside(server, database_url)
         calls = [PhoneCall(HttpTransport(server.url), TOKEN, caller=f"+1514555{2000 + i:04d}").dial()
                  .press("2").press("0").hold().press("1").press("2") for i in range(25)]
 

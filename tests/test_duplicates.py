@@ -6,10 +6,9 @@ import threading
 import time
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select, update
 
-from ivr import callstore, db
+from ivr import db
 from ivr.models import Call, ChangeRequest, JourneyEvent
 
 from ivr.phone import Screen
@@ -183,24 +182,24 @@ def test_a_zero_arriving_three_times_at_once_queues_the_caller_once(app, phone):
     assert repeated == []
 
 
-def test_a_step_whose_call_moved_before_the_lock_is_run_from_the_call_as_locked(app, phone, monkeypatch):
-    """A step that runs an action is first planned from the call as read, without a lock; if the call
-    moved before the lock was taken, the plan is dropped: the confirmation of an address the call is
-    no longer at makes no change."""
-    with app.app_context():
-        if db.engine().dialect.name == "postgresql":
-            pytest.skip("on PostgreSQL the first read already locks the call's row: it cannot move in between")
+def test_a_step_whose_call_moved_while_its_action_ran_keeps_nothing(app, phone, monkeypatch):
+    """A step that runs an action holds no lock while the action runs; if another step moved the call
+    meanwhile, the step's save (a compare-and-set) finds it and the confirmation of an address the
+    call is no longer at makes no change."""
+    from ivr.services import actions
+
     at_menu = stored_call(app, phone().press("1")).state  # another call, at the main menu
     call = give_address(start_address_change(phone))
     path, form = confirm_form(call)
-    real_lock = callstore.lock
+    real = actions.ACTIONS["address.submit"]
 
-    def moved_first(session, call_sid, seen=None):
-        with app.app_context(), db.engine().begin() as connection:  # elsewhere, the call goes back to the menu
-            connection.execute(update(Call).where(Call.call_sid == call_sid).values(state=at_menu))
-        return real_lock(session, call_sid, seen)
+    def moved_first(ctx):
+        with app.app_context(), db.engine().begin() as connection:  # elsewhere, a step takes the call back to the menu
+            connection.execute(update(Call).where(Call.call_sid == ctx.call.call_sid).values(
+                state=at_menu, last_seq=Call.last_seq + 1, updated_at=func.now()))
+        return real(ctx)
 
-    monkeypatch.setattr(callstore, "lock", moved_first)
+    monkeypatch.setitem(actions.ACTIONS, "address.submit", moved_first)
     answer = signed_post(app.test_client(), path, form).get_data(as_text=True)
     assert changes(app) == [], "the address change was made from a plan the call had left"
     assert "numéro de confirmation" not in answer

@@ -41,22 +41,41 @@ ActionFunc = Callable[[ActionContext], ActionResult]
 ACTIONS: dict[str, ActionFunc] = {}
 
 
-def action(name: str) -> Callable[[ActionFunc], ActionFunc]:
+DATABASE_ONLY = "ivr_database_only"
+
+
+def action(name: str, database_only: bool = False) -> Callable[[ActionFunc], ActionFunc]:
+    """Register `func` as the action `name`. `database_only`: it talks to nothing but this database,
+    so the database's own interrupt keeps it within its budget and the webhook runs it on the
+    step's thread; any other action (an agency's web service...) runs on an action thread that the
+    step waits for only as long as the budget (`ivr.action_budget`). Never declare an action that
+    waits on anything else database-only."""
     def register(func: ActionFunc) -> ActionFunc:
+        if database_only:
+            setattr(func, DATABASE_ONLY, True)
         ACTIONS[name] = func
         return func
 
     return register
 
 
+def database_only(name: str) -> bool:
+    """Was the action `name` registered as talking to nothing but this database? (False if unknown.)"""
+    _register_built_in()
+    return bool(getattr(ACTIONS.get(name), DATABASE_ONLY, False))
+
+
 class UnknownAction(LookupError):
     pass
 
 
-def run_action(name: str, context: ActionContext) -> ActionResult:
+def _register_built_in() -> None:
     # Importing here registers the built-in actions once, whoever asks first.
     from . import addresses, clients, status, verification  # noqa: F401
 
+
+def run_action(name: str, context: ActionContext) -> ActionResult:
+    _register_built_in()
     func = ACTIONS.get(name)
     if func is None:
         raise UnknownAction(f"no backend action is called '{name}'")

@@ -57,7 +57,7 @@ def same_address(a: dict[str, object], b: dict[str, object]) -> bool:
     return key(a) == key(b)
 
 
-@action("address.submit")
+@action("address.submit", database_only=True)
 def submit_address(ctx: ActionContext) -> ActionResult:
     """Hold the new address as a pending change (`ok`, with `confirmation` and `effective_on`), or
     `unchanged` when it is the address on file: then nothing is stored and no notice goes out."""
@@ -91,7 +91,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     return _held(request)
 
 
-@action("phone.update")
+@action("phone.update", database_only=True)
 def update_phone(ctx: ActionContext) -> ActionResult:
     """Hold the new number as a pending change (`ok`, with `new_phone` as stored, `phone_confirmation`
     and `phone_effective_on`), or `unchanged` when it is the number on file, however written (E.164

@@ -23,7 +23,7 @@ _NEWEST = (select(Application).where(Application.client_id == bindparam("client_
            .order_by(Application.received.desc()).limit(1))  # built once
 
 
-@action("status.lookup")
+@action("status.lookup", database_only=True)
 def lookup(ctx: ActionContext) -> ActionResult:
     client = verified_client(ctx)
     application = ctx.session.scalar(_NEWEST, {"client_id": client.id})

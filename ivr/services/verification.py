@@ -108,7 +108,7 @@ def client_suspended(session: Session, client_number: str, policy: VerificationP
     return _suspended(session, keyed("client", client_number), None, policy, now)
 
 
-@action("verification.available")
+@action("verification.available", database_only=True)
 def available(ctx: ActionContext) -> ActionResult:
     """Is self-service verification still offered to this caller ID today?"""
     if caller_suspended(ctx.session, ctx.call.caller, policy_of(ctx), ctx.now):
@@ -118,7 +118,7 @@ def available(ctx: ActionContext) -> ActionResult:
     return ActionResult("offered")
 
 
-@action("client.verify")
+@action("client.verify", database_only=True)
 def verify(ctx: ActionContext) -> ActionResult:
     """Check the facts of the level whose sub-flow the call is in; never say which one was wrong."""
     policy = policy_of(ctx)
