@@ -274,6 +274,7 @@ def test_each_unsuspend_command_the_readme_shows_works_beside_the_demo_as_writte
 
 def test_a_demo_server_on_a_busy_port_says_so_first_and_how_to_choose_another(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DEMO", "")  # `serve --demo` sets it for its process: undone after the test
     with socket.socket() as taken:  # another `make run`, or any program on the port
         taken.bind(("127.0.0.1", 0))
         taken.listen()
