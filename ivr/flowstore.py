@@ -23,7 +23,7 @@ from flask import Flask, current_app
 
 from .counts import counted
 from .lint_context import loader_options
-from .engine import FlowSet, load_flowset
+from .engine import FlowSet, Languages, load_flowset
 from .engine.findings import FlowsInvalid
 
 log = logging.getLogger(__name__)
@@ -224,3 +224,8 @@ def _look_for_changes() -> None:
 
 def store() -> FlowStore:
     return current_app.extensions["ivr.flows"]
+
+
+def languages() -> Languages:
+    """The languages of the flows being served (flows/languages.yaml, ivr.engine.languages)."""
+    return store().current.languages

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .. import calls, config, db, gateway
 from ..engine import FlowSet
+from ..engine.languages import BUILT_IN, Languages
 from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, devices, headers, oidc, service
 from .accounts import authenticate
@@ -22,7 +23,7 @@ from .context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact
 from .models import Agent, Callback, Handling
 from .roles import may_open_call, refused
 from .throttle import Throttle
-from .words import LANGUAGES, Words
+from .words import Words, desktop_languages
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,12 @@ DEFAULT_ZONE = "America/Toronto"
 def _language() -> str:
     agent = g.get("agent")
     wanted = request.args.get("lang") or session.get("lang") or (agent.language if agent else None)
-    return wanted if wanted in LANGUAGES else "fr"
+    offered = desktop_languages(_languages())
+    return wanted if wanted in offered else offered[0]
 
 
 def _words() -> Words:
-    return Words(_language())
+    return Words(_language(), _languages())
 
 
 def _clock() -> Clock:
@@ -54,6 +56,12 @@ def _clock() -> Clock:
 def _flowset() -> FlowSet | None:
     store = current_app.extensions.get("ivr.flows")
     return store.current if store is not None else None
+
+
+def _languages() -> Languages:
+    """The line's languages (flows/languages.yaml); the built-in pair when no flows are served."""
+    flowset = _flowset()
+    return flowset.languages if flowset is not None else BUILT_IN
 
 
 def _call_or_404(call_sid: str) -> Call:
@@ -224,7 +232,7 @@ def logout() -> Any:
 @bp.post("/language/<lang>")
 @auth.login_required
 def language(lang: str) -> Any:
-    if lang in LANGUAGES:
+    if lang in desktop_languages(_languages()):
         session["lang"] = lang
         g.agent.language = lang
         db.session().commit()
@@ -274,7 +282,7 @@ def _callback_rows(words: Words) -> list[dict[str, Any]]:
 def _by_queue(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(row["queue"] or "agents-fr", []).append(row)
+        grouped.setdefault(row["queue"] or _languages().default.queue, []).append(row)
     return dict(sorted(grouped.items()))
 
 
@@ -318,7 +326,7 @@ def take(call_sid: str) -> Any:
         s = db.session()
         call = _call_or_404(call_sid)
         s.refresh(call)
-    words = Words(g.agent.language)  # the whisper is in the language the agent works in
+    words = Words(g.agent.language, _languages())  # the whisper is in the language the agent works in
     whisper = call_context(s, call, words, _flowset(), _clock())["whisper"]
     page = _words()
     try:
