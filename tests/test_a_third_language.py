@@ -14,15 +14,17 @@ import textwrap
 
 import pytest
 
-from ivr import create_app, db
+from ivr import calls, create_app, db
 from ivr.engine.lint import lint
 from ivr.lint_context import loader_options
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr.phone import FlaskTransport, PhoneCall, Screen
 from ivr.services.demo import seed_demo
 from ivr.telephony.twiml_rules import GATHER_LANGUAGES, Document, check
 
 from .conftest import TOKEN
 from .desktop_fixtures import agents, quick_password_hashing  # noqa: F401
+from .faultkit import signed_post
+from .test_faults import FAULT_EN, FAULT_FR
 from .test_lint_shipped import FLOWS, PROMPTS
 
 MARK = "[es] "
@@ -128,3 +130,20 @@ def test_a_language_without_its_prompts_folder_is_a_lint_error_at_the_folder(tmp
     shutil.rmtree(prompts / "es")
     codes = {f.code for f in lint(flows, prompts, **loader_options())}
     assert "prompts-folder-missing" in codes
+
+
+# -- the language in URLs: lang= everywhere, l= still read for calls in progress during an upgrade --------
+
+
+@pytest.mark.parametrize("query", ["lang=en", "l=en"])
+def test_a_step_url_carries_the_language_as_lang_and_the_old_l_is_still_understood(app, query, monkeypatch):
+    call = PhoneCall(FlaskTransport(app.test_client()), TOKEN).dial()  # at the greeting: no language yet
+    assert "lang=" not in call.last.gather["action"]
+
+    def broken_step(*_args, **_kwargs):
+        raise RuntimeError("the step fails")
+
+    monkeypatch.setattr(calls, "plan_step", broken_step)
+    answer = signed_post(app.test_client(), f"/voice/step?s=1&{query}", {"CallSid": call.call_sid, "Digits": "1"})
+    heard = Screen.parse(answer.get_data(as_text=True)).text
+    assert FAULT_EN in heard and FAULT_FR not in heard and "[es]" not in heard  # the URL's language only

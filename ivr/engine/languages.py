@@ -29,8 +29,9 @@ FILE_NAME = "languages.yaml"
 LANGUAGE_KEYS = ("code", "name", "locale", "speech", "voice", "voice_language", "queue")
 REQUIRED_KEYS = ("code", "name", "locale", "speech", "voice", "queue")
 TOP_KEYS = ("languages", "unknown_queue")
-CODE = re.compile(r"^[a-z]{2,3}$")
-"""A language code: ISO 639-1 or 639-3 letters, lower case (it names a folder and rides in URLs)."""
+CODE = re.compile(r"^[a-z]{2}$")
+"""A language code: ISO 639-1, two lower-case letters (it names a folder, rides in URLs, and the calls,
+callbacks and agents tables keep it in two characters)."""
 SPEECH_CODE = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 """A BCP 47 tag with a region, as Twilio's speech-recognition language list spells them (fr-CA)."""
 UNKNOWN_QUEUE = "agents-bilingual"
@@ -217,8 +218,8 @@ def _language(block: Any, line: int, problem: Any) -> Language | None:
     values = {key: str(block.get(key) or "").strip() for key in LANGUAGE_KEYS}
     code = values["code"]
     if not CODE.match(code):
-        problem("bad-language", f"language code '{code}' is not two or three lower-case letters",
-                block.where("code")[0], hint="use the ISO 639 code, e.g. fr, en, es, iu")
+        problem("bad-language", f"language code '{code}' is not two lower-case letters",
+                block.where("code")[0], hint="use the ISO 639-1 code, e.g. fr, en, es, iu")
         return None
     try:
         Locale.parse(values["locale"])

@@ -208,7 +208,7 @@ def languages_schema() -> dict[str, Any]:
     language = {
         "type": "object",
         "properties": {
-            "code": {**_LANGUAGE_CODE, "description": "ISO 639 code: the prompts/<code>/ folder, what menu "
+            "code": {**_LANGUAGE_CODE, "description": "ISO 639-1 code: the prompts/<code>/ folder, what menu "
                                                       "options set (language: fr)"},
             "name": {"type": "string", "description": "the language's own name, shown to agents"},
             "locale": {"type": "string", "description": "babel locale for dates, money, numbers (fr_CA)"},

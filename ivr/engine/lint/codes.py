@@ -40,7 +40,7 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("option-not-mapping", E, "format", "a menu option is not written as a block"),
     ("option-without-next", E, "format", "a menu option does not say where it goes"),
     ("bad-language", E, "format", "an option sets a language flows/languages.yaml does not declare, or a "
-                                  "declared code is not two or three lower-case letters"),
+                                  "declared code is not two lower-case letters"),
     ("languages-missing", E, "format", "flows/languages.yaml does not list any language"),
     ("language-not-mapping", E, "format", "a language of flows/languages.yaml is not a block of settings"),
     ("language-incomplete", E, "format", "a language does not give its code, name, locale, speech, voice and queue"),
