@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from .counts import counted
 from .lint_context import loader_options
 from .engine import FlowSet, Languages, load_flowset
+from .engine.languages import BUILT_IN
 from .engine.findings import FlowsInvalid
 
 log = logging.getLogger(__name__)
@@ -227,5 +228,7 @@ def store() -> FlowStore:
 
 
 def languages() -> Languages:
-    """The languages of the flows being served (flows/languages.yaml, ivr.engine.languages)."""
-    return store().current.languages
+    """The languages of the flows being served (flows/languages.yaml, ivr.engine.languages); the built-in
+    pair in an app that serves no flows."""
+    flows = current_app.extensions.get("ivr.flows")
+    return flows.current.languages if flows is not None else BUILT_IN

@@ -144,7 +144,7 @@ class TwilioGateway:
 
 
 MAX_QUEUES = 100
-"""Queues listed: the IVR uses three (agents-fr, agents-en, agents-bilingual)."""
+"""Queues listed: the IVR uses one per language of flows/languages.yaml and one for callers who have not chosen."""
 MAX_MEMBERS = 1000
 """Members listed per queue: Twilio's default maximum size of a queue."""
 MAX_QUEUE_NAME = 64

@@ -61,8 +61,7 @@ class Words:
         offered = desktop_languages(languages)
         self.language = language if language in offered else offered[0]
         self.languages = languages
-        self.locale = Locale.parse((languages.get(self.language) if self.language in languages
-                                    else BUILT_IN.get(self.language)).locale)
+        self.locale = Locale.parse((languages if self.language in languages else BUILT_IN).get(self.language).locale)
 
     def language_label(self, code: str | None) -> str:
         """How a caller's language is shown: the desktop's word for it, else the name flows/languages.yaml
