@@ -102,8 +102,9 @@ WAITING_VIEWS = ("hold", "hold_key")
 LANGUAGE_PARAMETER = "lang"
 """The query parameter that carries a caller's language in every URL given to Twilio."""
 OLD_LANGUAGE_PARAMETER = "l"
-"""What step URLs called it before version 0.x: still read, so calls in progress during an upgrade
-(whose next URL Twilio already holds) keep their language. Safe to drop a day after the upgrade."""
+"""What step URLs called it before issue 15 (the hold, queue and after-hours URLs already said lang=):
+still read, so a call in progress during the upgrade, whose next step URL Twilio already holds, keeps
+its language. Safe to remove once no call started before the upgrade is still going (a day after)."""
 
 
 def _caller_language() -> str | None:
