@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
+from .flowstore import languages
+
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 
 
 @bp.get("/<language>/<path:name>")
 def recording(language: str, name: str):
-    if language not in ("fr", "en"):
+    if language not in languages():
         abort(404)
     return send_from_directory(current_app.config["PROMPTS_DIR"] / language / "audio", name)

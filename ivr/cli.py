@@ -130,7 +130,7 @@ def seed(demo: bool, reset: bool) -> None:
                    "after the last one. Without any, the phone asks at the keyboard.")
 @click.option("--flow", "start_flow", help="Start in this flow instead of the greeting (demo and test servers).")
 @click.option("--step", "start_step", help="Start at this step of --flow (default: the flow's first step).")
-@click.option("--lang", "language", type=click.Choice(["fr", "en"]), help="Speak this language from the start.")
+@click.option("--lang", "language", help="Speak this language from the start: a code of flows/languages.yaml (fr).")
 @click.option("--client", "client_number", help="Start already verified as this demo client (with --flow).")
 def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tuple[str, ...],
          start_flow: str | None, start_step: str | None, language: str | None, client_number: str | None) -> None:

@@ -59,6 +59,10 @@ def console_start(app: Any | None, flow: str | None, step: str | None, language:
         if step and step not in steps:
             hint = did_you_mean(step, steps) or f"steps of '{flow}': " + ", ".join(steps)
             raise click.BadParameter(f"flow '{flow}' has no step '{step}' — {hint}", param_hint="--step")
+    if language and flowset is not None and language not in flowset.languages:
+        codes = flowset.languages.codes
+        hint = did_you_mean(language, codes) or "languages: " + ", ".join(codes)
+        raise click.BadParameter(f"the line does not serve '{language}' — {hint}", param_hint="--lang")
     at = f"{flow}/{step}" if flow and step else flow
     return ConsoleStart(at=at, language=language, client_number=client_number)
 

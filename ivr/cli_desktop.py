@@ -22,22 +22,25 @@ def agent() -> None:
 @agent.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", help="The name shown on the desktop (default: the user name).")
-@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="The desktop's language for this agent (they can switch it).")
+@click.option("--language", help="The desktop's language for this agent (they can switch it): a language of "
+                                 "flows/languages.yaml with desktop words (default: the first one).")
 @click.option("--endpoint", help="Where calls ring: the agent's phone in E.164 (+15145550100) or client:NAME "
                                  "for a browser softphone (default: client:USERNAME).")
 @click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent", show_default=True,
               help="agent: queue, calls, callbacks, contact history; supervisor: also reports; "
                    "admin: also agents' accounts.")
 @click.password_option(help="The password (asked twice when not given).")
-def add(username: str, display_name: str | None, language: str, endpoint: str | None, role: str,
+def add(username: str, display_name: str | None, language: str | None, endpoint: str | None, role: str,
         password: str) -> None:
     """Create an agent who can sign in to the desktop."""
+    from .config import content_folders
     from .desktop.accounts import AccountError, add_agent
+    from .engine.languages import read_languages
 
     try:
         with _session() as session:
-            created = add_agent(session, username, password, display_name, language, endpoint, role)
+            created = add_agent(session, username, password, display_name, language, endpoint, role,
+                                read_languages(content_folders()[0]))
             name = created.username
     except AccountError as error:
         raise click.ClickException(str(error)) from None

@@ -11,6 +11,7 @@ from .cli_content import flows_option, prompts_option
 from .config import content_folders
 from .counts import counted
 from .engine.findings import UNREADABLE, Finding, Severity
+from .engine.languages import read_languages
 
 
 @click.command()
@@ -91,15 +92,16 @@ def _what_to_check(path: Path | None, flows: Path, prompts: Path) -> tuple[Path,
     path = path.resolve()
     if path.is_dir() and (path / "flows").is_dir():  # a project folder
         return path / "flows", path / "prompts", None
-    if path.is_dir() and any((path / language).is_dir() for language in ("fr", "en")):  # a prompts folder
+    codes = read_languages(flows).codes
+    if path.is_dir() and any((path / language).is_dir() for language in codes):  # a prompts folder
         return flows, path, path
-    if path.is_dir() and path.name in ("fr", "en"):  # one language of the prompts
+    if path.is_dir() and path.name in codes:  # one language of the prompts
         return flows, path.parent, path
     if path.is_dir() and any(path.glob("*.yaml")):  # a flows folder
         sibling = path.parent / "prompts"
         return path, sibling if sibling.is_dir() else prompts, None
     if path.is_file() and path.suffix in (".yaml", ".yml"):
-        if path.parent.name in ("fr", "en"):
+        if path.parent.name in codes:
             return flows, path.parent.parent, path
         sibling = path.parent.parent / "prompts"
         return path.parent, sibling if sibling.is_dir() else prompts, path

@@ -133,8 +133,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": env.get("IVR_SECRET_KEY") or "",
         "FLOWS_DIR": flows,
         "PROMPTS_DIR": prompts,
-        "VOICE_FR": env.get("IVR_VOICE_FR", "Polly.Chantal"),
-        "VOICE_EN": env.get("IVR_VOICE_EN", "Polly.Joanna"),
+        # IVR_VOICE_<CODE> overrides the voice flows/languages.yaml gives a language (IVR_VOICE_FR).
+        "VOICES": {name[len("IVR_VOICE_"):].lower(): value for name, value in env.items()
+                   if name.startswith("IVR_VOICE_") and value},
         "DEMO": is_demo(),
         # Issue 5: cooling-off of changes by phone, retention of call details, call recording.
         "COOLING_OFF_DAYS": float(env.get("IVR_COOLING_OFF_DAYS") or 7),

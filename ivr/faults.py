@@ -8,12 +8,12 @@ that fails too, and the caller still gets their apology and the queue from the w
 
 from __future__ import annotations
 
-from .engine import agents_queue
+from .engine import Languages
 
 RECORD_BUDGET_S = 0.5
 
 
-def fault_queue(language: str | None) -> str:
-    """The queue a caller goes to after a fault: their language's, or the bilingual one (Twilio's
+def fault_queue(language: str | None, languages: Languages) -> str:
+    """The queue a caller goes to after a fault: their language's, or the unknown-language one (Twilio's
     fallback URL, a fault before the caller chose a language)."""
-    return agents_queue(language)
+    return languages.queue(language)

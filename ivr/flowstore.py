@@ -23,7 +23,8 @@ from flask import Flask, current_app
 
 from .counts import counted
 from .lint_context import loader_options
-from .engine import FlowSet, load_flowset
+from .engine import FlowSet, Languages, load_flowset
+from .engine.languages import BUILT_IN
 from .engine.findings import FlowsInvalid
 
 log = logging.getLogger(__name__)
@@ -224,3 +225,10 @@ def _look_for_changes() -> None:
 
 def store() -> FlowStore:
     return current_app.extensions["ivr.flows"]
+
+
+def languages() -> Languages:
+    """The languages of the flows being served (flows/languages.yaml, ivr.engine.languages); the built-in
+    pair in an app that serves no flows."""
+    flows = current_app.extensions.get("ivr.flows")
+    return flows.current.languages if flows is not None else BUILT_IN

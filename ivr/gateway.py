@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 
 from . import twiml
+from .engine.languages import read_languages, with_voices
 from .telephony.requests import call_sid_of, clean, phone_number
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class TwilioGateway:
 
 
 MAX_QUEUES = 100
-"""Queues listed: the IVR uses three (agents-fr, agents-en, agents-bilingual)."""
+"""Queues listed: the IVR uses one per language of flows/languages.yaml and one for callers who have not chosen."""
 MAX_MEMBERS = 1000
 """Members listed per queue: Twilio's default maximum size of a queue."""
 MAX_QUEUE_NAME = 64
@@ -155,7 +156,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("GATEWAY") is not None:
         app.extensions["ivr.gateway"] = app.config["GATEWAY"]
     elif app.config.get("TWILIO_ACCOUNT_SID") and not app.config.get("DEMO") and not app.config.get("TESTING"):
-        voices = twiml.Voices(fr=app.config["VOICE_FR"], en=app.config["VOICE_EN"])
+        voices = twiml.Voices(with_voices(read_languages(app.config["FLOWS_DIR"]), app.config.get("VOICES", {})))
         app.extensions["ivr.gateway"] = TwilioGateway(app.config["TWILIO_ACCOUNT_SID"],
                                                       app.config["TWILIO_AUTH_TOKEN"], voices)
     else:

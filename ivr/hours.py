@@ -14,7 +14,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -23,17 +23,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 from holidays.constants import HOLIDAY_NAME_DELIMITER
+from babel import Locale
 from babel.dates import format_date, format_time
 
+from .engine.languages import BUILT_IN, Languages, read_languages
 from .engine.prompts import Prompts
 from .engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
-__all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS", "LANGUAGES"]
+__all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS"]
 
 #: How far next_opening looks ahead before it gives up and returns None.
 LOOKAHEAD_DAYS = 30
-#: Languages callers are served in; babel formats them with Canadian conventions.
-LANGUAGES = {"fr": "fr_CA", "en": "en_CA"}
 
 _DAY_END = 24 * 60  # minutes; "24:00" and an absent closure "to" mean the end of the day
 _WEEKDAYS = {
@@ -83,12 +83,15 @@ class Hours:
     holiday_subdivision: str | None = None
     closures: tuple[Closure, ...] = ()
     source: str = "hours.yaml"
+    languages: Languages = field(default=BUILT_IN, compare=False)
+    """The line's languages (flows/languages.yaml): closure reasons in each, days and times in their locale."""
 
     # ----------------------------------------------------------------- loading
 
     @classmethod
-    def from_file(cls, path: Path | str) -> Hours:
-        """Load and check hours.yaml, keeping line numbers so staff can find their mistake."""
+    def from_file(cls, path: Path | str, languages: Languages | None = None) -> Hours:
+        """Load and check hours.yaml, keeping line numbers so staff can find their mistake; closure
+        reasons are checked against `languages` (by default those declared beside the file)."""
         source = str(path)
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -97,16 +100,18 @@ class Hours:
                 [f"{source}:1: the file cannot be read ({error.strerror}) — check its path"]
             ) from None
         data, line_of = _load_yaml(text, source)
-        return cls._build(data, source, line_of)
+        if languages is None:
+            languages = read_languages(Path(path).parent)
+        return cls._build(data, source, line_of, languages)
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "hours.yaml") -> Hours:
+    def from_dict(cls, data: Any, source: str = "hours.yaml", languages: Languages = BUILT_IN) -> Hours:
         """Check already-parsed content (tests, other loaders); problems point at line 1."""
-        return cls._build(data, source, lambda where: None)
+        return cls._build(data, source, lambda where: None, languages)
 
     @classmethod
-    def _build(cls, data: Any, source: str, line_of: Callable[[Where], int | None]) -> Hours:
-        checker = _Checker(source, line_of)
+    def _build(cls, data: Any, source: str, line_of: Callable[[Where], int | None], languages: Languages) -> Hours:
+        checker = _Checker(source, line_of, languages)
         hours = checker.check(data)
         if checker.problems or hours is None:
             raise HoursError(checker.problems)
@@ -145,7 +150,7 @@ class Hours:
         None when agents are open, or when it is simply outside the weekly hours (evening,
         weekend) - then the caller needs no reason, only when to call back.
         """
-        lang = _language(language)
+        lang = self._language(language)
         local = self._local(when)
         day, minute = local.date(), _minute_of(local)
         if self.is_open(when) or not any(s <= minute < e for s, e in self._weekly_for(day)):
@@ -165,7 +170,7 @@ class Hours:
         the time for the caller's locale. None when nothing opens within 30 days, so the caller
         picks a prompt that does not promise a time.
         """
-        lang = _language(language)
+        lang = self._language(language)
         opening = self.next_opening(when)
         if opening is None:
             return None
@@ -174,9 +179,9 @@ class Hours:
         local = opening.astimezone(self.zone)
         days_ahead = (local.date() - self._local(when).date()).days
         kind = {0: "today", 1: "tomorrow"}.get(days_ahead, "later")
-        pattern = {"fr": "EEEE d MMMM", "en": "EEEE, MMMM d"}[lang]
-        values = {"clock": _spoken_time(local.time(), lang),
-                  "day": _plain_spaces(format_date(local.date(), pattern, locale=LANGUAGES[lang]))}
+        locale = self.languages.get(lang).locale
+        values = {"clock": _spoken_time(local.time(), locale),
+                  "day": _plain_spaces(format_date(local.date(), _day_pattern(locale), locale=locale))}
         return prompts.render(f"closed.when_{kind}", lang, values).text
 
     def next_business_day(self, when: datetime) -> date:
@@ -190,7 +195,7 @@ class Hours:
 
     def holiday_name(self, day: date, language: str) -> str | None:
         """The statutory holiday on that local date, named in the caller's language."""
-        return self._holiday_name(day, _language(language))
+        return self._holiday_name(day, self._language(language))
 
     # ---------------------------------------------------------------- internals
 
@@ -218,6 +223,14 @@ class Hours:
             if closure.day == day:
                 periods = _subtract(periods, closure.start, closure.end)
         return periods
+
+    def _language(self, language: str) -> str:
+        """"fr", "fr-CA", "fr_CA" -> "fr"; a code the line does not serve is a programming error, not a
+        caller's."""
+        code = language.replace("-", "_").split("_")[0].lower()
+        if code not in self.languages:
+            raise ValueError(f"language must be one of {sorted(self.languages.codes)}, not {language!r}")
+        return code
 
     def _holiday_name(self, day: date, language: str | None) -> str | None:
         if self.holiday_country is None:
@@ -249,12 +262,11 @@ def _subtract(periods: list[tuple[int, int]], start: int, end: int) -> list[tupl
     return [(s, e) for s, e in kept if s < e]
 
 
-def _language(language: str) -> str:
-    """"fr", "fr-CA", "fr_CA" -> "fr"; anything else is a programming error, not a caller's."""
-    code = language.replace("-", "_").split("_")[0].lower()
-    if code not in LANGUAGES:
-        raise ValueError(f"language must be one of {sorted(LANGUAGES)}, not {language!r}")
-    return code
+@lru_cache(maxsize=None)
+def _day_pattern(locale: str) -> str:
+    """The locale's own order of weekday, day and month, weekday and month in full: CLDR's "MMMMEd"
+    skeleton with "E" widened ("EEEE d MMMM" in fr_CA, "EEEE, MMMM d" in en_CA)."""
+    return re.sub(r"E+", "EEEE", str(Locale.parse(locale).datetime_skeletons["MMMMEd"].pattern))
 
 
 @lru_cache(maxsize=None)
@@ -311,17 +323,16 @@ def _without_observed_label(calendar: holidays.HolidayBase, name: str) -> str:
     return HOLIDAY_NAME_DELIMITER.join(names)
 
 
-def _spoken_time(clock: time, lang: str) -> str:
-    """"8 h" / "13 h 30" in French (not "08 h 00"); babel's en_CA "8:00 a.m." in English.
+def _spoken_time(clock: time, locale: str) -> str:
+    """The locale's short time as said: no leading zero ("8 h", "13 h 30" in fr_CA, not "08 h 00"), no
+    minutes on the hour when a word stands between hours and minutes ("HH 'h' mm"); "8:00 a.m." in en_CA.
 
     Plain spaces only: CLDR's narrow no-break space trips some speech engines and SSML.
     """
-    if lang == "fr":
-        pattern = "H 'h'" if clock.minute == 0 else "H 'h' mm"
-        text = format_time(clock, pattern, locale=LANGUAGES["fr"])
-    else:
-        text = format_time(clock, "short", locale=LANGUAGES["en"])
-    return _plain_spaces(text)
+    pattern = str(Locale.parse(locale).time_formats["short"].pattern).replace("HH", "H")
+    if clock.minute == 0:
+        pattern = re.sub(r"(H\s*'[^']+')\s*mm", r"\1", pattern)
+    return _plain_spaces(format_time(clock, pattern, locale=locale))
 
 
 def _plain_spaces(text: str) -> str:
@@ -375,7 +386,8 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Callable[[Where], int | Non
 class _Checker:
     """Collects every problem in one pass, so staff fix a file in one edit, not ten."""
 
-    def __init__(self, source: str, line_of: Callable[[Where], int | None]) -> None:
+    def __init__(self, source: str, line_of: Callable[[Where], int | None], languages: Languages) -> None:
+        self.languages = languages
         self.source = source
         self.line_of = line_of
         self.problems: list[str] = []
@@ -409,7 +421,7 @@ class _Checker:
         closures = self.closures(data)
         if self.problems or tz is None or weekly is None:
             return None
-        return Hours(tz, weekly, country, subdivision, closures, self.source)
+        return Hours(tz, weekly, country, subdivision, closures, self.source, self.languages)
 
     # each part
 
@@ -589,18 +601,19 @@ class _Checker:
     def reason(self, value: Any, where: Where) -> tuple[tuple[str, str], ...]:
         if value is None:
             return ()
-        example = '\'reason: {fr: "la veille de Noël", en: "Christmas Eve"}\''
+        codes = self.languages.codes
+        example = "'reason: {" + ", ".join(f'{code}: "…"' for code in codes) + "}'"
         if not isinstance(value, Mapping):
-            self.problem(where, "the reason must be given in French and English — "
+            self.problem(where, "the reason must be given in every language of the line — "
                                 f"write {example}")
             return ()
-        self.unknown_keys(value, tuple(LANGUAGES), where)
-        missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
+        self.unknown_keys(value, codes, where)
+        missing = [lang for lang in codes if not str(value.get(lang) or "").strip()]
         if missing:
             self.problem(where, f"the reason has no {' or '.join(missing)} words — callers hear "
                                 f"it in their language, so write {example}")
             return ()
-        return tuple((lang, str(value[lang]).strip()) for lang in LANGUAGES)
+        return tuple((lang, str(value[lang]).strip()) for lang in codes)
 
 
 def _minutes(text: str, end_of_day: bool = False) -> int | None:

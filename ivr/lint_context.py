@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .desktop.words import WORDS_LANGUAGES
 from .waiting_prompts import PROMPTS_SAID
 
 # The hold loop, the after-hours answer, and the recording notice said before the greeting.
@@ -25,4 +26,4 @@ def action_names() -> tuple[str, ...]:
 
 def loader_options() -> dict[str, Any]:
     """Keyword arguments for load_flowset and lint, so both check the same things."""
-    return {"actions": action_names(), "code_prompts": SAID_BY_CODE}
+    return {"actions": action_names(), "code_prompts": SAID_BY_CODE, "desktop_languages": WORDS_LANGUAGES}

@@ -98,14 +98,14 @@ def control() -> RecordingControl | None:
 
 
 NOTICE = "recording.notice"
-"""Said by the code, in French then English, before the greeting of every recorded call."""
+"""Said by the code, in every language of the line (greeting order), before the greeting of every recorded call."""
 
 
 def with_notice(result: Any, flowset: FlowSet) -> Any:
     """The first turn of a call, preceded by the recording notice when calls are recorded."""
     if not current_app.config.get("RECORD_CALLS"):
         return result
-    notice = tuple(flowset.prompts.render(NOTICE, language, {}) for language in ("fr", "en"))
+    notice = tuple(flowset.prompts.render(NOTICE, language, {}) for language in flowset.languages.codes)
     return replace(result, turn=replace(result.turn, prompts=notice + tuple(result.turn.prompts)))
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .engine import Listen, Turn, TurnKind, Utterance
+from .engine.languages import BUILT_IN, Languages
 from .telephony.twiml_rules import MAX_HINT_LENGTH, MAX_HINTS
-
-RECOGNITION_LANGUAGE = {"fr": "fr-CA", "en": "en-CA"}
 
 NUMBERS_SPEECH_MODEL = "numbers_and_commands"
 NUMBERS_SPEECH_PAUSE_S = 3
@@ -29,15 +28,19 @@ seconds' wait once they have."""
 
 @dataclass(frozen=True)
 class Voices:
-    """One voice per language, kept for the whole call."""
+    """One voice per language, kept for the whole call, and the language to listen in: as
+    flows/languages.yaml declares them (with IVR_VOICE_<CODE>, ivr.engine.languages.with_voices)."""
 
-    fr: str = "Polly.Chantal"
-    en: str = "Polly.Joanna"
+    languages: Languages = BUILT_IN
 
     def for_language(self, language: str) -> tuple[str, str]:
-        if language == "en":
-            return self.en, "en-US" if self.en.startswith("Polly.") else "en-CA"
-        return self.fr, "fr-CA"
+        """(<Say voice>, <Say language>) of `language`; the default language's for an unknown code."""
+        spoken = self.languages.or_default(language)
+        return spoken.voice, spoken.say_language
+
+    def recognition(self, language: str | None) -> str:
+        """<Gather language>: the speech-recognition code of `language`, the default's when unknown."""
+        return self.languages.or_default(language).speech
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,13 @@ def render(turn: Turn, urls: Urls, voices: Voices) -> str:
     response = VoiceResponse()
     if turn.kind is TurnKind.GATHER:
         assert turn.listen is not None
-        gather = response.gather(**_gather_attributes(turn.listen, urls.step))
+        gather = response.gather(**_gather_attributes(turn.listen, urls.step, voices))
         _speak(gather, turn.prompts, voices, urls.audio_base)
         response.redirect(urls.noinput, method="POST")
     elif turn.kind is TurnKind.TRANSFER:
         _speak(response, turn.prompts, voices, urls.audio_base)
         response.enqueue(
-            turn.queue or "agents-fr",
+            turn.queue or voices.languages.default.queue,
             wait_url=urls.hold,
             wait_url_method="POST",
             action=urls.queue_done,
@@ -73,12 +76,12 @@ def render(turn: Turn, urls: Urls, voices: Voices) -> str:
     return str(response)
 
 
-def _gather_attributes(listen: Listen, action: str) -> dict[str, object]:
+def _gather_attributes(listen: Listen, action: str, voices: Voices) -> dict[str, object]:
     attributes: dict[str, object] = {
         "input": "dtmf speech" if listen.speech else "dtmf",
         "action": action,
         "method": "POST",
-        "language": RECOGNITION_LANGUAGE.get(listen.language, "fr-CA"),
+        "language": voices.recognition(listen.language),
         "timeout": listen.timeout,
         "finish_on_key": listen.finish_on_key,
         "action_on_empty_result": False,
@@ -181,7 +184,7 @@ def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voic
     response = VoiceResponse()
     attributes: dict[str, object] = {"input": "dtmf", "action": action, "method": "POST", "timeout": timeout,
                                      "finish_on_key": finish_on_key, "action_on_empty_result": False,
-                                     "language": RECOGNITION_LANGUAGE.get(language, "fr-CA")}
+                                     "language": voices.recognition(language)}
     if num_digits:
         attributes["num_digits"] = num_digits
     gather = response.gather(**attributes)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import action_budget, calls, callstore, config, console, db, deadline, faults, recording, twiml, waiting
 from .engine import CallState, Digits, FlowSet, NoInput, Speech, Start, Turn, TurnKind, new_call
-from .flowstore import store
+from .flowstore import languages, store
 from .models import Call
 from .telephony import outcomes, signed
 
@@ -35,13 +35,14 @@ def _urls(seq: int, language: str | None, requeued: int = 0) -> twiml.Urls:
     # The language rides in the step URL so a fault can apologise in it without the database;
     # the hold loop speaks it, or French then English for a caller who never chose one. The
     # <Enqueue> action carries it too, and how many times a failed queue was tried again (`r`).
-    known = f"&l={language}" if language in ("fr", "en") else ""
+    # Every URL calls it `lang=` (LANGUAGE_PARAMETER).
+    known = f"&{LANGUAGE_PARAMETER}={language}" if languages().known(language) else ""
     step = _path("voice.step")
-    done = "&".join(part for part in (f"lang={language}" if known else "", f"r={requeued}" if requeued else "") if part)
+    done = "&".join(part for part in (known[1:], f"r={requeued}" if requeued else "") if part)
     return twiml.Urls(
         step=f"{step}?s={seq}{known}",
         noinput=f"{step}?s={seq}&timeout=1{known}",
-        hold=_path("voice.hold") + (f"?lang={language}" if known else ""),
+        hold=_path("voice.hold") + (f"?{known[1:]}" if known else ""),
         queue_done=_path("voice.queue_done") + (f"?{done}" if done else ""),
         audio_base="/audio",
     )
@@ -59,7 +60,7 @@ def _path(endpoint: str) -> str:
 
 
 def _voices() -> twiml.Voices:
-    return twiml.Voices(fr=current_app.config["VOICE_FR"], en=current_app.config["VOICE_EN"])
+    return waiting.voices()
 
 
 def _never_fail(view):
@@ -98,8 +99,16 @@ WAITING_VIEWS = ("hold", "hold_key")
 """The views that answer Twilio's <Enqueue> waitUrl and its <Gather>: their documents are wait-URL documents."""
 
 
+LANGUAGE_PARAMETER = "lang"
+"""The query parameter that carries a caller's language in every URL given to Twilio."""
+OLD_LANGUAGE_PARAMETER = "l"
+"""What step URLs called it before issue 15 (the hold, queue and after-hours URLs already said lang=):
+still read, so a call in progress during the upgrade, whose next step URL Twilio already holds, keeps
+its language. Safe to remove once no call started before the upgrade is still going (a day after)."""
+
+
 def _caller_language() -> str | None:
-    return _known(request.args.get("l"))
+    return _known(request.args.get(LANGUAGE_PARAMETER) or request.args.get(OLD_LANGUAGE_PARAMETER))
 
 
 def _fault_twiml(language: str | None = None, requeued: int = 0) -> str:
@@ -115,13 +124,13 @@ def _fault_twiml(language: str | None = None, requeued: int = 0) -> str:
     try:
         flowset = store().current
         key = flowset.settings.fault_prompt
-        for lang in (language,) if language else ("fr", "en"):
+        for lang in flowset.languages.speaking(language):
             entry = flowset.prompts.get(key, lang)
             if entry and entry.text:
                 texts.append((lang, entry.text))
     except Exception:  # no words is better than no agent
         log.exception("the fault prompt could not be read")
-    return twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), _urls(0, language, requeued)))
+    return twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language, languages()), _urls(0, language, requeued)))
 
 
 def _respond(call: Call, result: calls.StepResult, first_turn: bool = False) -> Response:
@@ -373,7 +382,7 @@ def queue_retries() -> int:
 
 
 def _known(language: str | None) -> str | None:
-    return language if language in ("fr", "en") else None
+    return languages().known(language)
 
 
 @bp.post("/status")

@@ -19,9 +19,10 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 from . import calls, callstore, db, deadline, faults, twiml
 from . import config
 from .config import ConfigError
-from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, agents_queue, new_call
+from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, new_call
+from .engine.languages import with_voices
 from .engine.phones import callable_number
-from .flowstore import store
+from .flowstore import languages, store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
 from .services import callbacks
@@ -70,7 +71,7 @@ def fault_while_waiting(language: str | None) -> Response:
     except Exception:  # the words are not worth the caller's place in line
         log.warning("could not read the words of a fault on hold")
         texts = []
-    return _xml(twiml.say_then(texts, _voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
+    return _xml(twiml.say_then(texts, voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -123,23 +124,23 @@ def callback_due(now: datetime) -> date:
 
 
 def _language(value: str | None) -> str:
-    """The language to listen in (one per <Gather>): the caller's, or French first."""
-    return value if value in ("fr", "en") else "fr"
+    """The language to listen in (one per <Gather>): the caller's, or the line's default."""
+    return languages().or_default(value).code
 
 
 def _known(value: str | None) -> str | None:
     """The caller's language when they chose one; None when not (0 or silence at the greeting)."""
-    return value if value in ("fr", "en") else None
+    return languages().known(value)
 
 
 def _languages(language: str | None) -> tuple[str, ...]:
-    """What to speak in: the caller's language, or both, French first, when it is not known."""
-    return (language,) if language in ("fr", "en") else ("fr", "en")
+    """What to speak in: the caller's language, or every language in greeting order when it is not known."""
+    return languages().speaking(language)
 
 
 def _lang(language: str | None) -> dict[str, str]:
     """The query that carries a known language from URL to URL (none when it is not known)."""
-    return {"lang": language} if language in ("fr", "en") else {}
+    return {"lang": language} if languages().known(language) else {}
 
 
 def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
@@ -152,8 +153,10 @@ def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | N
     return texts
 
 
-def _voices() -> twiml.Voices:
-    return twiml.Voices(fr=current_app.config["VOICE_FR"], en=current_app.config["VOICE_EN"])
+def voices() -> twiml.Voices:
+    """The voice of each language of the flows served, with the installation's IVR_VOICE_<CODE>."""
+    return twiml.Voices(with_voices(languages(), current_app.config.get("VOICES", {})))
+
 
 
 def _xml(body: str) -> Response:
@@ -183,7 +186,7 @@ def hold_response() -> Response:
             "hold.stay"]
     texts = _say(keys, _languages(language), {"position": position, "minutes": minutes})
     return _xml(twiml.hold_loop(texts, _language(language), url_for("voice.hold_key", **_lang(language)),
-                                url_for("voice.hold", **_lang(language)), _voices()))
+                                url_for("voice.hold", **_lang(language)), voices()))
 
 
 def hold_key_response() -> Response:
@@ -195,7 +198,7 @@ def hold_key_response() -> Response:
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
     return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
                                 url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
-                                _voices(), pause=5))
+                                voices(), pause=5))
 
 
 def note_waiting(language: str | None) -> None:
@@ -207,7 +210,7 @@ def note_waiting(language: str | None) -> None:
     if not twilio.call_sid:
         return
     waiting = callstore.Waiting(twilio.call_sid, twilio.caller, twilio.called, language,
-                                faults.fault_queue(language))
+                                faults.fault_queue(language, languages()))
     try:
         with deadline.within(faults.RECORD_BUDGET_S):
             flowset = store().current
@@ -333,7 +336,7 @@ def _line_again(language: str | None, before: list[str]) -> Response:
     urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **_lang(language)),
                       queue_done=url_for("voice.queue_done", **_lang(language)))
     texts = _say(before + ["hold.try_again"], _languages(language))
-    return _xml(twiml.say_then(texts, _voices(), enqueue=(faults.fault_queue(language), urls)))
+    return _xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
 
 
 def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None) -> Response:
@@ -346,7 +349,7 @@ def _offer_callback(language: str | None, mode: str, seq: int | None, before: li
         return _ask_number(language, mode, seq, tries=0, before=before or [])
     texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
     return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq)),
-                               _back(language, mode, seq), _voices(), language=_language(language), timeout=8))
+                               _back(language, mode, seq), voices(), language=_language(language), timeout=8))
 
 
 def _rate() -> int:
@@ -363,7 +366,7 @@ def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, be
     texts = _say(before + ["hold.callback_number"], _languages(language))
     return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
                                               **_step(seq)),
-                               _back(language, mode, seq), _voices(), language=_language(language), num_digits=None,
+                               _back(language, mode, seq), voices(), language=_language(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
@@ -408,13 +411,13 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "failing":
-        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), _voices(),
+        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), voices(),
                                    hangup=True))
     if mode == "closed":
         return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
                                   seq=seq))
     keys = (before or []) + ["hold.back_in_line"]
-    return _xml(twiml.say_then(_say(keys, _languages(language)), _voices(), redirect=_back(language, mode, seq)))
+    return _xml(twiml.say_then(_say(keys, _languages(language)), voices(), redirect=_back(language, mode, seq)))
 
 
 def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
@@ -439,7 +442,7 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     for lang in _languages(language):
         texts += _say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
     texts += _say(["hold.goodbye"], _languages(language))
-    body = twiml.say_then(texts, _voices(), leave=mode == "hold", hangup=mode != "hold")
+    body = twiml.say_then(texts, voices(), leave=mode == "hold", hangup=mode != "hold")
     call.status = "callback"
     call.state = {**(call.state or {}), "seq": step}
     call.last_seq, call.last_twiml, call.updated_at = step, body, now
@@ -455,7 +458,7 @@ def _unknown_call(language: str | None, mode: str) -> Response:
     log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
     if mode == "hold":
         return fault_while_waiting(language)
-    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), _voices(),
+    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), voices(),
                                hangup=True))
 
 
@@ -519,7 +522,7 @@ def queue_after_fault(call_sid: str, error: str) -> str | None:
             now = calls.now_utc()
             call.status = "queued" if agents_open(now) else "after_hours"
             call.transfer_reason = call.transfer_reason or "fault"
-            call.queue = call.queue or agents_queue(call.language)
+            call.queue = call.queue or languages().queue(call.language)
             call.queued_at = call.queued_at or now
             session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
                                      kind="fault", event="fault", detail={"error": error[:40]}))
@@ -563,11 +566,11 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
     lang = _language(language)
     query = {"lang": language, **_step(seq)} if language else _step(seq)
     if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
-        return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), _voices(),
+        return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), voices(),
                               hangup=True)
     return twiml.question(texts, url_for("waiting.closed_key", **query), url_for("waiting.closed", n=repeat + 1,
                                                                                  **query),
-                          _voices(), language=lang, timeout=8)
+                          voices(), language=lang, timeout=8)
 
 
 @bp.post("/closed")
@@ -575,7 +578,7 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
 def closed() -> Response:
     """The after-hours message again (silence, or star)."""
     language, seq = request.args.get("lang"), _asked_at()
-    return _answered_before(seq) or _xml(_closed_twiml(language if language in ("fr", "en") else None, [],
+    return _answered_before(seq) or _xml(_closed_twiml(_known(language), [],
                                                        calls.now_utc(), repeat=request.args.get("n", default=0, type=int),
                                                        seq=seq))
 
@@ -585,7 +588,7 @@ def closed() -> Response:
 def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; anything else: hear it again."""
     raw, seq = request.args.get("lang"), _asked_at()
-    language = raw if raw in ("fr", "en") else None
+    language = _known(raw)
     answered = _answered_before(seq)
     if answered is not None:
         return answered

@@ -15,8 +15,11 @@ from babel.dates import format_date
 
 from ivr.config import ROOT
 from ivr.desktop.context import caller_display
-from ivr.engine.prompts import LANGUAGES, LOCALES, load_prompts
+from ivr.engine.languages import BUILT_IN
+from ivr.engine.prompts import load_prompts
 from ivr.services.demo import DEMO_CLIENTS
+
+LANGUAGES, LOCALES = BUILT_IN.codes, {language.code: language.locale for language in BUILT_IN}
 
 STATUS_WORDS = {"approved": "**approved**", "in_review": "**in review**", "refused": "**refused**",
                 None: "**no application**"}

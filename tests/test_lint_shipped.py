@@ -13,13 +13,14 @@ import yaml
 from ivr.lint_context import SAID_BY_CODE, loader_options
 from ivr.engine.flows import FLOW_KEYS, GLOBAL_KEYS
 from ivr.engine.lint import CODES, lint
-from ivr.engine.schema import SCHEMA_FILES, flow_schema, global_schema, schema_text
+from ivr.engine.schema import SCHEMA_FILES, flow_schema, global_schema, languages_schema, schema_text
 from ivr.engine.steps import OPTION_KEYS, RETRIES_KEYS, STEP_KINDS, allowed_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 PROMPTS = ROOT / "prompts"
-SHIPPED_FLOWS = sorted(p for p in FLOWS.glob("*.yaml") if p.name not in ("global.yaml", "hours.yaml", "verification.yaml"))
+SHIPPED_FLOWS = sorted(p for p in FLOWS.glob("*.yaml")
+                       if p.name not in ("global.yaml", "hours.yaml", "languages.yaml", "verification.yaml"))
 
 
 def test_the_shipped_flows_and_prompts_have_no_errors_and_no_warnings():
@@ -44,6 +45,12 @@ def test_global_settings_name_their_own_schema_and_pass_it():
     text = (FLOWS / "global.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=global.schema.json\n")
     jsonschema.validate(_plain(yaml.safe_load(text)), global_schema())
+
+
+def test_the_languages_name_their_own_schema_and_pass_it():
+    text = (FLOWS / "languages.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=languages.schema.json\n")
+    jsonschema.validate(_plain(yaml.safe_load(text)), languages_schema())
 
 
 def test_the_schema_underlines_a_misspelt_key_like_the_linter_does():

@@ -138,7 +138,7 @@ def test_a_concept_without_its_english_term_is_a_warning_and_the_others_still_ap
     found = project.lint()
     invalid = only(found, "glossary-invalid")
     assert invalid.line == line_of(glossary, "agent:")
-    assert "French and in English" in invalid.message
+    assert "every language of the line" in invalid.message
     assert only(found, "glossary-term").path == project.path("prompts/en/main.yaml")
 
 

@@ -14,7 +14,10 @@ from babel.dates import format_time
 from ivr import twiml
 from ivr.config import ROOT
 from ivr.engine import Turn, TurnKind, Utterance
-from ivr.engine.prompts import LANGUAGES, LOCALES, load_prompts
+from ivr.engine.languages import BUILT_IN
+from ivr.engine.prompts import load_prompts
+
+LANGUAGES, LOCALES = BUILT_IN.codes, {language.code: language.locale for language in BUILT_IN}
 
 PROMPTS, _ = load_prompts(ROOT / "prompts")
 

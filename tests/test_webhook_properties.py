@@ -23,7 +23,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from ivr import db
-from ivr.engine import agents_queue
+from ivr.engine.languages import BUILT_IN
 from ivr.models import Call, JourneyEvent
 
 from .conftest import TOKEN
@@ -152,7 +152,7 @@ def test_any_call_gets_valid_twiml_never_loops_and_zero_always_reaches_an_agent(
         call.post(call.gather_action(), {"Digits": "0"})
         enqueue = call.root.find("Enqueue")
         assert enqueue is not None, "0 did not reach an agent"
-        assert enqueue.text == agents_queue(call.language())  # agents-bilingual when not chosen
+        assert enqueue.text == BUILT_IN.queue(call.language())  # agents-bilingual when not chosen
 
 
 @CASE

@@ -9,14 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..engine.languages import BUILT_IN, Languages
 from ..models import utcnow
 from .models import Agent, AgentToken
 from .roles import ROLES
+from .words import desktop_languages
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
 DEMO_TOKEN = "demo-token"
-LANGUAGES = ("fr", "en")
 HASH_METHOD = "scrypt"  # werkzeug's default: slow on purpose; tests swap in a quick one
 
 
@@ -34,7 +35,8 @@ def actor_id(agent: Agent) -> str:
 
 
 def add_agent(session: Session, username: str, password: str, display_name: str | None = None,
-              language: str = "fr", endpoint: str | None = None, role: str = "agent") -> Agent:
+              language: str | None = None, endpoint: str | None = None, role: str = "agent",
+              languages: Languages = BUILT_IN) -> Agent:
     name = username.strip().lower()
     if not name or not name.replace("-", "").replace(".", "").replace("_", "").isalnum():
         raise AccountError(
@@ -43,8 +45,10 @@ def add_agent(session: Session, username: str, password: str, display_name: str 
         raise AccountError(f"an agent called '{name}' already exists; choose another name")
     if len(password) < 4:
         raise AccountError("the password is too short: use at least 4 characters (12 or more in production)")
-    if language not in LANGUAGES:
-        raise AccountError(f"language '{language}' is not offered; use fr or en")
+    offered = desktop_languages(languages)
+    language = language or offered[0]
+    if language not in offered:
+        raise AccountError(f"language '{language}' is not offered; use {' or '.join(offered)}")
     if role not in ROLES:
         raise AccountError(f"role '{role}' does not exist; use one of: {', '.join(ROLES)}")
     agent = Agent(username=name, display_name=display_name or name, language=language, endpoint=endpoint,
@@ -68,7 +72,7 @@ def authenticate(session: Session, username: str, password: str) -> Agent | None
 
 
 def agent_from_provider(session: Session, subject: str, name: str, display_name: str = "", locale: str = "",
-                        role: str = "agent") -> Agent:
+                        role: str = "agent", languages: Languages = BUILT_IN) -> Agent:
     """The agent the identity provider's `subject` ("<issuer> <sub>") signs in, made at the first sign-in.
 
     Found by the subject only, never by a name, so a provider account can never take over a local one;
@@ -83,7 +87,8 @@ def agent_from_provider(session: Session, subject: str, name: str, display_name:
         while find_agent(session, username) is not None:
             number += 1
             username = f"{base[:55]}-{number}"
-        language = locale[:2].lower() if locale[:2].lower() in LANGUAGES else "fr"
+        offered = desktop_languages(languages)
+        language = locale[:2].lower() if locale[:2].lower() in offered else offered[0]
         agent = Agent(username=username, display_name=(display_name or username)[:120], language=language,
                       password_hash="", oidc_subject=subject, role=role)
         session.add(agent)

@@ -357,7 +357,7 @@ class _Builder:
         w = self.w
         who = {IdentityState.VERIFIED: "whisper.verified", IdentityState.SUSPENDED: "whisper.suspended",
                IdentityState.NONE: "whisper.unknown"}.get(self.identity.state, "whisper.not_verified")
-        parts = [w(who), w(f"languages.{self.call.language or 'none'}")]
+        parts = [w(who), w.language_label(self.call.language)]
         topic = topic_of(self.events)
         if topic:
             parts.append(w(f"subjects.{topic}"))
@@ -401,7 +401,7 @@ def call_context(session: Session, call: Call, words: Words, flowset: FlowSet | 
         "caller_display": caller_display(call.caller) or words("ui.unknown_caller"),
         "caller_region": number_region(call.caller, words),
         "language": call.language,
-        "language_label": words(f"languages.{call.language or 'none'}"),
+        "language_label": words.language_label(call.language),
         **_identity_fields(b),
         "verification": b.verification(),
         "self_service_suspended": bool(client) and is_self_service_suspended(
@@ -459,7 +459,7 @@ def queue_row(session: Session, call: Call, words: Words, flowset: FlowSet | Non
         "caller": call.caller,
         "queue": call.queue,
         "language": call.language,
-        "language_label": words(f"languages.{call.language or 'none'}"),
+        "language_label": words.language_label(call.language),
         "waiting_since": queued_at.isoformat() if queued_at else None,
         "waited": b.duration((clock.now - queued_at).total_seconds()) if queued_at else None,
         "reason": b.reason(),
@@ -487,7 +487,7 @@ def callback_row(callback: Callback, words: Words, clock: Clock) -> dict[str, An
         "number_display": caller_display(callback.number) or callback.number,
         "number_region": number_region(callback.number, words),
         "language": callback.language or None,
-        "language_label": words(f"languages.{callback.language or 'none'}"),
+        "language_label": words.language_label(callback.language),
         "requested_at": requested.isoformat() if requested else None,
         "requested": words.datetime(local),
         "due": callback.due.isoformat(),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import calls
 from ..config import ConfigError
+from ..flowstore import languages
 from . import sessions
 from .accounts import agent_from_provider
 from .models import Agent
@@ -167,7 +168,7 @@ def finish(db: Session) -> Agent:
     agent = agent_from_provider(db, subject=subject,
                                 name=str(claims.get("preferred_username") or claims.get("email") or claims["sub"]),
                                 display_name=str(claims.get("name") or ""), locale=str(claims.get("locale") or ""),
-                                role=role.value)
+                                role=role.value, languages=languages())
     if not agent.active:
         raise SignInRefused("inactive")
     return agent

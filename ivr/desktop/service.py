@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import callstore
-from ..engine import FlowSet, Language, agents_queue, new_call
+from ..engine import FlowSet, new_call
 from ..gateway import Gateway, GatewayError
 from ..models import Call, Contact
 from .models import Agent, Callback, Handling
@@ -47,7 +47,7 @@ def reconcile(connection: Connection, gateway: Gateway, flowset: FlowSet, now: d
     Runs on `connection` with no transaction open (each write is its own short one). Returns how many
     callers were recorded; raises GatewayError when Twilio fails.
     """
-    queues = {agents_queue(language): language for language in (*Language, None)}
+    queues = {flowset.languages.queue(language): language for language in (*flowset.languages.codes, None)}
     members = gateway.queue_members(queues)
     if not members:
         return 0

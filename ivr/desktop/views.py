@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .. import calls, config, db, gateway
 from ..engine import FlowSet
+from ..flowstore import languages
 from ..models import Call, Client, Contact, JourneyEvent
 from . import auth, devices, headers, oidc, service
 from .accounts import authenticate
@@ -22,7 +23,7 @@ from .context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact
 from .models import Agent, Callback, Handling
 from .roles import may_open_call, refused
 from .throttle import Throttle
-from .words import LANGUAGES, Words
+from .words import Words, desktop_languages
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,12 @@ DEFAULT_ZONE = "America/Toronto"
 def _language() -> str:
     agent = g.get("agent")
     wanted = request.args.get("lang") or session.get("lang") or (agent.language if agent else None)
-    return wanted if wanted in LANGUAGES else "fr"
+    offered = desktop_languages(languages())
+    return wanted if wanted in offered else offered[0]
 
 
 def _words() -> Words:
-    return Words(_language())
+    return Words(_language(), languages())
 
 
 def _clock() -> Clock:
@@ -90,7 +92,15 @@ def _safe_next(target: str | None) -> str:
 def _template_globals() -> dict[str, Any]:
     if not request.blueprint == "desktop":
         return {}
-    return {"w": _words(), "lang": _language(), "agent": g.get("agent"), "csrf": auth.csrf_token()}
+    lang = _language()
+    return {"w": _words(), "lang": lang, "other_lang": _other_language(lang), "agent": g.get("agent"),
+            "csrf": auth.csrf_token()}
+
+
+def _other_language(lang: str) -> str:
+    """The desktop language the switch offers: the next one the desktop speaks, in the line's order."""
+    offered = desktop_languages(languages())
+    return offered[(offered.index(lang) + 1) % len(offered)] if lang in offered else offered[0]
 
 
 bp.after_request(headers.protect)
@@ -224,7 +234,7 @@ def logout() -> Any:
 @bp.post("/language/<lang>")
 @auth.login_required
 def language(lang: str) -> Any:
-    if lang in LANGUAGES:
+    if lang in desktop_languages(languages()):
         session["lang"] = lang
         g.agent.language = lang
         db.session().commit()
@@ -274,7 +284,7 @@ def _callback_rows(words: Words) -> list[dict[str, Any]]:
 def _by_queue(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(row["queue"] or "agents-fr", []).append(row)
+        grouped.setdefault(row["queue"] or languages().default.queue, []).append(row)
     return dict(sorted(grouped.items()))
 
 
@@ -318,7 +328,7 @@ def take(call_sid: str) -> Any:
         s = db.session()
         call = _call_or_404(call_sid)
         s.refresh(call)
-    words = Words(g.agent.language)  # the whisper is in the language the agent works in
+    words = Words(g.agent.language, languages())  # the whisper is in the language the agent works in
     whisper = call_context(s, call, words, _flowset(), _clock())["whisper"]
     page = _words()
     try:

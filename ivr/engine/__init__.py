@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .findings import Finding, FlowsInvalid, Severity
+from .languages import Language, Languages
 from .flows import Flow, FlowSet, GlobalSettings, load_flowset, read_flowset
 from .prompts import PromptError, Prompts, Utterance
 from .runner import advance, mask
@@ -13,7 +14,6 @@ from .state import (
     Digits,
     Event,
     JourneyEntry,
-    Language,
     Listen,
     NoInput,
     Speech,
@@ -21,15 +21,13 @@ from .state import (
     TransferReason,
     Turn,
     TurnKind,
-    UNKNOWN_LANGUAGE_QUEUE,
-    agents_queue,
 )
 
 __all__ = [
     "ActionDone", "ActionFailed", "CallState", "Digits", "Event", "Finding", "Flow", "FlowSet",
-    "FlowsInvalid", "GlobalSettings", "JourneyEntry", "Language", "Listen", "NoInput", "PromptError",
-    "Prompts", "Severity", "Speech", "Start", "TransferReason", "Turn", "TurnKind", "UNKNOWN_LANGUAGE_QUEUE",
-    "Utterance", "advance", "agents_queue", "load_flowset", "mask", "read_flowset",
+    "FlowsInvalid", "GlobalSettings", "JourneyEntry", "Language", "Languages", "Listen", "NoInput", "PromptError",
+    "Prompts", "Severity", "Speech", "Start", "TransferReason", "Turn", "TurnKind",
+    "Utterance", "advance", "load_flowset", "mask", "read_flowset",
 ]
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
 from .glossary import NO_GLOSSARY, Glossary, load_glossary
 from .phones import DEFAULT_REGIONS, unknown_regions
-from .prompts import LANGUAGES, Prompts, load_prompts
+from .languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
+from .prompts import Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
 from .understand import Vocabulary
 from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
 
-SPECIAL_FILES = {"global.yaml", "hours.yaml", "schema.json", "verification.yaml"}
+SPECIAL_FILES = {"global.yaml", "hours.yaml", LANGUAGES_FILE, "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
 GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt",
                "phone_numbers")
@@ -142,6 +143,7 @@ class FlowSet:
     version: str = ""
     warnings: list[Finding] = field(default_factory=list)
     verification: VerificationPolicy = field(default_factory=default_policy)
+    languages: Languages = BUILT_IN  # flows/languages.yaml (ivr.engine.languages)
     glossary: Glossary = NO_GLOSSARY  # prompts/glossary.yaml: one term per concept (ivr.engine.glossary)
     _vocabularies: dict[tuple[str, ...], Vocabulary] = field(default_factory=dict, repr=False, compare=False)
 
@@ -182,14 +184,15 @@ class FlowSet:
 
 
 def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
-                 code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> FlowSet:
+                 code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None,
+                 desktop_languages: Collection[str] | None = None) -> FlowSet:
     """Load and check flows and prompts; raise FlowsInvalid listing every error found.
 
     The application passes what only it knows (see ivr.lint_context): `code_prompts`, the
     prompt keys it says by itself (they must exist and count as used), and `actions`, the
-    backend actions that exist.
+    backend actions that exist, and `desktop_languages`, those the agents' desktop has words for.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
     errors = [f for f in findings if f.severity == "error"]
     if errors or flowset is None:
         raise FlowsInvalid(in_order(errors))
@@ -199,7 +202,7 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
 
 def read_flowset(
     flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = (),
-    actions: Collection[str] | None = None,
+    actions: Collection[str] | None = None, desktop_languages: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
     flows_dir = Path(flows_dir)
     findings: list[Finding] = []
@@ -212,6 +215,9 @@ def read_flowset(
             Finding("flows-folder-missing", f"there is no flows folder at {flows_dir}", str(flows_dir),
                     hint="set IVR_FLOWS_DIR to the folder that holds your flows")
         ]
+    languages = read_languages(flows_dir, findings)  # first: options and descriptions name its codes
+    if desktop_languages is not None:
+        findings.extend(without_desktop_words(languages, desktop_languages))
     for path in sorted(flows_dir.glob("*.yaml")):
         digest.update(path.name.encode() + path.read_bytes())
         if path.name in SPECIAL_FILES:
@@ -220,7 +226,7 @@ def read_flowset(
             elif path.name == "verification.yaml":
                 verification = read_verification(path, findings)
             continue
-        flow = _read_flow(path, findings)
+        flow = _read_flow(path, findings, languages)
         if flow is None:
             continue
         if flow.name in flows:
@@ -230,12 +236,12 @@ def read_flowset(
             )
             continue
         flows[flow.name] = flow
-    prompts, prompt_findings = load_prompts(prompts_dir)
+    prompts, prompt_findings = load_prompts(prompts_dir, languages)
     findings.extend(prompt_findings)
     prompts_root = Path(prompts_dir)
     for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
-    glossary = load_glossary(prompts_root)  # guides the linter only: not part of what callers hear, nor of the version
+    glossary = load_glossary(prompts_root, languages)  # guides the linter only: not part of what callers hear, nor of the version
     if any(f.code == UNREADABLE for f in findings):
         # What the unreadable file holds is unknown: its flow, its prompts, its settings. Any rule
         # run now would report what follows from that (a missing 'main', missing prompts), not news.
@@ -247,14 +253,15 @@ def read_flowset(
         )
         return None, findings
     flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
-                      version=digest.hexdigest()[:12], verification=verification, glossary=glossary)
+                      version=digest.hexdigest()[:12], verification=verification, glossary=glossary,
+                      languages=languages)
     from .checks import check_flowset  # local: checks need a built FlowSet
 
     findings.extend(check_flowset(flowset, code_prompts, actions))
     return flowset, findings
 
 
-def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
+def _read_flow(path: Path, findings: list[Finding], languages: Languages = BUILT_IN) -> Flow | None:
     try:
         data = load_file(path)
     except YamlProblem as problem:
@@ -283,7 +290,7 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
                     hint="add 'steps:' with at least one step")
         )
         return None
-    reader = StepReader(flow=name, path=where)
+    reader = StepReader(flow=name, path=where, languages=languages)
     steps: dict[str, Step] = {}
     unread: set[str] = set()
     for step_id, block in steps_raw.items():
@@ -308,12 +315,12 @@ def _read_flow(path: Path, findings: list[Finding]) -> Flow | None:
             Finding("start-missing", f"flow '{name}' starts at '{start}', which is not one of its steps",
                     where, line, column, hint=did_you_mean(start, steps) or "name one of the steps below")
         )
-    description, descriptions = _read_description(data, where, findings)
+    description, descriptions = _read_description(data, where, findings, languages.codes)
     return Flow(name=name, start=start, steps=steps, path=where, description=description,
                 line=data.where("flow")[0], descriptions=descriptions, unread=frozenset(unread))
 
 
-def _read_description(data, where: str, findings: list[Finding]) -> tuple[str, dict[str, str]]:
+def _read_description(data, where: str, findings: list[Finding], codes: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """`description: words` (the same in every language) or `description: {fr: …, en: …}`, for staff and
     agents: (the words as written, or in the first language given; the words per language)."""
     raw = data.get("description")
@@ -321,13 +328,13 @@ def _read_description(data, where: str, findings: list[Finding]) -> tuple[str, d
         return str(raw or ""), {}
     descriptions: dict[str, str] = {}
     for language, text in raw.items():
-        if language not in LANGUAGES:
+        if language not in codes:
             line, column = raw.where(language) if hasattr(raw, "where") else data.where("description")
             findings.append(
                 Finding("unknown-key", f"the description is written in '{language}', which is not a language of "
                                        "this line", where, line, column,
-                        hint=did_you_mean(str(language), LANGUAGES) or "write it as {" + ", ".join(
-                            f"{code}: …" for code in LANGUAGES) + "}")
+                        hint=did_you_mean(str(language), codes) or "write it as {" + ", ".join(
+                            f"{code}: …" for code in codes) + "}")
             )
             continue
         descriptions[str(language)] = str(text or "")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding, Severity
-from .prompts import LANGUAGES
+from .languages import BUILT_IN, Languages
 from .yamlsource import YamlProblem, load_file
 
 GLOSSARY_FILE = "glossary.yaml"
-CONCEPT_KEYS = ("fr", "en", "words")
+CONCEPT_KEYS = ("words",)
+"""Keys of a concept besides the line's language codes."""
 LANGUAGE_KEYS = ("say", "also")
 
 
@@ -57,7 +58,7 @@ class Glossary:
 NO_GLOSSARY = Glossary()
 
 
-def load_glossary(prompts_dir: Path | str) -> Glossary:
+def load_glossary(prompts_dir: Path | str, languages: Languages = BUILT_IN) -> Glossary:
     """The glossary beside the language folders; an empty one when there is none.
 
     A malformed entry is left out and reported as `glossary-invalid` (a warning: the glossary only
@@ -78,24 +79,26 @@ def load_glossary(prompts_dir: Path | str) -> Glossary:
     concepts, problems = [], []
     for name, block in data.items():
         line = data.where(name)[0] if hasattr(data, "where") else 0
-        concept = _concept(str(name), block, where, line, problems)
+        concept = _concept(str(name), block, where, line, problems, languages.codes)
         if concept is not None:
             concepts.append(concept)
     return Glossary(tuple(concepts), where, tuple(problems))
 
 
-def _concept(name: str, block: object, path: str, line: int, problems: list[Finding]) -> Concept | None:
-    shape = f"write it as '{name}: {{fr: {{say: …, also: […]}}, en: {{say: …, also: […]}}}}'"
-    if not isinstance(block, dict) or not all(language in block for language in LANGUAGES):
-        problems.append(_problem(f"concept '{name}' does not give a term in French and in English", path, line, shape))
+def _concept(name: str, block: object, path: str, line: int, problems: list[Finding],
+             codes: tuple[str, ...]) -> Concept | None:
+    shape = f"write it as '{name}: {{" + ", ".join(f"{code}: {{say: …, also: […]}}" for code in codes) + "}'"
+    if not isinstance(block, dict) or not all(language in block for language in codes):
+        problems.append(_problem(f"concept '{name}' does not give a term in every language of the line "
+                                 f"({', '.join(codes)})", path, line, shape))
         return None
-    unknown = [key for key in block if key not in CONCEPT_KEYS]
+    unknown = [key for key in block if key not in (*codes, *CONCEPT_KEYS)]
     if unknown:
         problems.append(_problem(f"concept '{name}' has '{unknown[0]}', which the glossary does not know", path,
-                                 line, "use only fr, en and words"))
+                                 line, f"use only {', '.join(codes)} and words"))
         return None
     terms = {}
-    for language in LANGUAGES:
+    for language in codes:
         entry = block[language]
         at = block.where(language)[0] if hasattr(block, "where") else line
         if isinstance(entry, str):

@@ -20,11 +20,10 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from .findings import Finding
+from .languages import BUILT_IN, Languages
 from .phones import region_names
 from .yamlsource import YamlProblem, load_file
 
-LANGUAGES = ("fr", "en")
-LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 FORMATS = ("money", "date", "digits", "number", "phone", "postal", "regions", "term")
 
 
@@ -62,6 +61,8 @@ class Utterance:
 @dataclass
 class Prompts:
     entries: dict[str, dict[str, PromptText]] = field(default_factory=dict)
+    languages: Languages = BUILT_IN
+    """The line's languages (ivr.engine.languages): one prompts folder each, and their locales."""
 
     def get(self, key: str, language: str) -> PromptText | None:
         return self.entries.get(language, {}).get(key)
@@ -95,11 +96,12 @@ class Prompts:
         return Utterance(key=key, text=_tidy(text), language=language, audio=entry.audio)
 
 
-def load_prompts(prompts_dir: Path | str) -> tuple[Prompts, list[Finding]]:
-    prompts = Prompts()
+def load_prompts(prompts_dir: Path | str, languages: Languages = BUILT_IN) -> tuple[Prompts, list[Finding]]:
+    """The prompts of each of `languages`, from prompts_dir/<code>/*.yaml, and the problems found."""
+    prompts = Prompts(languages=languages)
     findings: list[Finding] = []
     root = Path(prompts_dir)
-    for language in LANGUAGES:
+    for language in languages.codes:
         prompts.entries[language] = {}
         folder = root / language
         if not folder.is_dir():
@@ -183,7 +185,7 @@ class _Formatter(string.Formatter):
     def __init__(self, prompts: Prompts, language: str):
         self.prompts = prompts
         self.language = language
-        self.locale = LOCALES[language]
+        self.locale = prompts.languages.get(language).locale
 
     def fill(self, text: str, values: Mapping[str, Any]) -> str:
         """The sentence with its values; a value that ends a sentence with its own period ("8:00 a.m.",

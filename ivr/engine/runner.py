@@ -10,7 +10,7 @@ from typing import Any
 
 from . import understand
 from .flows import FlowSet
-from .prompts import LANGUAGES, PromptError, Utterance
+from .prompts import PromptError, Utterance
 from .state import (
     ActionDone,
     ActionFailed,
@@ -25,7 +25,6 @@ from .state import (
     TransferReason,
     Turn,
     TurnKind,
-    agents_queue,
 )
 from .steps import (AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer,
                     Use, case_label)
@@ -102,7 +101,7 @@ class _Run:
         if isinstance(event, Start):
             state.position = self._start_position(event)
             if event.language:
-                if event.language not in ("fr", "en"):
+                if event.language not in self.flowset.languages:
                     raise _FlowFault(f"cannot start a call in language '{event.language}'")
                 state.language = event.language
             state.vars.update(event.values)
@@ -396,7 +395,7 @@ class _Run:
         state.finished = "transfer"
         state.awaiting = "done"
         state.transfer_reason = str(reason)
-        queue = agents_queue(state.language)
+        queue = self.flowset.languages.queue(state.language)
         self.note("transfer", "queued", reason=str(reason), queue=queue)
         return Turn(TurnKind.TRANSFER, tuple(self.prompts), queue=queue, reason=str(reason),
                     journey=tuple(self.journey))
@@ -409,19 +408,19 @@ class _Run:
             return self.transfer(TransferReason.FAULT, (self.settings.fault_prompt,))
         except PromptError:
             self.prompts.clear()
-            return Turn(TurnKind.TRANSFER, (), queue=agents_queue(self.state.language),
+            return Turn(TurnKind.TRANSFER, (), queue=self.flowset.languages.queue(self.state.language),
                         reason=TransferReason.FAULT, journey=tuple(self.journey))
 
     def _finished_turn(self) -> Turn:
         if self.state.finished == "transfer":
-            return Turn(TurnKind.TRANSFER, queue=agents_queue(self.state.language),
+            return Turn(TurnKind.TRANSFER, queue=self.flowset.languages.queue(self.state.language),
                         reason=self.state.transfer_reason)
         return Turn(TurnKind.HANGUP)
 
     # -- saying and listening ---------------------------------------------------------------
 
     def languages(self) -> tuple[str, ...]:
-        return (self.state.language,) if self.state.language else ("fr", "en")
+        return self.flowset.languages.speaking(self.state.language)
 
     def say(self, key: str) -> None:
         for language in self.languages():
@@ -434,7 +433,7 @@ class _Run:
     def _text_of(self, keys: tuple[str, ...]) -> str:
         # A sentence that reads back personal values (an address, a phone) stays out of the journey.
         for key in keys:
-            entry = self.flowset.prompts.get(key, self.state.language or "fr")
+            entry = self.flowset.prompts.get(key, self.state.language or self.flowset.languages.default.code)
             if entry is not None and any(_is_personal(name) for name in entry.placeholders):
                 return "…"
         said = [u.text for u in self.prompts if u.key in keys]
@@ -446,7 +445,7 @@ class _Run:
 
     def _listen_for(self, step: Menu | Ask, patient: bool = False) -> Listen:
         timeouts = self.settings.timeouts
-        language = self.state.language or "fr"
+        language = self.state.language or self.flowset.languages.default.code
         hints = list(self._words(self.settings.agent_words))
         if isinstance(step, Menu):
             for option in step.options:
@@ -493,7 +492,7 @@ class _Run:
 
     def _choose_language_by(self, speech: str, key: str) -> None:
         """Before a language is chosen, words of only one language choose it ("representative": en)."""
-        spoken_in = [language for language in LANGUAGES
+        spoken_in = [language for language in self.flowset.languages.codes
                      if understand.says_any(speech, self.flowset.prompts.words(key, language))]
         if len(spoken_in) == 1:
             self.state.language = spoken_in[0]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .prompts import LANGUAGES
+from .languages import CODE, REQUIRED_KEYS, SPEECH_CODE
 from .steps import STEP_KINDS, Expect, InputMode, allowed_keys
 
 SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
 
 _TEXT = {"type": "string"}
+_LANGUAGE_CODE = {"type": "string", "pattern": CODE.pattern,
+                  "description": "a language code declared in flows/languages.yaml (fr, en)"}
 _PROMPTS = {
     "description": "a prompt key from prompts/fr and prompts/en (e.g. main.menu), or a list of keys",
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
@@ -44,7 +46,7 @@ _OPTION = {
                 "next": _TARGET,
                 "words": {"type": "string", "description": "prompt key of the words a caller can say instead"},
                 "say": {**_PROMPTS, "description": "said when the caller chooses this option"},
-                "language": {"enum": ["fr", "en"], "description": "the language of the rest of the call"},
+                "language": {**_LANGUAGE_CODE, "description": "the language of the rest of the call"},
             },
             "required": ["next"],
             "additionalProperties": False,
@@ -120,8 +122,9 @@ def flow_schema() -> dict[str, Any]:
         "description": {
             "description": "what the flow is for, in a sentence; {fr: …, en: …} to say it in each language "
                            "(the agents' Flows page shows the agent's)",
-            "anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": False, "minProperties": 1,
-                                            "properties": {code: {"type": "string"} for code in LANGUAGES}}],
+            "anyOf": [{"type": "string"}, {"type": "object", "minProperties": 1,
+                                            "propertyNames": _LANGUAGE_CODE,
+                                            "additionalProperties": {"type": "string"}}],
         },
         "start": {"type": "string", "description": "the first step (default: the first one written)"},
         "steps": {
@@ -199,7 +202,41 @@ def global_schema() -> dict[str, Any]:
     }
 
 
-SCHEMA_FILES = {"schema.json": flow_schema, "global.schema.json": global_schema}
+def languages_schema() -> dict[str, Any]:
+    """The schema of flows/languages.yaml, the languages the line serves (ivr.engine.languages)."""
+    speech = {"type": "string", "pattern": SPEECH_CODE.pattern}
+    language = {
+        "type": "object",
+        "properties": {
+            "code": {**_LANGUAGE_CODE, "description": "ISO 639-1 code: the prompts/<code>/ folder, what menu "
+                                                      "options set (language: fr)"},
+            "name": {"type": "string", "description": "the language's own name, shown to agents"},
+            "locale": {"type": "string", "description": "babel locale for dates, money, numbers (fr_CA)"},
+            "speech": {**speech, "description": "speech recognition language, Twilio <Gather language> (fr-CA)"},
+            "voice": {"type": "string", "description": "the voice reading the prompts, Twilio <Say voice>"},
+            "voice_language": {**speech, "description": "<Say language> when the voice speaks another variant "
+                                                        "than the speech one (Polly.Joanna: en-US)"},
+            "queue": {"type": "string", "description": "the agents' queue of callers who chose this language"},
+        },
+        "required": list(REQUIRED_KEYS),
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": SCHEMA_DRAFT,
+        "title": "IVR languages",
+        "type": "object",
+        "properties": {
+            "languages": {"type": "array", "items": language, "minItems": 1,
+                          "description": "in the order the greeting offers them; the first is the default"},
+            "unknown_queue": {"type": "string", "description": "where callers wait whose language is not known"},
+        },
+        "required": ["languages"],
+        "additionalProperties": False,
+    }
+
+
+SCHEMA_FILES = {"schema.json": flow_schema, "global.schema.json": global_schema,
+                "languages.schema.json": languages_schema}
 
 
 def schema_text(schema: dict[str, Any]) -> str:

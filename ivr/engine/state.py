@@ -14,21 +14,6 @@ from typing import Any
 from .prompts import Utterance
 
 
-class Language(StrEnum):
-    FR = "fr"
-    EN = "en"
-
-
-UNKNOWN_LANGUAGE_QUEUE = "agents-bilingual"
-"""Where callers wait whose language is not known (0, "agent" or silence at the bilingual
-greeting, a fault before the choice): agents who serve both languages, and hold words in both."""
-
-
-def agents_queue(language: str | None) -> str:
-    """The agents' queue for a caller: agents-fr, agents-en, or the bilingual one when not chosen."""
-    return f"agents-{language}" if language in tuple(Language) else UNKNOWN_LANGUAGE_QUEUE
-
-
 class TransferReason(StrEnum):
     ASKED = "asked_for_agent"
     NOINPUT = "no_input"

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from .findings import Finding, did_you_mean
+from .languages import BUILT_IN, Languages
 
 AGENT = "agent"
 """The built-in target that sends the caller to a person."""
@@ -305,6 +306,7 @@ class StepReader:
     flow: str
     path: str
     findings: list[Finding] = field(default_factory=list)
+    languages: Languages = BUILT_IN
 
     def problem(self, code: str, message: str, line: int, column: int = 0, hint: str = "") -> None:
         self.findings.append(Finding(code, message, self.path, line, column, hint=hint))
@@ -402,12 +404,13 @@ class StepReader:
                 hint=did_you_mean(unknown, allowed) or "allowed here: " + ", ".join(sorted(allowed)),
             )
         language = value.get("language")
-        if language is not None and language not in ("fr", "en"):
+        if language is not None and language not in self.languages:
             self.problem(
                 "bad-language",
-                f"option {key} of menu '{step_id}' sets language '{language}'",
+                f"option {key} of menu '{step_id}' sets language '{language}', which this line does not serve",
                 line,
-                hint="use fr or en",
+                hint=did_you_mean(str(language), self.languages.codes)
+                or f"use one of {', '.join(self.languages.codes)}, or declare it in flows/languages.yaml",
             )
             language = None
         if not value.get("next"):

@@ -33,6 +33,7 @@ import yaml
 
 from ..console import ConsoleStart
 from ..engine.findings import Finding, did_you_mean
+from ..engine.languages import BUILT_IN, Languages, read_languages
 from ..engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 ACTIONS = ("press", "say", "silence")
@@ -115,7 +116,8 @@ def read_scenarios(path: Path | str, flows_dir: Path | str | None = None) -> Sce
     except YamlProblem as problem:
         result.problems.append(problem.finding())
         return result
-    reader = _Reader(where, result.problems, _timezone(flows_dir))
+    reader = _Reader(where, result.problems, _timezone(flows_dir),
+                     read_languages(flows_dir) if flows_dir is not None else BUILT_IN)
     if not isinstance(data, Located) or not isinstance(data.get("scenarios"), LocatedList):
         reader.problem(1, "this file has no list of scenarios",
                        "start it with 'scenarios:' and a list of '- name: ...' entries")
@@ -154,7 +156,8 @@ def _timezone(flows_dir: Path | str | None) -> ZoneInfo:
 
 
 class _Reader:
-    def __init__(self, path: str, problems: list[Finding], zone: ZoneInfo):
+    def __init__(self, path: str, problems: list[Finding], zone: ZoneInfo, languages: Languages = BUILT_IN):
+        self.languages = languages
         self.path = path
         self.problems = problems
         self.zone = zone
@@ -241,8 +244,9 @@ class _Reader:
         language = item.get("language")
         client = item.get("client")
         values = item.get("values") or {}
-        if language is not None and str(language) not in ("fr", "en"):
-            self.problem(item.where("language")[0], f"language '{language}' is not fr or en", "write fr or en")
+        if language is not None and str(language) not in self.languages:
+            codes = " or ".join(self.languages.codes)
+            self.problem(item.where("language")[0], f"language '{language}' is not {codes}", f"write {codes}")
             language = None
         if not isinstance(values, dict):
             self.problem(item.where("values")[0], "values must be a block of 'name: value'",

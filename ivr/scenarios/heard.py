@@ -31,7 +31,7 @@ class PromptMatcher:
         self._patterns: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
     def is_key(self, text: str) -> bool:
-        return any(self.prompts.get(text, lang) is not None for lang in ("fr", "en"))
+        return any(self.prompts.get(text, lang) is not None for lang in self.prompts.languages.codes)
 
     def keys(self, language: str) -> set[str]:
         return self.prompts.keys(language)
@@ -69,7 +69,7 @@ class PromptMatcher:
         parts = url.rstrip("/").split("/")
         name = parts[-1]
         folder = parts[-2] if len(parts) > 1 else ""
-        languages = [folder] if folder in ("fr", "en") else ["fr", "en"]
+        languages = self.prompts.languages.speaking(folder)
         for language in languages:
             for key in sorted(self.prompts.keys(language)):
                 entry = self.prompts.get(key, language)

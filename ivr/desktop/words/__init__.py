@@ -20,12 +20,14 @@ from babel.dates import format_date, format_time, format_timedelta, get_datetime
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-from ...engine.prompts import LANGUAGES, LOCALES
+from ...engine.languages import BUILT_IN, Languages
 from .nouns import Noun, NounSpecError
 
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 _HERE = Path(__file__).parent
 _CODE = re.compile(r"`([^`]+)`")
+WORDS_LANGUAGES = frozenset(path.stem for path in _HERE.glob("*.yaml"))
+"""The languages the desktop has words for: one ivr/desktop/words/<code>.yaml each."""
 
 
 @lru_cache(maxsize=None)
@@ -44,12 +46,29 @@ def is_plural(entry: Any) -> bool:
     return isinstance(entry, dict) and "other" in entry and set(entry) <= set(PLURAL_CATEGORIES)
 
 
+def desktop_languages(languages: Languages = BUILT_IN) -> tuple[str, ...]:
+    """The line's languages (flows/languages.yaml order) the desktop speaks: those with words in
+    ivr/desktop/words/<code>.yaml. Agents of another language see the desktop in the first of these
+    (`ivr lint` warns, desktop-words-missing)."""
+    spoken = tuple(code for code in languages.codes if code in WORDS_LANGUAGES)
+    return spoken or tuple(code for code in BUILT_IN.codes if code in WORDS_LANGUAGES)
+
+
 class Words:
     """`words("ui.title")`, `words("failures.nomatch", count=2)`: a missing key shows itself, never crashes."""
 
-    def __init__(self, language: str):
-        self.language = language if language in LANGUAGES else "fr"
-        self.locale = Locale.parse(LOCALES[self.language])
+    def __init__(self, language: str, languages: Languages = BUILT_IN):
+        offered = desktop_languages(languages)
+        self.language = language if language in offered else offered[0]
+        self.languages = languages
+        self.locale = Locale.parse((languages if self.language in languages else BUILT_IN).get(self.language).locale)
+
+    def language_label(self, code: str | None) -> str:
+        """How a caller's language is shown: the desktop's word for it, else the name flows/languages.yaml
+        gives it (a language the desktop has no words for), else the words for 'not chosen'."""
+        if code and self.lookup(f"languages.{code}") is None and code in self.languages:
+            return self.languages.get(code).name
+        return self(f"languages.{code or 'none'}")
 
     def lookup(self, key: str) -> Any:
         """The entry at a dotted key (`flows_page.graph.agent`); a name may itself hold a dot."""
@@ -131,4 +150,4 @@ class Words:
         return format_percent(share, locale=self.locale)
 
 
-__all__ = ["LANGUAGES", "Noun", "NounSpecError", "Words", "code_spans", "is_plural"]
+__all__ = ["Noun", "NounSpecError", "WORDS_LANGUAGES", "Words", "code_spans", "desktop_languages", "is_plural"]

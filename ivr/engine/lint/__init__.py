@@ -48,13 +48,15 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
 
 
 def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str] | None = None,
-         code_prompts: tuple[str, ...] = (), entry: str = "main") -> list[Finding]:
+         code_prompts: tuple[str, ...] = (), entry: str = "main",
+         desktop_languages: Collection[str] | None = None) -> list[Finding]:
     """Read flows and prompts as the server would, and return every finding: a file that cannot be
     read first (and then nothing that follows from it), the rest in file order.
 
-    The application passes the backend `actions` it has and the `code_prompts` it says itself.
+    The application passes the backend `actions` it has, the `code_prompts` it says itself and the
+    `desktop_languages` its agents' desktop has words for.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions)
+    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
     if flowset is None and Path(flows_dir).is_dir():
         findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
     return in_order(_with_columns(findings))

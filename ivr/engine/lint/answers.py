@@ -7,7 +7,7 @@ import re
 
 from ..findings import Finding
 from ..flows import FlowSet
-from ..prompts import LANGUAGES
+
 from ..steps import SPEECH_ONLY, Ask, Expect, InputMode, Menu, Question
 from ..understand import says_any
 from .codes import finding
@@ -74,7 +74,7 @@ def _end_key_said(flowset: FlowSet) -> list[Finding]:
     key = settings.end_key
     literal = re.compile(rf"(?<![\w{{]){re.escape(key)}(?![\w}}])")
     words = {language: flowset.prompts.words(settings.speech.key_name(key), language) if settings.speech.key_names
-             else () for language in LANGUAGES}
+             else () for language in flowset.languages.codes}
     findings = []
     for flow in flowset.flows.values():
         for step in flow.steps.values():
@@ -82,7 +82,7 @@ def _end_key_said(flowset: FlowSet) -> list[Finding]:
                 continue
             ends_with_key = isinstance(step, Ask) and step.ends_with_end_key()
             keys = list(step.prompt) + ([step.help] if step.help else [])
-            for language in LANGUAGES:
+            for language in flowset.languages.codes:
                 said = []
                 for prompt_key in keys:
                     entry = flowset.prompts.get(prompt_key, language)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..findings import Finding, did_you_mean
 from ..flows import FlowSet
-from ..prompts import FORMATS, LANGUAGES, PromptText
+from ..prompts import FORMATS, PromptText
 from ..steps import Menu
 from .codes import finding
 
@@ -38,7 +38,7 @@ def _used(flowset: FlowSet, code_prompts: tuple[str, ...]) -> list[tuple[str, st
     used.extend((key, settings_path, line_naming(settings_path, key)) for key in flowset.settings.prompt_keys())
     used.extend((key, "", 0) for key in code_prompts)
     if any(spec == "term" for entry in _entries(flowset) for _, spec in _fields(entry)):
-        used.extend((key, "", 0) for language in LANGUAGES for key in flowset.prompts.keys(language)
+        used.extend((key, "", 0) for language in flowset.languages.codes for key in flowset.prompts.keys(language)
                     if key.startswith(TERMS))
     return used
 
@@ -48,13 +48,13 @@ def _missing(flowset: FlowSet, used: list[tuple[str, str, int]]) -> list[Finding
     seen: set[tuple[str, str]] = set()
     prompts = flowset.prompts
     for key, path, line in used:
-        for language in LANGUAGES:
+        for language in flowset.languages.codes:
             if (key, language) in seen or prompts.get(key, language) is not None:
                 continue
             seen.add((key, language))
             where = _file_for(flowset, key, language)
             add = f"add '{key.partition('.')[2]}: ...' to {where}"
-            in_other = any(prompts.get(key, other) for other in LANGUAGES if other != language)
+            in_other = any(prompts.get(key, other) for other in flowset.languages.codes if other != language)
             findings.append(
                 finding("prompt-missing", f"prompt '{key}' has no words in prompts/{language}/",
                         path or where, line,
@@ -88,7 +88,7 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
          "write the keywords as a list in [brackets], e.g. [yes, correct]"),
     ):
         for key, path, line in uses:
-            for language in LANGUAGES:
+            for language in flowset.languages.codes:
                 entry = flowset.prompts.get(key, language)
                 if entry is None or not wrong(entry) or (key, language) in reported:
                     continue
@@ -105,16 +105,18 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
 def _placeholders(flowset: FlowSet) -> list[Finding]:
     findings = []
     prompts = flowset.prompts
-    for key in sorted(prompts.keys("fr") & prompts.keys("en")):
-        fr, en = prompts.get(key, "fr"), prompts.get(key, "en")
-        fr_fields, en_fields = sorted(_fields(fr)), sorted(_fields(en))
-        if fr_fields != en_fields:
-            findings.append(
-                finding("placeholders-differ",
-                        f"prompt '{key}' uses {_show(fr_fields)} in French but {_show(en_fields)} in English",
-                        en.path, en.line,
-                        hint="both languages must use the same {values}, with the same :format")
-            )
+    first, *others = flowset.languages
+    for other in others:  # each language against the default one, which staff write first
+        for key in sorted(prompts.keys(first.code) & prompts.keys(other.code)):
+            one, two = prompts.get(key, first.code), prompts.get(key, other.code)
+            one_fields, two_fields = sorted(_fields(one)), sorted(_fields(two))
+            if one_fields != two_fields:
+                findings.append(
+                    finding("placeholders-differ",
+                            f"prompt '{key}' uses {_show(one_fields)} in {first.name} but {_show(two_fields)} "
+                            f"in {other.name}", two.path, two.line,
+                            hint="every language must use the same {values}, with the same :format")
+                )
     return findings
 
 
@@ -165,7 +167,7 @@ def _file_for(flowset: FlowSet, key: str, language: str) -> str:
 
 
 def _entries(flowset: FlowSet) -> list[PromptText]:
-    return [entry for language in LANGUAGES for entry in flowset.prompts.entries.get(language, {}).values()]
+    return [entry for language in flowset.languages.codes for entry in flowset.prompts.entries.get(language, {}).values()]
 
 
 def _fields(entry: PromptText | None) -> set[tuple[str, str]]:

@@ -11,7 +11,7 @@ from collections import deque
 
 from ..findings import Finding
 from ..flows import FlowSet
-from ..prompts import LANGUAGES, PromptText
+from ..prompts import PromptText
 from ..steps import Action, Ask, Menu, Step, Use
 from ..understand import says_any
 from .codes import finding
@@ -26,6 +26,13 @@ MENU_CHOICE_WORDS = {"en": 7, "fr": 9}
 """Words for one choice of a menu: "To change your address, press 2." is 7."""
 MENU_QUESTION_WORDS = {"en": 10, "fr": 12}
 """Words a menu may add around its choices: a question ("Do you also want to change your phone number?")."""
+
+
+def _budget(table: dict[str, int], language: str) -> int:
+    """A language's word budget; a language the table does not measure gets the most lenient one."""
+    return table.get(language, max(table.values()))
+
+
 MAX_SPOKEN_CHOICES = 4
 """Choices a menu says aloud, the agent option included, before callers forget the first."""
 
@@ -111,7 +118,7 @@ def _depth(flowset: FlowSet, graph: CallGraph) -> list[Finding]:
 def _plain_language(flowset: FlowSet) -> list[Finding]:
     findings = []
     menus = _menu_prompts(flowset)
-    for language in LANGUAGES:
+    for language in flowset.languages.codes:
         for entry in flowset.prompts.entries.get(language, {}).values():
             if not entry.text:
                 continue
@@ -127,10 +134,10 @@ def _plain_language(flowset: FlowSet) -> list[Finding]:
 
 def _prompt_too_long(entry: PromptText, language: str) -> Finding | None:
     words = count_words(entry.text or "")
-    if words <= MAX_WORDS[language]:
+    if words <= _budget(MAX_WORDS, language):
         return None
     return finding("prompt-too-long",
-                   f"prompt '{entry.key}' has {words} words; keep it under about {MAX_WORDS[language]}",
+                   f"prompt '{entry.key}' has {words} words; keep it under about {_budget(MAX_WORDS, language)}",
                    entry.path, entry.line,
                    hint="say only what the caller needs now; put the rest in the step's help, which callers "
                         "hear when they ask for it")
@@ -157,11 +164,11 @@ def _menu_too_long(flowset: FlowSet, entry: PromptText, language: str, choices: 
     settings = flowset.settings
     agent = _key_mention(settings.agent_key)
     words = count_words(entry.text or "")
-    budget = MENU_QUESTION_WORDS[language] + MENU_CHOICE_WORDS[language] * min(max(len(choices), 1),
+    budget = _budget(MENU_QUESTION_WORDS, language) + _budget(MENU_CHOICE_WORDS, language) * min(max(len(choices), 1),
                                                                               MAX_SPOKEN_CHOICES)
     if words <= budget:
         return None
-    long_choice = next((s for s in choices if count_words(s) > MENU_CHOICE_WORDS[language]), None)
+    long_choice = next((s for s in choices if count_words(s) > _budget(MENU_CHOICE_WORDS, language)), None)
     says_agent = any(agent.search(s) for s in choices)
     if len(choices) > MAX_SPOKEN_CHOICES:
         fix = (f"offer fewer choices (about {MAX_SPOKEN_CHOICES - 1} and the agent): keep the most asked-for and "
@@ -170,10 +177,10 @@ def _menu_too_long(flowset: FlowSet, entry: PromptText, language: str, choices: 
         fix = (f"say the agent option once at the start of the call (\"To speak to an agent at any time, press "
                f"{settings.agent_key}.\") instead of in this menu")
     elif long_choice is not None:
-        fix = (f"say each choice in about {MENU_CHOICE_WORDS[language]} words, the goal then the key "
+        fix = (f"say each choice in about {_budget(MENU_CHOICE_WORDS, language)} words, the goal then the key "
                f"(\"For …, press 1.\"); \"{long_choice.strip()}\" has {count_words(long_choice)}")
     else:
-        fix = f"ask the question in fewer words; the choices leave about {MENU_QUESTION_WORDS[language]} for it"
+        fix = f"ask the question in fewer words; the choices leave about {_budget(MENU_QUESTION_WORDS, language)} for it"
     return finding("prompt-too-long",
                    f"menu prompt '{entry.key}' has {words} words for {len(choices)} choices; "
                    f"a caller keeps about {budget} in mind",
@@ -203,7 +210,7 @@ def _goal_after_key(flowset: FlowSet) -> list[Finding]:
 
     menus, questions = keys_of(Menu), keys_of(Ask)  # an ask's "9 digits" is not a choice
     findings = []
-    for language in LANGUAGES:
+    for language in flowset.languages.codes:
         for entry in flowset.prompts.entries.get(language, {}).values():
             choices = _choices(flowset, entry.text or "", language)
             if not entry.text or entry.key in questions or (entry.key not in menus and len(choices) < 2):
@@ -232,11 +239,11 @@ def _last_key_end(flowset: FlowSet, sentence: str, language: str) -> int:
 def _sentences(entry: PromptText, language: str) -> list[Finding]:
     for sentence in _SENTENCE_END.split(entry.text or ""):
         words = count_words(sentence)
-        if words > MAX_SENTENCE_WORDS[language]:
+        if words > _budget(MAX_SENTENCE_WORDS, language):
             return [
                 finding("sentence-too-long",
                         f"prompt '{entry.key}' has a sentence of {words} words; "
-                        f"keep sentences under about {MAX_SENTENCE_WORDS[language]}",
+                        f"keep sentences under about {_budget(MAX_SENTENCE_WORDS, language)}",
                         entry.path, entry.line, hint="split it into shorter sentences")
             ]
     return []
@@ -303,5 +310,5 @@ def _spoken(step: Step) -> list[str]:
 
 def _mentions(flowset: FlowSet, prompt_key: str, agent_key: str) -> bool:
     pattern = re.compile(rf"(?<![\w{{]){re.escape(agent_key)}(?![\w}}])")
-    texts = [flowset.prompts.get(prompt_key, language) for language in LANGUAGES]
+    texts = [flowset.prompts.get(prompt_key, language) for language in flowset.languages.codes]
     return all(entry is not None and entry.text and pattern.search(entry.text) for entry in texts)

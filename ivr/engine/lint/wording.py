@@ -15,7 +15,7 @@ from pathlib import Path
 from ..findings import Finding
 from ..flows import FlowSet
 from ..glossary import Term
-from ..prompts import LANGUAGES, PromptText
+from ..prompts import PromptText
 from ..steps import Menu
 from ..understand import normalize, says_any
 from .codes import finding
@@ -44,7 +44,7 @@ def _glossary_terms(flowset: FlowSet) -> list[Finding]:
     """A prompt uses the glossary's term, never one of the other words for the same thing."""
     findings = []
     glossary = flowset.glossary
-    for language in LANGUAGES:
+    for language in flowset.languages.codes:
         listened = {concept.name: concept.words for concept in glossary.concepts}
         where = "/".join(Path(glossary.path).parts[-2:])
         for entry in _spoken_entries(flowset, language):
@@ -82,7 +82,7 @@ def _glossary_understood(flowset: FlowSet) -> list[Finding]:
     for concept in glossary.concepts:
         if not concept.words:
             continue
-        for language in LANGUAGES:
+        for language in flowset.languages.codes:
             listened = flowset.prompts.get(concept.words, language)
             term = concept.terms[language]
             if listened is None or not listened.words:
@@ -117,7 +117,7 @@ def _menus_understand_their_words(flowset: FlowSet) -> list[Finding]:
             if not isinstance(step, Menu):
                 continue
             keys = list(step.prompt) + ([step.help] if step.help else [])
-            for language in LANGUAGES:
+            for language in flowset.languages.codes:
                 understood = [w for o in step.options if o.words for w in flowset.prompts.words(o.words, language)]
                 understood += [w for key in (settings.agent_words, settings.repeat_words)
                                for w in flowset.prompts.words(key, language)]
