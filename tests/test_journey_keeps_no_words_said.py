@@ -52,7 +52,7 @@ def test_a_client_number_said_at_the_main_menu_is_kept_nowhere(app, client, desk
                            headers={"Authorization": "Bearer demo-token"}).get_data(as_text=True)
     visible = re.sub(r"<[^>]+>", " ", page)  # tags hold the call's id and the form's token
     for where, shown in (("stored rows", stored_rows(app, call.call_sid)), ("desktop page", visible),
-                         ("call API", api), ("queue API", queue), ("logs", caplog.text)):
+                         ("call API", api), ("queue API", queue), ("logs", "\n".join(caplog.messages))):
         assert digits_in(shown) == [], f"the {where} keep what the caller said"
     with db.session_for(app) as session:
         nomatch = session.scalar(select(JourneyEvent).where(JourneyEvent.call_sid == call.call_sid,
