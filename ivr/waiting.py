@@ -26,6 +26,7 @@ from .flowstore import languages, store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
 from .services import callbacks
+from .services.changes import local_zone
 from .telephony import signed
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,12 @@ def agents_open(now: datetime) -> bool:
 
 
 def callback_due(now: datetime) -> date:
-    """The day an agent is expected to call back: today while open, else the next business day."""
+    """The day an agent is expected to call back: today while open, else the next business day.
+    "Today" is the contact centre's day (services.changes.local_zone), the one the caller is told,
+    also when agents are treated as always available (demo, tests: no hours loaded)."""
     current = hours()
     if current is None:
-        return now.date()
+        return now.astimezone(local_zone()).date()
     if current.is_open(now):
         return now.astimezone(current.zone).date()
     opening = current.next_opening(now)
