@@ -259,7 +259,7 @@ class _Offer(NamedTuple):
 _OFFERS = {
     "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
     "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
-    "busy": _Offer("waiting.busy", "hold.callback_confirm", "queue_full"),
+    "busy": _Offer("waiting.busy", "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
     "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
 }
 
