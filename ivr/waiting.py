@@ -26,6 +26,7 @@ from .flowstore import languages, store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
 from .services import callbacks
+from .services.changes import local_zone
 from .telephony import signed
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,12 @@ def agents_open(now: datetime) -> bool:
 
 
 def callback_due(now: datetime) -> date:
-    """The day an agent is expected to call back: today while open, else the next business day."""
+    """The day an agent is expected to call back: today while open, else the next business day.
+    "Today" is the contact centre's day (services.changes.local_zone), the one the caller is told,
+    also when agents are treated as always available (demo, tests: no hours loaded)."""
     current = hours()
     if current is None:
-        return now.date()
+        return now.astimezone(local_zone()).date()
     if current.is_open(now):
         return now.astimezone(current.zone).date()
     opening = current.next_opening(now)
@@ -256,7 +259,7 @@ class _Offer(NamedTuple):
 _OFFERS = {
     "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
     "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
-    "busy": _Offer("waiting.busy", "hold.callback_confirm", "queue_full"),
+    "busy": _Offer("waiting.busy", "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
     "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
 }
 

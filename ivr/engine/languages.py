@@ -233,5 +233,14 @@ def _language(block: Any, line: int, problem: Any) -> Language | None:
                                            "with a region", block.where(key)[0],
                     hint="write it as Twilio lists it, e.g. fr-CA, en-US, es-MX")
             return None
+    for key, separator in (("locale", "_"), ("speech", "-"), ("voice_language", "-")):
+        parts = re.split(r"[-_]", values[key]) if values[key] else [code]
+        spoken, region = parts[0].lower(), (separator + parts[-1] if len(parts) > 1 else "")
+        # A French line recognised, read or dated in English is no mistake babel or Twilio would see. Only
+        # two-letter tags are compared: Twilio writes some languages with three (cmn-CN for zh, fil-PH for tl).
+        if len(spoken) == 2 and spoken != code:
+            problem("language-mismatch", f"{key} '{values[key]}' of language '{code}' is in '{spoken}', not "
+                                         f"'{code}'", block.where(key)[0],
+                    hint=f"start it with the language's code: {code}{region}")
     return Language(code, values["name"], values["locale"], values["speech"], values["voice"],
                     values["voice_language"], values["queue"], line)

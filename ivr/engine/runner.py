@@ -341,11 +341,21 @@ class _Run:
         if speech is not None:
             heard["said"] = self._said(step, speech)
         elif digits is not None:
-            heard["pressed"] = mask(digits) if getattr(step, "sensitive", False) else digits[:20]
+            heard["pressed"] = self._pressed(step, digits)
         self.note(step.kind, "nomatch", **heard)
         if count > len(retries.nomatch or ()):
             return self.jump(step, retries.then, "nomatch", TransferReason.NOMATCH)
         return self.reprompt(step, (retries.nomatch[count - 1],))
+
+    def _pressed(self, step: Step, digits: str) -> str:
+        """What the journey keeps of keys that were not understood. At a menu an answer is one key, kept
+        as pressed ("9"); a longer entry there is a number typed out of step (a client or phone number at
+        the main menu), hidden whole as digits said are (mask_said). An answer to a question that
+        collects personal data (sensitive) keeps its last three characters (mask)."""
+        if getattr(step, "sensitive", False):
+            return mask(digits)
+        kept = digits[:20]
+        return MASK * len(kept) if isinstance(step, Menu) and len(kept) > 1 else kept
 
     def _said(self, step: Step, speech: str) -> str:
         """What the journey keeps of words said: never the words (see mask_said); nothing of an answer

@@ -48,6 +48,7 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("queue-twice", E, "format", "two languages, or a language and the unknown-language queue, share a queue"),
     ("bad-locale", E, "format", "a language's locale is not one babel knows"),
     ("bad-speech-language", E, "format", "a language's speech or voice_language is not a tag like fr-CA"),
+    ("language-mismatch", E, "format", "a language's locale, speech or voice_language is in another language"),
     ("desktop-words-missing", W, "format", "the agents' desktop has no words in a language of the line"),
     ("ask-without-into", E, "format", "an ask step does not say where to keep the answer"),
     ("bad-input", E, "format", "an ask step's 'input' is not keypad or speech"),
