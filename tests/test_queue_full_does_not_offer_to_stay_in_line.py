@@ -7,8 +7,8 @@ import pytest
 
 from .test_queue_results import queued_in
 
-OFFER = {"fr": "Pour essayer de nouveau de joindre un agent, faites le 3.",
-         "en": "To try again to reach an agent, press 3."}
+OFFER = {"fr": "Pour réessayer, faites le 3.",
+         "en": "To try again, press 3."}
 STAY = {"fr": "rester en ligne", "en": "stay in line"}
 AGAIN = {"fr": "Nous essayons de nouveau de vous transférer à un agent.",
          "en": "We are trying again to connect you to an agent."}
