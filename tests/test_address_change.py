@@ -47,7 +47,7 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
 
 def test_a_house_without_apartment_is_read_back_without_one(phone):
     call = give_address(start_address_change(phone, "2"), apartment="#")
-    assert "Your new address: 500 rue Sherbrooke Ouest, Montréal, H 3 B, 2 Y 5." in call.heard()
+    assert "Your new address is 500 rue Sherbrooke Ouest, Montréal, H 3 B, 2 Y 5." in call.heard()
 
 
 def test_postal_code_spoken_letter_by_letter_is_understood(phone):

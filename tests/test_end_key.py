@@ -18,7 +18,7 @@ from ivr.lint_context import loader_options
 from .lint_project import Project, line_of
 
 BIRTH_DATE = {"fr": "Entrez votre date de naissance", "en": "Enter your date of birth"}
-TAKE_YOUR_TIME = {"fr": "Prenez votre temps, ", "en": "Take your time, "}
+TAKE_YOUR_TIME = {"fr": "Prenez votre temps, ", "en": "Take your time. "}
 
 
 @pytest.fixture(scope="module")

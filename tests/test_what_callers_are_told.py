@@ -60,10 +60,10 @@ def test_an_address_change_is_said_pending_with_its_day_notice_number_and_how_to
         call = new_address(verified(phone, language="2"))
     [change] = stored(app)
     heard = call.heard()
-    assert "your change of address is pending. It takes effect on November 30, 2026." in heard
-    assert "A notice will be mailed to your old address." in heard
-    assert f"Your confirmation number for the address is {spoken_digits(change.confirmation)}." in heard
-    assert "call us before November 30, 2026 and press 0" in heard
+    assert "Your change of address will take effect on November 30, 2026." in heard
+    assert "We will mail a notice to your old address." in heard
+    assert f"Your confirmation number for the change of address is {spoken_digits(change.confirmation)}." in heard
+    assert "call us and ask for an agent before November 30, 2026." in heard
 
 
 def test_the_day_said_is_the_contact_centres_day_not_utcs(app, phone):
@@ -106,7 +106,7 @@ def test_the_address_already_on_file_said_another_way_is_no_change(app, phone):
     call = verified(phone, language="2")
     call.say("h2x 3k8").press("1234").say("Rue Saint Denis").say("montreal").press("5#").press("1")
     assert "That address is already the one on your file. Nothing was changed" in call.heard()
-    assert "pending" not in call.heard() and "confirmation number" not in call.heard()
+    assert "will take effect" not in call.heard() and "confirmation number" not in call.heard()
     assert stored(app) == [] and notices(app) == []
     assert "change your phone number" in call.heard()  # the call goes on as after a change
 
