@@ -60,7 +60,7 @@ def test_an_address_change_is_said_pending_with_its_day_notice_number_and_how_to
         call = new_address(verified(phone, language="2"))
     [change] = stored(app)
     heard = call.heard()
-    assert "Your change of address will take effect on November 30, 2026." in heard
+    assert "Your change of address is pending. It will take effect on November 30, 2026." in heard
     assert "We will mail a notice to your old address." in heard
     assert f"Your confirmation number for the change of address is {spoken_digits(change.confirmation)}." in heard
     assert "call us and ask for an agent before November 30, 2026." in heard
