@@ -41,7 +41,7 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
         "province": "QC", "postal_code": "H3B 2Y5",
     }
     spoken_number = spoken_digits(change.confirmation)
-    assert f"numéro de confirmation pour l'adresse est le {spoken_number}" in call.heard()
+    assert f"numéro de confirmation pour le changement d'adresse est le {spoken_number}" in call.heard()
     assert "changer votre numéro de téléphone" in call.heard()
 
 
@@ -102,5 +102,5 @@ def test_phone_number_on_file_can_be_updated_after_the_address(app, phone):
 
 def test_an_invalid_phone_number_is_refused_and_asked_again(phone):
     call = give_address(start_address_change(phone)).press("1").press("1").press("1234567890")
-    assert "Désolé, nous ne pouvons pas garder ce numéro." in call.heard()
+    assert "Désolé, nous ne pouvons pas enregistrer ce numéro." in call.heard()
     assert "nouveau numéro de téléphone" in call.heard()

@@ -125,7 +125,7 @@ def _phone_question(phone, language="1"):
 def test_a_jamaican_new_phone_number_is_refused_with_the_reason_and_asked_again(app, phone):
     call = _phone_question(phone).press(JAMAICA)
     heard = call.heard()
-    assert "Désolé, nous ne pouvons pas garder ce numéro. Il faut un téléphone fixe ou cellulaire." in heard
+    assert "Désolé, nous ne pouvons pas enregistrer ce numéro. Il faut un téléphone fixe ou cellulaire." in heard
     assert "Pays acceptés : Canada." in heard
     assert "Entrez votre nouveau numéro de téléphone" in heard
     call.press("9005550100")
