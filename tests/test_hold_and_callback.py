@@ -97,7 +97,7 @@ def test_another_number_is_entered_and_checked(app, phone):
     call = on_hold(phone).hold().press("1").press("2")
     assert "Entrez le numéro de téléphone de 10 chiffres" in call.heard()
     call.press("5551234567")  # 555 is not an area code
-    assert "Désolé, ce n'est pas un numéro de téléphone que nous pouvons appeler." in call.heard()
+    assert "Désolé, nous ne pouvons pas appeler ce numéro." in call.heard()
     call.press("6135550199#")
     assert "Un agent vous rappellera aujourd'hui au (613) 555-0199." in call.heard()
     with db.session_for(app) as session:
