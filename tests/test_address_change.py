@@ -29,7 +29,7 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
     call = start_address_change(phone)
     assert "Commençons par le code postal" in call.heard()
     give_address(call, apartment="12")
-    assert "500 rue Sherbrooke Ouest, appartement 12, Montréal, H 3 B, 2 Y 5" in call.heard()
+    assert "500, rue Sherbrooke Ouest, appartement 12, Montréal, H 3 B, 2 Y 5" in call.heard()
     call.press("1")
     stored = requests(app)
     assert len(stored) == 1
@@ -60,7 +60,7 @@ def test_restarting_asks_again_from_the_postal_code_and_stores_only_the_final_ad
     call.press("2")
     assert "recommençons" in call.heard() and "code postal" in call.heard()
     call.say("G1R 2B5").press("88").say("boulevard René-Lévesque").say("Québec").press("#")
-    assert "88 boulevard René-Lévesque, Québec, G 1 R, 2 B 5" in call.heard()
+    assert "88, boulevard René-Lévesque, Québec, G 1 R, 2 B 5" in call.heard()
     call.press("1")
     stored = requests(app)
     assert [r.new_value["postal_code"] for r in stored] == ["G1R 2B5"]
