@@ -29,7 +29,7 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
     call = start_address_change(phone)
     assert "Commençons par le code postal" in call.heard()
     give_address(call, apartment="12")
-    assert "500 rue Sherbrooke Ouest, appartement 12, Montréal, H 3 B, 2 Y 5" in call.heard()
+    assert "500, rue Sherbrooke Ouest, appartement 12, Montréal, H 3 B, 2 Y 5" in call.heard()
     call.press("1")
     stored = requests(app)
     assert len(stored) == 1
@@ -41,7 +41,7 @@ def test_confirmed_address_change_is_read_back_stored_and_confirmed_with_a_numbe
         "province": "QC", "postal_code": "H3B 2Y5",
     }
     spoken_number = spoken_digits(change.confirmation)
-    assert f"numéro de confirmation pour l'adresse est le {spoken_number}" in call.heard()
+    assert f"numéro de confirmation pour le changement d'adresse est le {spoken_number}" in call.heard()
     assert "changer votre numéro de téléphone" in call.heard()
 
 
@@ -60,7 +60,7 @@ def test_restarting_asks_again_from_the_postal_code_and_stores_only_the_final_ad
     call.press("2")
     assert "recommençons" in call.heard() and "code postal" in call.heard()
     call.say("G1R 2B5").press("88").say("boulevard René-Lévesque").say("Québec").press("#")
-    assert "88 boulevard René-Lévesque, Québec, G 1 R, 2 B 5" in call.heard()
+    assert "88, boulevard René-Lévesque, Québec, G 1 R, 2 B 5" in call.heard()
     call.press("1")
     stored = requests(app)
     assert [r.new_value["postal_code"] for r in stored] == ["G1R 2B5"]
@@ -102,5 +102,5 @@ def test_phone_number_on_file_can_be_updated_after_the_address(app, phone):
 
 def test_an_invalid_phone_number_is_refused_and_asked_again(phone):
     call = give_address(start_address_change(phone)).press("1").press("1").press("1234567890")
-    assert "Désolé, nous ne pouvons pas garder ce numéro." in call.heard()
+    assert "Désolé, nous ne pouvons pas enregistrer ce numéro." in call.heard()
     assert "nouveau numéro de téléphone" in call.heard()

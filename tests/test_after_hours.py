@@ -116,7 +116,7 @@ def test_after_hours_the_caller_leaves_a_callback_for_the_next_business_day(line
         assert "Nous pouvons vous rappeler au (514) 555-0142." in call.heard()
         assert "Pour revenir en arrière, faites le 3." in call.heard()
         call.press("1")
-    assert ("Merci. Un agent vous rappellera au (514) 555-0142, à partir de lundi 30 novembre, à 8 h."
+    assert ("Merci. Un agent vous rappellera au (514) 555-0142, dès lundi 30 novembre, à 8 h."
             in call.heard())
     assert call.hung_up and "<Leave" not in call.last.xml
     with db.session_for(line.app) as session:
@@ -168,7 +168,7 @@ def test_silence_after_hours_repeats_then_says_goodbye(line):
 def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choices(line):
     with freeze_time("2026-11-23 22:00"):
         call = zero_at_main_menu(line).press("1").press("3")
-    assert "Pour être rappelé, faites le 1." in call.heard()
+    assert "Pour qu'un agent vous rappelle, faites le 1." in call.heard()
     assert not call.hung_up
 
 
@@ -205,7 +205,7 @@ def test_a_fault_after_hours_apologises_and_offers_the_choices_instead_of_an_emp
     assert not call.transferred
     assert "Désolé, nous avons un problème technique." in call.heard()
     assert "Les agents seront de retour demain, mardi 24 novembre, à 8 h." in call.heard()
-    assert "Pour être rappelé, faites le 1." in call.heard()
+    assert "Pour qu'un agent vous rappelle, faites le 1." in call.heard()
 
 
 @pytest.mark.parametrize("language, closed, not_said", [

@@ -25,7 +25,7 @@ def test_the_hold_loop_says_position_and_a_rounded_wait_and_offers_a_callback(ph
     heard = call.heard()
     assert "Vous êtes en position 4 dans la file d'attente." in heard
     assert "L'attente est d'environ 5 minutes." in heard
-    assert "Pour être rappelé plutôt que d'attendre, faites le 1." in heard
+    assert "Pour qu'un agent vous rappelle plutôt que d'attendre, faites le 1." in heard
     assert call.last.gather["numDigits"] == "1"
     assert call.last.redirect.startswith("/voice/hold")
 
@@ -52,7 +52,7 @@ def test_zero_on_hold_is_answered_and_the_caller_keeps_their_place(phone):
 
 def test_another_key_on_hold_explains_the_choice(phone):
     call = on_hold(phone).hold().press("5")
-    assert "Pour être rappelé plutôt que d'attendre, faites le 1. Sinon, restez en ligne" in call.heard()
+    assert "Pour qu'un agent vous rappelle plutôt que d'attendre, faites le 1. Sinon, restez en ligne" in call.heard()
 
 
 def test_one_then_confirming_the_caller_id_stores_the_callback_and_leaves_the_queue(app, phone):
@@ -97,7 +97,7 @@ def test_another_number_is_entered_and_checked(app, phone):
     call = on_hold(phone).hold().press("1").press("2")
     assert "Entrez le numéro de téléphone de 10 chiffres" in call.heard()
     call.press("5551234567")  # 555 is not an area code
-    assert "Désolé, ce n'est pas un numéro de téléphone que nous pouvons appeler." in call.heard()
+    assert "Désolé, nous ne pouvons pas appeler ce numéro." in call.heard()
     call.press("6135550199#")
     assert "Un agent vous rappellera aujourd'hui au (613) 555-0199." in call.heard()
     with db.session_for(app) as session:

@@ -125,7 +125,7 @@ def _phone_question(phone, language="1"):
 def test_a_jamaican_new_phone_number_is_refused_with_the_reason_and_asked_again(app, phone):
     call = _phone_question(phone).press(JAMAICA)
     heard = call.heard()
-    assert "Désolé, nous ne pouvons pas garder ce numéro. Il faut un téléphone fixe ou cellulaire." in heard
+    assert "Désolé, nous ne pouvons pas enregistrer ce numéro. Il faut un téléphone fixe ou cellulaire." in heard
     assert "Pays acceptés : Canada." in heard
     assert "Entrez votre nouveau numéro de téléphone" in heard
     call.press("9005550100")
@@ -144,8 +144,8 @@ def test_an_english_caller_hears_the_reason_in_english_and_a_canadian_number_is_
 def test_a_jamaican_callback_number_is_refused_with_the_reason_then_the_caller_stays_in_line(app, phone):
     call = on_hold(phone).hold().press("1").press("2").press(JAMAICA + "#")
     heard = call.heard()
-    assert "ce n'est pas un numéro de téléphone que nous pouvons appeler" in heard
-    assert "Nous rappelons seulement un téléphone fixe ou cellulaire. Pays acceptés : Canada." in heard
+    assert "nous ne pouvons pas appeler ce numéro" in heard
+    assert "Il faut un téléphone fixe ou cellulaire. Pays acceptés : Canada." in heard
     assert "Entrez le numéro de téléphone de 10 chiffres" in heard  # another try
     call.press("2125550100#")
     assert "Vous êtes toujours en attente d'un agent." in call.heard()

@@ -47,11 +47,10 @@ def test_an_address_change_is_said_pending_with_its_day_notice_number_and_how_to
     [change] = stored(app)
     assert change.status == "pending"
     heard = call.heard()
-    assert "votre changement d'adresse est en attente" in heard
-    assert "Il prendra effet le 30 novembre 2026." in heard
-    assert "Un avis sera envoyé par la poste à votre ancienne adresse." in heard
-    assert f"Votre numéro de confirmation pour l'adresse est le {spoken_digits(change.confirmation)}." in heard
-    assert "appelez-nous avant le 30 novembre 2026 et faites le 0" in heard
+    assert "votre changement d'adresse prendra effet le 30 novembre 2026." in heard
+    assert "Nous enverrons un avis par la poste à votre ancienne adresse." in heard
+    assert f"Votre numéro de confirmation pour le changement d'adresse est le {spoken_digits(change.confirmation)}." in heard
+    assert "appelez-nous avant le 30 novembre 2026 et parlez à un agent" in heard
     assert [n.kind for n in notices(app)] == ["address_change"]
 
 
@@ -71,14 +70,14 @@ def test_the_day_said_is_the_contact_centres_day_not_utcs(app, phone):
         call = new_address(verified(phone))
     [change] = stored(app)
     assert change.effective_at.replace(tzinfo=timezone.utc).date().day == 1  # December 1st in UTC
-    assert "Il prendra effet le 30 novembre 2026." in call.heard()  # 22:30 + 7 days, in Montréal
+    assert "prendra effet le 30 novembre 2026." in call.heard()  # 22:30 + 7 days, in Montréal
 
 
 def test_the_cooling_off_said_is_the_one_configured(app, phone):
     app.config["COOLING_OFF_DAYS"] = 14
     with freeze_time(NOW):
         call = new_address(verified(phone))
-    assert "Il prendra effet le 7 décembre 2026." in call.heard()
+    assert "prendra effet le 7 décembre 2026." in call.heard()
 
 
 def test_a_phone_change_is_said_pending_not_done_with_its_own_number(app, phone):
@@ -88,15 +87,15 @@ def test_a_phone_change_is_said_pending_not_done_with_its_own_number(app, phone)
     assert change.status == "pending" and change.new_value == {"phone": "+18195550111"}
     heard = call.heard()
     assert "maintenant" not in heard
-    assert "votre nouveau numéro, le (819) 555-0111, est en attente. Il prendra effet le 30 novembre 2026." in heard
-    assert "Un avis sera envoyé par la poste à l'adresse de votre dossier." in heard
-    assert f"numéro de confirmation pour le téléphone est le {spoken_digits(change.confirmation)}." in heard
+    assert "votre numéro sera le (819) 555-0111 à partir du 30 novembre 2026." in heard
+    assert "Nous enverrons un avis par la poste à l'adresse de votre dossier." in heard
+    assert f"numéro de confirmation pour le changement de numéro est le {spoken_digits(change.confirmation)}." in heard
     assert sorted(n.kind for n in notices(app)) == ["address_change", "phone_change"]
 
 
 def test_the_number_already_on_file_typed_in_national_form_is_no_change(app, phone):
     call = new_address(verified(phone)).press("1").press("5145550142")  # on file as +15145550142
-    assert "Le (514) 555-0142 est déjà le numéro de votre dossier. Rien n'a changé." in call.heard()
+    assert "Le (514) 555-0142 est déjà le numéro de votre dossier. Nous n'avons rien changé." in call.heard()
     assert "en attente" not in call.heard()
     assert stored(app, "phone") == []
     assert [n.kind for n in notices(app)] == ["address_change"]
