@@ -138,7 +138,7 @@ def test_an_english_caller_hears_the_reason_in_english_and_a_canadian_number_is_
     call = _phone_question(phone, language="2").press("2423591234")
     assert "We need a landline or cell phone. Countries accepted: Canada." in call.heard()
     call.press("8195550111")
-    assert "will take effect on" in call.heard()
+    assert "is pending. It takes effect on" in call.heard()
 
 
 def test_a_jamaican_callback_number_is_refused_with_the_reason_then_the_caller_stays_in_line(app, phone):
