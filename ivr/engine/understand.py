@@ -294,7 +294,7 @@ def spoken_date(text: str, words: Vocabulary = NO_WORDS) -> str | None:
         return None
     month, numbers = parts
     readings = set()
-    for day_at in (0, len(numbers) - 1):  # the day stands next to the month, never inside the year
+    for day_at in (0, len(numbers) - 1):  # the day is the first or the last number, the year the rest
         if not numbers:
             break
         day, year = numbers[day_at], numbers[1:] if day_at == 0 else numbers[:-1]
@@ -311,14 +311,13 @@ def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number]] | Non
     names = sorted(words.key_names, key=len, reverse=True)
     skip = words.fillers + words.hesitations
     month: int | None = None
-    values: list[int | str] = []  # an int: a number word; a str: numerals or digits said one by one
+    values: list[int | str | None] = []  # a number word; numerals or a digit said alone; None: a number ends
     i = 0
     while i < len(tokens):
         token = tokens[i]
         ordinal = _ordinal(token, words.ordinal_endings)
         if token.isdigit() or ordinal:
-            values.append(ordinal or token)
-            values.append(-1)  # a numeral stands alone: "19 48" is two numbers
+            values += [ordinal or token, None]  # a numeral stands alone: "19 48" is two numbers
             i += 1
             continue
         phrase = _match(tokens, i, months)
@@ -326,7 +325,7 @@ def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number]] | Non
             if month is not None:
                 return None
             month = words.months[phrase]
-            values.append(-1)
+            values.append(None)
             i += len(phrase)
             continue
         phrase = _match(tokens, i, said)
@@ -354,11 +353,11 @@ def _ordinal(token: str, endings: tuple[str, ...]) -> str | None:
     return None
 
 
-def _numbers(values: list[int | str]) -> list[_Number]:
+def _numbers(values: list[int | str | None]) -> list[_Number]:
     """Numbers from words and digits in the order said: words add up while each part is smaller than
     the last ("quarante huit" 48, "twenty first" 21), cent/hundred and mille/thousand multiply what
     comes before ("dix-neuf cent" 1900, "mil neuf cent" 1900); digits said one by one are written side
-    by side ("un neuf quatre huit" 1948); -1 ends a number (a numeral, a month)."""
+    by side ("un neuf quatre huit" 1948); None ends a number (after a numeral, at a month)."""
     found: list[_Number] = []
     high = low = last = 0
     digits = ""
@@ -375,7 +374,7 @@ def _numbers(values: list[int | str]) -> list[_Number]:
         words_open = False
 
     for value in values:
-        if value == -1:
+        if value is None:
             close()
         elif isinstance(value, str):
             if words_open and len(value) == 1 and _adds(last, int(value)):
