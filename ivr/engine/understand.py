@@ -285,32 +285,39 @@ def spoken_date(text: str, words: Vocabulary = NO_WORDS) -> str | None:
     1948", "May seventeenth nineteen forty-eight", "le 1er mai 1948": the month is a name of
     `words.months`; the day is a numeral, an ordinal ("1er", "17th": `words.ordinal_endings`) or words
     (`words.numbers`, digits from `words.key_names`); the year is a numeral or words, or said in two
-    halves ("nineteen forty-eight", "19 48"). Day and month come in either order, the year before or
-    after them; fillers and hesitations are set aside. Any other word, or two ways of reading the
+    halves ("nineteen forty-eight", "19 48"). The day stands next to the month, before or after it, and
+    the year on the other side or after the day; fillers and hesitations are set aside. Any other word, or two ways of reading the
     numbers as one day and one year, gives None: never a guess. The date must pass birth_date().
     """
     parts = _date_parts(text, words)
     if parts is None:
         return None
-    month, numbers = parts
+    month, before, after = parts
+    # The day stands next to the month, the year on the other side or after the day.
+    ways: list[tuple[_Number, list[_Number]]] = []
+    if len(before) == 1:
+        ways.append((before[0], after))  # 17 mai 1948, the 17th of May 1948
+    if not before and after:
+        ways.append((after[0], after[1:]))  # May 17, 1948
+    if before and len(after) == 1:
+        ways.append((after[0], before))  # 1948 May 17
     readings = set()
-    for day_at in (0, len(numbers) - 1):  # the day is the first or the last number, the year the rest
-        if not numbers:
-            break
-        day, year = numbers[day_at], numbers[1:] if day_at == 0 else numbers[:-1]
+    for day, year in ways:
         value = _year(year)
         if value is not None and 1 <= day.value <= 31 and (day.digits is None or len(day.digits) <= 2):
             readings.add(birth_date(f"{value:04d}{month:02d}{day.value:02d}"))
     return one_value(readings)
 
 
-def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number]] | None:
-    """(month, the numbers around it) when the utterance is one month name, numbers and fillers."""
+def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number], list[_Number]] | None:
+    """(month, the numbers said before it, those said after it) when the utterance is one month name,
+    numbers and fillers."""
     tokens = normalize(text).split()
     months, said = sorted(words.months, key=len, reverse=True), sorted(words.numbers, key=len, reverse=True)
     names = sorted(words.key_names, key=len, reverse=True)
     skip = words.fillers + words.hesitations
     month: int | None = None
+    before: list[int | str | None] = []
     values: list[int | str | None] = []  # a number word; numerals or a digit said alone; None: a number ends
     i = 0
     while i < len(tokens):
@@ -324,8 +331,7 @@ def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number]] | Non
         if phrase:
             if month is not None:
                 return None
-            month = words.months[phrase]
-            values.append(None)
+            month, before, values = words.months[phrase], values, []
             i += len(phrase)
             continue
         phrase = _match(tokens, i, said)
@@ -342,7 +348,7 @@ def _date_parts(text: str, words: Vocabulary) -> tuple[int, list[_Number]] | Non
         if not phrase:
             return None
         i += len(phrase)
-    return (month, _numbers(values)) if month is not None else None
+    return (month, _numbers(before), _numbers(values)) if month is not None else None
 
 
 def _ordinal(token: str, endings: tuple[str, ...]) -> str | None:
@@ -357,7 +363,7 @@ def _numbers(values: list[int | str | None]) -> list[_Number]:
     """Numbers from words and digits in the order said: words add up while each part is smaller than
     the last ("quarante huit" 48, "twenty first" 21), cent/hundred and mille/thousand multiply what
     comes before ("dix-neuf cent" 1900, "mil neuf cent" 1900); digits said one by one are written side
-    by side ("un neuf quatre huit" 1948); None ends a number (after a numeral, at a month)."""
+    by side ("un neuf quatre huit" 1948); None ends a number (after a numeral)."""
     found: list[_Number] = []
     high = low = last = 0
     digits = ""
