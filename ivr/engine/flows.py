@@ -7,7 +7,7 @@ makes a new set (see ``ivr.flowstore``), never a change to this one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from .phones import DEFAULT_REGIONS, unknown_regions
 from .languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
 from .prompts import Prompts, load_prompts
 from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
-from .understand import Vocabulary
+from .understand import Vocabulary, month_names
 from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
 
@@ -25,7 +25,7 @@ SPECIAL_FILES = {"global.yaml", "hours.yaml", LANGUAGES_FILE, "schema.json", "ve
 FLOW_KEYS = ("flow", "description", "start", "steps")
 GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt",
                "phone_numbers")
-SPEECH_KEYS = ("key_names", "fillers", "hesitations", "lead_ins")
+SPEECH_KEYS = ("key_names", "fillers", "hesitations", "lead_ins", "numbers")
 KEYPAD = "0123456789*#"
 
 
@@ -42,19 +42,36 @@ class SpeechWords:
     """Where the words that are not the answer itself are (prompt keys; None: none are known).
 
     `key_names` is a prompts file ("keys": prompts/<lang>/keys.yaml) with how each key is said;
-    the others are lists of words in a prompts file, e.g. "common.fillers".
+    `numbers` is a prompts file ("numbers": prompts/<lang>/numbers.yaml) whose keys are numbers ("17",
+    "1000") with how each is said in words, and `ordinal_endings` ("er", "th"); the others are lists
+    of words in a prompts file, e.g. "common.fillers".
     """
 
     key_names: str | None = None
     fillers: str | None = None
     hesitations: str | None = None
     lead_ins: str | None = None
+    numbers: str | None = None
 
     def prompt_keys(self) -> list[str]:
         keys = [key for key in (self.fillers, self.hesitations, self.lead_ins) if key]
         if self.key_names:
             keys += [self.key_name(key) for key in KEYPAD]
+        if self.numbers:
+            keys.append(self.ordinal_endings)
         return keys
+
+    @property
+    def ordinal_endings(self) -> str:
+        """The prompt key of what follows a numeral to make it an ordinal ("1er", "17th")."""
+        return f"{self.numbers}.ordinal_endings"
+
+    def number_words(self, keys: Iterable[str]) -> dict[str, int]:
+        """{prompt key: value} of the number words among `keys`: numbers.17 -> 17 (every key of the
+        numbers file named by a number; a language lists only the numbers it has words for)."""
+        prefix = f"{self.numbers}." if self.numbers else None
+        return {key: int(key[len(prefix):]) for key in keys
+                if prefix and key.startswith(prefix) and key[len(prefix):].isdigit()}
 
     def key_name(self, key: str) -> str:
         """The prompt key of the words for one keypad key: keys.0, keys.*, keys.#."""
@@ -168,8 +185,8 @@ class FlowSet:
         return f"{flow.name}/{flow.start}"
 
     def vocabulary(self, languages: tuple[str, ...]) -> Vocabulary:
-        """The names of keys, fillers, hesitations and lead-ins of these languages (global.yaml's
-        `speech:`), read once per set of languages."""
+        """The names of keys, fillers, hesitations, lead-ins and numbers of these languages (global.yaml's
+        `speech:`) and the month names of their locales (babel's CLDR data), read once per set of languages."""
         found = self._vocabularies.get(languages)
         if found is None:
             words = self.settings.speech
@@ -178,7 +195,15 @@ class FlowSet:
                 return [w for language in languages for w in self.prompts.words(key, language)] if key else []
 
             names = {key: listed(words.key_name(key)) for key in KEYPAD} if words.key_names else {}
-            found = Vocabulary.of(names, listed(words.fillers), listed(words.hesitations), listed(words.lead_ins))
+            numbers: dict[int, list[str]] = {}
+            for language in languages:
+                for key, value in words.number_words(self.prompts.keys(language)).items():
+                    numbers.setdefault(value, []).extend(self.prompts.words(key, language))
+            found = Vocabulary.of(names, listed(words.fillers), listed(words.hesitations), listed(words.lead_ins),
+                                  numbers=numbers,
+                                  ordinal_endings=listed(words.ordinal_endings) if words.numbers else (),
+                                  months=month_names(self.languages.get(code).locale for code in languages
+                                                     if code in self.languages))
             self._vocabularies[languages] = found
         return found
 

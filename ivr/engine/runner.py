@@ -302,7 +302,10 @@ class _Run:
             if step.expect is Expect.POSTAL_CODE:
                 return understand.postal_code(speech, words)
             # "Mon numéro de client est le 100 200 300": the one value said, never a guess among two.
-            return understand.one_value(self._typed_value(step, run) for run in words.digit_runs(speech))
+            values = [self._typed_value(step, run) for run in words.digit_runs(speech)]
+            if step.expect is Expect.DATE:  # "le 17 mai 1948", "May seventeenth, nineteen forty-eight"
+                values.append(understand.spoken_date(speech, words))
+            return understand.one_value(values)
         if digits is None or not step.typed:
             return None
         return self._typed_value(step, digits)

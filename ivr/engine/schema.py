@@ -166,6 +166,8 @@ def global_schema() -> dict[str, Any]:
                 "fillers": {"type": "string", "description": "words around a value, e.g. common.fillers"},
                 "hesitations": {"type": "string", "description": "sounds said anywhere, e.g. common.hesitations"},
                 "lead_ins": {"type": "string", "description": "how an answer in words starts or ends"},
+                "numbers": {"type": "string",
+                            "description": "prompts file with numbers said in words and ordinal endings, e.g. numbers"},
             },
             "additionalProperties": False,
         },

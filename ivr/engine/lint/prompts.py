@@ -24,8 +24,15 @@ def check(flowset: FlowSet, code_prompts: tuple[str, ...] = ()) -> list[Finding]
     findings += _placeholders(flowset)
     findings += _formats(flowset)
     findings += _audio(flowset)
-    findings += _unused(flowset, {key for key, _, _ in used})
+    findings += _unused(flowset, {key for key, _, _ in used} | _number_words(flowset))
     return findings
+
+
+def _number_words(flowset: FlowSet) -> set[str]:
+    """Every number of the numbers file is listened for; each language lists the numbers it has words for
+    (French "soixante-dix", English "seventeenth"), so none is missing in another."""
+    speech = flowset.settings.speech
+    return {key for language in flowset.languages.codes for key in speech.number_words(flowset.prompts.keys(language))}
 
 
 def _used(flowset: FlowSet, code_prompts: tuple[str, ...]) -> list[tuple[str, str, int]]:
