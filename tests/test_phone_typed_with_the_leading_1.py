@@ -142,3 +142,18 @@ def test_a_phone_question_with_a_fixed_length_is_a_lint_error(tmp_path):
     found = only(project.lint(), "phone-length")
     assert "leading 1" in found.message
     assert found.hint.startswith("remove length:")
+
+
+@pytest.mark.parametrize("said, language, heard", [
+    ("mon numéro est le 819 555 012", "1", INCOMPLETE_FR),
+    ("my number is 555 0123", "2", INCOMPLETE_EN),
+])
+def test_a_number_said_with_too_few_digits_is_called_incomplete_too(phone, said, language, heard):
+    call = _phone_question(phone, language=language).say(said)
+    assert heard in call.heard()
+
+
+def test_a_number_said_with_the_1_is_kept(app, phone):
+    call = _phone_question(phone, language="2").say("my new number is 1 819 555 0123")
+    assert "your new number, (819) 555-0123, is pending" in call.heard()
+    assert _stored_phones(app) == ["+18195550123"]

@@ -291,14 +291,20 @@ class _Run:
         if value is None:
             if speech is not None and self._asks_to_repeat(step, speech):  # "pardon, c'est 100 200 300" is a value
                 return self.repeat(step)
-            if step.expect is Expect.PHONE and digits and check_number(digits, self.settings.phone_regions).refusal \
-                    is Refusal.LENGTH:
+            if step.expect is Expect.PHONE and self._wrong_length(digits, speech):
                 return self.on_nomatch(step, digits, speech, instead=self.settings.phone_length_prompt)
             return self.on_nomatch(step, digits, speech)
         self.state.vars[step.into] = value
         shown = mask(value) if step.sensitive and value else value
         self.note("ask", "entered", name=step.into, value=shown, by="speech" if speech is not None else "keypad")
         return self.jump(step, step.next, "next")
+
+    def _wrong_length(self, digits: str | None, speech: str | None) -> bool:
+        """The number typed, or the one number said, has too few or too many digits (phones.Refusal.LENGTH)."""
+        if speech is not None:
+            runs = self.vocabulary().digit_runs(speech)
+            digits = runs[0] if len(runs) == 1 else None
+        return bool(digits) and check_number(digits, self.settings.phone_regions).refusal is Refusal.LENGTH
 
     def _understand(self, step: Ask, digits: str | None, speech: str | None) -> str | None:
         words = self.vocabulary()
