@@ -221,6 +221,22 @@ class PhoneCall:
         self._answer({"Digits": keys})
         return self
 
+    def type(self, keys: str) -> PhoneCall:
+        """Keys typed in one go ("18195550123#"), sent as Twilio's <Gather> cuts them: an entry ends
+        at its numDigits-th key, at its finishOnKey (not sent; only after a digit, else it is an
+        ordinary key), or at the time-out after the last key; keys left over go to the next <Gather>.
+        `heard()` then holds everything said in answer to all of them."""
+        first = len(self.screens)
+        left = keys
+        while left:
+            screen = self._current()
+            if screen.gather is None:
+                raise CallEnded("the IVR is not waiting for an answer")
+            entry, left = _cut(left, int(screen.gather.get("numDigits") or 0), screen.gather.get("finishOnKey", "#"))
+            self._post(screen.gather["action"], {"Digits": entry})
+        self._move = first
+        return self
+
     def say(self, words: str, confidence: float = 0.9) -> PhoneCall:
         self._answer({"SpeechResult": words, "Confidence": str(confidence)})
         return self
@@ -387,3 +403,17 @@ class PhoneCall:
             screen = Screen.parse(body)
             self.screens.append(screen)
             self._follow(screen, redirects)
+
+
+def _cut(keys: str, num_digits: int, finish_on_key: str) -> tuple[str, str]:
+    """(the Digits one <Gather> sends, the keys left for the next) per Twilio's Gather reference:
+    numDigits ends the entry at that many keys, finishOnKey ends it and is not sent (it "only works
+    when a digit sequence precedes it"), and otherwise the time-out ends it after the last key."""
+    entry = ""
+    for index, key in enumerate(keys):
+        if finish_on_key and key == finish_on_key and entry:
+            return entry, keys[index + 1:]
+        entry += key
+        if num_digits and len(entry) == num_digits:
+            return entry, keys[index + 1:]
+    return entry, ""

@@ -21,7 +21,7 @@ from . import config
 from .config import ConfigError
 from .engine import CallState, FlowSet, NoInput, Turn, TurnKind, new_call
 from .engine.languages import with_voices
-from .engine.phones import callable_number
+from .engine.phones import NumberCheck, Refusal, callable_number, check_number
 from .flowstore import languages, store
 from .hours import Hours, HoursError
 from .models import Call, JourneyEvent
@@ -241,10 +241,18 @@ def _caller_number() -> str | None:
 def parse_callback_number(digits: str) -> str | None:
     """A number typed on the keypad (10 digits, or 11 with the leading 1), in E.164 when the agency
     calls it, else None: the one rule of ivr/engine/phones.py with this line's regions."""
-    digits = digits.strip().removesuffix("#")
-    if not 10 <= len(digits) <= 11:
-        return None
-    return callable_number(digits, _phone_regions())
+    return check_callback_number(digits).number
+
+
+def check_callback_number(digits: str) -> NumberCheck:
+    """`check_number` of a callback number typed on the keypad, with this line's regions: its number
+    in E.164 when accepted, else why not (too few or too many digits is `Refusal.LENGTH`)."""
+    return check_number(digits.strip(), _phone_regions())
+
+
+def _refused_number_prompt(check: NumberCheck) -> str:
+    """What a caller is told of a refused callback number: an incomplete entry is not a refused number."""
+    return "hold.callback_length" if check.refusal is Refusal.LENGTH else "hold.callback_invalid"
 
 
 class _Offer(NamedTuple):
@@ -396,12 +404,13 @@ def number() -> Response:
     if answered is not None:
         return answered
     tries = request.args.get("tries", default=0, type=int)
-    parsed = parse_callback_number(signed.current().digits or "")
-    if parsed is not None:
-        return _save_callback(language, mode, parsed, seq)
+    check = check_callback_number(signed.current().digits or "")
+    if check.number is not None:
+        return _save_callback(language, mode, check.number, seq)
+    refused = _refused_number_prompt(check)
     if tries + 1 >= MAX_NUMBER_TRIES:
-        return _stay(language, mode, seq, before=["hold.callback_invalid"])
-    return _ask_number(language, mode, seq, tries=tries + 1, before=["hold.callback_invalid"])
+        return _stay(language, mode, seq, before=[refused])
+    return _ask_number(language, mode, seq, tries=tries + 1, before=[refused])
 
 
 def _mode() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 PROMPTS_SAID: tuple[str, ...] = (
     "hold.position", "hold.wait_one", "hold.wait_many", "hold.callback_offer", "hold.stay",
     "hold.already_waiting", "hold.keys_help", "hold.callback_confirm", "hold.callback_number",
-    "hold.callback_invalid", "hold.callback_limit", "hold.callback_today", "hold.callback_later", "hold.callback_soon",
+    "hold.callback_invalid", "hold.callback_length", "hold.callback_limit", "hold.callback_today", "hold.callback_later", "hold.callback_soon",
     "hold.back_in_line", "hold.goodbye", "hold.busy", "hold.busy_confirm", "hold.try_again", "hold.queue_failing",
     "hold.failing_confirm",
     "hold.failing_goodbye", "closed.now", "closed.reason",

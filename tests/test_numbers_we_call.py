@@ -64,7 +64,7 @@ def test_the_jamaican_example_is_a_valid_plus_one_number_and_is_refused_for_its_
     ("6005550100", "CA", Refusal.KIND),  # Canadian VoIP / non-geographic
     ("6225550100", "CA", Refusal.KIND),  # Canadian personal number range
     ("1234567890", None, Refusal.NOT_A_NUMBER),
-    ("514555014", None, Refusal.NOT_A_NUMBER),
+    ("514555014", None, Refusal.LENGTH),  # 9 digits: incomplete, said apart from a refused number
     ("51455501４2", None, Refusal.NOT_A_NUMBER),  # a full-width digit is not a keypad digit
 ])
 def test_siblings_of_the_example_are_refused_with_their_reason(typed, region, refusal):

@@ -10,4 +10,4 @@ def test_saying_yes_in_english_accepts_the_offer_to_change_the_phone_number(phon
     call.press("1")
     assert "change your phone number" in call.heard()
     call.say("yes")
-    assert "Enter your new 10-digit phone number" in call.heard()
+    assert "Enter your new phone number, with the area code, then press the pound key." in call.heard()

@@ -16,7 +16,7 @@ from .glossary import NO_GLOSSARY, Glossary, load_glossary
 from .phones import DEFAULT_REGIONS, unknown_regions
 from .languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
 from .prompts import Prompts, load_prompts
-from .steps import AGENT, Ask, InputMode, Retries, Step, StepReader
+from .steps import AGENT, Ask, Expect, InputMode, Retries, Step, StepReader
 from .understand import Vocabulary, month_names
 from .verification import VerificationPolicy, default_policy, read_verification
 from .yamlsource import YamlProblem, load_file
@@ -104,6 +104,11 @@ class GlobalSettings:
     transfer_prompt: str = "common.transferring"
     fault_prompt: str = "common.fault"
     phone_regions: tuple[str, ...] = DEFAULT_REGIONS  # whose numbers the line calls (ivr/engine/phones.py)
+    phone_length_prompt: str = "common.phone_length"
+    """Said instead of a phone question's nomatch prompt when the number typed has too few or too many
+    digits (phones.Refusal.LENGTH): an incomplete entry is not a refused region or type."""
+    none_words: str = "common.none_words"
+    """Words that answer an optional question with nothing ("aucun", "no apartment"), like the end key."""
     path: str = ""
 
     def retries_for(self, step: Step) -> Retries:
@@ -124,6 +129,15 @@ class GlobalSettings:
     def keyword_keys(self) -> list[str]:
         """Prompt keys listened for, never said: lists of keywords."""
         return [self.agent_words, self.repeat_words, *self.speech.prompt_keys()]
+
+    def said_at(self, step: Step) -> list[str]:
+        """Prompts the engine may say at this step besides the step's own: the phone-length sentence
+        at a phone question. A line with no such question needs no words for it."""
+        return [self.phone_length_prompt] if isinstance(step, Ask) and step.expect is Expect.PHONE else []
+
+    def listened_at(self, step: Step) -> list[str]:
+        """Keyword lists listened for at this step besides the global ones: "none" at an optional ask."""
+        return [self.none_words] if isinstance(step, Ask) and step.optional else []
 
     def prompt_keys(self) -> list[str]:
         keys = [*self.keyword_keys(), self.transfer_prompt, self.fault_prompt]

@@ -34,13 +34,23 @@ CALLABLE_TYPES = frozenset({
 })
 """The number types a person answers and the agency may call at the usual cost."""
 
+_WRONG_LENGTH = frozenset({
+    phonenumbers.ValidationResult.TOO_SHORT,
+    phonenumbers.ValidationResult.TOO_LONG,
+    phonenumbers.ValidationResult.INVALID_LENGTH,
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,  # 555-0123: a local number, no area code
+})
+"""How phonenumbers says a typed number has too few or too many digits for its region's numbers."""
+
 MAX_DIGITS = 15  # ITU-T E.164: a number has at most 15 digits
 
 
 class Refusal(StrEnum):
     """Why a number is not accepted."""
 
-    NOT_A_NUMBER = "not_a_number"  # not digits, or no valid number anywhere (a typo, 9 digits)
+    NOT_A_NUMBER = "not_a_number"  # not digits, or a number of the right length no region uses
+    LENGTH = "length"  # too few or too many digits for a number of the first region (9 digits, 7 with no
+    # area code, 11 not starting with 1): phonenumbers.is_possible_number_with_reason is not IS_POSSIBLE
     REGION = "region"  # a valid number of a region the line does not call (Jamaica, the US...)
     KIND = "kind"  # a valid number of a called region, but premium-rate, toll-free, VoIP...
 
@@ -59,8 +69,13 @@ class NumberCheck:
 
 
 def check_number(text: str, regions: Sequence[str] = DEFAULT_REGIONS) -> NumberCheck:
-    """Check a number typed on the keypad ("8195550111", "18195550111") or in E.164
-    ("+18195550111") against the rule above.
+    """Check a number typed on the keypad ("8195550111", "18195550111", a final "#" set aside) or in
+    E.164 ("+18195550111") against the rule above.
+
+    A typed number is read as the first region's national number, with or without its trunk prefix
+    (the "1" of North America), so 10 digits and 11 starting with 1 are the same number; a typed
+    number of a length no number of that region has is refused as `Refusal.LENGTH` (an incomplete
+    entry: the caller hears it is too short, not that the region or type is wrong).
 
     `regions` are ISO 3166 codes as phonenumbers spells them ("CA", "US"); the first one is the
     region a number without "+" is read in. Returns a `NumberCheck` whose `number` is E.164 only
@@ -74,7 +89,10 @@ def check_number(text: str, regions: Sequence[str] = DEFAULT_REGIONS) -> NumberC
     try:
         parsed = phonenumbers.parse(raw, None if raw.startswith("+") else regions[0])
     except phonenumbers.NumberParseException:
-        return NumberCheck(None, refusal=Refusal.NOT_A_NUMBER)
+        typed = digits != "" and not raw.startswith("+")  # digits too few to look like a number ("3")
+        return NumberCheck(None, refusal=Refusal.LENGTH if typed else Refusal.NOT_A_NUMBER)
+    if not raw.startswith("+") and phonenumbers.is_possible_number_with_reason(parsed) in _WRONG_LENGTH:
+        return NumberCheck(None, refusal=Refusal.LENGTH)
     if not phonenumbers.is_valid_number(parsed):
         return NumberCheck(None, refusal=Refusal.NOT_A_NUMBER)
     region = phonenumbers.region_code_for_number(parsed)

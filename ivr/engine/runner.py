@@ -10,6 +10,7 @@ from typing import Any
 
 from . import understand
 from .flows import FlowSet
+from .phones import Refusal, check_number
 from .prompts import PromptError, Utterance
 from .state import (
     ActionDone,
@@ -285,14 +286,25 @@ class _Run:
 
     def on_ask(self, step: Ask, digits: str | None, speech: str | None) -> Turn:
         value = self._understand(step, digits, speech)
+        if value is None and step.optional and speech is not None and self._says(speech, self.settings.none_words):
+            value = ""  # "aucun", "no apartment": the spoken end key of an optional question
         if value is None:
             if speech is not None and self._asks_to_repeat(step, speech):  # "pardon, c'est 100 200 300" is a value
                 return self.repeat(step)
+            if step.expect is Expect.PHONE and self._wrong_length(digits, speech):
+                return self.on_nomatch(step, digits, speech, instead=self.settings.phone_length_prompt)
             return self.on_nomatch(step, digits, speech)
         self.state.vars[step.into] = value
         shown = mask(value) if step.sensitive and value else value
         self.note("ask", "entered", name=step.into, value=shown, by="speech" if speech is not None else "keypad")
         return self.jump(step, step.next, "next")
+
+    def _wrong_length(self, digits: str | None, speech: str | None) -> bool:
+        """The number typed, or the one number said, has too few or too many digits (phones.Refusal.LENGTH)."""
+        if speech is not None:
+            runs = self.vocabulary().digit_runs(speech)
+            digits = runs[0] if len(runs) == 1 else None
+        return bool(digits) and check_number(digits, self.settings.phone_regions).refusal is Refusal.LENGTH
 
     def _understand(self, step: Ask, digits: str | None, speech: str | None) -> str | None:
         words = self.vocabulary()
@@ -336,7 +348,8 @@ class _Run:
             return self.jump(step, retries.then, "noinput", TransferReason.NOINPUT)
         return self.reprompt(step, (retries.noinput[count - 1],), patient=True)
 
-    def on_nomatch(self, step: Step, digits: str | None, speech: str | None) -> Turn:
+    def on_nomatch(self, step: Step, digits: str | None, speech: str | None, instead: str | None = None) -> Turn:
+        """A retry used: the step's next nomatch prompt (or `instead`, a prompt saying why), or its way out."""
         retries = self.settings.retries_for(step)
         self.state.nomatch += 1
         count = self.state.nomatch
@@ -348,7 +361,7 @@ class _Run:
         self.note(step.kind, "nomatch", **heard)
         if count > len(retries.nomatch or ()):
             return self.jump(step, retries.then, "nomatch", TransferReason.NOMATCH)
-        return self.reprompt(step, (retries.nomatch[count - 1],))
+        return self.reprompt(step, (instead or retries.nomatch[count - 1],))
 
     def _pressed(self, step: Step, digits: str) -> str:
         """What the journey keeps of keys that were not understood. At a menu an answer is one key, kept

@@ -36,8 +36,9 @@ from ..engine.findings import Finding, did_you_mean
 from ..engine.languages import BUILT_IN, Languages, read_languages
 from ..engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
-ACTIONS = ("press", "say", "silence")
-"""What the caller does."""
+ACTIONS = ("press", "type", "say", "silence")
+"""What the caller does: `press` sends its keys as one entry; `type` sends them as Twilio's <Gather>
+cuts them (at numDigits or finishOnKey), the rest reaching the next question."""
 EXPECTATIONS = ("hear", "not_hear", "reach", "transfer", "hangup", "stored")
 """What must have happened after the caller's last move."""
 VERBS = ACTIONS + EXPECTATIONS
@@ -74,6 +75,8 @@ class Move:
             return "stayed silent"
         if self.verb == "press":
             return f"pressed {self.value}"
+        if self.verb == "type":
+            return f"typed {self.value}"
         if self.verb == "say":
             return f"said \"{self.value}\""
         return self.verb
@@ -286,6 +289,10 @@ class _Reader:
             self.problem(line, f"press: '{value}' is not keypad keys", "write digits, * or #, e.g. press: 1")
             return None
         return Move("press", keys, line)
+
+    def _check_type(self, value: Any, line: int) -> Move | None:
+        move = self._check_press(value, line)
+        return Move("type", move.value, line) if move else None
 
     def _check_say(self, value: Any, line: int) -> Move | None:
         if value is None or not str(value).strip():

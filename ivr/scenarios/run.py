@@ -182,6 +182,8 @@ class ScenarioRunner:
                 try:
                     if move.verb == "press":
                         phone.press(move.value)
+                    elif move.verb == "type":
+                        phone.type(move.value)
                     elif move.verb == "say":
                         phone.say(move.value)
                     else:

@@ -58,6 +58,14 @@ def _questions(flowset: FlowSet) -> list[Finding]:
                     finding("speech-digits", f"ask '{step.id}' wants digits by speech", flow.path, step.line,
                             hint="use input: keypad for digits; spoken digits are understood on the keypad step too")
                 )
+            if step.expect is Expect.PHONE and (step.length or step.min_length or step.max_length):
+                findings.append(
+                    finding("phone-length", f"ask '{step.id}' gives a phone number a length, but people type "
+                            "the same number with or without its leading 1 (10 or 11 digits in North America)",
+                            flow.path, step.line,
+                            hint="remove length: (and min_length:, max_length:): the length of a number is "
+                                 "phonenumbers' rule for the line's regions, and the entry ends with # or the time-out")
+                )
     return findings
 
 

@@ -66,6 +66,8 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("bad-phone-regions", E, "format", "phone_numbers in global.yaml names no region, or one phonenumbers does not know"),
     ("speech-digits", W, "format", "an ask wants digits by speech; the keypad is easier"),
     ("ask-needs-speech", E, "format", "an ask wants words or a postal code on the keypad, which cannot type them"),
+    ("phone-length", E, "format", "a phone question has a fixed length, so a number typed with its leading 1 "
+                                   "is cut and its last digit reaches the next question"),
     ("end-key-not-needed", E, "format", "a prompt says to press # where the entry ends by itself or by voice"),
     ("end-key-not-said", W, "format", "an entry ends only with # (or silence), but its prompt does not say so"),
     ("bad-global-key", E, "format", "the agent, repeat or end key is not one phone key, or two are the same"),

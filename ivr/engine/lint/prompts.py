@@ -41,6 +41,8 @@ def _used(flowset: FlowSet, code_prompts: tuple[str, ...]) -> list[tuple[str, st
     for flow in flowset.flows.values():
         for step in flow.steps.values():
             used.extend((key, flow.path, line) for key, line in step.prompt_keys())
+            extra = flowset.settings.said_at(step) + flowset.settings.listened_at(step)
+            used.extend((key, flow.path, step.line) for key in extra)
     settings_path = flowset.settings.path or "flows/global.yaml"
     used.extend((key, settings_path, line_naming(settings_path, key)) for key in flowset.settings.prompt_keys())
     used.extend((key, "", 0) for key in code_prompts)
@@ -86,6 +88,8 @@ def _kinds(flowset: FlowSet) -> list[Finding]:
                         keyword_uses.append((option.words, flow.path, option.line))
                         option_words.add(option.words)
             spoken_uses.extend((k, flow.path, line) for k, line in step.prompt_keys() if k not in option_words)
+            spoken_uses.extend((k, flow.path, step.line) for k in settings.said_at(step))
+            keyword_uses.extend((k, flow.path, step.line) for k in settings.listened_at(step))
     spoken_uses.extend((k, settings.path, 0) for k in settings.prompt_keys() if k not in keyword_keys)
     reported: set[tuple[str, str]] = set()
     for uses, code, wrong, fix in (
