@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .engine import (
@@ -155,16 +156,34 @@ def run_action(session: Session, call: Call, state: CallState, name: str, flowse
         if late:
             raise deadline.DeadlineExceeded(f"action {name} answered after its {seconds:.2f} s budget")
     except Exception as error:  # a backend fault takes the flow's error branch, never the call
-        if nested is not None:
-            nested.rollback()
-        else:
-            session.rollback()
+        _undo(session, nested, call.call_sid)
         callstore.restore(call, before)
         log.warning("action %s failed on call %s: %s", name, call.call_sid, type(error).__name__)
         return ActionFailed(type(error).__name__)
     if nested is not None:
         nested.commit()
     return ActionDone(result.outcome, dict(result.values))
+
+
+def _undo(session: Session, nested, call_sid: str) -> None:
+    """Roll a failed action's writes back: its savepoint, or the whole transaction when the savepoint
+    went with the connection (a statement interrupted at its budget may leave the connection invalid,
+    as PostgreSQL did under load). The step then goes on in a fresh transaction that, on SQLite,
+    takes the writer lock first, like every step's; what earlier actions of the same step wrote is
+    lost with it, and the log says so."""
+    bind = session.get_bind()
+    if nested is not None:
+        try:
+            nested.rollback()
+            if not (isinstance(bind, Connection) and bind.invalidated):
+                return
+        except SQLAlchemyError:
+            pass
+        log.warning("call %s: the savepoint of a failed action went with its connection; the step's earlier "
+                    "writes were rolled back with it", call_sid)
+    session.rollback()
+    if isinstance(bind, Connection) and not bind.in_transaction():
+        callstore.writing(bind)
 
 
 def save_step(session: Session, call: Call, state: CallState, turn: Turn) -> None:

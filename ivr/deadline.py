@@ -94,8 +94,10 @@ def _postgres_statement_timeout(conn, cursor, statement, _parameters, _context, 
 
 
 def _postgres_forget(conn) -> None:
-    conn.info.pop("ivr_deadline", None)  # SET LOCAL ended with the transaction
+    if not conn.invalidated:  # an invalidated connection has no info left to forget (nor any SET LOCAL)
+        conn.info.pop("ivr_deadline", None)  # SET LOCAL ended with the transaction
 
 
 def _postgres_forget_savepoint(conn, _name, _context) -> None:
-    conn.info.pop("ivr_deadline", None)  # a SET LOCAL made inside the savepoint was undone with it
+    if not conn.invalidated:
+        conn.info.pop("ivr_deadline", None)  # a SET LOCAL made inside the savepoint was undone with it

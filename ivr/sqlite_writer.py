@@ -58,6 +58,7 @@ def install(engine: Engine, database_path: str) -> None:
 
     event.listen(engine, "checkin", _release_record)
     event.listen(engine, "reset", _release_on_reset)
+    event.listen(engine, "invalidate", _release_on_invalidate)
     event.listen(engine, "commit", _finish("commit"))
     event.listen(engine, "rollback", _finish("rollback"))
 
@@ -114,10 +115,16 @@ def _release_on_reset(dbapi_connection, connection_record, _reset_state) -> None
     _release_record(dbapi_connection, connection_record)
 
 
+def _release_on_invalidate(dbapi_connection, connection_record, _exception) -> None:
+    _release_record(dbapi_connection, connection_record)  # the connection is gone: so is its transaction
+
+
 def _finish(how: str):
     def finish(connection) -> None:
         # End the transaction ourselves first, so the next writer never finds SQLite still locked;
         # SQLAlchemy's own commit or rollback that follows then has nothing left to do.
+        if connection.invalidated:  # its DBAPI connection is gone, closed with its transaction, and the
+            return  # lock released (`_release_on_invalidate`); SQLAlchemy reconnects at the next use
         driver = connection.connection.driver_connection
         getattr(driver, how)()
         _release(connection.info)

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from ivr import calls, db, faults
+from ivr import calls, db, deadline, faults
 from ivr.config import ROOT
 from ivr.engine import FlowsInvalid
 from ivr.flowstore import store
@@ -237,6 +237,25 @@ def test_an_action_stuck_in_a_slow_query_is_interrupted_at_its_budget(app, phone
     assert time.monotonic() - started < 3
     assert call.queue == "agents-en" and "technical problem" in call.heard()
     assert row(app, call).transfer_reason == "status/lookup:error"
+
+
+@pytest.mark.parametrize("database_only", [True, False], ids=["in the step's savepoint", "on an action thread"])
+def test_an_action_whose_connection_was_lost_takes_its_error_branch_not_the_fault_path(app, phone, monkeypatch, caplog,
+                                                                                       database_only):
+    """Interrupted at its budget, a statement may leave the connection invalid (PostgreSQL under load
+    in CI): the savepoint cannot be rolled back alone, so the whole transaction is, and the caller
+    still hears the action's error branch rather than the step failing."""
+    def loses_its_connection(ctx):
+        ctx.session.connection().invalidate()
+        raise deadline.DeadlineExceeded("the request's time budget is spent")
+
+    if database_only:
+        setattr(loses_its_connection, actions.DATABASE_ONLY, True)
+    monkeypatch.setitem(actions.ACTIONS, "status.lookup", loses_its_connection)
+    call = phone().press("2").press("1").press("100200300").press("19480517")
+    assert call.queue == "agents-en" and "technical problem" in call.heard()
+    assert row(app, call).transfer_reason == "status/lookup:error"
+    assert "fault on call" not in caplog.text
 
 
 # -- a flow reload that fails -----------------------------------------------------------------------
