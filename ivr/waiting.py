@@ -397,7 +397,7 @@ def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, be
                 n: int = 0) -> Response:
     texts = _say(before + ["hold.callback_number"], _languages(language))
     return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
-                                              **_step(seq)),
+                                              **_step(seq), **_tries(n)),
                                _back(language, mode, seq, n), voices(), language=_language(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
@@ -413,7 +413,7 @@ def confirm() -> Response:
     if digits == "1" and _caller_number() is not None:
         return _save_callback(language, mode, _caller_number() or "", seq)
     if digits == "2":
-        return _ask_number(language, mode, seq, tries=0, before=[])
+        return _ask_number(language, mode, seq, tries=0, before=[], n=_reprompts())
     return _again_or_stay(language, mode, seq, "common.nomatch_1")
 
 
@@ -430,7 +430,7 @@ def number() -> Response:
         return _save_callback(language, mode, parsed, seq)
     if tries + 1 >= MAX_NUMBER_TRIES:
         return _stay(language, mode, seq, before=["hold.callback_invalid"])
-    return _ask_number(language, mode, seq, tries=tries + 1, before=["hold.callback_invalid"])
+    return _ask_number(language, mode, seq, tries=tries + 1, before=["hold.callback_invalid"], n=_reprompts())
 
 
 def _mode() -> str:

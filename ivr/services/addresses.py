@@ -9,7 +9,11 @@ One pending change per client and kind (issue 13, item 8: what callers are told 
   marked "superseded" in the audit trail and never applied, its letter not sent yet is withdrawn,
   and one notice goes out for the newer change, saying it replaces the older. The caller's latest
   confirmed word is what the agency acts on, and the person at the address on file gets one letter
-  about what will really happen, not two that contradict each other.
+  about what will really happen, not two that contradict each other;
+- the value on file while a change is pending: by the same rule the file stays as it is, so the
+  pending change is cancelled (`pending_cancelled`, with `{prefix}cancelled_confirmation`),
+  audited as reversed by the caller, with one notice saying so. Saying "nothing changed" while the
+  pending change would still apply a few days later would not be what was done.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ..engine.phones import same_number
 from ..engine.understand import province_of
 from ..models import ChangeRequest, Client
 from .actions import ActionContext, ActionResult, action
-from .changes import effective_day, hold, repeated
+from .changes import cancel_by_caller, effective_day, hold, repeated
 from .status import verified_client
 
 
@@ -71,6 +75,16 @@ def _request(ctx: ActionContext, client: Client, kind: str, old: dict[str, objec
                  **stored)
 
 
+def _unchanged(ctx: ActionContext, client: Client, pending: list[ChangeRequest], prefix: str,
+               **stored: object) -> ActionResult:
+    """The value on file: `unchanged`, or `pending_cancelled` when a change was pending (see the rule)."""
+    if not pending:
+        return ActionResult("unchanged", dict(stored))
+    for request in pending:
+        cancel_by_caller(ctx.session, request, client, ctx.call, ctx.now)
+    return ActionResult("pending_cancelled", {f"{prefix}cancelled_confirmation": pending[0].confirmation, **stored})
+
+
 def _already_pending(ctx: ActionContext, request: ChangeRequest, prefix: str, **stored: object) -> ActionResult:
     """The same change asked again: nothing new stored or sent; the repeat is audited (a repeat contact)."""
     repeated(ctx.session, request, ctx.call, ctx.now)
@@ -103,7 +117,8 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     """Hold the new address as a pending change (`ok`, with `confirmation` and `effective_on`);
     `replaced` when it replaces a pending one (also `replaced_confirmation`); `already_pending`
     when it is the change already pending (its `confirmation` and `effective_on`); `unchanged`
-    when it is the address on file. See the module's rule."""
+    when it is the address on file, `pending_cancelled` when it is and a change was pending. See
+    the module's rule."""
     client = verified_client(ctx, "address.submit")
     postal = str(ctx.vars["postal_code"])
     new = {
@@ -119,7 +134,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     if same is not None:
         return _already_pending(ctx, same, "")
     if same_address(new, client.address()):
-        return ActionResult("unchanged")
+        return _unchanged(ctx, client, pending, "")
     return _request(ctx, client, "address", client.address(), new, pending, "")
 
 
@@ -128,7 +143,7 @@ def update_phone(ctx: ActionContext) -> ActionResult:
     """Hold the new number as a pending change (`ok`, with `new_phone` as stored, `phone_confirmation`
     and `phone_effective_on`); `replaced` when it replaces a pending one (also
     `phone_replaced_confirmation`); `already_pending` when it is the number already pending;
-    `unchanged` when it is the number on file. Numbers are compared however written (E.164,
+    `unchanged` when it is the number on file, `pending_cancelled` when it is and a change was pending. Numbers are compared however written (E.164,
     `same_number`). See the module's rule."""
     client = verified_client(ctx, "phone.update")
     new_phone = str(ctx.vars["new_phone"])
@@ -137,6 +152,6 @@ def update_phone(ctx: ActionContext) -> ActionResult:
     if same is not None:
         return _already_pending(ctx, same, "phone_", new_phone=same.new_value["phone"])
     if same_number(new_phone, client.phone):
-        return ActionResult("unchanged")
+        return _unchanged(ctx, client, pending, "phone_")
     return _request(ctx, client, "phone", {"phone": client.phone}, {"phone": new_phone}, pending, "phone_",
                     new_phone=new_phone)  # read back as stored

@@ -101,12 +101,27 @@ def supersede(session: Session, older: ChangeRequest, newer: ChangeRequest, call
     older.status = "superseded"
     older.decided_at = now
     older.decided_by = f"caller:{newer.confirmation}"
-    session.execute(update(OutgoingNotice).where(OutgoingNotice.change_request_id == older.id,
-                                                 OutgoingNotice.status == "queued").values(status="withdrawn"))
+    _withdraw_notices(session, older)
     audit.record(session, f"{older.kind}_change_superseded", "superseded", actor_kind="caller",
                  actor=call.verified_by or "unverified", client_id=older.client_id, call=call,
                  old_value=mask_value(older.kind, older.old_value), new_value=mask_value(older.kind, older.new_value),
                  at=now, confirmation=older.confirmation, replaced_by=newer.confirmation)
+
+
+def cancel_by_caller(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime) -> None:
+    """The caller confirmed the value already on file while a change was pending: the newest word
+    keeps the file as it is, so the pending change is reversed (by the caller, audited), its letter
+    not sent yet withdrawn, and one notice tells the address on file (kind "<kind>_change_cancelled")."""
+    reverse(session, request, f"caller:{call.verified_by or 'unverified'}", "caller confirmed the value on file",
+            now, actor_kind="caller")
+    _withdraw_notices(session, request)
+    session.add(OutgoingNotice(client_id=client.id, change_request_id=request.id, kind=f"{request.kind}_change_cancelled",
+                               language=call.language or client.language, address=client.address(), created_at=now))
+
+
+def _withdraw_notices(session: Session, request: ChangeRequest) -> None:
+    session.execute(update(OutgoingNotice).where(OutgoingNotice.change_request_id == request.id,
+                                                 OutgoingNotice.status == "queued").values(status="withdrawn"))
 
 
 def repeated(session: Session, request: ChangeRequest, call: Call, now: datetime) -> None:
