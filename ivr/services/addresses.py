@@ -46,8 +46,16 @@ _OF_CALL = select(func.count()).select_from(ChangeRequest).where(ChangeRequest.c
                                                                  ChangeRequest.kind == bindparam("kind"))
 
 
+_LOCK_CLIENT = select(Client.id).where(Client.id == bindparam("client_id")).with_for_update()
+
+
 def _pending(ctx: ActionContext, client: Client, kind: str) -> list[ChangeRequest]:
-    """The client's changes of this kind still pending, newest first (one, unless made before this rule)."""
+    """The client's changes of this kind still pending, newest first (one, unless made before this rule).
+
+    The client's row is locked first (SQLAlchemy's `with_for_update`; SQLite's writer lock already
+    serialises steps), so two calls changing the same file at once take turns: the second one sees
+    the first one's change and the rule above holds for concurrent calls too."""
+    ctx.session.execute(_LOCK_CLIENT, {"client_id": client.id})
     return list(ctx.session.scalars(_PENDING, {"client_id": client.id, "kind": kind}))
 
 
