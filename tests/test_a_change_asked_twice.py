@@ -83,7 +83,7 @@ def test_the_same_address_said_another_way_is_the_same_change(app, phone):
 def test_the_same_address_twice_in_one_call_is_one_change(app, phone):
     with freeze_time(NOW):
         call = address(verified(phone)).press("2").press("1")  # no phone change; back to the main menu
-        call = address(call.press("2"))
+        call = address(call.press("2").say("H2X 3K8"))  # the step-up is asked again
     assert ALREADY["fr"] in call.heard()
     assert len(requests(app)) == 1 and len(notices(app)) == 1
 
@@ -128,21 +128,21 @@ def test_a_superseded_change_is_never_applied(app, phone):
 def test_another_address_later_in_the_same_call_gets_its_own_number(app, phone):
     with freeze_time(NOW):
         call = address(verified(phone)).press("2").press("1")
-        call = address(call.press("2"), postal="H2T 1S6", civic="4500", street="boulevard Saint-Laurent")
+        call = address(call.press("2").say("H2X 3K8"), postal="H2T 1S6", civic="4500", street="boulevard Saint-Laurent")
     older, newer = requests(app)
     assert (older.status, newer.status) == ("superseded", "pending")
     assert spoken_digits(newer.confirmation) in call.heard() and older.confirmation != newer.confirmation
 
 
-@pytest.mark.parametrize("language, second_form, said", [
-    ("fr", "8195550111", "Le changement pour le (819) 555-0111 est déjà en attente. Il prendra effet le 30 novembre 2026."),
-    ("en", "18195550111", "The change to (819) 555-0111 is already pending. It takes effect on November 30, 2026."),
+@pytest.mark.parametrize("language, said", [
+    ("fr", "Le changement pour le (819) 555-0111 est déjà en attente. Il prendra effet le 30 novembre 2026."),
+    ("en", "The change to (819) 555-0111 is already pending. It takes effect on November 30, 2026."),
 ])
-def test_the_same_new_phone_in_a_second_call_is_already_pending(app, phone, language, second_form, said):
+def test_the_same_new_phone_in_a_second_call_is_already_pending(app, phone, language, said):
     with freeze_time(NOW):
         address(verified(phone, language)).press("1").press("8195550111")
     with freeze_time(LATER):
-        call = address(verified(phone, language)).press("1").press(second_form)
+        call = address(verified(phone, language)).press("1").press("8195550111")
     [change] = requests(app, "phone")
     assert said in call.heard() and spoken_digits(change.confirmation) in call.heard()
     assert sorted(n.kind for n in notices(app)) == ["address_change", "phone_change"]
