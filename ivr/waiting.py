@@ -272,10 +272,34 @@ _OFFERS = {
 }
 
 
-def _back(language: str | None, mode: str, seq: int | None) -> str:
+_ENDS_THE_CALL = frozenset({"failing"})
+"""Offers whose "no callback after all" is a goodbye: a wrong key or silence there first gets the usual
+reprompt once (as every menu does: `MAX_REPROMPTS`), never the goodbye at once."""
+MAX_REPROMPTS = 1
+
+
+def _back(language: str | None, mode: str, seq: int | None, n: int = 0) -> str:
     if mode == "hold":  # the hold loop changes nothing: it needs no step number
         return url_for(_OFFERS[mode].way_back, **_lang(language))
-    return url_for(_OFFERS[mode].way_back, **_lang(language), **_step(seq))
+    return url_for(_OFFERS[mode].way_back, **_lang(language), **_step(seq), **_tries(n))
+
+
+def _tries(n: int) -> dict[str, int]:
+    """The reprompts already given at a question, carried in its URLs (`n`, none when 0)."""
+    return {"n": n} if n else {}
+
+
+def _reprompts() -> int:
+    return request.args.get("n", default=0, type=int)
+
+
+def _again_or_stay(language: str | None, mode: str, seq: int | None, sorry: str) -> Response:
+    """A wrong key (`sorry` = common.nomatch_1) or silence (common.noinput_1) at a callback offer:
+    where staying would end the call, the offer again once, with the usual words first; then `_stay`."""
+    n = _reprompts()
+    if mode in _ENDS_THE_CALL and n < MAX_REPROMPTS:
+        return _offer_callback(language, mode, seq, before=[sorry], n=n + 1)
+    return _stay(language, mode, seq)
 
 
 # -- the step each answer belongs to -----------------------------------------------------------------
@@ -332,8 +356,10 @@ def queue_failing_response(language: str | None) -> Response:
 @bp.post("/failing")
 @_never_fail
 def failing() -> Response:
-    """Silence at the callback offer of a failing queue: ask them to call again later, then goodbye."""
-    return _answered_before(_asked_at()) or _stay(_known(request.args.get("lang")), "failing", _asked_at())
+    """Silence at the callback offer of a failing queue: the offer again once, then "call us again
+    later" and goodbye."""
+    return _answered_before(_asked_at()) or _again_or_stay(_known(request.args.get("lang")), "failing", _asked_at(),
+                                                           "common.noinput_1")
 
 
 @bp.post("/busy")
@@ -350,17 +376,19 @@ def _line_again(language: str | None, before: list[str]) -> Response:
     return _xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
 
 
-def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None) -> Response:
+def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None,
+                    n: int = 0) -> Response:
     """Confirm the caller ID as the number to call back, or ask for one; a caller ID past its hourly
     rate of requests hears that theirs are recorded and stays in line (or at the after-hours choices)."""
     if callbacks.over_rate(db.session(), signed.current().caller, _rate(), calls.now_utc()):
         return _over_rate(language, mode, seq, before or [])
     number = _caller_number()
     if number is None:
-        return _ask_number(language, mode, seq, tries=0, before=before or [])
+        return _ask_number(language, mode, seq, tries=0, before=before or [], n=n)
     texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq)),
-                               _back(language, mode, seq), voices(), language=_language(language), timeout=8))
+    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq),
+                                              **_tries(n)),
+                               _back(language, mode, seq, n), voices(), language=_language(language), timeout=8))
 
 
 def _rate() -> int:
@@ -373,11 +401,12 @@ def _over_rate(language: str | None, mode: str, seq: int | None, before: list[st
     return _stay(language, mode, seq, before=before + ["hold.callback_limit"])
 
 
-def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str]) -> Response:
+def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str],
+                n: int = 0) -> Response:
     texts = _say(before + ["hold.callback_number"], _languages(language))
     return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
-                                              **_step(seq)),
-                               _back(language, mode, seq), voices(), language=_language(language), num_digits=None,
+                                              **_step(seq), **_tries(n)),
+                               _back(language, mode, seq, n), voices(), language=_language(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
@@ -392,8 +421,8 @@ def confirm() -> Response:
     if digits == "1" and _caller_number() is not None:
         return _save_callback(language, mode, _caller_number() or "", seq)
     if digits == "2":
-        return _ask_number(language, mode, seq, tries=0, before=[])
-    return _stay(language, mode, seq)
+        return _ask_number(language, mode, seq, tries=0, before=[], n=_reprompts())
+    return _again_or_stay(language, mode, seq, "common.nomatch_1")
 
 
 @bp.post("/callback/number")
@@ -410,7 +439,7 @@ def number() -> Response:
     refused = _refused_number_prompt(check)
     if tries + 1 >= MAX_NUMBER_TRIES:
         return _stay(language, mode, seq, before=[refused])
-    return _ask_number(language, mode, seq, tries=tries + 1, before=[refused])
+    return _ask_number(language, mode, seq, tries=tries + 1, before=[refused], n=_reprompts())
 
 
 def _mode() -> str:
@@ -580,25 +609,26 @@ def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: date
     if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
         return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), voices(),
                               hangup=True)
-    return twiml.question(texts, url_for("waiting.closed_key", **query), url_for("waiting.closed", n=repeat + 1,
-                                                                                 **query),
+    return twiml.question(texts, url_for("waiting.closed_key", **query, **_tries(repeat)),
+                          url_for("waiting.closed", n=repeat + 1, **query),
                           voices(), language=lang, timeout=8)
 
 
 @bp.post("/closed")
 @_never_fail
 def closed() -> Response:
-    """The after-hours message again (silence, or star)."""
-    language, seq = request.args.get("lang"), _asked_at()
-    return _answered_before(seq) or _xml(_closed_twiml(_known(language), [],
-                                                       calls.now_utc(), repeat=request.args.get("n", default=0, type=int),
-                                                       seq=seq))
+    """The after-hours message again after silence, with the usual words first; goodbye after a second
+    silence or wrong key (`_closed_twiml`)."""
+    language, seq, n = _known(request.args.get("lang")), _asked_at(), _reprompts()
+    sorry = _say(["common.noinput_1"], _languages(language)) if 0 < n <= MAX_REPROMPTS else []
+    return _answered_before(seq) or _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
 
 
 @bp.post("/closed/key")
 @_never_fail
 def closed_key() -> Response:
-    """1: leave a callback request; 2: back to self-service; anything else: hear it again."""
+    """1: leave a callback request; 2: back to self-service; star: hear it again; any other key counts
+    as silence does (the usual words, the choices again once, then goodbye)."""
     raw, seq = request.args.get("lang"), _asked_at()
     language = _known(raw)
     answered = _answered_before(seq)
@@ -609,7 +639,11 @@ def closed_key() -> Response:
         return _offer_callback(language, "closed", seq)
     if digits == "2":
         return _back_to_self_service(language, seq)
-    return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=0, seq=seq))
+    n = _reprompts()
+    if digits == "*":
+        return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
+    sorry = _say(["common.nomatch_1"], _languages(language)) if n < MAX_REPROMPTS else []
+    return _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
 
 
 def _back_to_self_service(language: str | None, seq: int | None) -> Response:

@@ -165,6 +165,30 @@ def test_silence_after_hours_repeats_then_says_goodbye(line):
     assert "Merci de votre appel. Au revoir." in call.heard()
 
 
+def test_a_key_not_offered_after_hours_gets_the_usual_reprompt_once_then_goodbye(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).press("3")
+        assert "Désolé, je n'ai pas compris." in call.heard() and "Pour qu'un agent vous rappelle, faites le 1." in call.heard()
+        assert not call.hung_up
+        call.press("3")
+    assert call.hung_up and "Merci de votre appel. Au revoir." in call.heard()
+
+
+def test_star_after_hours_repeats_the_choices_without_counting_as_a_wrong_key(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).press("3").press("*")
+        assert "Désolé" not in call.heard() and "Pour qu'un agent vous rappelle, faites le 1." in call.heard()
+        assert not call.hung_up
+        call.press("2")
+    assert not call.hung_up  # back to self-service
+
+
+def test_silence_after_hours_is_met_with_the_usual_words_before_the_choices_again(line):
+    with freeze_time("2026-11-23 22:00"):
+        call = zero_at_main_menu(line).silence()
+    assert call.heard().startswith("Je n'ai rien entendu.")
+
+
 def test_changing_their_mind_about_a_callback_after_hours_goes_back_to_the_choices(line):
     with freeze_time("2026-11-23 22:00"):
         call = zero_at_main_menu(line).press("1").press("3")

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app, db
 from ivr.models import Call, ChangeRequest
+from ivr.models_security import AuditEvent
 from ivr.phone import HttpTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
@@ -80,7 +81,11 @@ def test_fifty_interleaved_calls_are_carried_by_two_processes_taking_turns(two_s
         assert session.scalar(select(func.count()).select_from(Call)) == 50
         address_calls = {c.call_sid for i, c in enumerate(done) if SCRIPTS[i % 4] is ADDRESS_FR}
         stored = session.scalars(select(ChangeRequest.call_sid)).all()
-        assert sorted(stored) == sorted(address_calls), "an address change was lost or made twice"
+        # The same client asks for the same change in each of these calls: one change, the others
+        # are told it is already pending (issue 13, item 8), even when the calls overlap.
+        assert len(stored) == 1 and stored[0] in address_calls, "an address change was lost or made twice"
+        repeats = session.scalars(select(AuditEvent.call_sid).where(AuditEvent.action == "address_change_repeated"))
+        assert sorted([*repeats, *stored]) == sorted(address_calls)
 
 
 def test_a_process_killed_mid_call_leaves_the_call_to_the_other_one(two_servers):

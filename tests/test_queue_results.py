@@ -183,11 +183,45 @@ def test_a_queue_that_keeps_failing_is_tried_a_bounded_number_of_times_then_a_ca
     assert callback.reason == "queue_error" and callback.language == language and callback.status == "open"
 
 
+GOODBYE = {"fr": "Rappelez-nous plus tard", "en": "Please call us again later"}
+NOINPUT = {"fr": "Je n'ai rien entendu.", "en": "I didn't hear anything."}
+NOMATCH = {"fr": "Désolé, je n'ai pas compris.", "en": "Sorry, I didn't get that."}
+OFFER = {"fr": "Pour confirmer, faites le 1.", "en": "To confirm, press 1."}
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_no_answer_to_the_callback_offer_of_a_failing_queue_ends_with_a_goodbye_not_a_loop(app, phone, language):
+def test_no_answer_to_the_callback_offer_of_a_failing_queue_is_asked_once_more_then_goodbye_not_a_loop(
+        app, phone, language):
     call = failing_queue(phone, language, app.config["QUEUE_RETRIES"] + 1).silence()
-    goodbye = {"fr": "Rappelez-nous plus tard", "en": "Please call us again later"}
-    assert goodbye[language] in call.heard() and call.hung_up
+    assert NOINPUT[language] in call.heard() and OFFER[language] in call.heard() and not call.hung_up
+    call.silence()
+    assert GOODBYE[language] in call.heard() and call.hung_up
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("key", ["3", "9", "*"])
+def test_a_key_not_offered_after_a_failing_queue_gets_the_usual_reprompt_once_then_goodbye(
+        app, phone, language, key):
+    call = failing_queue(phone, language, app.config["QUEUE_RETRIES"] + 1).press(key)
+    assert NOMATCH[language] in call.heard() and OFFER[language] in call.heard()
+    assert GOODBYE[language] not in call.heard() and not call.hung_up
+    call.press(key)
+    assert GOODBYE[language] in call.heard() and call.hung_up
+
+
+def test_after_a_reprompt_the_failing_queues_callback_offer_still_takes_the_callback(app, phone):
+    call = failing_queue(phone, "fr", app.config["QUEUE_RETRIES"] + 1).press("3").press("1")
+    assert call.hung_up
+    with app.app_context():
+        callback = db.session().scalar(select(Callback).where(Callback.call_sid == call.call_sid))
+    assert callback.reason == "queue_error" and callback.status == "open"
+
+
+def test_silence_at_the_number_question_of_a_failing_queue_is_asked_again_once(app, phone):
+    call = failing_queue(phone, "en", app.config["QUEUE_RETRIES"] + 1).press("2").silence()
+    assert NOINPUT["en"] in call.heard() and not call.hung_up
+    call.silence()
+    assert GOODBYE["en"] in call.heard() and call.hung_up
 
 
 def test_the_number_of_tries_of_a_failing_queue_is_a_setting(app, phone):

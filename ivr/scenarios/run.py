@@ -296,7 +296,8 @@ class ScenarioRunner:
             for name, fields in expected.items():
                 kind = STORED_KINDS[name]
                 request = session.scalar(select(ChangeRequest).where(ChangeRequest.call_sid == phone.call_sid,
-                                                                     ChangeRequest.kind == kind))
+                                                                     ChangeRequest.kind == kind)
+                                         .order_by(ChangeRequest.id.desc()))  # the call's latest
                 if fields is None:
                     if request is not None:
                         raise _Mismatch(f"expected no {name} to be stored, but one was: {request.new_value}", 0)

@@ -12,7 +12,7 @@ import os
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..hours import Hours, HoursError
@@ -71,22 +71,65 @@ def effective_day(request: ChangeRequest) -> str:
     return effective.astimezone(local_zone()).date().isoformat()
 
 
-def hold(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime) -> None:
+def hold(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime,
+         replaces: list[ChangeRequest] | tuple[ChangeRequest, ...] = ()) -> None:
     """A confirmed change: pending until the cooling-off ends, notice to the address on file, audited.
 
     What the caller is told comes from here: `request.effective_at` (see `effective_day`), its
-    confirmation number, and that a notice goes by mail to the address on file."""
+    confirmation number, and that a notice goes by mail to the address on file. `replaces`: the
+    pending changes of the same kind it replaces (`supersede`); its one notice then says so
+    (kind "<kind>_change_replacing")."""
     request.status = "pending"
     request.effective_at = now + cooling_off()
     session.flush()
-    session.add(OutgoingNotice(client_id=client.id, change_request_id=request.id, kind=f"{request.kind}_change",
+    for older in replaces:
+        supersede(session, older, request, call, now)
+    kind = f"{request.kind}_change_replacing" if replaces else f"{request.kind}_change"
+    session.add(OutgoingNotice(client_id=client.id, change_request_id=request.id, kind=kind,
                                language=call.language or client.language, address=client.address(), created_at=now))
     audit.record(session, f"{request.kind}_change_requested", "pending", actor_kind="caller",
                  actor=call.verified_by or "unverified", client_id=client.id, call=call,
                  old_value=mask_value(request.kind, request.old_value),
                  new_value=mask_value(request.kind, request.new_value), at=now,
                  confirmation=request.confirmation, effective_at=request.effective_at.isoformat(),
-                 notice="queued_to_old_address")
+                 notice="queued_to_old_address", replaces=[older.confirmation for older in replaces])
+
+
+def supersede(session: Session, older: ChangeRequest, newer: ChangeRequest, call: Call, now: datetime) -> None:
+    """A pending change replaced by a newer one of the same kind: "superseded", so `apply_due` never
+    applies it; its notice not sent yet is withdrawn (the newer's notice tells of both); audited."""
+    older.status = "superseded"
+    older.decided_at = now
+    older.decided_by = f"caller:{newer.confirmation}"
+    _withdraw_notices(session, older)
+    audit.record(session, f"{older.kind}_change_superseded", "superseded", actor_kind="caller",
+                 actor=call.verified_by or "unverified", client_id=older.client_id, call=call,
+                 old_value=mask_value(older.kind, older.old_value), new_value=mask_value(older.kind, older.new_value),
+                 at=now, confirmation=older.confirmation, replaced_by=newer.confirmation)
+
+
+def cancel_by_caller(session: Session, request: ChangeRequest, client: Client, call: Call, now: datetime) -> None:
+    """The caller confirmed the value already on file while a change was pending: the newest word
+    keeps the file as it is, so the pending change is reversed (by the caller, audited), its letter
+    not sent yet withdrawn, and one notice tells the address on file (kind "<kind>_change_cancelled")."""
+    reverse(session, request, f"caller:{call.verified_by or 'unverified'}", "caller confirmed the value on file",
+            now, actor_kind="caller")
+    _withdraw_notices(session, request)
+    session.add(OutgoingNotice(client_id=client.id, change_request_id=request.id, kind=f"{request.kind}_change_cancelled",
+                               language=call.language or client.language, address=client.address(), created_at=now))
+
+
+def _withdraw_notices(session: Session, request: ChangeRequest) -> None:
+    session.execute(update(OutgoingNotice).where(OutgoingNotice.change_request_id == request.id,
+                                                 OutgoingNotice.status == "queued").values(status="withdrawn"))
+
+
+def repeated(session: Session, request: ChangeRequest, call: Call, now: datetime) -> None:
+    """The caller asked again for the change already pending: nothing changes, no notice; the repeat
+    is audited (a repeat contact the agency counts)."""
+    audit.record(session, f"{request.kind}_change_repeated", "already_pending", actor_kind="caller",
+                 actor=call.verified_by or "unverified", client_id=request.client_id, call=call,
+                 new_value=mask_value(request.kind, request.new_value), at=now, confirmation=request.confirmation)
 
 
 def reverse_change(session: Session, confirmation: str, by: str, reason: str = "",

@@ -110,7 +110,7 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
         report.calls += session.execute(delete(Call).where(Call.call_sid.in_(chunk))).rowcount or 0
     report.notices = session.execute(delete(OutgoingNotice).where(
         OutgoingNotice.status == "sent", OutgoingNotice.sent_at < cutoff)).rowcount or 0
-    decided = select(ChangeRequest.id).where(ChangeRequest.status.in_(("applied", "reversed")),
+    decided = select(ChangeRequest.id).where(ChangeRequest.status.in_(("applied", "reversed", "superseded")),
                                              ChangeRequest.decided_at < cutoff)
     session.execute(delete(OutgoingNotice).where(OutgoingNotice.change_request_id.in_(decided)))
     report.change_requests = session.execute(delete(ChangeRequest).where(ChangeRequest.id.in_(
