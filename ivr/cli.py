@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from . import create_app
+from . import config, create_app
 from .config import ConfigError, demo_secret, instance_path
 from .counts import counted
 
 
 def _app(demo: bool = False):
     if demo:
-        os.environ["IVR_DEMO"] = "1"
+        config.start_demo()
     try:
         return create_app()
     except ConfigError as error:
@@ -55,7 +54,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         with db.session_for(app) as session:
             added = seed_demo(session)
         click.echo(f"Demo data ready ({counted(added, 'client')} added).")
-        if not os.environ.get("TWILIO_AUTH_TOKEN"):
+        if not config.telephony_token_given():
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
     click.echo(f"Agent desktop: http://{host}:{port}/agent/" + (" (demo / demo)" if demo else ""))

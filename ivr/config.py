@@ -56,6 +56,27 @@ def content_folders(flows: Path | None = None, prompts: Path | None = None) -> t
             prompts or Path(os.environ.get("IVR_PROMPTS_DIR") or ROOT / "prompts"))
 
 
+def cooling_off_days_from_environment() -> float | None:
+    """IVR_COOLING_OFF_DAYS for code that runs outside an app (the app's COOLING_OFF_DAYS otherwise)."""
+    value = os.environ.get("IVR_COOLING_OFF_DAYS")
+    return float(value) if value else None
+
+
+def secret_from_environment() -> str | None:
+    """IVR_SECRET_KEY, for code that hashes outside an app (`ivr.privacy` without an app context)."""
+    return os.environ.get("IVR_SECRET_KEY") or None
+
+
+def telephony_token_given() -> bool:
+    """Whether TWILIO_AUTH_TOKEN is set (`ivr serve --demo` then says nothing of the demo's own)."""
+    return bool(os.environ.get("TWILIO_AUTH_TOKEN"))
+
+
+def start_demo() -> None:
+    """Make this process a demo (`ivr serve --demo`): the settings read afterwards say so (IVR_DEMO)."""
+    os.environ["IVR_DEMO"] = "1"
+
+
 def is_demo() -> bool:
     """IVR_DEMO is on (`ivr serve --demo` sets it): generated secrets, demo data, relaxed checks."""
     return os.environ.get("IVR_DEMO", "") not in ("", "0", "false", "no")
@@ -157,6 +178,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "QUEUE_RETRIES": env.get("IVR_QUEUE_RETRIES") or QUEUE_RETRIES,
         # Issue 14: the desktop compares its list of waiting callers with Twilio's queues this often.
         "QUEUE_RECONCILE_S": env.get("IVR_QUEUE_RECONCILE_S") or QUEUE_RECONCILE_S,
+        # Read here like every setting (LAYOUT rule 5); each is documented where it is used.
+        "TRUSTED_PROXIES": env.get("IVR_TRUSTED_PROXIES") or 0,  # ivr.desktop: reverse proxies in front
+        "FLOWS_CHECK_SECONDS": env.get("IVR_FLOWS_CHECK_SECONDS") or None,  # ivr.flowstore: hot reload
+        "HOURS_FILE": env.get("IVR_HOURS_FILE") or None,  # ivr.waiting: agents' hours
+        "CONSOLE_START": _on(env.get("IVR_CONSOLE_START", "")),  # ivr.console: calls started elsewhere
     }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,8 +58,7 @@ class ConsoleStart:
 
 def allowed(config: Mapping[str, Any]) -> bool:
     """Only a demo or test server (or one told so explicitly) starts calls elsewhere."""
-    explicit = os.environ.get("IVR_CONSOLE_START", "") not in ("", "0", "false", "no")
-    return bool(config.get("TESTING") or config.get("DEMO") or config.get("CONSOLE_START") or explicit)
+    return bool(config.get("TESTING") or config.get("DEMO") or config.get("CONSOLE_START"))
 
 
 def from_form(form: Mapping[str, str], config: Mapping[str, Any]) -> ConsoleStart | None:

@@ -11,7 +11,6 @@ one started after the change) still finishes a call on it.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import threading
 import time
@@ -210,7 +209,7 @@ def init_app(app: Flask) -> None:
 
     seconds = app.config.get("FLOWS_CHECK_SECONDS")
     if seconds is None:
-        seconds = float(os.environ.get("IVR_FLOWS_CHECK_SECONDS") or DEFAULT_CHECK_SECONDS)
+        seconds = DEFAULT_CHECK_SECONDS
     app.extensions["ivr.flows"] = flows = FlowStore(app.config["FLOWS_DIR"], app.config["PROMPTS_DIR"],
                                                     archive=DatabaseArchive(app.extensions["ivr.db"]),
                                                     check_every=float(seconds))

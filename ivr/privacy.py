@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 
 import phonenumbers
 
+from . import config
 from .engine.runner import MASK
 
 
@@ -127,7 +127,7 @@ def _secret() -> bytes:
             return str(current_app.config["SECRET_KEY"]).encode()
     except ImportError:  # pragma: no cover - flask is a dependency
         pass
-    secret = os.environ.get("IVR_SECRET_KEY")
+    secret = config.secret_from_environment()
     if not secret:
         raise RuntimeError("IVR_SECRET_KEY is not set: personal values cannot be hashed without it")
     return secret.encode()

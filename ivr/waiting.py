@@ -7,7 +7,6 @@ flows/hours.yaml and the clock, so the engine stays pure and the same flows run 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from functools import wraps
 from datetime import date, datetime
@@ -85,7 +84,7 @@ def init_app(app: Flask) -> None:
     unless they name an hours file (HOURS_FILE in the config, or IVR_HOURS_FILE).
     """
     app.register_blueprint(bp)
-    path = app.config.get("HOURS_FILE") or os.environ.get("IVR_HOURS_FILE") or None
+    path = app.config.get("HOURS_FILE") or None
     if path is None and not (app.config.get("TESTING") or app.config.get("DEMO")):
         path = Path(app.config["FLOWS_DIR"]) / "hours.yaml"
     hours = None

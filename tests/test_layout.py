@@ -6,6 +6,7 @@ their module lists stay complete, so a new top-level module cannot escape a rule
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import tomllib
@@ -62,3 +63,18 @@ def test_a_broken_rule_is_reported_by_name(tmp_path):
     assert result.returncode != 0
     assert "The engine is pure" in result.stdout and "BROKEN" in result.stdout
     assert "ivr.engine.zz_leak -> flask" in result.stdout
+
+
+def test_the_environment_is_read_only_by_the_config_module():
+    """LAYOUT rule 5: one home for the environment. Every other module asks `ivr.config` (or the
+    app's config, which `config.from_environment` fills), so a setting is named and read once."""
+    readers = []
+    for path in sorted((ROOT / "ivr").rglob("*.py")):
+        if path == ROOT / "ivr" / "config.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert readers == [], f"read these through ivr.config instead: {readers}"

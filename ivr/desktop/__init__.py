@@ -40,11 +40,9 @@ def _trust_proxies(app: Flask) -> None:
     sign-in, and the desktop would not know it is served over HTTPS. Never set it without a proxy in front:
     anyone could then claim any address.
     """
-    import os
-
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    hops = int(app.config.get("TRUSTED_PROXIES") or os.environ.get("IVR_TRUSTED_PROXIES") or 0)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0 and not isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 

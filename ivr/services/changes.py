@@ -8,13 +8,13 @@ applies what is due; `ivr change reverse` (and later the agent desktop) reverses
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import config
 from ..hours import Hours, HoursError
 from ..models import Call, ChangeRequest, Client
 from ..models_security import OutgoingNotice
@@ -38,7 +38,7 @@ def cooling_off() -> timedelta:
     except ImportError:  # pragma: no cover
         pass
     if days is None:
-        days = os.environ.get("IVR_COOLING_OFF_DAYS", DEFAULT_COOLING_OFF_DAYS)
+        days = config.cooling_off_days_from_environment() or DEFAULT_COOLING_OFF_DAYS
     return timedelta(days=float(days))
 
 
