@@ -1,13 +1,13 @@
 """`gunicorn app:app` run from this folder reads these settings; flags on the command line win.
 
-Processes and threads: `ivr.serving` (measured in bench/RESULTS.md). The database is the one
+Processes and threads: `ivr.cli.serving` (measured in bench/RESULTS.md). The database is the one
 the app will use (IVR_DATABASE_URL; SQLite under instance/ when unset). Log lines: the app's go to
 gunicorn's error log (stderr) with a timestamp, the requests to its access log (stdout), all
 scrubbed of personal data (ivr.logs).
 """
 
 from ivr.config import database_url
-from ivr.serving import GunicornLogger, workers_and_threads
+from ivr.cli.serving import GunicornLogger, workers_and_threads
 
 worker_class = "gthread"
 workers, threads = workers_and_threads(database_url())

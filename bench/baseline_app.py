@@ -2,7 +2,7 @@
 
 - `/fixed`: a bare Flask route returning fixed TwiML (the cost of Flask + gunicorn + HTTP);
 - `/readwrite`: a bare Flask route doing one SQLAlchemy read and one write on the same kind of
-  database, through the same engine settings (`ivr.db.make_engine`: SQLite pragmas, BEGIN
+  database, through the same engine settings (`ivr.store.db.make_engine`: SQLite pragmas, BEGIN
   IMMEDIATE, PostgreSQL connect timeout), so the difference with the IVR is the IVR's own work.
 
 Run: `IVR_DATABASE_URL=... gunicorn --chdir bench 'baseline_app:create_app()'` after `prepare(url)`.
@@ -18,8 +18,8 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.db import make_engine
-from ivr.sqlite_writer import begin_writing
+from ivr.store.db import make_engine
+from ivr.store.sqlite import begin_writing
 
 
 class Base(DeclarativeBase):

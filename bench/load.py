@@ -4,7 +4,7 @@
     .ci/with-postgres .venv/bin/python bench/load.py --database postgres
 
 It starts two gunicorn servers on loopback with the settings the IVR is deployed with
-(gunicorn.conf.py: `ivr.serving`, unless --workers/--threads say otherwise): the IVR, and
+(gunicorn.conf.py: `ivr.cli.serving`, unless --workers/--threads say otherwise): the IVR, and
 bench/baseline_app.py for the fixed-TwiML and one-read-one-write routes. It plays signed calls
 (greeting, language, status with verification, address change, transfer), and prints
 requests/s, p50/p95/p99 latency, errors and the IVR's ratios to both baselines; then a paced
@@ -37,8 +37,8 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.phone import Screen  # noqa: E402
-from ivr.serving import workers_and_threads  # noqa: E402
+from ivr.telephony.phone import Screen  # noqa: E402
+from ivr.cli.serving import workers_and_threads  # noqa: E402
 
 TOKEN = "bench-token"
 FAULT_WORDS = [yaml.safe_load((ROOT / "prompts" / lang / "common.yaml").read_text())["fault"] for lang in ("fr", "en")]
@@ -292,7 +292,8 @@ def databases(kind: str, folder: Path) -> dict[str, str]:
 
 
 def seed(url: str) -> None:
-    from ivr import create_app, db
+    from ivr import create_app
+    from ivr.store import db
     from ivr.services.demo import seed_demo
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN})

@@ -16,9 +16,10 @@ from pathlib import Path
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.config import ROOT
-from ivr.phone import Screen
+from ivr.telephony.phone import Screen
 from ivr.services.demo import seed_demo
 
 TOKEN = "bench-token"

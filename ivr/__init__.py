@@ -10,7 +10,13 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, request limits, database, flows, and the voice webhook."""
-    from . import audio, config, db, desktop, flowstore, gateway, limits, logs, voice, waiting
+    from ivr import config, desktop, limits, lint_context, logs
+    from ivr.telephony import audio
+    from ivr.store import db
+    from ivr.content import flowstore
+    from ivr.telephony import gateway
+    from ivr.telephony import voice
+    from ivr.telephony import waiting
 
     app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -24,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     limits.init_app(app)
     db.init_app(app)
-    flowstore.init_app(app)
+    flowstore.init_app(app, lint_context.loader_options())
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
     waiting.init_app(app)
@@ -35,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _demo_secrets(app: Flask) -> None:
     """In demo mode, the token and key the environment does not give: generated once per instance folder."""
-    from .config import DEMO_SECRET_FILES, demo_secret
+    from ivr.config import DEMO_SECRET_FILES, demo_secret
 
     for setting in DEMO_SECRET_FILES:
         if not app.config.get(setting):

@@ -180,9 +180,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "QUEUE_RECONCILE_S": env.get("IVR_QUEUE_RECONCILE_S") or QUEUE_RECONCILE_S,
         # Read here like every setting (LAYOUT rule 5); each is documented where it is used.
         "TRUSTED_PROXIES": env.get("IVR_TRUSTED_PROXIES") or 0,  # ivr.desktop: reverse proxies in front
-        "FLOWS_CHECK_SECONDS": env.get("IVR_FLOWS_CHECK_SECONDS") or None,  # ivr.flowstore: hot reload
-        "HOURS_FILE": env.get("IVR_HOURS_FILE") or None,  # ivr.waiting: agents' hours
-        "CONSOLE_START": _on(env.get("IVR_CONSOLE_START", "")),  # ivr.console: calls started elsewhere
+        "FLOWS_CHECK_SECONDS": env.get("IVR_FLOWS_CHECK_SECONDS") or None,  # ivr.content.flowstore: hot reload
+        "HOURS_FILE": env.get("IVR_HOURS_FILE") or None,  # ivr.telephony.waiting: agents' hours
+        "CONSOLE_START": _on(env.get("IVR_CONSOLE_START", "")),  # ivr.calls.console: calls started elsewhere
     }
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .desktop.words import WORDS_LANGUAGES
-from .waiting_prompts import PROMPTS_SAID
+from ivr.desktop.words import WORDS_LANGUAGES
+from ivr.content.waiting_prompts import PROMPTS_SAID
 
 # The hold loop, the after-hours answer, and the recording notice said before the greeting.
 SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
@@ -18,8 +18,8 @@ SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
 
 def action_names() -> tuple[str, ...]:
     """The backend actions a flow's `action:` step may name."""
-    from .services import addresses, clients, status  # noqa: F401 - registers the built-in actions
-    from .services.actions import ACTIONS
+    from ivr.services import addresses, clients, status  # noqa: F401 - registers the built-in actions
+    from ivr.services.actions import ACTIONS
 
     return tuple(sorted(ACTIONS))
 

@@ -1,6 +1,6 @@
 """Log lines operators can use, that never hold a caller's personal data.
 
-`configure()` sets up a server process's logging once, for gunicorn (ivr.serving.GunicornLogger) and
+`configure()` sets up a server process's logging once, for gunicorn (ivr.cli.serving.GunicornLogger) and
 `ivr serve` alike: the app's lines (`ivr.*`) at INFO with a timestamp, process id, level and logger
 name, into gunicorn's error log (stderr by default); request lines (gunicorn's access log, werkzeug's)
 as their server writes them.
@@ -44,11 +44,11 @@ from urllib.parse import quote, unquote_plus
 from flask import Flask
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, format_number
 
-from . import privacy
+from ivr import privacy
 
 LINE_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 DATE_FORMAT = "[%Y-%m-%d %H:%M:%S %z]"  # gunicorn's error log dates
-"""How the app's lines (and gunicorn's error log) read: `[2026-11-23 15:00:00 -0500] [4242] [INFO] ivr.voice: ...`."""
+"""How the app's lines (and gunicorn's error log) read: `[2026-11-23 15:00:00 -0500] [4242] [INFO] ivr.telephony.voice: ...`."""
 
 # Private-use characters around each argument's text in a message: no value spans an edge, and an
 # argument the server computed itself (an address, a time, a status, a size) is kept as it is.

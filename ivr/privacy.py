@@ -17,8 +17,8 @@ from typing import Any
 
 import phonenumbers
 
-from . import config
-from .engine.runner import MASK
+from ivr import config
+from ivr.engine.runner import MASK
 
 
 def mask_client_number(number: str | None) -> str:
@@ -88,7 +88,7 @@ def mask_address(address: dict[str, Any] | None) -> dict[str, Any]:
 
 
 # Values that are personal by the name they are kept under, whatever they look like: the client's file
-# (ivr.models.Client), the answers the flows keep (`into:` in flows/*.yaml), the caller ID, and what
+# (ivr.store.models.calls.Client), the answers the flows keep (`into:` in flows/*.yaml), the caller ID, and what
 # Twilio's webhook parameters say about the caller (twilio.com/docs/voice/twiml#request-parameters,
 # /docs/voice/twiml/gather#action). Names are compared without regard to case.
 _FIELD_MASKS: dict[str, Callable[[str | None], str]] = {

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from ivr import create_app, db
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr import create_app
+from ivr.store import db
+from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from .databases import fresh_database_url

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop import accounts
 from ivr.desktop.accounts import add_agent, ensure_demo_agent, issue_token
 

@@ -12,10 +12,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.engine.prompts import spoken_digits
-from ivr.models import ChangeRequest, Client
-from ivr.models_security import AuditEvent, OutgoingNotice
+from ivr.store.models.calls import ChangeRequest, Client
+from ivr.store.models.security import AuditEvent, OutgoingNotice
 from ivr.services.changes import apply_due
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # 10:00 in Montréal

@@ -14,10 +14,11 @@ import textwrap
 
 import pytest
 
-from ivr import calls, create_app, db
+from ivr import calls, create_app
+from ivr.store import db
 from ivr.engine.lint import lint
 from ivr.lint_context import loader_options
-from ivr.phone import FlaskTransport, PhoneCall, Screen
+from ivr.telephony.phone import FlaskTransport, PhoneCall, Screen
 from ivr.services.demo import seed_demo
 from ivr.telephony.twiml_rules import GATHER_LANGUAGES, Document, check
 

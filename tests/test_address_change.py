@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.engine.prompts import spoken_digits
-from ivr.models import ChangeRequest, Call
+from ivr.store.models.calls import ChangeRequest, Call
 
 
 def start_address_change(phone, language: str = "1"):

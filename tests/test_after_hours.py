@@ -8,11 +8,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.config import ROOT
-from ivr.desktop.models import Callback
-from ivr.models import Call
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr.store.models.desktop import Callback
+from ivr.store.models.calls import Call
+from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from .conftest import TOKEN

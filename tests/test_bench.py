@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ivr.config import ROOT
-from ivr.hours import Hours
+from ivr.engine.hours import Hours
 
 
 def test_the_load_generator_plays_complete_calls_against_gunicorn_and_prints_every_figure(tmp_path):

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ivr import db
-from ivr.models import Client, Contact
+from ivr.store import db
+from ivr.store.models.calls import Client, Contact
 from ivr.services import actions
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.cli import main
-from ivr.console import ConsoleStart
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr.calls.console import ConsoleStart
+from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 TOKEN = "console-test-token"

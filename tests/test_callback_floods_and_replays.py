@@ -12,9 +12,9 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ivr import db
-from ivr.desktop.models import Callback
-from ivr.models import Call, Contact, JourneyEvent
+from ivr.store import db
+from ivr.store.models.desktop import Callback
+from ivr.store.models.calls import Call, Contact, JourneyEvent
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
 from .faultkit import signed_post
@@ -171,7 +171,7 @@ def test_a_flood_from_one_caller_id_records_the_rate_and_keeps_the_others_in_lin
 
 
 def test_a_request_the_database_could_not_keep_is_not_counted(app, phone, monkeypatch):
-    from ivr import waiting
+    from ivr.telephony import waiting
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
@@ -307,8 +307,8 @@ def test_the_upgrade_keeps_the_newest_of_several_open_callbacks_for_one_number(d
 
     from sqlalchemy import text as sql
 
-    from ivr import schema
-    from ivr.db import make_engine
+    from ivr.store import schema
+    from ivr.store.db import make_engine
 
     engine = make_engine(database_url)
     schema.upgrade(engine, "0004")
@@ -331,7 +331,7 @@ def test_the_upgrade_keeps_the_newest_of_several_open_callbacks_for_one_number(d
 def test_purge_removes_the_callback_counts_whose_hour_is_over(app, phone):
     from datetime import datetime, timedelta, timezone
 
-    from ivr.models_security import CallbackRequestCount
+    from ivr.store.models.security import CallbackRequestCount
     from ivr.services.retention import purge
 
     on_hold(phone).press("1")
@@ -372,7 +372,7 @@ def wait_until_it_answers(transport, log, seconds: float = 60) -> None:
 def seeded_beside(server, database_url: str):
     """An app on the real server's database, seeded with the demo clients, once the server answers."""
     from ivr import create_app
-    from ivr.phone import HttpTransport
+    from ivr.telephony.phone import HttpTransport
     from ivr.services.demo import seed_demo
 
     from .conftest import TOKEN
@@ -390,7 +390,7 @@ def test_twenty_five_calls_in_a_second_and_a_half_to_a_real_server_leave_one_ope
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from ivr.phone import HttpTransport, PhoneCall
+    from ivr.telephony.phone import HttpTransport, PhoneCall
 
     from . import servers
     from .conftest import TOKEN

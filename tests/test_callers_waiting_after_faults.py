@@ -18,11 +18,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select
 
-from ivr import callstore, db
-from ivr.callstore import REACHED_THROUGH_FAULT
-from ivr.desktop.models import Handling
-from ivr.gateway import QueueMember
-from ivr.models import Call, JourneyEvent
+from ivr.store import calls as callstore
+from ivr.store import db
+from ivr.store.calls import REACHED_THROUGH_FAULT
+from ivr.store.models.desktop import Handling
+from ivr.calls.gateway import QueueMember
+from ivr.store.models.calls import Call, JourneyEvent
 
 from .databases import on_postgres
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, gateway_log, text  # noqa: F401

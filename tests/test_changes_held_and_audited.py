@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import delete, select, update
 
-from ivr import db
-from ivr.models import ChangeRequest, Client
-from ivr.models_security import AuditEvent, AuditIsAppendOnly, OutgoingNotice
+from ivr.store import db
+from ivr.store.models.calls import ChangeRequest, Client
+from ivr.store.models.security import AuditEvent, AuditIsAppendOnly, OutgoingNotice
 
 from .security_helpers import change_address, ivr
 

@@ -22,10 +22,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.cli import main
-from ivr.models import Application, ChangeRequest, Client, Contact
-from ivr.phone import FlaskTransport, HttpTransport, PhoneCall
+from ivr.store.models.calls import Application, ChangeRequest, Client, Contact
+from ivr.telephony.phone import FlaskTransport, HttpTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from .desktop_fixtures import quick_password_hashing  # noqa: F401
@@ -141,7 +142,7 @@ def test_a_change_reversed_beside_the_demo_is_audited_with_the_servers_fingerpri
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        from ivr.models_security import AuditEvent
+        from ivr.store.models.security import AuditEvent
 
         rows = db.session().scalars(select(AuditEvent).where(AuditEvent.action.like("address_change_%"))).all()
     requested, reversed_ = (row.new_value["fingerprint"] for row in rows)

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.cli import main
 from ivr.desktop import service
-from ivr.desktop.models import Callback
-from ivr.models import Call, JourneyEvent
-from ivr.phone import CallEnded
+from ivr.store.models.desktop import Callback
+from ivr.store.models.calls import Call, JourneyEvent
+from ivr.telephony.phone import CallEnded
 
 from .desktop_fixtures import agents, desk, quick_password_hashing  # noqa: F401
 

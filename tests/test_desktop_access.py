@@ -98,8 +98,8 @@ def test_the_api_also_answers_a_signed_in_agent(desk):
 def test_tokens_are_stored_hashed(app, agents):
     from sqlalchemy import select
 
-    from ivr import db
-    from ivr.desktop.models import Agent, AgentToken
+    from ivr.store import db
+    from ivr.store.models.desktop import Agent, AgentToken
 
     with db.session_for(app) as session:
         hashes = session.scalars(select(AgentToken.token_hash)).all()

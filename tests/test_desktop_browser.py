@@ -16,11 +16,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.config import ROOT
 from ivr.desktop.accounts import ensure_demo_agent
-from ivr.models import Client, Contact
-from ivr.phone import HttpTransport, PhoneCall
+from ivr.store.models.calls import Client, Contact
+from ivr.telephony.phone import HttpTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from .conftest import TOKEN

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ivr import db
-from ivr.desktop.models import Agent, Callback
+from ivr.store import db
+from ivr.store.models.desktop import Agent, Callback
 
 from .desktop_fixtures import agents, csrf_of, desk, gateway_log, quick_password_hashing, text  # noqa: F401
 

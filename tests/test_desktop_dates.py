@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop.accounts import add_agent
 from ivr.desktop.words import Words
-from ivr.models import Client, Contact
+from ivr.store.models.calls import Client, Contact
 
 from .desktop_fixtures import agents, desk, quick_password_hashing, sign_in, text  # noqa: F401
 from .security_helpers import change_address

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr import graphviz
+from ivr.content import graphviz
 
 from .test_desktop_browser import browser, server  # noqa: F401 - the same real server and chromium
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ivr import graphviz
+from ivr.content import graphviz
 from ivr.desktop.flows_page import clean_svg
 from ivr.desktop.words import code_spans
 from ivr.engine.graph import mermaid

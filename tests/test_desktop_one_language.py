@@ -22,9 +22,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop.words import _catalog
-from ivr.models import Client, Contact
+from ivr.store.models.calls import Client, Contact
 from ivr.services.demo import DEMO_CLIENTS
 
 from .desktop_fixtures import agents, csrf_of, quick_password_hashing, sign_in  # noqa: F401

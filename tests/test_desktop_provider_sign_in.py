@@ -15,10 +15,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.config import ConfigError
 from ivr.desktop.accounts import ensure_demo_agent
-from ivr.desktop.models import Agent, AgentSession
+from ivr.store.models.desktop import Agent, AgentSession
 from ivr.desktop.oidc import parse_roles, role_for
 from ivr.desktop.roles import Role
 from ivr.services.demo import seed_demo

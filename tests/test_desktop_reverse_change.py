@@ -12,11 +12,11 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop.accounts import add_agent
-from ivr.desktop.models import Agent
-from ivr.models import ChangeRequest, Client
-from ivr.models_security import AuditEvent
+from ivr.store.models.desktop import Agent
+from ivr.store.models.calls import ChangeRequest, Client
+from ivr.store.models.security import AuditEvent
 
 from .desktop_fixtures import agents, csrf_of, quick_password_hashing, sign_in, text  # noqa: F401
 from .security_helpers import change_address

@@ -11,9 +11,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop.accounts import add_agent, issue_token
-from ivr.models import Contact
+from ivr.store.models.calls import Contact
 
 from .desktop_fixtures import agents, csrf_of, gateway_log, quick_password_hashing, sign_in, text  # noqa: F401
 

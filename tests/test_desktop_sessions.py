@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import create_app, db
-from ivr.desktop.models import AgentSession
+from ivr import create_app
+from ivr.store import db
+from ivr.store.models.desktop import AgentSession
 
 from .conftest import TOKEN
 from .desktop_fixtures import agents, csrf_of, post_login, quick_password_hashing, sign_in, text  # noqa: F401

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.desktop import devices
 from ivr.desktop.accounts import add_agent
-from ivr.desktop.models import SignInFailure
+from ivr.store.models.desktop import SignInFailure
 from ivr.desktop.throttle import Throttle
 
 from .desktop_fixtures import agents, post_login, quick_password_hashing, text  # noqa: F401

@@ -8,10 +8,10 @@ from collections import Counter
 
 from sqlalchemy import func, select, update
 
-from ivr import db
-from ivr.models import Call, ChangeRequest, JourneyEvent
+from ivr.store import db
+from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
 
-from ivr.phone import Screen
+from ivr.telephony.phone import Screen
 
 from .faultkit import signed_post
 from .test_address_change import give_address, start_address_change

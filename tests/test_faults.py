@@ -8,12 +8,14 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from ivr import calls, db, deadline, faults
+from ivr import calls, deadline
+from ivr.store import db
+from ivr.calls import faults
 from ivr.config import ROOT
 from ivr.engine import FlowsInvalid
-from ivr.flowstore import store
-from ivr.models import Call, ChangeRequest, JourneyEvent
-from ivr.models_security import AuditEvent
+from ivr.content.flowstore import store
+from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
+from ivr.store.models.security import AuditEvent
 from ivr.services import actions
 
 from .faultkit import broken, signed_post, someone_holds_the_lock
@@ -55,7 +57,7 @@ def test_the_fallback_url_apologises_in_both_languages_and_queues_without_any_da
     response = signed_post(client, "/voice/fallback", {"CallSid": "CA" + "fa" * 16, "ErrorCode": "11200",
                                                         "ErrorUrl": "https://ivr.example/voice/step"})
     assert response.status_code == 200
-    from ivr.phone import Screen
+    from ivr.telephony.phone import Screen
 
     screen = Screen.parse(response.get_data(as_text=True))
     assert [s.text for s in screen.said] == [FAULT_FR, FAULT_EN]
@@ -262,7 +264,7 @@ def test_an_action_whose_connection_was_lost_takes_its_error_branch_not_the_faul
 
 def test_a_broken_flow_edit_is_refused_and_calls_carry_on_with_the_last_good_flows(tmp_path, database_url):
     from ivr import create_app
-    from ivr.phone import FlaskTransport, PhoneCall
+    from ivr.telephony.phone import FlaskTransport, PhoneCall
     from ivr.services.demo import seed_demo
 
     from .conftest import TOKEN

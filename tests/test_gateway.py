@@ -11,7 +11,8 @@ import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from ivr.gateway import GatewayError, QueueMember, TwilioGateway, conference_name
+from ivr.calls.gateway import GatewayError, QueueMember, conference_name
+from ivr.telephony.gateway import TwilioGateway
 
 ACCOUNT = "AC" + "1" * 32
 
@@ -66,7 +67,7 @@ def test_twilio_refusing_is_a_gateway_error_the_desktop_can_explain():
 
 def test_with_an_account_sid_the_app_uses_twilio_and_without_it_the_recording_gateway(tmp_path):
     from ivr import create_app
-    from ivr.gateway import RecordingGateway
+    from ivr.telephony.gateway import RecordingGateway
 
     base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
     assert isinstance(create_app({**base, "TESTING": True}).extensions["ivr.gateway"], RecordingGateway)

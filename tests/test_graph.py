@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr import graphviz
+from ivr.content import graphviz
 from ivr.cli import main
 from ivr.engine import load_flowset
 from ivr.engine.graph import UnknownFlow, build, dot, mermaid

@@ -7,10 +7,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
-from ivr.desktop.models import Callback
-from ivr.models import Call
-from ivr.waiting import parse_callback_number
+from ivr.store import db
+from ivr.store.models.desktop import Callback
+from ivr.store.models.calls import Call
+from ivr.telephony.waiting import parse_callback_number
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
 from .support.text import plain

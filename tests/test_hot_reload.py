@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr import create_app, db
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr import create_app
+from ivr.store import db
+from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 TOKEN = "hot-reload-test-token"

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from ivr.config import ROOT
 from ivr.engine.prompts import load_prompts
-from ivr.hours import Hours, HoursError
+from ivr.engine.hours import Hours, HoursError
 
 PROMPTS = load_prompts(ROOT / "prompts")[0]  # the words live in prompts/*/closed.yaml
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr import db
-from ivr.models import Call
+from ivr.store import db
+from ivr.store.models.calls import Call
 
 
 def test_wrong_birth_date_three_times_reaches_an_agent_without_personal_data(app, phone):

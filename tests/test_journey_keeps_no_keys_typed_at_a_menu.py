@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr import db
-from ivr.models import JourneyEvent
+from ivr.store import db
+from ivr.store.models.calls import JourneyEvent
 
 from .desktop_fixtures import agents, desk, quick_password_hashing, text  # noqa: F401
 from .test_call_context import context

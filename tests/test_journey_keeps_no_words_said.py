@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select, text as sql
 
-from ivr import db, schema
-from ivr.db import make_engine
+from ivr.store import db
+from ivr.store import schema
+from ivr.store.db import make_engine
 from ivr.engine import understand
 from ivr.engine.runner import mask_said
-from ivr.models import Call, JourneyEvent
+from ivr.store.models.calls import Call, JourneyEvent
 
 from .desktop_fixtures import agents, desk, quick_password_hashing, text  # noqa: F401
 from .test_call_context import context

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr import db
-from ivr.desktop.models import Callback
-from ivr.phone import Screen
+from ivr.store import db
+from ivr.store.models.desktop import Callback
+from ivr.telephony.phone import Screen
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, text  # noqa: F401
 from .test_faults import signed_post

@@ -15,8 +15,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-# Today's Twilio border; issue 15 gathers these under ivr/telephony/.
-TWILIO_BORDER = {"ivr.telephony", "ivr.twiml", "ivr.gateway", "ivr.recording", "ivr.phone"}
+TWILIO_BORDER = {"ivr.telephony"}
 
 
 def contracts():

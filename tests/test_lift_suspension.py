@@ -13,9 +13,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import db
-from ivr.models import Client
-from ivr.models_security import AuditEvent
+from ivr.store import db
+from ivr.store.models.calls import Client
+from ivr.store.models.security import AuditEvent
 from ivr.services.verification import NotSuspended, is_self_service_suspended, lift_suspension
 
 from .desktop_fixtures import agents, csrf_of, quick_password_hashing, text  # noqa: F401

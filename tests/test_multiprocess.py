@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, db
-from ivr.models import Call, ChangeRequest
-from ivr.models_security import AuditEvent
-from ivr.phone import HttpTransport, PhoneCall
+from ivr import create_app
+from ivr.store import db
+from ivr.store.models.calls import Call, ChangeRequest
+from ivr.store.models.security import AuditEvent
+from ivr.telephony.phone import HttpTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
 from . import servers

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr import db
-from ivr.models import ChangeRequest
+from ivr.store import db
+from ivr.store.models.calls import ChangeRequest
 
 
 def _apartment_question(phone, language="1"):

@@ -12,10 +12,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import calls, db
+from ivr import calls
+from ivr.store import db
 from ivr.logs import install, scrub
-from ivr.models import JourneyEvent
-from ivr.models_security import AuditEvent, DailyCallCount, DailyStepCount
+from ivr.store.models.calls import JourneyEvent
+from ivr.store.models.security import AuditEvent, DailyCallCount, DailyStepCount
 from ivr.services.demo import DEMO_CLIENTS
 
 from .security_helpers import ivr

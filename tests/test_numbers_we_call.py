@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.config import ROOT
-from ivr.desktop.models import Callback
+from ivr.store.models.desktop import Callback
 from ivr.engine import load_flowset
 from ivr.engine.findings import FlowsInvalid
 from ivr.engine.phones import CALLABLE_TYPES, Refusal, check_number
-from ivr.models import ChangeRequest
+from ivr.store.models.calls import ChangeRequest
 
 from .desktop_fixtures import agents, quick_password_hashing, desk, text  # noqa: F401
 from .test_hold_and_callback import on_hold

@@ -16,10 +16,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr import db
-from ivr.desktop.models import Callback
+from ivr.store import db
+from ivr.store.models.desktop import Callback
 from ivr.engine.phones import Refusal, check_number
-from ivr.models import ChangeRequest
+from ivr.store.models.calls import ChangeRequest
 
 from .lint_project import Project, only
 from .test_hold_and_callback import on_hold

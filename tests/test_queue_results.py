@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr import calls, db
+from ivr import calls
+from ivr.store import db
 from ivr.config import ConfigError, check
-from ivr.desktop.models import Callback
+from ivr.store.models.desktop import Callback
 from ivr.telephony import outcomes
 
 from .faultkit import signed_post

@@ -11,9 +11,10 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from ivr import create_app, db
-from ivr.phone import FlaskTransport, PhoneCall
-from ivr.recording import RecordingFake, TwilioRecordingControl
+from ivr import create_app
+from ivr.store import db
+from ivr.telephony.phone import FlaskTransport, PhoneCall
+from ivr.telephony.recording import RecordingFake, TwilioRecordingControl
 from ivr.services.demo import seed_demo
 
 from .conftest import TOKEN

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import EnvironBuilder
 
 from ivr.limits import MAX_BODY_BYTES, MAX_FIELDS
-from ivr.phone import HttpTransport, PhoneCall, sign
+from ivr.telephony.phone import HttpTransport, PhoneCall, sign
 
 from . import servers
 from .conftest import TOKEN

@@ -8,9 +8,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from ivr import db
-from ivr.models import Call, ChangeRequest, Contact, JourneyEvent
-from ivr.models_security import AuditEvent, CallRecording, DailyCallCount, DailyStepCount
+from ivr.store import db
+from ivr.store.models.calls import Call, ChangeRequest, Contact, JourneyEvent
+from ivr.store.models.security import AuditEvent, CallRecording, DailyCallCount, DailyStepCount
 
 from .security_helpers import ivr
 
@@ -106,7 +106,7 @@ def test_decided_changes_are_removed_after_the_period_but_pending_ones_stay(app,
 
 
 def test_sent_notices_are_removed_after_the_period_and_queued_ones_stay(app, phone, monkeypatch):
-    from ivr.models_security import OutgoingNotice
+    from ivr.store.models.security import OutgoingNotice
 
     from .security_helpers import change_address
 
@@ -130,7 +130,7 @@ def call_notes(app):
     """A table another module might add, whose rows belong to a call (like an agent's handling notes)."""
     from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-    from ivr.models import Base
+    from ivr.store.models.calls import Base
 
     table = Table("test_call_notes", Base.metadata, Column("id", Integer, primary_key=True),
                   Column("call_sid", String(64), ForeignKey("calls.call_sid")), Column("note", Text))

@@ -11,7 +11,7 @@ from datetime import date, time
 import pytest
 from babel.dates import format_time
 
-from ivr import twiml
+from ivr.telephony import twiml
 from ivr.config import ROOT
 from ivr.engine import Turn, TurnKind, Utterance
 from ivr.engine.languages import BUILT_IN

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.cli import main
-from ivr.models import Call
+from ivr.store.models.calls import Call
 from ivr.scenarios import ScenarioRunner, read_scenarios, run_paths
 from ivr.scenarios.run import scenario_app
 

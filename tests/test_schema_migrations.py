@@ -1,4 +1,4 @@
-"""The schema is made by Alembic migrations, and they describe exactly what ivr/models.py declares."""
+"""The schema is made by Alembic migrations, and they describe exactly what ivr/store/models/calls.py declares."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ivr import create_app, db, schema
+from ivr import create_app
+from ivr.store import db
+from ivr.store import schema
 from ivr.cli import main
-from ivr.db import make_engine
-from ivr.models import Base, Client
+from ivr.store.db import make_engine
+from ivr.store.models.calls import Base, Client
 
 from .conftest import TOKEN
 from .databases import on_postgres
@@ -24,7 +26,7 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(database_url
     found = schema.differences(engine)
     engine.dispose()
     assert found == [], (
-        "ivr/models.py and ivr/migrations disagree; write the migration with "
+        "ivr/store/models/calls.py and ivr/migrations disagree; write the migration with "
         f"`ivr db revision -m 'what changed'` and review it. Differences: {found}"
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ivr.config import ROOT
-from ivr.serving import workers_and_threads
+from ivr.cli.serving import workers_and_threads
 
 
 def _gunicorn_settings(database_url: str | None) -> dict[str, str]:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, db
-from ivr.phone import PhoneCall
+from ivr import create_app
+from ivr.store import db
+from ivr.telephony.phone import PhoneCall
 from ivr.services.demo import seed_demo
 
 from .conftest import TOKEN

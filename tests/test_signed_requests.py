@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from ivr.phone import FlaskTransport, PhoneCall, sign
+from ivr.telephony.phone import FlaskTransport, PhoneCall, sign
 
 from .conftest import TOKEN
 

@@ -11,16 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from ivr import calls, db
-from ivr.models import Call, JourneyEvent
-from ivr.phone import HttpTransport, PhoneCall
+from ivr import calls
+from ivr.store import db
+from ivr.store.models.calls import Call, JourneyEvent
+from ivr.telephony.phone import HttpTransport, PhoneCall
 
 from . import servers
 from .conftest import TOKEN
 from .support.slow_backend import HANG_S, SLOW_CALLER
 from .test_callback_floods_and_replays import seeded_beside
 
-STEP_BUDGET_S = 2.0  # ivr.voice.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
+STEP_BUDGET_S = 2.0  # ivr.telephony.voice.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
 MARGIN_S = 1.0  # loopback, a loaded machine
 
 
@@ -106,7 +107,7 @@ def test_a_hanging_action_sends_its_caller_to_its_error_branch_in_time_and_slows
 def test_an_agency_call_that_answers_after_the_caller_moved_on_changes_nothing(app, phone, monkeypatch):
     """In-process: an action that waits outside the database, then writes. Its caller hears the error
     branch at the budget; when the answer comes at last, its write is refused and nothing is kept."""
-    from ivr.models import ChangeRequest
+    from ivr.store.models.calls import ChangeRequest
     from ivr.services import actions
 
     from .test_address_change import give_address, start_address_change
@@ -197,7 +198,7 @@ def test_a_greeting_that_starts_with_a_hanging_lookup_greets_within_the_budget(t
 
     from ivr import create_app
     from ivr.config import ROOT
-    from ivr.phone import FlaskTransport
+    from ivr.telephony.phone import FlaskTransport
     from ivr.services import actions
 
     def agency_knows_the_caller(ctx):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr import db
-from ivr.gateway import GatewayError
-from ivr.models import Call, Contact
+from ivr.store import db
+from ivr.calls.gateway import GatewayError
+from ivr.store.models.calls import Call, Contact
 
 from .desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, gateway_log, sign_in, text  # noqa: F401
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from ivr import db
-from ivr.models import Call
+from ivr.store import db
+from ivr.store.models.calls import Call
 from ivr.telephony.requests import (MAX_DIGITS, MAX_POSITION, MAX_SECONDS, MAX_SPEECH, AmbiguousField,
                                     phone_number, read)
 

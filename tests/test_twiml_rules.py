@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import pytest
 from freezegun import freeze_time
 
-from ivr import twiml, waiting
+from ivr.telephony import twiml
+from ivr.telephony import waiting
 from ivr.config import content_folders
 from ivr.engine import NoInput, Start, TurnKind, advance, load_flowset, new_call
 from ivr.engine.steps import Question
-from ivr.phone import FlaskTransport, Form, PhoneCall
+from ivr.telephony.phone import FlaskTransport, Form, PhoneCall
 from ivr.telephony.twiml_rules import Document, check
 
 from .conftest import TOKEN
@@ -136,7 +137,7 @@ def test_a_number_question_gives_slow_speakers_seconds_to_pause_between_groups(p
 
 
 def check_and_gather(xml: str) -> dict[str, str]:
-    from ivr.phone import Screen
+    from ivr.telephony.phone import Screen
 
     assert check(xml) == []
     return Screen.parse(xml).gather or {}

@@ -9,11 +9,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.config import ROOT
 from ivr.engine import load_flowset, read_flowset
-from ivr.models import Call, ChangeRequest, Client
-from ivr.models_security import AuditEvent
+from ivr.store.models.calls import Call, ChangeRequest, Client
+from ivr.store.models.security import AuditEvent
 from ivr.services.actions import ActionContext, run_action
 from ivr.services.status import NotVerified
 from ivr.services.verification import is_self_service_suspended

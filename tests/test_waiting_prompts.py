@@ -7,7 +7,7 @@ import pytest
 
 from ivr.config import ROOT
 from ivr.engine.prompts import load_prompts
-from ivr.waiting_prompts import PROMPTS_SAID
+from ivr.content.waiting_prompts import PROMPTS_SAID
 
 
 def test_every_prompt_key_quoted_in_the_waiting_code_is_declared():

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, db
+from ivr import create_app
+from ivr.store import db
 from ivr.config import ConfigError
-from ivr.models import Call, Contact
-from ivr.phone import FlaskTransport, PhoneCall
+from ivr.store.models.calls import Call, Contact
+from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services import actions
 from ivr.services.demo import seed_demo
 

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from ivr import db
+from ivr.store import db
 from ivr.engine.languages import BUILT_IN
-from ivr.models import Call, JourneyEvent
+from ivr.store.models.calls import Call, JourneyEvent
 
 from .conftest import TOKEN
 from .test_never_a_dead_end import PATHS

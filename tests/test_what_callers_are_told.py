@@ -11,11 +11,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import db
+from ivr.store import db
 from ivr.engine.phones import same_number
 from ivr.engine.prompts import spoken_digits
-from ivr.models import ChangeRequest
-from ivr.models_security import OutgoingNotice
+from ivr.store.models.calls import ChangeRequest
+from ivr.store.models.security import OutgoingNotice
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # 10:00 in Montréal
 LATE = datetime(2026, 11, 24, 3, 30, tzinfo=timezone.utc)  # 22:30 on the 23rd in Montréal, the 24th in UTC

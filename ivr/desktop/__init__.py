@@ -9,13 +9,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Plug the desktop in; in demo mode make sure the demo agent (demo / demo) exists."""
-    from .. import db
-    from .accounts import ensure_demo_agent
-    from . import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
-    from . import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
-    from . import oidc
-    from .auth import DEFAULT_SESSION_HOURS
-    from .views import bp, favicon, site_root
+    from ivr.store import db
+    from ivr.desktop.accounts import ensure_demo_agent
+    from ivr.desktop import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
+    from ivr.desktop import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
+    from ivr.desktop import oidc
+    from ivr.desktop.auth import DEFAULT_SESSION_HOURS
+    from ivr.desktop.views import bp, favicon, site_root
 
     app.register_blueprint(bp)
     app.add_url_rule("/", "site_root", site_root)

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..engine.languages import BUILT_IN, Languages
-from ..models import utcnow
-from .models import Agent, AgentToken
-from .roles import ROLES
-from .words import desktop_languages
+from ivr.engine.languages import BUILT_IN, Languages
+from ivr.store.models.calls import utcnow
+from ivr.store.models.desktop import Agent, AgentToken
+from ivr.desktop.roles import ROLES
+from ivr.desktop.words import desktop_languages
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"

@@ -14,11 +14,13 @@ from typing import Any, Callable
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from .. import calls, db, sqlite_writer
-from . import sessions
-from .accounts import agent_for_token
-from .models import Agent
-from .roles import Role, has_role, refused
+from ivr import calls
+from ivr.store import db
+from ivr.store import sqlite as sqlite_writer
+from ivr.desktop import sessions
+from ivr.desktop.accounts import agent_for_token
+from ivr.store.models.desktop import Agent
+from ivr.desktop.roles import Role, has_role, refused
 
 DEFAULT_SESSION_HOURS = sessions.SHIFT_HOURS
 DEFAULT_IDLE_MINUTES = sessions.IDLE_MINUTES

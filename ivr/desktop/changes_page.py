@@ -16,14 +16,15 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import calls, db
-from ..models import ChangeRequest, Client
-from ..privacy import mask_value
-from ..services.changes import ChangeNotReversible, reverse_change
-from . import auth
-from .accounts import actor_id
-from .roles import Role
-from .views import _clock, _safe_next, _words, bp
+from ivr import calls
+from ivr.store import db
+from ivr.store.models.calls import ChangeRequest, Client
+from ivr.privacy import mask_value
+from ivr.services.changes import ChangeNotReversible, reverse_change
+from ivr.desktop import auth
+from ivr.desktop.accounts import actor_id
+from ivr.desktop.roles import Role
+from ivr.desktop.views import _clock, _safe_next, _words, bp
 
 REASON_MAX = 200
 

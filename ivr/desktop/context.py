@@ -16,15 +16,15 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..callstore import REACHED_THROUGH_FAULT
-from ..engine import FlowSet
-from ..engine.phones import region_name, region_of
-from ..engine.verification import default_policy
-from ..models import Call, ChangeRequest, Client, Contact, JourneyEvent
-from ..services.verification import is_self_service_suspended
-from .identity import Identity, IdentityState, identity_of
-from .models import Callback, Handling
-from .words import Noun, Words
+from ivr.store.calls import REACHED_THROUGH_FAULT
+from ivr.engine import FlowSet
+from ivr.engine.phones import region_name, region_of
+from ivr.engine.verification import default_policy
+from ivr.store.models.calls import Call, ChangeRequest, Client, Contact, JourneyEvent
+from ivr.services.verification import is_self_service_suspended
+from ivr.desktop.identity import Identity, IdentityState, identity_of
+from ivr.store.models.desktop import Callback, Handling
+from ivr.desktop.words import Noun, Words
 
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block

@@ -18,13 +18,13 @@ from typing import Any
 from flask import Response, abort, current_app, render_template
 from markupsafe import Markup, escape
 
-from .. import graphviz
-from ..engine import FlowSet
-from ..engine.graph import AGENT_NODE, Wording, build
-from ..engine.steps import Action, Ask, Branch, Menu, Return, Say, Transfer, Use
-from . import auth
-from .views import _flowset, _words, bp
-from .words import Words, code_spans
+from ivr.content import graphviz
+from ivr.engine import FlowSet
+from ivr.engine.graph import AGENT_NODE, Wording, build
+from ivr.engine.steps import Action, Ask, Branch, Menu, Return, Say, Transfer, Use
+from ivr.desktop import auth
+from ivr.desktop.views import _flowset, _words, bp
+from ivr.desktop.words import Words, code_spans
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

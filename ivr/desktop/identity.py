@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import Call, Client, JourneyEvent
-from ..services.clients import find_client
-from ..services.verification import SUSPENDED_IN_CALL
-from .words import Words
+from ivr.store.models.calls import Call, Client, JourneyEvent
+from ivr.services.clients import find_client
+from ivr.services.verification import SUSPENDED_IN_CALL
+from ivr.desktop.words import Words
 
 
 class IdentityState(StrEnum):

@@ -23,13 +23,13 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import calls
-from ..config import ConfigError
-from ..flowstore import languages
-from . import sessions
-from .accounts import agent_from_provider
-from .models import Agent
-from .roles import RANK, ROLES, Role
+from ivr import calls
+from ivr.config import ConfigError
+from ivr.content.flowstore import languages
+from ivr.desktop import sessions
+from ivr.desktop.accounts import agent_from_provider
+from ivr.store.models.desktop import Agent
+from ivr.desktop.roles import RANK, ROLES, Role
 
 log = logging.getLogger("ivr.desktop.oidc")
 CLIENT = "agency"

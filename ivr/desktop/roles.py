@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from ..models import Call
-from .models import Agent, Handling
+from ivr.store.models.calls import Call
+from ivr.store.models.desktop import Agent, Handling
 
 log = logging.getLogger("ivr.desktop.access")
 

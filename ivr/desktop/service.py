@@ -9,11 +9,11 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import callstore
-from ..engine import FlowSet, new_call
-from ..gateway import Gateway, GatewayError
-from ..models import Call, Contact
-from .models import Agent, Callback, Handling
+from ivr.store import calls as callstore
+from ivr.engine import FlowSet, new_call
+from ivr.calls.gateway import Gateway, GatewayError
+from ivr.store.models.calls import Call, Contact
+from ivr.store.models.desktop import Agent, Callback, Handling
 
 SUBJECTS = ("status", "address_change", "payment", "other")
 OUTCOMES = ("resolved", "information_given", "change_made", "follow_up", "referred", "caller_hung_up")

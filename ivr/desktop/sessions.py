@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import sqlite_writer
-from .models import Agent, AgentSession
+from ivr.store import sqlite as sqlite_writer
+from ivr.store.models.desktop import Agent, AgentSession
 
 IDLE_MINUTES = 30  # an unattended screen full of personal data locks itself
 SHIFT_HOURS = 9  # one shift; after that the agent signs in again, however active

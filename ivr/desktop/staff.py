@@ -12,13 +12,14 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import calls, db
-from ..models import Call
-from . import auth, sessions
-from .context import reason_key
-from .models import Agent
-from .roles import Role
-from .views import _words, bp
+from ivr import calls
+from ivr.store import db
+from ivr.store.models.calls import Call
+from ivr.desktop import auth, sessions
+from ivr.desktop.context import reason_key
+from ivr.store.models.desktop import Agent
+from ivr.desktop.roles import Role
+from ivr.desktop.views import _words, bp
 
 REPORT_DAYS = (1, 7, 30)
 

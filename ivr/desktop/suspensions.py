@@ -13,13 +13,14 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 
-from .. import calls, db
-from ..models import Client
-from ..services.verification import NotSuspended, lift_suspension
-from . import auth
-from .accounts import actor_id
-from .roles import Role
-from .views import _call_or_404, _flowset, _words, bp
+from ivr import calls
+from ivr.store import db
+from ivr.store.models.calls import Client
+from ivr.services.verification import NotSuspended, lift_suspension
+from ivr.desktop import auth
+from ivr.desktop.accounts import actor_id
+from ivr.desktop.roles import Role
+from ivr.desktop.views import _call_or_404, _flowset, _words, bp
 
 
 @bp.post("/calls/<call_sid>/unsuspend", endpoint="lift_suspension")

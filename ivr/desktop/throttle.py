@@ -33,7 +33,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from .models import SignInFailure
+from ivr.store.models.desktop import SignInFailure
 
 FREE = 3  # failures in a lane before any wait: typing mistakes cost nothing
 FIRST_DELAY = timedelta(seconds=30)  # the wait after the first failure past FREE, doubled by each further one

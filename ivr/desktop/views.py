@@ -13,17 +13,19 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
-from .. import calls, config, db, gateway
-from ..engine import FlowSet
-from ..flowstore import languages
-from ..models import Call, Client, Contact, JourneyEvent
-from . import auth, devices, headers, oidc, service
-from .accounts import authenticate
-from .context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
-from .models import Agent, Callback, Handling
-from .roles import may_open_call, refused
-from .throttle import Throttle
-from .words import Words, desktop_languages
+from ivr import calls, config
+from ivr.store import db
+from ivr.calls import gateway
+from ivr.engine import FlowSet
+from ivr.content.flowstore import languages
+from ivr.store.models.calls import Call, Client, Contact, JourneyEvent
+from ivr.desktop import auth, devices, headers, oidc, service
+from ivr.desktop.accounts import authenticate
+from ivr.desktop.context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
+from ivr.store.models.desktop import Agent, Callback, Handling
+from ivr.desktop.roles import may_open_call, refused
+from ivr.desktop.throttle import Throttle
+from ivr.desktop.words import Words, desktop_languages
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .findings import Finding, FlowsInvalid, Severity
-from .languages import Language, Languages
-from .flows import Flow, FlowSet, GlobalSettings, load_flowset, read_flowset
-from .prompts import PromptError, Prompts, Utterance
-from .runner import advance, mask
-from .state import (
+from ivr.engine.findings import Finding, FlowsInvalid, Severity
+from ivr.engine.languages import Language, Languages
+from ivr.engine.flows import Flow, FlowSet, GlobalSettings, load_flowset, read_flowset
+from ivr.engine.prompts import PromptError, Prompts, Utterance
+from ivr.engine.runner import advance, mask
+from ivr.engine.state import (
     ActionDone,
     ActionFailed,
     CallState,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from .findings import Finding
-from .flows import FlowSet
+from ivr.engine.findings import Finding
+from ivr.engine.flows import FlowSet
 
 
 def check_flowset(flowset: FlowSet, code_prompts: tuple[str, ...] = (),
                   actions: Collection[str] | None = None) -> list[Finding]:
-    from .lint import check_flowset as lint_flowset  # the lint package imports the loader
+    from ivr.engine.lint import check_flowset as lint_flowset  # the lint package imports the loader
 
     return lint_flowset(flowset, code_prompts=code_prompts, actions=actions)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flows import FlowSet
-from .steps import Action, Branch, Menu, Question, Step, Use
+from ivr.engine.flows import FlowSet
+from ivr.engine.steps import Action, Branch, Menu, Question, Step, Use
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A set of flows, the global block that applies to every prompt, and their loading.
 
 The set is read once, checked, and then shared read-only by every call; a change on disk
-makes a new set (see ``ivr.flowstore``), never a change to this one.
+makes a new set (see ``ivr.content.flowstore``), never a change to this one.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
-from .glossary import NO_GLOSSARY, Glossary, load_glossary
-from .phones import DEFAULT_REGIONS, unknown_regions
-from .languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
-from .prompts import Prompts, load_prompts
-from .steps import AGENT, Ask, Expect, InputMode, Retries, Step, StepReader
-from .understand import Vocabulary, month_names
-from .verification import VerificationPolicy, default_policy, read_verification
-from .yamlsource import YamlProblem, load_file
+from ivr.engine.findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
+from ivr.engine.glossary import NO_GLOSSARY, Glossary, load_glossary
+from ivr.engine.phones import DEFAULT_REGIONS, unknown_regions
+from ivr.engine.languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
+from ivr.engine.prompts import Prompts, load_prompts
+from ivr.engine.steps import AGENT, Ask, Expect, InputMode, Retries, Step, StepReader
+from ivr.engine.understand import Vocabulary, month_names
+from ivr.engine.verification import VerificationPolicy, default_policy, read_verification
+from ivr.engine.yamlsource import YamlProblem, load_file
 
 SPECIAL_FILES = {"global.yaml", "hours.yaml", LANGUAGES_FILE, "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
@@ -294,7 +294,7 @@ def read_flowset(
     flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
                       version=digest.hexdigest()[:12], verification=verification, glossary=glossary,
                       languages=languages)
-    from .checks import check_flowset  # local: checks need a built FlowSet
+    from ivr.engine.checks import check_flowset  # local: checks need a built FlowSet
 
     findings.extend(check_flowset(flowset, code_prompts, actions))
     return flowset, findings

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, Severity
-from .languages import BUILT_IN, Languages
-from .yamlsource import YamlProblem, load_file
+from ivr.engine.findings import Finding, Severity
+from ivr.engine.languages import BUILT_IN, Languages
+from ivr.engine.yamlsource import YamlProblem, load_file
 
 GLOSSARY_FILE = "glossary.yaml"
 CONCEPT_KEYS = ("words",)

@@ -1,7 +1,7 @@
 """A flow as a picture: steps as boxes, menu keys and results on the arrows, agent exits marked.
 
 Pure: builds Mermaid text (which GitHub, GitLab and many editors draw) and Graphviz DOT text.
-Running Graphviz to get SVG or PNG is left to ``ivr.graphviz``. `ivr graph` and the agent
+Running Graphviz to get SVG or PNG is left to ``ivr.content.graphviz``. `ivr graph` and the agent
 desktop's "Flows" page both draw from here, so staff see the same picture everywhere.
 """
 
@@ -12,8 +12,8 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .flows import FlowSet
-from .steps import AGENT, Action, Ask, Branch, Hangup, Menu, Question, Return, Say, Step, Transfer, Use
+from ivr.engine.flows import FlowSet
+from ivr.engine.steps import AGENT, Action, Ask, Branch, Hangup, Menu, Question, Return, Say, Step, Transfer, Use
 
 AGENT_NODE = "agent"
 START_NODE = "start"

@@ -22,8 +22,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from .findings import Finding, Severity, did_you_mean
-from .yamlsource import YamlProblem, load_file
+from ivr.engine.findings import Finding, Severity, did_you_mean
+from ivr.engine.yamlsource import YamlProblem, load_file
 
 FILE_NAME = "languages.yaml"
 LANGUAGE_KEYS = ("code", "name", "locale", "speech", "voice", "voice_language", "queue")

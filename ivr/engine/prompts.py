@@ -19,10 +19,10 @@ import phonenumbers
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from .findings import Finding
-from .languages import BUILT_IN, Languages
-from .phones import region_names
-from .yamlsource import YamlProblem, load_file
+from ivr.engine.findings import Finding
+from ivr.engine.languages import BUILT_IN, Languages
+from ivr.engine.phones import region_names
+from ivr.engine.yamlsource import YamlProblem, load_file
 
 FORMATS = ("money", "date", "digits", "number", "phone", "postal", "regions", "term")
 

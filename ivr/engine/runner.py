@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import understand
-from .flows import FlowSet
-from .phones import Refusal, check_number
-from .prompts import PromptError, Utterance
-from .state import (
+from ivr.engine import understand
+from ivr.engine.flows import FlowSet
+from ivr.engine.phones import Refusal, check_number
+from ivr.engine.prompts import PromptError, Utterance
+from ivr.engine.state import (
     ActionDone,
     ActionFailed,
     CallState,
@@ -27,7 +27,7 @@ from .state import (
     Turn,
     TurnKind,
 )
-from .steps import (AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer,
+from ivr.engine.steps import (AGENT, Action, Ask, Branch, Expect, Hangup, InputMode, Menu, Question, Return, Say, Step, Transfer,
                     Use, case_label)
 
 MAX_HOPS = 200

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .languages import CODE, REQUIRED_KEYS, SPEECH_CODE
-from .steps import STEP_KINDS, Expect, InputMode, allowed_keys
+from ivr.engine.languages import CODE, REQUIRED_KEYS, SPEECH_CODE
+from ivr.engine.steps import STEP_KINDS, Expect, InputMode, allowed_keys
 
 SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
 

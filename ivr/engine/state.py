@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from .prompts import Utterance
+from ivr.engine.prompts import Utterance
 
 
 class TransferReason(StrEnum):

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from .findings import Finding, did_you_mean
-from .languages import BUILT_IN, Languages
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.engine.languages import BUILT_IN, Languages
 
 AGENT = "agent"
 """The built-in target that sends the caller to a person."""

@@ -19,7 +19,7 @@ from datetime import date
 
 from babel.dates import get_month_names
 
-from .phones import DEFAULT_REGIONS, callable_number
+from ivr.engine.phones import DEFAULT_REGIONS, callable_number
 
 POSTAL_CODE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d$")
 PROVINCE_BY_LETTER = {

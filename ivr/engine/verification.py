@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, did_you_mean
-from .steps import Action, Ask, Use
-from .yamlsource import YamlProblem, load_file
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.engine.steps import Action, Ask, Use
+from ivr.engine.yamlsource import YamlProblem, load_file
 
 FACTS = {
     "client_number": "the 9-digit client number",

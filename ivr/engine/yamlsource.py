@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from .findings import UNREADABLE, Finding
-from .yamlproblems import DuplicateKey, KeyNotText, explain
+from ivr.engine.findings import UNREADABLE, Finding
+from ivr.engine.yamlproblems import DuplicateKey, KeyNotText, explain
 
 
 class Located(dict):

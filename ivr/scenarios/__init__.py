@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .format import Move, Scenario, ScenarioFile, read_scenarios
-from .run import Failure, Result, ScenarioRunner, Summary, run_paths
+from ivr.scenarios.format import Move, Scenario, ScenarioFile, read_scenarios
+from ivr.scenarios.run import Failure, Result, ScenarioRunner, Summary, run_paths
 
 __all__ = ["Failure", "Move", "Result", "Scenario", "ScenarioFile", "ScenarioRunner", "Summary",
            "read_scenarios", "run_paths"]

@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..console import ConsoleStart
-from ..engine.findings import Finding, did_you_mean
-from ..engine.languages import BUILT_IN, Languages, read_languages
-from ..engine.yamlsource import Located, LocatedList, YamlProblem, load_text
+from ivr.calls.console import ConsoleStart
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.engine.languages import BUILT_IN, Languages, read_languages
+from ivr.engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 ACTIONS = ("press", "type", "say", "silence")
 """What the caller does: `press` sends its keys as one entry; `type` sends them as Twilio's <Gather>

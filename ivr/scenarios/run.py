@@ -21,18 +21,19 @@ from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from .. import create_app, db
-from ..engine import CallState, FlowSet, JourneyEntry
-from ..engine import coverage as cov
-from ..engine.findings import Finding, did_you_mean
-from ..models import Call, ChangeRequest, JourneyEvent
-from ..models_security import OutgoingNotice
-from ..phone import CallEnded, FlaskTransport, PhoneCall
-from ..services import actions as action_registry
-from ..services.changes import effective_day
-from ..services.demo import seed_demo
-from .format import STORED_KINDS, Move, Scenario, read_scenarios
-from .heard import PromptMatcher, plain
+from ivr import create_app
+from ivr.store import db
+from ivr.engine import CallState, FlowSet, JourneyEntry
+from ivr.engine import coverage as cov
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
+from ivr.store.models.security import OutgoingNotice
+from ivr.telephony.phone import CallEnded, FlaskTransport, PhoneCall
+from ivr.services import actions as action_registry
+from ivr.services.changes import effective_day
+from ivr.services.demo import seed_demo
+from ivr.scenarios.format import STORED_KINDS, Move, Scenario, read_scenarios
+from ivr.scenarios.heard import PromptMatcher, plain
 
 @dataclass(frozen=True)
 class Failure:
@@ -430,7 +431,7 @@ def _register_actions() -> None:
     import importlib
     import pkgutil
 
-    from .. import services
+    from ivr import services
 
     for module in pkgutil.iter_modules(services.__path__):
         importlib.import_module(f"{services.__name__}.{module.name}")

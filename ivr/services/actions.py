@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from ..models import Call
+from ivr.store.models.calls import Call
 
 if TYPE_CHECKING:
-    from ..engine.verification import VerificationPolicy
+    from ivr.engine.verification import VerificationPolicy
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def action(name: str, database_only: bool = False) -> Callable[[ActionFunc], Act
     """Register `func` as the action `name`. `database_only`: it talks to nothing but this database,
     so the database's own interrupt keeps it within its budget and the webhook runs it on the
     step's thread; any other action (an agency's web service...) runs on an action thread that the
-    step waits for only as long as the budget (`ivr.action_budget`). Never declare an action that
+    step waits for only as long as the budget (`ivr.calls.action_budget`). Never declare an action that
     waits on anything else database-only."""
     def register(func: ActionFunc) -> ActionFunc:
         if database_only:
@@ -71,7 +71,7 @@ class UnknownAction(LookupError):
 
 def _register_built_in() -> None:
     # Importing here registers the built-in actions once, whoever asks first.
-    from . import addresses, clients, status, verification  # noqa: F401
+    from ivr.services import addresses, clients, status, verification  # noqa: F401
 
 
 def run_action(name: str, context: ActionContext) -> ActionResult:

@@ -23,12 +23,12 @@ import unicodedata
 
 from sqlalchemy import bindparam, func, select
 
-from ..engine.phones import same_number
-from ..engine.understand import province_of
-from ..models import ChangeRequest, Client
-from .actions import ActionContext, ActionResult, action
-from .changes import cancel_by_caller, effective_day, hold, repeated
-from .status import verified_client
+from ivr.engine.phones import same_number
+from ivr.engine.understand import province_of
+from ivr.store.models.calls import ChangeRequest, Client
+from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.changes import cancel_by_caller, effective_day, hold, repeated
+from ivr.services.status import verified_client
 
 
 def confirmation_number(call_sid: str, kind: str, nth: int = 0) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Call, Client
-from ..models_security import AuditEvent
-from ..privacy import caller_key, keyed, mask_phone
+from ivr.store.models.calls import Call, Client
+from ivr.store.models.security import AuditEvent
+from ivr.privacy import caller_key, keyed, mask_phone
 
 
 _APPEND = AuditEvent.__table__.insert()  # built once: a verification step writes one row or more

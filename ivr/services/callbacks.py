@@ -17,10 +17,10 @@ from sqlalchemy import DateTime, Integer, bindparam, case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..desktop.models import Callback
-from ..models import Call, JourneyEvent
-from ..models_security import CallbackRequestCount
-from ..privacy import caller_key
+from ivr.store.models.desktop import Callback
+from ivr.store.models.calls import Call, JourneyEvent
+from ivr.store.models.security import CallbackRequestCount
+from ivr.privacy import caller_key
 
 RATE_WINDOW = timedelta(hours=1)
 """The window of the per-caller rate: it starts with a caller ID's first request and lasts an hour."""

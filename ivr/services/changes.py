@@ -14,12 +14,12 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import config
-from ..hours import Hours, HoursError
-from ..models import Call, ChangeRequest, Client
-from ..models_security import OutgoingNotice
-from ..privacy import mask_value
-from . import audit
+from ivr import config
+from ivr.engine.hours import Hours, HoursError
+from ivr.store.models.calls import Call, ChangeRequest, Client
+from ivr.store.models.security import OutgoingNotice
+from ivr.privacy import mask_value
+from ivr.services import audit
 
 DEFAULT_COOLING_OFF_DAYS = 7
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import Client
+from ivr.store.models.calls import Client
 
 # Built once: every verification looks a client up by number, every action after it by id.
 _BY_NUMBER = select(Client).where(Client.client_number == bindparam("number"))
@@ -23,4 +23,4 @@ def client_by_id(session: Session, client_id: int) -> Client | None:
 
 # Importing clients registers the verification actions (client.verify, verification.available),
 # as it always did for client.verify, whoever imports the services first.
-from . import verification  # noqa: E402,F401
+from ivr.services import verification  # noqa: E402,F401

@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Application, ChangeRequest, Client, Contact
-from . import changes, verification
+from ivr.store.models.calls import Application, ChangeRequest, Client, Contact
+from ivr.services import changes, verification
 
 RESET_BY = "ivr seed --demo --reset"
 

@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Column, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
-from ..counts import counted
-from ..models import Call, ChangeRequest, JourneyEvent
-from ..models_security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
-from . import audit
-from .callbacks import RATE_WINDOW
+from ivr.engine.counts import counted
+from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
+from ivr.store.models.security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
+from ivr.services import audit
+from ivr.services.callbacks import RATE_WINDOW
 
 DEFAULT_RETENTION_DAYS = 730
 TRANSFERRED = {"queued", "with_agent", "abandoned_in_queue"}

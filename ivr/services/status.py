@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from ..models import Application, Client
-from .actions import ActionContext, ActionResult, action
+from ivr.store.models.calls import Application, Client
+from ivr.services.actions import ActionContext, ActionResult, action
 
 
 class NotVerified(PermissionError):
@@ -14,7 +14,7 @@ class NotVerified(PermissionError):
 
 def verified_client(ctx: ActionContext, action_name: str = "status.lookup") -> Client:
     """The caller's client, if the call reached the level flows/verification.yaml asks for this action."""
-    from .verification import require
+    from ivr.services.verification import require
 
     return require(ctx, action_name)
 

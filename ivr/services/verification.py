@@ -17,15 +17,15 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from ..engine.phones import same_number
-from ..engine.verification import Level, VerificationPolicy, default_policy
-from ..models import Call, Client
-from ..models_security import AuditEvent
-from ..privacy import caller_key, keyed, mask_client_number
-from . import audit
-from .actions import ActionContext, ActionResult, action
-from .clients import client_by_id, find_client
-from .status import NotVerified
+from ivr.engine.phones import same_number
+from ivr.engine.verification import Level, VerificationPolicy, default_policy
+from ivr.store.models.calls import Call, Client
+from ivr.store.models.security import AuditEvent
+from ivr.privacy import caller_key, keyed, mask_client_number
+from ivr.services import audit
+from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.clients import client_by_id, find_client
+from ivr.services.status import NotVerified
 
 FAILED = "verification_failed"
 SUSPENDED_CLIENT = "verification_suspended"

@@ -36,9 +36,9 @@ from typing import Any
 
 import phonenumbers
 
-from ..console import FIELDS as CONSOLE_FIELDS
-from ..twiml import speakable
-from .outcomes import CALL_STATUSES
+from ivr.calls.console import FIELDS as CONSOLE_FIELDS
+from ivr.telephony.twiml import speakable
+from ivr.telephony.outcomes import CALL_STATUSES
 
 MAX_SPEECH = 1000
 """Characters kept of SpeechResult: far more than a caller says to one question."""
@@ -105,7 +105,7 @@ class TwilioRequest:
     error_code: str = ""
     """ErrorCode sent to the fallback URL: Twilio's error number, digits only."""
     console: dict[str, str] = field(default_factory=dict)
-    """The console start fields (`ivr.console`), cleaned; only a demo or test server heeds them."""
+    """The console start fields (`ivr.calls.console`), cleaned; only a demo or test server heeds them."""
 
 
 def read(form: Mapping[str, Any]) -> TwilioRequest:
@@ -156,7 +156,7 @@ def _e164(text: str) -> str | None:
 
 def clean(raw: str | None, limit: int) -> str:
     """`raw` without control or format characters (U+202E, U+200B ...), its spaces made plain and
-    single (as `ivr.twiml.speakable` does for what is said), then cut to `limit` characters."""
+    single (as `ivr.telephony.twiml.speakable` does for what is said), then cut to `limit` characters."""
     return speakable(raw or "")[:limit].strip()
 
 

@@ -18,7 +18,7 @@ import logging
 from flask import abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
-from .requests import AmbiguousField, TwilioRequest, read
+from ivr.telephony.requests import AmbiguousField, TwilioRequest, read
 
 log = logging.getLogger(__name__)
 

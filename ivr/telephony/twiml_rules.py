@@ -1,6 +1,6 @@
 """Twilio's documented rules for the TwiML this IVR writes, as a table, and a checker that applies it.
 
-`ivr.twiml` builds every document with twilio-python's VoiceResponse, which writes whatever
+`ivr.telephony.twiml` builds every document with twilio-python's VoiceResponse, which writes whatever
 attributes it is given: nothing there stops a combination Twilio refuses (speechTimeout="auto" with a
 speechModel, a language a speech model does not have, <Enqueue> in a wait-URL document). `check`
 reads a rendered document back and lists each rule it breaks; the tests render every document the

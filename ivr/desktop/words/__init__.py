@@ -20,8 +20,8 @@ from babel.dates import format_date, format_time, format_timedelta, get_datetime
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-from ...engine.languages import BUILT_IN, Languages
-from .nouns import Noun, NounSpecError
+from ivr.engine.languages import BUILT_IN, Languages
+from ivr.desktop.words.nouns import Noun, NounSpecError
 
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 _HERE = Path(__file__).parent

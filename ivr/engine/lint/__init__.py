@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from ..findings import Finding, in_order
-from ..flows import FlowSet, read_flowset
-from ..verification import check_verification
-from . import answers, graph, hours, prompts, usability, walk, wording
-from .codes import CODES, Code, finding
+from ivr.engine.findings import Finding, in_order
+from ivr.engine.flows import FlowSet, read_flowset
+from ivr.engine.verification import check_verification
+from ivr.engine.lint import answers, graph, hours, prompts, usability, walk, wording
+from ivr.engine.lint.codes import CODES, Code, finding
 
 __all__ = ["CODES", "Code", "FOLLOW_FROM_AN_UNREAD_STEP", "check_flowset", "finding", "lint"]
 

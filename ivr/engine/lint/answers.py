@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Finding
-from ..flows import FlowSet
+from ivr.engine.findings import Finding
+from ivr.engine.flows import FlowSet
 
-from ..steps import SPEECH_ONLY, Ask, Expect, InputMode, Menu, Question
-from ..understand import says_any
-from .codes import finding
+from ivr.engine.steps import SPEECH_ONLY, Ask, Expect, InputMode, Menu, Question
+from ivr.engine.understand import says_any
+from ivr.engine.lint.codes import finding
 
 KEYPAD = set("0123456789*#")
 
@@ -127,6 +127,6 @@ def _how_it_ends(step: Question) -> str:
 
 
 def _line(path: str, name: str) -> int:
-    from .prompts import line_naming
+    from ivr.engine.lint.prompts import line_naming
 
     return line_naming(path, f"{name}:")

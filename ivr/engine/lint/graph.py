@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ..findings import Finding, did_you_mean
-from ..flows import FlowSet
-from ..steps import AGENT, Action, Branch, Menu, Question, Return, Say, Transfer, Use
-from .codes import finding
-from .walk import CallGraph, interactive, resolve, users_of
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.engine.flows import FlowSet
+from ivr.engine.steps import AGENT, Action, Branch, Menu, Question, Return, Say, Transfer, Use
+from ivr.engine.lint.codes import finding
+from ivr.engine.lint.walk import CallGraph, interactive, resolve, users_of
 
 
 def check(flowset: FlowSet, graph: CallGraph) -> list[Finding]:

@@ -1,6 +1,6 @@
 """flows/hours.yaml: valid times, a real timezone, a known holiday calendar.
 
-The rules live in ivr.hours (pure, like the engine); this turns its messages into findings.
+The rules live in ivr.engine.hours (pure, like the engine); this turns its messages into findings.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..findings import Finding
-from .codes import finding
+from ivr.engine.findings import Finding
+from ivr.engine.lint.codes import finding
 
 HOURS_FILE = "hours.yaml"
 _MESSAGE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<what>.*?)(?: — (?P<fix>.*))?$", re.DOTALL)
@@ -19,7 +19,7 @@ def check(flows_dir: Path | str) -> list[Finding]:
     path = Path(flows_dir) / HOURS_FILE
     if not path.is_file():
         return []
-    from ...hours import Hours, HoursError  # pure module beside the engine
+    from ivr.engine.hours import Hours, HoursError  # pure module beside the engine
 
     try:
         Hours.from_file(path)

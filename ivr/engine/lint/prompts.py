@@ -5,11 +5,11 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from ..findings import Finding, did_you_mean
-from ..flows import FlowSet
-from ..prompts import FORMATS, PromptText
-from ..steps import Menu
-from .codes import finding
+from ivr.engine.findings import Finding, did_you_mean
+from ivr.engine.flows import FlowSet
+from ivr.engine.prompts import FORMATS, PromptText
+from ivr.engine.steps import Menu
+from ivr.engine.lint.codes import finding
 
 TERMS = "terms."
 """Prefix of the names a sentence inserts with {value:term}; the value picks one at run time."""

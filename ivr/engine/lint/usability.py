@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from ..findings import Finding
-from ..flows import FlowSet
-from ..prompts import PromptText
-from ..steps import Action, Ask, Menu, Step, Use
-from ..understand import says_any
-from .codes import finding
-from .walk import AGENT, HANGUP, CallGraph
+from ivr.engine.findings import Finding
+from ivr.engine.flows import FlowSet
+from ivr.engine.prompts import PromptText
+from ivr.engine.steps import Action, Ask, Menu, Step, Use
+from ivr.engine.understand import says_any
+from ivr.engine.lint.codes import finding
+from ivr.engine.lint.walk import AGENT, HANGUP, CallGraph
 
 MAX_OPTIONS = 5
 MAX_DEPTH = 3

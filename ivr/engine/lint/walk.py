@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..flows import FlowSet
-from ..steps import AGENT, Action, Hangup, Question, Return, Step, Transfer, Use
+from ivr.engine.flows import FlowSet
+from ivr.engine.steps import AGENT, Action, Hangup, Question, Return, Step, Transfer, Use
 
 HANGUP = "hangup"
 

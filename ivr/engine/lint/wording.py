@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..findings import Finding
-from ..flows import FlowSet
-from ..glossary import Term
-from ..prompts import PromptText
-from ..steps import Menu
-from ..understand import normalize, says_any
-from .codes import finding
+from ivr.engine.findings import Finding
+from ivr.engine.flows import FlowSet
+from ivr.engine.glossary import Term
+from ivr.engine.prompts import PromptText
+from ivr.engine.steps import Menu
+from ivr.engine.understand import normalize, says_any
+from ivr.engine.lint.codes import finding
 
 QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”")
 """Words a prompt tells callers to say are quoted: « adresse » in French, “address” in English."""

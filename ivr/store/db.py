@@ -1,0 +1,168 @@
+"""The database: one engine per app, one session per request, SQLite tuned for several processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from flask import Flask, g, current_app
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr import deadline
+from ivr.store import schema
+from ivr.store import sqlite as sqlite_writer
+
+POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (`sqlite:///instance/ivr.db`); None for other databases and `:memory:`."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000},
+                               hide_parameters=True)  # no personal data in logs
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        if path is not None:
+            sqlite_writer.install(engine, str(path))
+    else:
+        engine = create_engine(url, pool_pre_ping=True,
+                               connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+                               hide_parameters=True)
+    deadline.guard(engine)
+    _plain_savepoints(engine)
+    return engine
+
+
+def _plain_savepoints(engine: Engine) -> None:
+    """Savepoints (one per backend action, `ivr.calls`) sent as plain SQL. SQLAlchemy compiles its
+    savepoint statements afresh each time, which cost more than most actions' own queries."""
+    dialect = engine.dialect
+    dialect.do_savepoint = lambda connection, name: connection.exec_driver_sql(f"SAVEPOINT {name}")
+    dialect.do_release_savepoint = lambda connection, name: connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+    dialect.do_rollback_to_savepoint = lambda connection, name: connection.exec_driver_sql(
+        f"ROLLBACK TO SAVEPOINT {name}")
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # WAL lets readers and a writer share the file; busy_timeout waits instead of failing.
+    connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={deadline.SQLITE_DEFAULT_BUSY_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # A writer (sqlite_writer.begin_writing) takes the write lock first with BEGIN IMMEDIATE, so a
+    # step reads the call it is about to change under that lock; anything else begins deferred.
+    # Both statements go straight to the driver: through SQLAlchemy they cost more than a step's query.
+    deadline.check()
+    writer = sqlite_writer.wants_lock(connection)
+    if writer:
+        sqlite_writer.acquire(connection)
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    driver.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    schema.upgrade(engine)
+    # join_transaction_mode: a request's session runs on the request's connection (`connection()`)
+    # and owns whatever transaction is open on it, committing or rolling it back as its own.
+    app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False, join_transaction_mode="control_fully")
+    app.extensions["ivr.db.engine"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """The app's engine, for the few statements that need no ORM session (ivr/store/calls.py)."""
+    return current_app.extensions["ivr.db.engine"]
+
+
+def connection() -> Connection:
+    """The request's connection for the Core statements of a step (ivr/store/calls.py), opened on
+    first use and closed when the request ends; on PostgreSQL a step's read and its save share it."""
+    if "db_connection" not in g:
+        g.db_connection = engine().connect()
+    return g.db_connection
+
+
+def session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["ivr.db"](bind=connection())
+    return g.db_session
+
+
+def discard_session() -> None:
+    """After a fault: roll the request's session back and drop it; a dead database may refuse even that."""
+    _end(g.pop("db_session", None), g.pop("db_connection", None))
+
+
+def _end(session: Session | None, connection: Connection | None) -> None:
+    if session is not None:
+        try:
+            session.rollback()
+            session.close()
+        except Exception:
+            session.invalidate()
+    _close_connection(connection)
+
+
+def closer() -> Callable[[], None]:
+    """What ends the request's session and connection as they are now (rollback, close); it never
+    raises. For backend actions that may outlive their budget: they end what they used themselves."""
+    return partial(_end, g.get("db_session"), g.get("db_connection"))
+
+
+def hand_over() -> None:
+    """Leave the request's session and connection to whoever still uses them (late backend actions
+    on their own thread, which end them with `closer`); the request opens new ones if it needs any."""
+    g.pop("db_session", None)
+    g.pop("db_connection", None)
+
+
+def _close_connection(connection: Connection | None) -> None:
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception:
+        connection.invalidate()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db = g.pop("db_session", None)
+    if db is not None:
+        db.close()
+    _close_connection(g.pop("db_connection", None))
+
+
+@contextmanager
+def session_for(app: Flask) -> Iterator[Session]:
+    """A session outside a request (CLI commands), committed when the block ends well."""
+    db = app.extensions["ivr.db"]()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()

@@ -1,0 +1,141 @@
+"""What the IVR stores: clients and their files, calls in progress, the contact history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from ivr.store.models.base import Base, utcnow
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_number: Mapped[str] = mapped_column(String(9), unique=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    civic_number: Mapped[str] = mapped_column(String(10))
+    street: Mapped[str] = mapped_column(String(120))
+    apartment: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(80))
+    province: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(7))
+
+    applications: Mapped[list[Application]] = relationship(back_populates="client", order_by="Application.id")
+
+    def address(self) -> dict[str, Any]:
+        return {
+            "civic_number": self.civic_number,
+            "street": self.street,
+            "apartment": self.apartment,
+            "city": self.city,
+            "province": self.province,
+            "postal_code": self.postal_code,
+        }
+
+
+class Application(Base):
+    """A benefit application and where it stands."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    benefit: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    received: Mapped[date] = mapped_column(Date)
+    decided: Mapped[date | None] = mapped_column(Date)
+    expected: Mapped[date | None] = mapped_column(Date)
+    waiting_for: Mapped[str | None] = mapped_column(String(40))
+    first_payment_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    first_payment_date: Mapped[date | None] = mapped_column(Date)
+
+    client: Mapped[Client] = relationship(back_populates="applications")
+
+
+class ChangeRequest(Base):
+    """An address or phone change made by phone, with the old value kept."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    confirmation: Mapped[str] = mapped_column(String(12), unique=True)
+    old_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    new_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Cooling-off (issue 5): pending until effective_at, then applied, unless reversed before.
+    effective_at: Mapped[datetime | None] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+
+
+class Call(Base):
+    """One phone call, keyed by Twilio's CallSid; its engine state lets any process carry it on."""
+
+    __tablename__ = "calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller: Mapped[str | None] = mapped_column(String(32))
+    called: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    flow_version: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(20), default="in_ivr")
+    language: Mapped[str | None] = mapped_column(String(2))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_by: Mapped[str | None] = mapped_column(String(60))
+    verification_level: Mapped[str | None] = mapped_column(String(30))
+    caller_id_matches: Mapped[bool | None] = mapped_column(Boolean)  # shown to agents; never verifies
+    transfer_reason: Mapped[str | None] = mapped_column(String(120))
+    queue: Mapped[str | None] = mapped_column(String(40))
+    queued_at: Mapped[datetime | None] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    end_status: Mapped[str | None] = mapped_column(String(20))
+    duration: Mapped[int | None] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_twiml: Mapped[str | None] = mapped_column(Text)
+
+    client: Mapped[Client | None] = relationship()
+
+
+class JourneyEvent(Base):
+    """One thing that happened in a call, for the agent's screen and per-step counts."""
+
+    __tablename__ = "journey_events"
+    __table_args__ = (Index("ix_journey_call_seq", "call_sid", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    position: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Contact(Base):
+    """One contact of a client on any channel: the history every channel reads."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(60))
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,93 @@
+"""The database schema, managed by Alembic: created and upgraded at start, by one process at a time.
+
+`create_all` cannot change a table that already exists, so every schema change is a migration in
+`ivr/store/migrations/versions/`; a test compares the migrated schema with `ivr/store/models/calls.py` so a model
+changed without its migration fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from ivr.store.models.calls import Base
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+INITIAL_REVISION = "0001"
+_PG_LOCK_KEY = 0x1F0_0D1A1  # any constant: the advisory lock every starting process takes in turn
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """One process migrates while the others wait, so gunicorn workers can all start at once."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
+            connection.commit()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
+                connection.commit()
+        else:
+            # As a writer (ivr.store.sqlite): BEGIN IMMEDIATE, so the other processes wait for us.
+            connection.execution_options(ivr_write_lock=True)
+            with connection.begin():
+                yield connection
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to `revision`; a database made before migrations existed is adopted."""
+    with _migration_lock(engine) as connection:
+        tables = set(inspect(connection).get_table_names())
+        config = alembic_config(connection)
+        if "alembic_version" not in tables and "calls" in tables:
+            command.stamp(config, INITIAL_REVISION)  # created by create_all: the initial schema
+        command.upgrade(config, revision)
+        if connection.dialect.name == "postgresql":
+            connection.commit()
+
+
+def differences(engine: Engine) -> list[Any]:
+    """What `ivr/store/models/calls.py` declares that the migrated database does not have (empty when in step)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def revision(url: str, message: str) -> str:
+    """Write a new migration from the difference between the models and an up-to-date database."""
+    config = alembic_config(url=url)
+    number = len(list((MIGRATIONS / "versions").glob("[0-9]*.py"))) + 1
+    script = command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+    scripts = script if isinstance(script, list) else [script]
+    return ", ".join(s.path for s in scripts if s is not None)
