@@ -2,7 +2,7 @@
 
 The backend actions that exist, and the prompts the application says by itself (the wait on
 hold), so the loader at start-up and `ivr lint` check flows against the real program.
-tests/test_lint_shipped.py reads the code for quoted prompt keys and fails if one is missing here.
+tests/engine/test_lint_shipped.py reads the code for quoted prompt keys and fails if one is missing here.
 """
 
 from __future__ import annotations

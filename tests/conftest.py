@@ -15,7 +15,7 @@ from ivr.store import db
 from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo
 
-from .databases import fresh_database_url
+from tests.support.databases import fresh_database_url
 
 TOKEN = "test-auth-token"
 

@@ -20,9 +20,9 @@ from werkzeug.test import EnvironBuilder
 from ivr.limits import MAX_BODY_BYTES, MAX_FIELDS
 from ivr.telephony.phone import HttpTransport, PhoneCall, sign
 
-from . import servers
-from .conftest import TOKEN
-from .databases import fresh_database_url
+from tests.support import servers
+from tests.conftest import TOKEN
+from tests.support.databases import fresh_database_url
 
 FORM = "application/x-www-form-urlencoded"
 LARGE = b"&".join(b"Digits%d=1" % i for i in range(500_000))  # 7 MB, half a million fields

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app import app  # noqa: F401 - what gunicorn serves
-
-from .slow_backend import install
+from tests.support.slow_backend import install
 
 install()

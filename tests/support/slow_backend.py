@@ -2,7 +2,7 @@
 
 `status.lookup` waits `HANG_S` seconds on something outside the database before answering when the
 caller ID is SLOW_CALLER, and answers as usual for everyone else. Installed by
-tests/support/slow_app.py, which gunicorn serves in tests/test_slow_actions.py.
+tests/support/slow_app.py, which gunicorn serves in tests/calls/test_slow_actions.py.
 """
 
 from __future__ import annotations

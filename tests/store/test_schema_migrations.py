@@ -1,0 +1,95 @@
+"""The schema is made by Alembic migrations, and they describe exactly what ivr/store/models/calls.py declares."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from click.testing import CliRunner
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ivr import create_app
+from ivr.store import db
+from ivr.store import schema
+from ivr.cli import main
+from ivr.store.db import make_engine
+from ivr.store.models.calls import Base, Client
+
+from tests.conftest import TOKEN
+from tests.support.databases import on_postgres
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_declare(database_url):
+    engine = make_engine(database_url)
+    schema.upgrade(engine)
+    found = schema.differences(engine)
+    engine.dispose()
+    assert found == [], (
+        "ivr/store/models/calls.py and ivr/migrations disagree; write the migration with "
+        f"`ivr db revision -m 'what changed'` and review it. Differences: {found}"
+    )
+
+
+def test_a_model_change_without_a_migration_is_caught(database_url):
+    engine = make_engine(database_url)
+    schema.upgrade(engine)
+    changed = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    Table("reminders", changed, Column("id", Integer, primary_key=True), Column("phone", String(20)))
+    with engine.connect() as connection:
+        found = compare_metadata(MigrationContext.configure(connection), changed)
+    engine.dispose()
+    assert [d[0] for d in found] == ["add_table"] and found[0][1].name == "reminders"
+
+
+def test_the_app_creates_the_schema_at_start_and_records_its_revision(app):
+    engine = app.extensions["ivr.db.engine"]
+    assert schema.current_revision(engine) == schema.head()
+    assert {"calls", "journey_events", "change_requests", "alembic_version"} <= set(inspect(engine).get_table_names())
+
+
+def test_ivr_db_upgrade_creates_an_empty_database_and_is_harmless_when_run_again(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert f"from revision empty to {schema.head()}" in first.output
+    again = runner.invoke(main, ["db", "upgrade"])
+    assert again.exit_code == 0 and f"already at revision {schema.head()}" in again.output
+    current = runner.invoke(main, ["db", "current"])
+    assert f"database: {schema.head()}; code: {schema.head()}" in current.output
+
+
+def test_ivr_db_revision_refuses_to_write_an_empty_migration():
+    result = CliRunner().invoke(main, ["db", "revision", "-m", "nothing"])
+    assert result.exit_code == 1
+    assert "already agree" in result.output
+
+
+def test_ivr_db_upgrade_on_an_unreachable_database_says_what_to_check(monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", "postgresql+psycopg://nobody@/ivr?host=/nonexistent&port=1")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert "cannot reach the database" in result.output and "IVR_DATABASE_URL" in result.output
+
+
+def test_a_database_made_before_migrations_existed_is_adopted_with_its_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(Client.__table__.insert().values(
+            client_number="999888777", birth_date=date(1950, 1, 2), name="Old Row",
+            language="fr", civic_number="1", street="rue A", city="Laval", province="QC", postal_code="H7A 1A1"))
+    engine.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN})
+    with db.session_for(app) as session:
+        assert session.scalar(select(Client.name).where(Client.client_number == "999888777")) == "Old Row"
+    assert schema.current_revision(app.extensions["ivr.db.engine"]) == schema.head()
+
+
+def test_the_suite_runs_on_the_database_it_was_asked_for(app):
+    dialect = app.extensions["ivr.db.engine"].dialect.name
+    assert dialect == ("postgresql" if on_postgres() else "sqlite")
