@@ -83,10 +83,10 @@ def flow_size(folder: Path, budget: float) -> float:
     """Median step time with a 1 000-step flow loaded, over the same with a 10-step one."""
     # A thousand menus in a row is deliberately bad content: the loader's warning for each
     # ("980 menus deep") would bury the figures.
-    logging.getLogger("ivr.flowstore").setLevel(logging.ERROR)
+    logging.getLogger("ivr.content.flowstore").setLevel(logging.ERROR)
     small = _Caller(_app(f"sqlite:///{folder / 'flows10.db'}", _flows_with_extra(folder, 10)))
     large = _Caller(_app(f"sqlite:///{folder / 'flows1000.db'}", _flows_with_extra(folder, 1000)))
-    logging.getLogger("ivr.flowstore").setLevel(logging.NOTSET)
+    logging.getLogger("ivr.content.flowstore").setLevel(logging.NOTSET)
     walk = ["1", "3"] + ["1"] * 8
     times: dict[str, list[float]] = {"10": [], "1000": []}
     stop = time.monotonic() + budget

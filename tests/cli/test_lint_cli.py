@@ -172,9 +172,9 @@ def test_the_server_refuses_a_flow_that_runs_an_action_the_backend_does_not_have
 
 def test_the_server_starts_with_warnings_and_logs_them(project, tmp_path, caplog):
     project.prompt("main.old", '"Ancien."', '"Old."')
-    with caplog.at_level(logging.WARNING, logger="ivr.flowstore"):
+    with caplog.at_level(logging.WARNING, logger="ivr.content.flowstore"):
         _app(project, tmp_path)
-    logged = [r.getMessage() for r in caplog.records if r.name == "ivr.flowstore"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "ivr.content.flowstore"]
     assert len(logged) == 2
     assert "no flow uses prompt 'main.old'" in logged[0]
 
