@@ -1,0 +1,6 @@
+"""The only code that names a SQL dialect or tunes SQLAlchemy (LAYOUT.md rule 4).
+
+models/: the tables, one module per area, one Base. db: engines, the request's connection and
+session. calls: a call's row read, locked, saved if unchanged, its journey. sqlite: SQLite's single
+writer and pragmas. schema and migrations/: Alembic. archive: stored versions of the flows.
+"""
