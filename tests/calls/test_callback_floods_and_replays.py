@@ -353,7 +353,7 @@ def test_twenty_five_calls_in_a_second_and_a_half_to_a_real_server_leave_one_ope
 
     from ivr.telephony.phone import HttpTransport, PhoneCall
 
-    from tests import servers
+    from tests.support import servers
     from tests.conftest import TOKEN
 
     server = servers.start(database_url, tmp_path, "callbacks", workers=2)
