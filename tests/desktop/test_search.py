@@ -18,6 +18,10 @@ from ivr.privacy import caller_key, keyed
 from ivr.store import db
 from ivr.store.models.calls import ChangeRequest
 from ivr.store.models.security import AuditEvent
+from ivr.config import ROOT
+from ivr.telephony.phone import HttpTransport, PhoneCall
+from tests.conftest import TOKEN
+from tests.support.browser import browser, server  # noqa: F401 - a real server and chromium
 from tests.support.desktop_fixtures import agents, csrf_of, quick_password_hashing, sign_in, text  # noqa: F401
 from tests.support.journeys import give_address, start_address_change
 
@@ -250,3 +254,32 @@ def test_the_api_finds_the_same_with_a_token(app, team, phone):
     bad = api_search(app, team["ana_token"], "client_number", "1002")
     assert bad.status_code == 400 and bad.json["error"] == "invalid_key" and "9 digits" in bad.json["message"]
     assert [e.outcome for e in searches(app)] == ["found", "invalid"]
+
+
+# -- in a browser ------------------------------------------------------------------------------------------
+
+
+def test_in_a_browser_an_agent_types_a_client_number_and_sees_the_file_and_the_call(server, browser):
+    app, base = server
+    from playwright.sync_api import expect
+
+    call = PhoneCall(HttpTransport(base), TOKEN).dial()
+    call.press("1").press("1").press(JEANNE).press("19480517").press("0")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-CA")
+    page.set_default_timeout(15000)  # generous on a busy CI machine
+    page.goto(f"{base}/agent/search")
+    page.fill("input[name=username]", "demo")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.get_by_label("Chercher par").select_option(label="Numéro de client")
+    page.get_by_label("Numéro", exact=True).fill("100 200 300")
+    page.get_by_label("Numéro", exact=True).press("Enter")
+    expect(page.locator("p.client-file")).to_contain_text("Jeanne Tremblay")
+    row = page.get_by_role("table").locator(f"tr[data-call='{call.call_sid}']")
+    expect(row).to_contain_text("Français")
+    expect(page.get_by_role("status").first).to_contain_text("1 appel trouvé.")
+    assert page.url == f"{base}/agent/search"  # the number is in no address
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-artifacts" / "search.png"), full_page=True)
+    row.get_by_role("link").click()
+    page.wait_for_selector("h1:has-text('Jeanne Tremblay')")
