@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from ivr.desktop.accounts import add_agent, issue_token
@@ -125,6 +127,21 @@ def test_a_confirmation_number_finds_the_file_and_the_call_that_made_the_change(
     assert "1 call found." in text(page)
 
 
+def test_calls_are_listed_newest_first_with_the_time_in_the_centres_zone_and_the_agents_words(team, phone):
+    with freeze_time(datetime(2026, 11, 30, 14, 5, tzinfo=timezone.utc)):
+        older = waiting_call(phone)
+    with freeze_time(datetime(2026, 11, 30, 21, 42, tzinfo=timezone.utc)):
+        newer = phone().press("2").press("1").press(JEANNE).press("19480517").press("0")  # in English
+    french, english = search(team["ana"], "client_number", JEANNE), search(team["sue"], "client_number", JEANNE)
+    assert found_calls(french) == [newer.call_sid, older.call_sid]
+    rows = re.findall(r'<tr data-call="[^"]+">\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>',
+                      french.get_data(as_text=True))
+    assert [(when, language) for when, language, _ in rows] == [("30 nov. 2026, 16 h 42", "Anglais"),
+                                                                 ("30 nov. 2026, 09 h 05", "Français")]
+    assert all(status == "En attente" for _, _, status in rows)
+    assert "Nov 30, 2026, 4:42\u202fp.m." in text(english) and "English" in text(english)
+
+
 # -- what is not a key, and what matches nothing ------------------------------------------------------
 
 
@@ -215,6 +232,12 @@ def test_the_key_travels_in_the_form_body_never_in_the_address(team, phone):
     page = search(team["ana"], "caller", "514 555-0142")
     links = re.findall(r'(?:href|action)="([^"]+)"', page.get_data(as_text=True))
     assert not any(value in link for link in links for value in ("5145550142", "555-0142", JEANNE))
+
+
+def test_a_search_without_the_forms_token_is_refused_and_searches_nothing(app, team):
+    response = team["ana"].post("/agent/search", data={"kind": "client_number", "key": JEANNE})
+    assert response.status_code == 400 and "Jeanne" not in text(response)
+    assert searches(app) == []
 
 
 def test_a_client_number_is_put_in_a_link_only_when_it_is_what_the_agent_typed(team, phone):
