@@ -1,7 +1,7 @@
 """Who may do what on the desktop, decided on the server for every record, and refusals logged.
 
 Roles nest: a supervisor does everything an agent does, an admin everything a supervisor does.
-- agent: the queue, calls, callbacks, clients' contact history;
+- agent: the queue, calls, callbacks, clients' contact history, search (ivr.desktop.search_page);
 - supervisor: plus reports (and reversing pending changes);
 - admin: plus agents' accounts.
 

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from ivr.desktop.accounts import add_agent, issue_token
 from ivr.privacy import caller_key, keyed
 from ivr.store import db
-from ivr.store.models.calls import ChangeRequest
+from ivr.services.audit import trail
+from ivr.store.models.calls import ChangeRequest, Client
 from ivr.store.models.security import AuditEvent
 from ivr.config import ROOT
 from ivr.telephony.phone import HttpTransport, PhoneCall
@@ -223,6 +224,9 @@ def test_a_search_writes_one_audit_row_with_the_kind_of_key_and_never_the_value(
         assert rows[0].subject_key == keyed("client", JEANNE)  # so the file's audit trail lists the search
         assert rows[1].caller_key == caller_key("+15145550142")
     assert rows[0].client_id is not None and rows[0].detail["shown"] == 1
+    with app.app_context(), db.session_for(app) as s:
+        jeanne = s.scalar(select(Client).where(Client.client_number == JEANNE))
+        assert [e.outcome for e in trail(s, jeanne) if e.action == "desk_search"] == ["found"]  # `ivr audit` shows it
 
 
 def test_the_key_travels_in_the_form_body_never_in_the_address(team, phone):
