@@ -57,7 +57,7 @@ class InvalidKey(ValueError):
 
 
 _SEPARATORS = re.compile(r"[\s\-.]")
-_DIGITS = {KeyKind.CONFIRMATION: 8, KeyKind.CLIENT_NUMBER: 9}
+_DIGITS = {KeyKind.CONFIRMATION: (8, "confirmation number"), KeyKind.CLIENT_NUMBER: (9, "client number")}
 _CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 
 
@@ -77,9 +77,9 @@ class SearchKey:
             raise InvalidKey(None, f"'kind' must be one of {', '.join(KeyKind)}.") from None
         text = (typed or "").strip()
         if key_kind in _DIGITS:
-            digits = _SEPARATORS.sub("", text)
-            if not (digits.isascii() and digits.isdigit() and len(digits) == _DIGITS[key_kind]):
-                raise InvalidKey(key_kind, f"A {key_kind.replace('_', ' ')} has {_DIGITS[key_kind]} digits.")
+            digits, (length, name) = _SEPARATORS.sub("", text), _DIGITS[key_kind]
+            if not (digits.isascii() and digits.isdigit() and len(digits) == length):
+                raise InvalidKey(key_kind, f"A {name} has {length} digits, written whole.")
             return cls(key_kind, digits)
         if key_kind is KeyKind.CALLER:
             return cls(key_kind, _e164(text))

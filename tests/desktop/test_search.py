@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from freezegun import freeze_time
@@ -18,8 +18,9 @@ from sqlalchemy import select
 from ivr.desktop.accounts import add_agent, issue_token
 from ivr.privacy import caller_key, keyed
 from ivr.store import db
+from ivr.store.search import LIMIT
 from ivr.services.audit import trail
-from ivr.store.models.calls import ChangeRequest, Client
+from ivr.store.models.calls import Call, ChangeRequest, Client
 from ivr.store.models.security import AuditEvent
 from ivr.config import ROOT
 from ivr.telephony.phone import HttpTransport, PhoneCall
@@ -113,6 +114,22 @@ def test_a_caller_number_typed_any_way_finds_that_numbers_calls(team, phone, typ
     assert "1 appel trouvé." in text(page)
 
 
+def test_a_number_from_abroad_is_found_when_typed_with_its_country_code(team, phone):
+    call = waiting_call(phone, "+33123456789")
+    assert found_calls(search(team["ana"], "caller", "+33 1 23 45 67 89")) == [call.call_sid]
+
+
+def test_only_the_most_recent_calls_are_listed_and_the_page_says_so(app, team):
+    with db.session_for(app) as s:
+        s.add_all([Call(call_sid=f"CA{n:032x}", caller="+14185550123", state={}, status="callback",
+                        started_at=datetime(2026, 11, 1, tzinfo=timezone.utc) + timedelta(hours=n))
+                   for n in range(LIMIT + 1)])
+    page = search(team["ana"], "caller", "418 555-0123")
+    assert len(found_calls(page)) == LIMIT and found_calls(page)[0] == f"CA{LIMIT:032x}"  # the oldest is left out
+    assert f"Seuls les {LIMIT} appels les plus récents sont affichés." in text(page)
+    assert f"{LIMIT} appels trouvés." in text(page)
+
+
 def test_a_call_sid_finds_that_call(team, phone):
     call, other = waiting_call(phone), waiting_call(phone)
     page = search(team["ana"], "call_sid", f"  {call.call_sid} ")
@@ -164,6 +181,7 @@ def test_what_cannot_be_a_key_of_that_kind_is_explained_and_finds_nothing(team, 
     waiting_call(phone)
     page = search(team["ana"], kind, typed)
     assert page.status_code == 400 and said in text(page) and found_calls(page) == []
+    assert 'aria-describedby="search-error search-hint" aria-invalid="true"' in page.get_data(as_text=True)
     assert "Jeanne Tremblay" not in text(page)
 
 
