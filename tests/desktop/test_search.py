@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from ivr.desktop.accounts import add_agent, issue_token
+from ivr.logs import scrub
 from ivr.privacy import caller_key, keyed
 from ivr.store import db
 from ivr.store.search import LIMIT
@@ -260,6 +261,15 @@ def test_a_search_without_the_forms_token_is_refused_and_searches_nothing(app, t
     response = team["ana"].post("/agent/search", data={"kind": "client_number", "key": JEANNE})
     assert response.status_code == 400 and "Jeanne" not in text(response)
     assert searches(app) == []
+
+
+def test_why_a_post_the_logs_mask_phone_and_client_numbers_in_a_url_but_not_a_confirmation_or_a_call_sid():
+    line = 'GET /agent/search?kind={kind}&key={key} HTTP/1.1" 200'
+    assert "5145550142" not in scrub(line.format(kind="caller", key="5145550142"))
+    assert JEANNE not in scrub(line.format(kind="client_number", key=JEANNE))
+    assert "48213657" in scrub(line.format(kind="confirmation", key="48213657"))
+    sid = "CA" + "0123456789abcdef" * 2
+    assert sid in scrub(line.format(kind="call_sid", key=sid))
 
 
 def test_a_client_number_is_put_in_a_link_only_when_it_is_what_the_agent_typed(team, phone):
