@@ -1,7 +1,7 @@
 """Who may do what on the desktop, decided on the server for every record, and refusals logged.
 
 Roles nest: a supervisor does everything an agent does, an admin everything a supervisor does.
-- agent: the queue, calls, callbacks, clients' contact history;
+- agent: the queue, calls, callbacks, clients' contact history, search (ivr.desktop.search_page);
 - supervisor: plus reports (and reversing pending changes);
 - admin: plus agents' accounts.
 
@@ -15,7 +15,9 @@ supervisors open them (agents see such contacts in the client's history, not the
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from ivr.store.models.calls import Call
 from ivr.store.models.desktop import Agent, Handling
@@ -44,12 +46,25 @@ def has_role(agent: Agent, needed: Role) -> bool:
 SENT_TO_AGENTS = ("queued", "with_agent", "abandoned_in_queue", "callback", "after_hours")
 
 
+class CallFacts(Protocol):
+    """What the policy reads of a call: a Call row, or a search result (ivr.store.search.FoundCall)."""
+
+    status: str
+    queued_at: datetime | None
+    transfer_reason: str | None
+
+
 def may_open_call(agent: Agent, call: Call, handling: Handling | None) -> bool:
     """The claimed-call policy above."""
+    return may_open(agent, call, handling.agent_id if handling is not None else None)
+
+
+def may_open(agent: Agent, call: CallFacts, taken_by: int | None) -> bool:
+    """The claimed-call policy above, for a call taken by the agent `taken_by` (None: nobody took it)."""
     if has_role(agent, Role.SUPERVISOR):
         return True
-    if handling is not None:
-        return handling.agent_id == agent.id
+    if taken_by is not None:
+        return taken_by == agent.id
     return call.queued_at is not None or call.transfer_reason is not None or call.status in SENT_TO_AGENTS
 
 

@@ -83,6 +83,8 @@ class Call(Base):
     """One phone call, keyed by Twilio's CallSid; its engine state lets any process carry it on."""
 
     __tablename__ = "calls"
+    # Finding a caller's calls by the number they called from (ivr.store.search), newest first, without a scan.
+    __table_args__ = (Index("ix_calls_caller_started", "caller", "started_at"),)
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     caller: Mapped[str | None] = mapped_column(String(32))
