@@ -8,30 +8,52 @@ from functools import partial
 from pathlib import Path
 
 from flask import Flask, g, current_app
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr import deadline
-from ivr.store import schema
+from ivr.store import budget, schema
 from ivr.store import sqlite as sqlite_writer
 
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL (`sqlite:///instance/ivr.db`); None for other databases and `:memory:`."""
+def database_file(url: str) -> Path | None:
+    """The file a database URL names (SQLite's `sqlite:///instance/ivr.db`); None for a database
+    behind a server (PostgreSQL) and for SQLite's `:memory:`."""
     if not url.startswith("sqlite"):
         return None
     path = url.split("///", 1)[-1].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
 
 
+def one_writer_at_a_time(url: str) -> bool:
+    """Does this database let one process write at a time (SQLite's single writer, ivr.store.sqlite)?
+    False for PostgreSQL, which locks rows. `ivr.cli.serving` sizes gunicorn by it."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def scratch_url(folder: Path) -> str:
+    """A throw-away database in `folder` (a SQLite file), to compare the models with the migrations."""
+    return f"sqlite:///{folder / 'scratch.db'}"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as one that reads and then writes, so that two such
+    transactions at once take turns instead of one failing at its write: SQLite's writer lock is
+    taken at BEGIN (ivr.store.sqlite); PostgreSQL, whose writers lock rows, begins as usual.
+
+    Must come before the session's first query: a transaction already begun keeps its kind.
+    """
+    sqlite_writer.begin_writing(session)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = sqlite_file(url)
+        path = database_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000},
+        engine = create_engine(url, connect_args={"timeout": budget.SQLITE_DEFAULT_BUSY_MS / 1000},
                                hide_parameters=True)  # no personal data in logs
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -41,7 +63,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True,
                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
                                hide_parameters=True)
-    deadline.guard(engine)
+    budget.guard(engine)
     _plain_savepoints(engine)
     return engine
 
@@ -61,7 +83,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={deadline.SQLITE_DEFAULT_BUSY_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={budget.SQLITE_DEFAULT_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -76,7 +98,7 @@ def _sqlite_begin(connection) -> None:
     if writer:
         sqlite_writer.acquire(connection)
     driver = connection.connection.driver_connection
-    driver.execute(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    driver.execute(f"PRAGMA busy_timeout = {budget.busy_ms()}")
     driver.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 

@@ -7,7 +7,7 @@ database (`flock`) queues writers instead, so the next one starts at once; SQLit
 underneath for processes that do not use this one (the `sqlite3` shell, say). Threads of one
 process first queue on a lock of their own, which hands over without polling, so at most one
 thread per process polls the file. Waiting is bounded by what is left of the request's budget
-(`ivr.deadline`).
+(`ivr.store.budget`).
 
 Only transactions that read something and then change it ask for this (`begin_writing`, as
 loading a call for a step does): they start with BEGIN IMMEDIATE under the lock, so two
@@ -25,7 +25,7 @@ import time
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from ivr import deadline
+from ivr.store import budget
 
 _KEY = "ivr_writer_lock_fd"
 _THREADS = "ivr_writer_thread_lock"
@@ -83,7 +83,7 @@ def acquire(connection) -> None:
     fd = info.get(_KEY)
     if fd is None:
         return
-    seconds = deadline.sqlite_busy_ms() / 1000
+    seconds = budget.busy_ms() / 1000
     give_up = time.monotonic() + seconds
     if not info[_THREADS].acquire(timeout=seconds):
         raise WriterLockTimeout(f"the database was busy for more than {seconds:.1f} s")
