@@ -168,6 +168,16 @@ def lock(session: Session, call_sid: str, seen: CallRow | None = None) -> Call |
     return call
 
 
+def lock_call(session: Session, call_sid: str) -> Call | None:
+    """The call as an ORM object, locked until the session commits, or None when there is none: a
+    second delivery of the same step waits, then finds the step answered (PostgreSQL: the row, read
+    with FOR UPDATE; SQLite: the database's single writer, taken as the transaction begins). For the
+    steps whose call the ORM flushes itself (the console, the scenarios, the hold loop); the webhook's
+    `lock` is cheaper. Must come before the session's first query, as `ivr.store.db.begin_write`."""
+    sqlite_writer.begin_writing(session)  # nothing on PostgreSQL, and SQLite's compiler drops FOR UPDATE
+    return session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+
+
 _AS_READ = "_ivr_columns_as_read"
 _UNLOCKED = "_ivr_read_unlocked"
 
