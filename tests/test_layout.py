@@ -150,3 +150,45 @@ def test_the_dialect_check_sees_a_dialect_named_in_code_but_not_in_prose_or_a_ur
     found = {what for _line, what in dialect_names(textwrap.dedent(source))}
     assert found == {"'SELECT 1 FOR UPDATE'", ".dialect", "postgresql", "sqlite", "sqlite_writer"}
 
+
+WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+              ("time", "time"), ("time", "time_ns")}
+
+
+def wall_clock_reads(source: str) -> list[int]:
+    """Lines that read the wall clock (`datetime.now`, `utcnow`, `date.today`, `time.time`);
+    `time.monotonic` and `time.perf_counter` measure durations and are fine."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+            if (owner, node.attr) in WALL_CLOCK:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "time":
+            lines += [node.lineno for alias in node.names if alias.name in ("time", "time_ns")]
+    return lines
+
+
+def test_only_the_clock_module_reads_the_wall_clock():
+    """LAYOUT rule 5: one clock (`ivr.clock.now`), so freezegun freezes one thing and every "now" of
+    a request is the same kind of time (aware, UTC). The engine is handed its times."""
+    readers = []
+    for path in sorted((ROOT / "ivr").rglob("*.py")):
+        if path == ROOT / "ivr" / "clock.py":
+            continue
+        readers += [f"{path.relative_to(ROOT)}:{line}" for line in wall_clock_reads(path.read_text(encoding="utf-8"))]
+    assert readers == [], f"ask ivr.clock.now() instead: {readers}"
+
+
+def test_the_clock_check_sees_every_way_to_read_the_wall_clock_but_not_a_duration():
+    source = '''
+        import time, datetime as dt
+        from datetime import date, datetime
+        from time import time as wall
+        a = datetime.now(UTC)
+        b = dt.datetime.utcnow()
+        c = date.today()
+        d = time.time()
+        e = time.monotonic() - time.perf_counter()
+    '''
+    assert wall_clock_reads(textwrap.dedent(source)) == [4, 5, 6, 7, 8]
