@@ -1,6 +1,6 @@
 """The storage tricks of `ivr.store`, each switched off alone, to measure what it is worth.
 
-    .venv/bin/python bench/load.py --no-scale --without savepoints --without core-lock ...
+    .venv/bin/python bench/load.py --no-scale --without prepared --without writer-lock ...
     .venv/bin/python bench/tricks.py --database sqlite      # CPU per step, in-process
 
 `load.py --without NAME` starts one more IVR server, `bench.tricks:app_without('NAME')`, and plays
@@ -35,10 +35,6 @@ from ivr.store import db
 from ivr.store import sqlite as sqlite_writer
 
 
-def _no_plain_savepoints() -> None:
-    db._plain_savepoints = lambda engine: None  # SQLAlchemy compiles SAVEPOINT / RELEASE / ROLLBACK TO itself
-
-
 def _no_writer_lock() -> None:
     sqlite_writer.install = lambda engine, path: None  # writers wait in SQLite's own busy handler (sleeps)
 
@@ -65,13 +61,6 @@ def _begin_through_sqlalchemy() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     db._sqlite_begin = begin
-
-
-def _lock_through_the_orm() -> None:
-    def lock(session, call_sid, seen=None):
-        return callstore.lock_call(session, call_sid)  # the ORM loads the Call and flushes what changed
-
-    callstore.lock = lock
 
 
 def _timeout_every_statement() -> None:
@@ -136,11 +125,9 @@ def _statements_built_at_each_use() -> None:
 
 
 TRICKS: dict[str, Callable[[], None]] = {
-    "savepoints": _no_plain_savepoints,         # ivr.store.db: the dialect's savepoint methods, plain SQL
     "writer-lock": _no_writer_lock,             # ivr.store.sqlite: one writer at a time, queued on a file lock
     "synchronous-normal": _synchronous_full,    # ivr.store.db: PRAGMA synchronous=NORMAL
     "direct-begin": _begin_through_sqlalchemy,  # ivr.store.db: SQLite's BEGIN sent straight to the driver
-    "core-lock": _lock_through_the_orm,         # ivr.store.calls: the locked Call kept out of the ORM
     "prepared": _statements_built_at_each_use,  # ivr.store.calls: statements built once, at import
     "timeout-once": _timeout_every_statement,   # ivr.store.budget: statement_timeout set once per budget
 }
@@ -194,13 +181,13 @@ def interleaved(url: str, names: list[str], calls: int,
         variants.append((name, FlaskTransport(app.test_client()), _namespaces()))
         _restore(shipped)
 
-    def play(transport, i: int) -> int:
+    def play(transport, i: int) -> list[int]:
         call = PhoneCall(transport, load.TOKEN).dial()
         for answer in load.CALLS[i % len(load.CALLS)]:
             if call.screens[-1].gather is None:  # in the agents' queue, or hung up: as load.py stops
                 break
             call.say(answer[4:]) if answer.startswith("say:") else call.press(answer)
-        return len(call.statuses)
+        return call.statuses
 
     cpu: dict[str, list[float]] = {name: [] for name in names}
     wall: dict[str, list[float]] = {name: [] for name in names}
@@ -209,7 +196,10 @@ def interleaved(url: str, names: list[str], calls: int,
         for name, transport, namespaces in variants[k:] + variants[:k]:
             _restore(namespaces)
             started, since = time.process_time(), time.perf_counter()
-            requests = play(transport, i)
+            statuses = play(transport, i)
+            if set(statuses) != {200}:
+                raise SystemExit(f"{name}: a request was answered {sorted(set(statuses))}, not 200")
+            requests = len(statuses)
             if i >= 10:  # the first calls warm caches, pools and compilations
                 cpu[name].append((time.process_time() - started) / requests)
                 wall[name].append((time.perf_counter() - since) / requests)

@@ -6,7 +6,10 @@ instructions) and waits for another process's write lock no longer than what is 
 (`busy_ms`). PostgreSQL gets a `SET LOCAL statement_timeout` of what is left, sent only when
 the budget changes (a step, then an action inside it opening a shorter one): one more round trip
 per budget, not one per statement. The server forgets it when the transaction or the savepoint
-that set it ends, and so does the connection's `info` here.
+that set it ends, and so does the connection's `info` here. Set before every statement instead,
+a request costs 3-4 % more CPU and 4 % more wall-clock time with PostgreSQL on a unix socket on
+the same machine (bench/tricks.py, bench/RESULTS.md); across a network each of those extra round
+trips costs more, which is why it stays.
 """
 
 from __future__ import annotations

@@ -1,4 +1,16 @@
-"""The database: one engine per app, one session per request, SQLite tuned for several processes."""
+"""The database: one engine per app, one session per request, SQLite tuned for several processes.
+
+Two SQLite settings stay because they pay (bench/tricks.py: the benchmark's calls in one process,
+each variant with its own app, interleaved call by call; 300 calls each, 2026-12-01; figures in
+bench/RESULTS.md, "What each storage trick is worth"):
+- `synchronous=NORMAL` (with WAL, the log is synced at checkpoints rather than at every commit;
+  a power cut may lose the last commits, never corrupt the file): with SQLite's default FULL a
+  request costs 21-28 % more CPU and 2 to 3 times the wall-clock time.
+- BEGIN sent straight to the driver from the "begin" event (`_sqlite_begin`): through
+  SQLAlchemy's `exec_driver_sql`, as its pysqlite recipe does, a request costs 7-12 % more CPU.
+Savepoints (one per backend action) are SQLAlchemy's own: sending them as plain SQL through a
+patched dialect method saved 2-3 % of a request's CPU on either database, and was removed.
+"""
 
 from __future__ import annotations
 
@@ -64,18 +76,7 @@ def make_engine(url: str) -> Engine:
                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
                                hide_parameters=True)
     budget.guard(engine)
-    _plain_savepoints(engine)
     return engine
-
-
-def _plain_savepoints(engine: Engine) -> None:
-    """Savepoints (one per backend action, `ivr.calls`) sent as plain SQL. SQLAlchemy compiles its
-    savepoint statements afresh each time, which cost more than most actions' own queries."""
-    dialect = engine.dialect
-    dialect.do_savepoint = lambda connection, name: connection.exec_driver_sql(f"SAVEPOINT {name}")
-    dialect.do_release_savepoint = lambda connection, name: connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-    dialect.do_rollback_to_savepoint = lambda connection, name: connection.exec_driver_sql(
-        f"ROLLBACK TO SAVEPOINT {name}")
 
 
 def _sqlite_pragmas(connection, _record) -> None:
