@@ -15,10 +15,11 @@ deliveries of one step are served one after the other. Other transactions start 
 read never waits for a writer (WAL) and never blocks one.
 
 What it is worth shows only with several writers (bench/RESULTS.md, "What each storage trick is
-worth"): under gunicorn (2 processes x 2 threads, 8 clients) the IVR without it served 14-16 %
-fewer requests in two runs of three alternate rounds (on a machine busy with other work, where
-runs of the same code differ by more); when it came, the read+write baseline's p99 fell from
-70-80 ms to 22-28 ms (second session). Alone in one thread it costs 1-2 % of a request's CPU
+worth"): under gunicorn (2 processes x 2 threads, 8 clients) the IVR without it served 14 %,
+16 % and 25 % fewer requests in three runs of alternate rounds, fewer in each of the last run's
+four rounds, with a p99 of 121 ms against 90 ms (on a machine busy with other work, where runs
+of the same code differ by more); when it came, the read+write baseline's p99 fell from 70-80 ms
+to 22-28 ms (second session). Alone in one thread it costs 1-2 % of a request's CPU
 (a `flock` per writer) and buys nothing.
 """
 
