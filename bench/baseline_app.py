@@ -18,8 +18,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.store.db import make_engine
-from ivr.store.sqlite import begin_writing
+from ivr.store.db import begin_write, make_engine
 
 
 class Base(DeclarativeBase):
@@ -61,7 +60,7 @@ def create_app() -> Flask:
     @app.post("/readwrite")
     def read_and_write() -> Response:
         with Session(engine) as session:
-            begin_writing(session)  # as the IVR's step does: read then write under the write lock
+            begin_write(session)  # as the IVR's step does: read then write under the write lock
             hit = session.scalar(select(Hit).where(Hit.key == f"k{random.randrange(1000)}"))
             session.add(Hit(key="w", n=hit.n + 1 if hit else 0))
             session.commit()

@@ -302,6 +302,35 @@ def seed(url: str) -> None:
     app.extensions["ivr.db.engine"].dispose()
 
 
+# -- what each storage trick is worth (bench/tricks.py) ----------------------------------------------
+
+def compare(shipped: Server, without: list[Server], args) -> None:
+    """Closed-loop runs of the IVR as shipped and without each trick, in alternate rounds, so that
+    what else the machine does weighs on both alike; then each trick's worth in throughput and p99."""
+    print()
+    print("| run                                |    req/s | p50 ms | p95 ms | p99 ms | errors | requests |")
+    print("|------------------------------------|---------:|-------:|-------:|-------:|-------:|---------:|")
+    for server in without:
+        closed_loop(server.port, ivr_call(), args.concurrency, 1.0)  # warm-up
+    results: dict[str, list[dict[str, float]]] = {}
+    for n in range(1, args.rounds + 1):
+        for server in [shipped, *without][::1 if n % 2 else -1]:  # each order in turn: neither side always goes first
+            name = "shipped" if server is shipped else server.name.removeprefix("ivr-without-")
+            label = f"IVR {'as shipped' if server is shipped else 'without ' + name} ({n})"
+            results.setdefault(name, []).append(
+                row(label, *closed_loop(server.port, ivr_call(), args.concurrency, args.duration)))
+    print()
+
+    def mean(name: str, key: str) -> float:
+        return sum(r[key] for r in results[name]) / len(results[name])
+
+    for name in results:
+        if name != "shipped":
+            print(f"without {name}: {mean(name, 'rps'):.0f} vs {mean('shipped', 'rps'):.0f} req/s "
+                  f"({mean(name, 'rps') / mean('shipped', 'rps') - 1:+.1%}), p99 {mean(name, 'p99'):.1f} vs "
+                  f"{mean('shipped', 'p99'):.1f} ms, errors {sum(r['errors'] for r in results[name]):.0f}")
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -317,6 +346,10 @@ def main() -> None:
                         help="also run the cost-versus-size checks (bench/scale.py)")
     parser.add_argument("--events", type=int, default=1_000_000, help="journey events stored for the size check")
     parser.add_argument("--calls", type=int, default=100_000, help="calls played for the memory check")
+    parser.add_argument("--without", action="append", default=[], metavar="TRICK",
+                        help="also serve the IVR with this storage trick switched off (bench/tricks.py; repeat "
+                             "for several) and play it in alternate rounds with the IVR as shipped")
+    parser.add_argument("--rounds", type=int, default=2, help="alternate rounds of --without comparisons")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
@@ -336,6 +369,9 @@ def main() -> None:
                          chdir=ROOT / "bench"),
         ]
         ivr, baseline = servers
+        for trick in args.without:
+            servers.append(start_server(f"ivr-without-{trick}", f"bench.tricks:app_without({trick!r})", urls["ivr"],
+                                        folder, workers, threads, extra_env=always_open_hours(folder)))
         try:
             print(f"\n{args.database}: gunicorn gthread, {workers} workers x {threads} threads per server, "
                   f"{args.concurrency} clients, {args.duration:.0f} s per run, loopback\n")
@@ -363,6 +399,8 @@ def main() -> None:
                   f"read+write baseline {readwrite['p99'] / readwrite['mean']:.1f}")
             print(f"paced {args.rate:.0f} req/s: achieved {held['rps']:.0f} req/s, p99 {held['p99']:.1f} ms "
                   f"(target < 50 ms), errors {held['errors']}")
+            if args.without:
+                compare(ivr, servers[2:], args)
         finally:
             for server in servers:
                 server.stop()

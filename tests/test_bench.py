@@ -40,3 +40,13 @@ def test_the_benchmark_has_agents_in_at_night_on_weekends_and_holidays_so_its_fi
     friday_11pm = datetime(2026, 11, 27, 23, 0, tzinfo=ZoneInfo("America/Toronto"))
     christmas_10am = datetime(2026, 12, 25, 10, 0, tzinfo=ZoneInfo("America/Toronto"))
     assert hours.is_open(sunday_3am) and hours.is_open(friday_11pm) and hours.is_open(christmas_10am)
+
+
+def test_every_storage_trick_can_be_switched_off_for_the_benchmark_and_the_calls_still_play(tmp_path):
+    """bench/tricks.py measures what each trick of ivr.store is worth (bench/RESULTS.md): each one
+    switched off must leave the calls as they were, or its figure would compare different work."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "tricks.py"), "--database", "sqlite", "--calls", "1"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for trick in ("prepared", "writer-lock", "synchronous-normal", "direct-begin"):
+        assert f"without {trick}" in result.stdout, result.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import subprocess
+import textwrap
 import sys
 import tomllib
 from pathlib import Path
@@ -77,3 +78,117 @@ def test_the_environment_is_read_only_by_the_config_module():
                     and isinstance(node.value, ast.Name) and node.value.id == "os":
                 readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert readers == [], f"read these through ivr.config instead: {readers}"
+
+
+DIALECT_WORDS = ("sqlite", "postgres", "psycopg")
+DIALECT_SQL = ("FOR UPDATE", "BEGIN IMMEDIATE")
+NAMES_A_DIALECT_UNTIL_THE_STEP_MOVES = {
+    # The step's lock choice (load_call) moves to calls/step.py, which asks ivr.store.calls.lock_call.
+    "ivr/calls/__init__.py",
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The string statements of a module (docstrings, attribute docstrings): prose, not code."""
+    return {id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+
+
+def dialect_names(source: str) -> list[tuple[int, str]]:
+    """Where code names a SQL dialect: `.dialect`, a name or string saying sqlite/postgres/psycopg
+    (a URL, `scheme://...`, is configuration and allowed), or SQL only one dialect speaks."""
+    tree = ast.parse(source)
+    prose = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Attribute):
+            names = [node.attr]
+            if node.attr == "dialect":
+                found.append((node.lineno, ".dialect"))
+        elif isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.alias):
+            names = [node.name, node.asname or ""]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+            text = node.value
+            found += [(node.lineno, repr(text)) for sql in DIALECT_SQL if sql in text.upper()]
+            if "://" not in text:
+                names = [text]
+        found += [(getattr(node, "lineno", 0), name) for name in names
+                  if any(word in name.lower() for word in DIALECT_WORDS)]
+    return found
+
+
+def test_only_the_store_names_a_sql_dialect():
+    """LAYOUT rule 4: the rest of the code asks ivr.store for what it needs (a write transaction,
+    a locked call, whether writers take turns); SQLAlchemy's own dialect-neutral API (`with_for_update`)
+    is not a dialect's name and stays where it is used."""
+    named = []
+    for path in sorted((ROOT / "ivr").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("ivr/store/") or relative in NAMES_A_DIALECT_UNTIL_THE_STEP_MOVES:
+            continue
+        named += [f"{relative}:{line}: {what}" for line, what in dialect_names(path.read_text(encoding="utf-8"))]
+    assert named == [], "ask ivr.store instead of naming its dialect here:\n" + "\n".join(named)
+
+
+def test_the_dialect_check_sees_a_dialect_named_in_code_but_not_in_prose_or_a_url():
+    source = '''
+        """SQLite would rather have this module's docstring."""
+        DEFAULT = "sqlite:///instance/ivr.db"
+        LOCK = "SELECT 1 FOR UPDATE"
+        if engine.dialect.name == "postgresql":
+            from ivr.store import sqlite as sqlite_writer
+    '''
+    found = {what for _line, what in dialect_names(textwrap.dedent(source))}
+    assert found == {"'SELECT 1 FOR UPDATE'", ".dialect", "postgresql", "sqlite", "sqlite_writer"}
+
+
+WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+              ("time", "time"), ("time", "time_ns")}
+
+
+def wall_clock_reads(source: str) -> list[int]:
+    """Lines that read the wall clock (`datetime.now`, `utcnow`, `date.today`, `time.time`);
+    `time.monotonic` and `time.perf_counter` measure durations and are fine."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+            if (owner, node.attr) in WALL_CLOCK:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "time":
+            lines += [node.lineno for alias in node.names if alias.name in ("time", "time_ns")]
+    return lines
+
+
+def test_only_the_clock_module_reads_the_wall_clock():
+    """LAYOUT rule 5: one clock (`ivr.clock.now`), so freezegun freezes one thing and every "now" of
+    a request is the same kind of time (aware, UTC). The engine is handed its times."""
+    readers = []
+    for path in sorted((ROOT / "ivr").rglob("*.py")):
+        if path == ROOT / "ivr" / "clock.py":
+            continue
+        readers += [f"{path.relative_to(ROOT)}:{line}" for line in wall_clock_reads(path.read_text(encoding="utf-8"))]
+    assert readers == [], f"ask ivr.clock.now() instead: {readers}"
+
+
+def test_the_clock_check_sees_every_way_to_read_the_wall_clock_but_not_a_duration():
+    source = '''
+        import time, datetime as dt
+        from datetime import date, datetime
+        from time import time as wall
+        a = datetime.now(UTC)
+        b = dt.datetime.utcnow()
+        c = date.today()
+        d = time.time()
+        e = time.monotonic() - time.perf_counter()
+    '''
+    assert wall_clock_reads(textwrap.dedent(source)) == [4, 5, 6, 7, 8]

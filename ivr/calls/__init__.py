@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +28,7 @@ from ivr.engine import (
     new_call,
 )
 from ivr.calls.console import ConsoleStart
+from ivr import clock
 from ivr import deadline
 from ivr.store import calls as callstore
 from ivr.store import sqlite as sqlite_writer
@@ -50,7 +51,7 @@ class StepResult:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | None, called: str | None,

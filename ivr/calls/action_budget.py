@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from ivr import calls, deadline
+from ivr import calls, clock, deadline
 from ivr.store import calls as callstore
 from ivr.store import db
 from ivr.engine import ActionFailed, CallState, FlowSet, Turn, TurnKind, advance
@@ -142,7 +142,7 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
         else:
             if session.in_transaction() or session.get_bind().in_transaction():  # nothing held while it waits:
                 # what the earlier actions wrote is committed (PostgreSQL: and the row the step's read locked)
-                call.updated_at = calls.now_utc()
+                call.updated_at = clock.now()
                 callstore.write_back(session, call)
                 session.commit()
                 callstore.writing(session.get_bind())

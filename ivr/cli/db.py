@@ -49,9 +49,9 @@ def database_app(*, secret: bool = False, demo: bool = False, create: bool = Fal
 
 
 def _no_database_here(url: str, *, create: bool) -> None:
-    from ivr.store.db import sqlite_file
+    from ivr.store.db import database_file
 
-    path = sqlite_file(url)
+    path = database_file(url)
     if path is None or path.exists():
         return
     where = ("A server keeps its database in instance/ of the folder it was started from (`make run`: the "
@@ -112,8 +112,10 @@ def revision(message: str) -> None:
 
     Read the file it writes before committing: renames show up as a drop and an add.
     """
+    from ivr.store.db import scratch_url
+
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'scratch.db'}"
+        url = scratch_url(Path(folder))
         engine = _engine(url)
         schema.upgrade(engine)
         if not schema.differences(engine):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ivr import clock
 from ivr.engine.counts import counted
 
 
@@ -138,7 +139,7 @@ def deactivate(username: str) -> None:
     with _session() as session:
         found = _agent_named(session, username)
         found.active = False
-        ended = sessions.end_all_for(session, found, sessions.utcnow(), "inactive")
+        ended = sessions.end_all_for(session, found, clock.now(), "inactive")
     click.echo(f"'{username}' is deactivated ({counted(ended, 'open session')} ended).")
 
 

@@ -18,6 +18,7 @@ import os
 from gunicorn.glogging import Logger
 
 from ivr import logs
+from ivr.store.db import one_writer_at_a_time
 
 THREADS = 2
 
@@ -25,7 +26,7 @@ THREADS = 2
 def workers_and_threads(database_url: str, cores: int | None = None) -> tuple[int, int]:
     """gunicorn's `--workers` and `--threads` for this database on a machine with `cores` cores."""
     cores = max(1, cores or os.cpu_count() or 1)
-    per_core = 1 if database_url.startswith("sqlite") else 2
+    per_core = 1 if one_writer_at_a_time(database_url) else 2
     return per_core * cores, THREADS
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ivr import clock
 from ivr.engine.languages import BUILT_IN, Languages
-from ivr.store.models.calls import utcnow
 from ivr.store.models.desktop import Agent, AgentToken
 from ivr.desktop.roles import ROLES
 from ivr.desktop.words import desktop_languages
@@ -125,7 +125,7 @@ def agent_for_token(session: Session, token: str) -> Agent | None:
     row = session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None or not row.agent.active:
         return None
-    row.last_used_at = utcnow()
+    row.last_used_at = clock.now()
     return row.agent
 
 
@@ -140,7 +140,7 @@ def revoke_tokens(session: Session, agent: Agent, token_id: int | None = None) -
     if token_id is not None and not rows:
         raise AccountError(f"'{agent.username}' has no valid token number {token_id}; "
                            f"see them with `ivr agent token list {agent.username}`")
-    now = utcnow()
+    now = clock.now()
     for row in rows:
         row.revoked_at = now
     session.flush()

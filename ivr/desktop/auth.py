@@ -14,9 +14,8 @@ from typing import Any, Callable
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from ivr import calls
+from ivr import clock
 from ivr.store import db
-from ivr.store import sqlite as sqlite_writer
 from ivr.desktop import sessions
 from ivr.desktop.accounts import agent_for_token
 from ivr.store.models.desktop import Agent
@@ -39,7 +38,7 @@ def sign_in(agent: Agent, via_provider: bool = False) -> None:
 
     `via_provider`: signed in through the agency's identity provider (sign-out may then end that too).
     """
-    session_id = sessions.start(db.session(), agent, calls.now_utc())
+    session_id = sessions.start(db.session(), agent, clock.now())
     db.session().commit()
     session.clear()
     session.permanent = True
@@ -56,7 +55,7 @@ def sign_out() -> bool:
     True when that session was opened through the identity provider.
     """
     via_provider = bool(session.get("via_provider"))
-    sessions.end_by_id(db.session(), session.get("sid"), calls.now_utc(), "signed_out")
+    sessions.end_by_id(db.session(), session.get("sid"), clock.now(), "signed_out")
     db.session().commit()
     session.clear()
     return via_provider
@@ -64,7 +63,7 @@ def sign_out() -> bool:
 
 def _session_agent(activity: bool = True) -> tuple[Agent | None, bool]:
     """The signed-in agent, and whether a session existed but has timed out."""
-    result = sessions.check(db.session(), session.get("sid"), calls.now_utc(), limits(), touch=activity)
+    result = sessions.check(db.session(), session.get("sid"), clock.now(), limits(), touch=activity)
     if result.agent is None and "sid" in session:
         session.pop("sid")
         session.pop("csrf", None)
@@ -86,12 +85,12 @@ def login_required(view: Callable[..., Any] | None = None, *, activity: bool = T
             g.agent = agent
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 check_csrf()
-                # A form reads a record and then changes it: on SQLite, start as the writer, so two
-                # agents clicking at once queue instead of one getting "database is locked".
+                # A form reads a record and then changes it: a write transaction, so two agents
+                # clicking at once queue instead of one getting "database is locked".
                 current = db.session()
                 if current.in_transaction():
                     current.commit()
-                sqlite_writer.begin_writing(current)
+                db.begin_write(current)
             return view(*args, **kwargs)
 
         return wrapper

@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ivr import calls
+from ivr import clock
 from ivr.store import db
 from ivr.store.models.calls import ChangeRequest, Client
 from ivr.privacy import mask_value
@@ -74,7 +74,7 @@ def pending_changes() -> str:
 @auth.login_required
 @auth.requires(Role.SUPERVISOR)
 def reverse(confirmation: str) -> Any:
-    s, words, now = db.session(), _words(), calls.now_utc()
+    s, words, now = db.session(), _words(), clock.now()
     back = _safe_next(request.form.get("next")) if request.form.get("next") else url_for("desktop.pending_changes")
     change = s.scalar(select(ChangeRequest).where(ChangeRequest.confirmation == confirmation))
     if change is None:

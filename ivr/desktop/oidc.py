@@ -23,7 +23,7 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr import calls
+from ivr import clock
 from ivr.config import ConfigError
 from ivr.content.flowstore import languages
 from ivr.desktop import sessions
@@ -162,7 +162,7 @@ def finish(db: Session) -> Agent:
     if role is None:
         # Taken out of the desktop's groups: the sessions this person still has open end too.
         former = db.scalar(select(Agent).where(Agent.oidc_subject == subject))
-        if former is not None and sessions.end_all_for(db, former, calls.now_utc(), "inactive"):
+        if former is not None and sessions.end_all_for(db, former, clock.now(), "inactive"):
             db.commit()
         raise SignInRefused("no_desktop_group")
     agent = agent_from_provider(db, subject=subject,

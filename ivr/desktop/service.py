@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -157,6 +157,3 @@ def finish_callback(session: Session, callback: Callback, agent: Agent, note: st
     session.add(contact)
     return contact
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ivr.store import sqlite as sqlite_writer
+from ivr.store import db as store
 from ivr.store.models.desktop import Agent, AgentSession
 
 IDLE_MINUTES = 30  # an unattended screen full of personal data locks itself
@@ -62,8 +62,8 @@ def check(db: Session, session_id: str | None, now: datetime, limits: Limits, to
     """
     if not session_id:
         return Check(None)
-    if touch:  # this read is followed by a write: on SQLite, start as a writer or lose the race
-        sqlite_writer.begin_writing(db)
+    if touch:  # this read is followed by a write: a write transaction, or lose the race
+        store.begin_write(db)
     record = db.scalar(select(AgentSession).where(AgentSession.id_hash == _digest(session_id)))
     if record is None or record.ended_at is not None:
         return Check(None, expired=record is not None and record.end_reason in ("idle", "shift_over"))
@@ -104,6 +104,3 @@ def end_all_for(db: Session, agent: Agent, now: datetime, reason: str) -> int:
                         .values(ended_at=now, end_reason=reason))
     return result.rowcount or 0
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

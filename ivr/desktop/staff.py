@@ -12,7 +12,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ivr import calls
+from ivr import clock
 from ivr.store import db
 from ivr.store.models.calls import Call
 from ivr.desktop import auth, sessions
@@ -48,7 +48,7 @@ def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
 def reports() -> str:
     days = request.args.get("days", type=int) or 7
     days = days if days in REPORT_DAYS else 7
-    since = calls.now_utc() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     seen = list(db.session().scalars(select(Call).where(Call.started_at >= since.replace(tzinfo=None))))
     return render_template("desktop/reports.html", report=call_counts(seen), days=days, choices=REPORT_DAYS)
 
@@ -76,7 +76,7 @@ def admin_set_active(agent_id: int) -> Any:
         return redirect(url_for("desktop.admin_agents"))
     target.active = active
     if not active:
-        sessions.end_all_for(s, target, calls.now_utc(), "inactive")
+        sessions.end_all_for(s, target, clock.now(), "inactive")
     s.commit()
     flash(_words()("ui.account_saved"), "ok")
     return redirect(url_for("desktop.admin_agents"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 
-from ivr import calls
+from ivr import clock
 from ivr.store import db
 from ivr.store.models.calls import Client
 from ivr.services.verification import NotSuspended, lift_suspension
@@ -39,7 +39,7 @@ def lift_suspension_page(call_sid: str) -> Any:
         return redirect(back)
     flowset = _flowset()
     try:
-        lift_suspension(s, client, actor_id(g.agent), identity_checked=True, call=call, now=calls.now_utc(),
+        lift_suspension(s, client, actor_id(g.agent), identity_checked=True, call=call, now=clock.now(),
                         policy=flowset.verification if flowset is not None else None)
     except NotSuspended:
         flash(words("suspension.not_suspended"), "error")

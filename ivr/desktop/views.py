@@ -13,7 +13,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    request, send_from_directory, session, url_for)
 from sqlalchemy import select
 
-from ivr import calls, config
+from ivr import clock, config
 from ivr.store import db
 from ivr.calls import gateway
 from ivr.engine import FlowSet
@@ -52,7 +52,7 @@ def _words() -> Words:
 def _clock() -> Clock:
     hours = current_app.extensions.get("ivr.hours")
     zone = hours.zone if hours is not None else ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
-    return Clock(calls.now_utc(), zone)
+    return Clock(clock.now(), zone)
 
 
 def _flowset() -> FlowSet | None:
@@ -144,7 +144,7 @@ def login() -> Any:
     if not current_app.config.get("PASSWORD_SIGN_IN", True):
         refused(None, request.endpoint, "password_sign_in_off")
         return _sign_in_page(_words()("ui.password_sign_in_off"), 403)
-    s, throttle, now, secret = db.session(), _throttle(), calls.now_utc(), str(current_app.config["SECRET_KEY"])
+    s, throttle, now, secret = db.session(), _throttle(), clock.now(), str(current_app.config["SECRET_KEY"])
     username = request.form.get("username", "")
     device = devices.read(secret, request.cookies.get(devices.COOKIE))
     account = throttle.account_key(username)
@@ -259,7 +259,7 @@ def _reconcile(force: bool = False) -> None:
     current_app.extensions["ivr.desktop.reconciled_at"] = now
     try:
         db.session().commit()  # what the request did so far (signing in, its session), and an end to its read
-        service.reconcile(db.connection(), gateway.gateway(), flowset, calls.now_utc())
+        service.reconcile(db.connection(), gateway.gateway(), flowset, clock.now())
     except Exception as error:  # Twilio or the database: the agents still see what is recorded
         log.warning("could not compare the queue with Twilio's: %s", type(error).__name__)
         db.discard_session()
@@ -334,7 +334,7 @@ def take(call_sid: str) -> Any:
     whisper = call_context(s, call, words, _flowset(), _clock())["whisper"]
     page = _words()
     try:
-        service.take_call(s, call, g.agent, gateway.gateway(), [(words.language, whisper)], calls.now_utc())
+        service.take_call(s, call, g.agent, gateway.gateway(), [(words.language, whisper)], clock.now())
     except service.AlreadyTaken:
         flash(page("ui.taken_already"), "error")
         return redirect(url_for("desktop.queue"))  # its context is now the other agent's (roles.py)
@@ -357,7 +357,7 @@ def close(call_sid: str) -> Any:
     try:
         contact = service.close_call(s, call, g.agent, request.form.get("subject", ""),
                                      request.form.get("outcome", ""), request.form.get("note", "")[:2000],
-                                     calls.now_utc())
+                                     clock.now())
     except ValueError:
         flash(words("ui.bad_form"), "error")
         return redirect(url_for("desktop.call_page", call_sid=call_sid))
@@ -375,7 +375,7 @@ def callback_done(callback_id: int) -> Any:
         abort(404)
     topic = topic_of(list(s.scalars(select(JourneyEvent).where(JourneyEvent.call_sid == callback.call_sid))))
     try:
-        service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], calls.now_utc(), topic,
+        service.finish_callback(s, callback, g.agent, request.form.get("note", "")[:2000], clock.now(), topic,
                                 seen_call=request.form.get("call_sid") or None)
     except service.CallbackNotOpen as refused:
         flash(_words()(f"ui.callback_{'already_done' if refused.reason == 'done' else 'changed'}"), "error")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr.store.models.calls import Call, Client
 from ivr.store.models.security import AuditEvent
 from ivr.privacy import caller_key, keyed, mask_phone
@@ -24,7 +25,7 @@ def record(session: Session, action: str, outcome: str, *, actor_kind: str, acto
     follows sees it. Values must already be masked (see ivr.privacy). The event's caller key is the
     call's caller ID's, else `caller_hash` (a `privacy.caller_key`)."""
     session.connection().execute(_APPEND, {
-        "at": at or datetime.now(timezone.utc),
+        "at": at or clock.now(),
         "action": action,
         "outcome": outcome,
         "actor_kind": actor_kind,

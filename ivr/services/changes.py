@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr import config
 from ivr.engine.hours import Hours, HoursError
 from ivr.store.models.calls import Call, ChangeRequest, Client
@@ -135,7 +136,7 @@ def repeated(session: Session, request: ChangeRequest, call: Call, now: datetime
 def reverse_change(session: Session, confirmation: str, by: str, reason: str = "",
                    now: datetime | None = None) -> ChangeRequest:
     """An agent reverses a pending change; the file keeps its old value. Audited with the agent's id."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     if not by.strip():
         raise ValueError("say who reverses the change (an agent id)")
     request = session.scalar(select(ChangeRequest).where(ChangeRequest.confirmation == confirmation))
@@ -166,7 +167,7 @@ def reverse(session: Session, request: ChangeRequest, by: str, reason: str, now:
 
 def apply_due(session: Session, now: datetime | None = None) -> list[ChangeRequest]:
     """Apply every pending change whose cooling-off is over, oldest first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     due = session.scalars(select(ChangeRequest).where(ChangeRequest.status == "pending",
                                                       ChangeRequest.effective_at.is_not(None),
                                                       ChangeRequest.effective_at <= now)

@@ -4,12 +4,13 @@ and put back as shipped by `ivr seed --demo --reset`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr.store.models.calls import Application, ChangeRequest, Client, Contact
 from ivr.services import changes, verification
 
@@ -95,7 +96,7 @@ def reset_demo(session: Session, now: datetime | None = None) -> DemoReset:
     gains what the reset did, by RESET_BY. Needs the server's secret key (an app context or
     IVR_SECRET_KEY): the suspension is counted under keyed hashes.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     seed_demo(session)
     reversed_count = removed = 0
     for entry in DEMO_CLIENTS:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Column, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr.engine.counts import counted
 from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
 from ivr.store.models.security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
@@ -65,7 +66,7 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
     """Remove call details older than the period, counting them first; audited."""
     if older_than_days < 1:
         raise ValueError("the retention period must be at least 1 day")
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     cutoff = now - timedelta(days=older_than_days)
     report = PurgeReport(cutoff=cutoff)
     old_calls = session.scalars(select(Call).where(Call.updated_at < cutoff,

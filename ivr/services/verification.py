@@ -11,12 +11,13 @@ tries made before the lift no longer count. The audit trail only grows, so a lif
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr.engine.phones import same_number
 from ivr.engine.verification import Level, VerificationPolicy, default_policy
 from ivr.store.models.calls import Call, Client
@@ -232,7 +233,7 @@ def is_self_service_suspended(session: Session, client: Client, policy: Verifica
                               now: datetime | None = None) -> bool:
     """For the agent's screen: is this client's self-service verification suspended right now?"""
     return client_suspended(session, client.client_number, policy or default_policy(),
-                            now or datetime.now(timezone.utc))
+                            now or clock.now())
 
 
 def lift_suspension(session: Session, client: Client, by: str, *, identity_checked: bool,
@@ -246,7 +247,7 @@ def lift_suspension(session: Session, client: Client, by: str, *, identity_check
     caller ID suspension (someone trying many numbers from one phone) is left as it is.
     Raises ValueError without `by` or without the identity check, NotSuspended when there is nothing to lift.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     if not by.strip():
         raise ValueError("say who lifts the suspension (the supervisor's agent id)")
     if not identity_checked:

@@ -1,10 +1,16 @@
 """The statements every step needs, built once: read a call, save it, lock it, add to its journey.
 
 Most of a call's steps (a menu choice, a digit, a repeat, the way to the queue) change nothing
-but the call: they are saved with a compare-and-set (`save_if_unchanged`). Steps that run a
-backend action or hang up lock the call first (`lock`) and write it back at the end
-(`write_back`). Through the ORM, reading and saving a call cost more than the engine and the
-TwiML together, so these are plain SQLAlchemy Core statements, prepared when the module is imported.
+but the call: they are saved with a compare-and-set (`save_if_unchanged`). Steps that run
+backend actions change a call kept out of the ORM (`unlocked`) and write it back with a
+compare-and-set (`write_back`); the few that end the call lock it (`lock_call`, through the ORM).
+Through the ORM, reading and saving a call cost more than the engine and the TwiML together
+(second session: a read 350 µs, 105 µs as Core; a save 810 µs, 205 µs), so these are
+SQLAlchemy Core statements, built once when the module is imported: SQLAlchemy keeps a
+statement's cache key on the statement, so one built once is keyed once (0.2 µs; built at each
+use, 15 µs for the read and 100 µs for the save, plus building it). Built at each use, they cost
+a request 16-20 % more CPU on SQLite and 13-16 % on PostgreSQL (11-12 % of its wall-clock time;
+bench/tricks.py, bench/RESULTS.md "What each storage trick is worth").
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -142,45 +149,39 @@ def writing(connection: Connection) -> None:
 
 
 def lock(session: Session, call_sid: str, seen: CallRow | None = None) -> Call | None:
-    """The call for a step that changes more than the call, locked until the session commits
-    (SQLite: the single writer; PostgreSQL: the row). `seen` is the call as this request read it:
-    if that read locked the row and its transaction is still open, the call is not read again.
-
-    The `Call` is kept out of the ORM's unit of work: read with a prepared statement, changed by
-    the step and its actions like any object, and written back in one UPDATE of what changed
-    (`write_back`) just before the session commits. Loading and flushing it through the ORM cost
-    more than the rest of the statements of a menu step.
-    """
-    bind = session.get_bind()  # the request's connection: asking the session would begin a transaction
-    still_locked = seen is not None and seen.locked and isinstance(bind, Connection) and bind.in_transaction()
-    if still_locked:
-        columns = dict(seen.columns)
-    else:
-        sqlite_writer.begin_writing(session)
-        connection = session.connection()
-        row = connection.execute(_READ_LOCKED if connection.dialect.name == "postgresql" else _READ,
-                                 {"wanted": call_sid}).mappings().first()
-        if row is None:
-            return None
-        columns = dict(row)  # read again under the lock: a status callback may have changed it since
-    call = Call(**columns)
-    setattr(call, _AS_READ, dict(columns))  # not a mapped attribute: what write_back compares with
-    return call
+    """The call for a step that changes more than the call (the end of the call, a transfer after
+    hours, a step another delivery raced), locked until the session commits: `lock_call`. `seen`,
+    the call as this request read it, is not used any more: the call is read again under the lock,
+    through the ORM, which writes it back when the session commits. (Keeping this `Call` out of the
+    ORM, read from `seen` and written back by hand, saved 1-5 % of a request's CPU on SQLite and
+    1 % on PostgreSQL once the steps with actions stopped locking: not worth its code. See
+    bench/RESULTS.md, "What each storage trick is worth".)"""
+    return lock_call(session, call_sid)
 
 
-_AS_READ = "_ivr_columns_as_read"
-_UNLOCKED = "_ivr_read_unlocked"
+def lock_call(session: Session, call_sid: str) -> Call | None:
+    """The call as an ORM object, locked until the session commits, or None when there is none: a
+    second delivery of the same step waits, then finds the step answered (PostgreSQL: the row, read
+    with FOR UPDATE; SQLite: the database's single writer, taken as the transaction begins). The
+    ORM writes back what the step changed when the session commits. Must come before the session's
+    first query, as `ivr.store.db.begin_write`."""
+    sqlite_writer.begin_writing(session)  # nothing on PostgreSQL, and SQLite's compiler drops FOR UPDATE
+    return session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+
+
+_as_read: WeakKeyDictionary[Call, dict[str, Any]] = WeakKeyDictionary()
+"""The columns of each call from `unlocked` as last read or written: what `write_back` compares with."""
 
 
 def unlocked(seen: CallRow) -> Call:
     """The call as `seen`, for a step that must lock nothing while it waits (its backend actions):
-    changed like a call from `lock`, and written back with a compare-and-set on the step and the
-    moment it was read at (`last_seq`, `updated_at`, which every save changes) and on how it stood
-    (`status`, `ended_at`, which the end of the call changes), so a step that another delivery
-    moved first, or whose caller hung up meanwhile, raises CallMoved and keeps nothing."""
+    changed by the step and its actions like any object, kept out of the ORM's session, and
+    written back (`write_back`) with a compare-and-set on the step and the moment it was read at
+    (`last_seq`, `updated_at`, which every save changes) and on how it stood (`status`, `ended_at`,
+    which the end of the call changes), so a step that another delivery moved first, or whose
+    caller hung up meanwhile, raises CallMoved and keeps nothing."""
     call = Call(**seen.columns)
-    setattr(call, _AS_READ, dict(seen.columns))
-    setattr(call, _UNLOCKED, True)
+    _as_read[call] = dict(seen.columns)
     return call
 
 
@@ -196,22 +197,20 @@ def restore(call: Call, columns: dict[str, Any]) -> None:
 
 
 def write_back(session: Session, call: Call) -> None:
-    """Write what the step changed on a call from `lock`, in the session's transaction; a call
-    the ORM loads or adds itself (a new call, the console, the hold loop) is flushed by the ORM."""
-    as_read = getattr(call, _AS_READ, None)
+    """Write what the step changed on a call from `unlocked`, in the session's transaction, as a
+    compare-and-set (CallMoved when the call moved on meanwhile); a call the ORM loaded or added
+    (`lock_call`, a new call, the console, the hold loop) is left to the ORM, which flushes it."""
+    as_read = _as_read.get(call)
     if as_read is None:
         return
     changed = {key: value for key, value in columns_of(call).items() if value != as_read.get(key)}
-    if getattr(call, _UNLOCKED, False):
-        saved = session.connection().execute(_WRITE_BACK_IF_UNCHANGED, {
-            "wanted": call.call_sid, "read_seq": as_read["last_seq"], "read_at": as_read["updated_at"],
-            "read_status": as_read["status"], "read_ended": as_read["ended_at"], "last_seq": call.last_seq, "updated_at": call.updated_at, **changed})
-        if saved.rowcount != 1:
-            raise CallMoved(f"call {call.call_sid} moved on from step {as_read['last_seq']} while its actions ran")
-        as_read.update(changed)
-    elif changed:
-        session.connection().execute(_WRITE_BACK, {"wanted": call.call_sid, **changed})
-        as_read.update(changed)
+    saved = session.connection().execute(_WRITE_BACK_IF_UNCHANGED, {
+        "wanted": call.call_sid, "read_seq": as_read["last_seq"], "read_at": as_read["updated_at"],
+        "read_status": as_read["status"], "read_ended": as_read["ended_at"], "last_seq": call.last_seq,
+        "updated_at": call.updated_at, **changed})
+    if saved.rowcount != 1:
+        raise CallMoved(f"call {call.call_sid} moved on from step {as_read['last_seq']} while its actions ran")
+    as_read.update(changed)
 
 
 def save_if_unchanged(connection: Connection, call: CallRow, state: dict[str, Any], language: str | None, seq: int,

@@ -1,4 +1,16 @@
-"""The database: one engine per app, one session per request, SQLite tuned for several processes."""
+"""The database: one engine per app, one session per request, SQLite tuned for several processes.
+
+Two SQLite settings stay because they pay (bench/tricks.py: the benchmark's calls in one process,
+each variant with its own app, interleaved call by call; 300 calls each, 2026-12-01; figures in
+bench/RESULTS.md, "What each storage trick is worth"):
+- `synchronous=NORMAL` (with WAL, the log is synced at checkpoints rather than at every commit;
+  a power cut may lose the last commits, never corrupt the file): with SQLite's default FULL a
+  request costs 21-28 % more CPU and 2 to 3 times the wall-clock time.
+- BEGIN sent straight to the driver from the "begin" event (`_sqlite_begin`): through
+  SQLAlchemy's `exec_driver_sql`, as its pysqlite recipe does, a request costs 7-12 % more CPU.
+Savepoints (one per backend action) are SQLAlchemy's own: sending them as plain SQL through a
+patched dialect method saved 2-3 % of a request's CPU on either database, and was removed.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +20,52 @@ from functools import partial
 from pathlib import Path
 
 from flask import Flask, g, current_app
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr import deadline
-from ivr.store import schema
+from ivr.store import budget, schema
 from ivr.store import sqlite as sqlite_writer
 
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL (`sqlite:///instance/ivr.db`); None for other databases and `:memory:`."""
+def database_file(url: str) -> Path | None:
+    """The file a database URL names (SQLite's `sqlite:///instance/ivr.db`); None for a database
+    behind a server (PostgreSQL) and for SQLite's `:memory:`."""
     if not url.startswith("sqlite"):
         return None
     path = url.split("///", 1)[-1].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
 
 
+def one_writer_at_a_time(url: str) -> bool:
+    """Does this database let one process write at a time (SQLite's single writer, ivr.store.sqlite)?
+    False for PostgreSQL, which locks rows. `ivr.cli.serving` sizes gunicorn by it."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def scratch_url(folder: Path) -> str:
+    """A throw-away database in `folder` (a SQLite file), to compare the models with the migrations."""
+    return f"sqlite:///{folder / 'scratch.db'}"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as one that reads and then writes, so that two such
+    transactions at once take turns instead of one failing at its write: SQLite's writer lock is
+    taken at BEGIN (ivr.store.sqlite); PostgreSQL, whose writers lock rows, begins as usual.
+
+    Must come before the session's first query: a transaction already begun keeps its kind.
+    """
+    sqlite_writer.begin_writing(session)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = sqlite_file(url)
+        path = database_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": deadline.SQLITE_DEFAULT_BUSY_MS / 1000},
+        engine = create_engine(url, connect_args={"timeout": budget.SQLITE_DEFAULT_BUSY_MS / 1000},
                                hide_parameters=True)  # no personal data in logs
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -41,19 +75,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True,
                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
                                hide_parameters=True)
-    deadline.guard(engine)
-    _plain_savepoints(engine)
+    budget.guard(engine)
     return engine
-
-
-def _plain_savepoints(engine: Engine) -> None:
-    """Savepoints (one per backend action, `ivr.calls`) sent as plain SQL. SQLAlchemy compiles its
-    savepoint statements afresh each time, which cost more than most actions' own queries."""
-    dialect = engine.dialect
-    dialect.do_savepoint = lambda connection, name: connection.exec_driver_sql(f"SAVEPOINT {name}")
-    dialect.do_release_savepoint = lambda connection, name: connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-    dialect.do_rollback_to_savepoint = lambda connection, name: connection.exec_driver_sql(
-        f"ROLLBACK TO SAVEPOINT {name}")
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -61,7 +84,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={deadline.SQLITE_DEFAULT_BUSY_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={budget.SQLITE_DEFAULT_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -76,7 +99,7 @@ def _sqlite_begin(connection) -> None:
     if writer:
         sqlite_writer.acquire(connection)
     driver = connection.connection.driver_connection
-    driver.execute(f"PRAGMA busy_timeout = {deadline.sqlite_busy_ms()}")
+    driver.execute(f"PRAGMA busy_timeout = {budget.busy_ms()}")
     driver.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 

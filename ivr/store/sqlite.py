@@ -7,12 +7,20 @@ database (`flock`) queues writers instead, so the next one starts at once; SQLit
 underneath for processes that do not use this one (the `sqlite3` shell, say). Threads of one
 process first queue on a lock of their own, which hands over without polling, so at most one
 thread per process polls the file. Waiting is bounded by what is left of the request's budget
-(`ivr.deadline`).
+(`ivr.store.budget`).
 
 Only transactions that read something and then change it ask for this (`begin_writing`, as
 loading a call for a step does): they start with BEGIN IMMEDIATE under the lock, so two
 deliveries of one step are served one after the other. Other transactions start deferred, so a
 read never waits for a writer (WAL) and never blocks one.
+
+What it is worth shows only with several writers (bench/RESULTS.md, "What each storage trick is
+worth"): under gunicorn (2 processes x 2 threads, 8 clients) the IVR without it served 14 %,
+16 % and 25 % fewer requests in three runs of alternate rounds, fewer in each of the last run's
+four rounds, with a p99 of 121 ms against 90 ms (on a machine busy with other work, where runs
+of the same code differ by more); when it came, the read+write baseline's p99 fell from 70-80 ms
+to 22-28 ms (second session). Alone in one thread it costs 1-2 % of a request's CPU
+(a `flock` per writer) and buys nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import time
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from ivr import deadline
+from ivr.store import budget
 
 _KEY = "ivr_writer_lock_fd"
 _THREADS = "ivr_writer_thread_lock"
@@ -83,7 +91,7 @@ def acquire(connection) -> None:
     fd = info.get(_KEY)
     if fd is None:
         return
-    seconds = deadline.sqlite_busy_ms() / 1000
+    seconds = budget.busy_ms() / 1000
     give_up = time.monotonic() + seconds
     if not info[_THREADS].acquire(timeout=seconds):
         raise WriterLockTimeout(f"the database was busy for more than {seconds:.1f} s")

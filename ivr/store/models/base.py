@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.orm import DeclarativeBase
 
-from ivr.clock import now as utcnow
-
-__all__ = ["Base", "utcnow"]
+__all__ = ["Base"]
 
 
 class Base(DeclarativeBase):

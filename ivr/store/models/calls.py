@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
-from ivr.store.models.base import Base, utcnow
+from ivr import clock
+from ivr.store.models.base import Base
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -72,7 +73,7 @@ class ChangeRequest(Base):
     new_value: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Cooling-off (issue 5): pending until effective_at, then applied, unless reversed before.
     effective_at: Mapped[datetime | None] = mapped_column(index=True)
     decided_at: Mapped[datetime | None] = mapped_column()
@@ -101,8 +102,8 @@ class Call(Base):
     transfer_reason: Mapped[str | None] = mapped_column(String(120))
     queue: Mapped[str | None] = mapped_column(String(40))
     queued_at: Mapped[datetime | None] = mapped_column()
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column()
     end_status: Mapped[str | None] = mapped_column(String(20))
     duration: Mapped[int | None] = mapped_column(Integer)
@@ -121,7 +122,7 @@ class JourneyEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     position: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
     event: Mapped[str] = mapped_column(String(40))
@@ -135,7 +136,7 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     channel: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(60))
     outcome: Mapped[str] = mapped_column(String(60))

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ivr.store.models.calls import Base, Call, Client, utcnow
+from ivr import clock
+from ivr.store.models.calls import Base, Call, Client
 
 
 class Agent(Base):
@@ -25,7 +26,7 @@ class Agent(Base):
     # "<issuer> <sub>" for an agent who signs in through the agency's OpenID provider (oidc.py); such an
     # account has no password (an empty hash, which no password matches)
     oidc_subject: Mapped[str | None] = mapped_column(String(400), unique=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class AgentToken(Base):
@@ -36,7 +37,7 @@ class AgentToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -50,7 +51,7 @@ class Handling(Base):
 
     call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     conference: Mapped[str | None] = mapped_column(String(80))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     subject: Mapped[str | None] = mapped_column(String(60))
@@ -84,7 +85,7 @@ class Callback(Base):
     number: Mapped[str] = mapped_column(String(20))  # E.164
     language: Mapped[str] = mapped_column(String(2), default="fr")  # "" when the caller never chose one
     reason: Mapped[str] = mapped_column(String(20), default="on_hold")  # on_hold | after_hours | queue_full | queue_error
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     due: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | done | replaced (see migrations)
     done_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
@@ -106,8 +107,8 @@ class AgentSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out | idle | shift_over | inactive
 
@@ -128,4 +129,4 @@ class SignInFailure(Base):
     address_key: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the client IP
     # keyed hash of the browser's device id, when its device cookie vouched for the typed name (devices.py)
     device_key: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, index=True)

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ivr.store.models.calls import Base, utcnow
+from ivr import clock
+from ivr.store.models.calls import Base
 
 
 class FlowVersion(Base):
@@ -21,5 +22,5 @@ class FlowVersion(Base):
     __tablename__ = "flow_versions"
 
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     files: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import DDL, JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ivr.store.models.calls import Base, utcnow
+from ivr import clock
+from ivr.store.models.calls import Base
 
 
 class AuditIsAppendOnly(PermissionError):
@@ -32,7 +33,7 @@ class AuditEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     action: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(40))
     actor_kind: Mapped[str] = mapped_column(String(10))  # caller, agent, system
@@ -87,7 +88,7 @@ class OutgoingNotice(Base):
     language: Mapped[str] = mapped_column(String(2))
     address: Mapped[dict[str, Any]] = mapped_column(JSON)  # where the letter goes: the OLD address
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -99,7 +100,7 @@ class CallRecording(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), index=True)
     recording_sid: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
