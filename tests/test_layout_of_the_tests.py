@@ -21,17 +21,23 @@ def test_every_folder_of_tests_mirrors_a_package_of_the_code_or_is_e2e_or_suppor
     assert not strays, f"tests/{sorted(strays)} mirror no package of ivr/: move them, or into tests/e2e/"
 
 
+# The tests that stay at tests/: those of a top-level module of ivr/ and those of the project as a whole.
+AT_THE_TOP = {
+    "test_log_scrubbing.py": "ivr/logs.py",
+    "test_privacy_masks.py": "ivr/privacy.py",
+    "test_request_limits.py": "ivr/limits.py",
+    "test_layout.py": "the import contracts and one-fact-one-home rules",
+    "test_layout_of_the_tests.py": "this layout",
+    "test_one_home_for_languages.py": "the languages' one home, across every package",
+    "test_lock_file.py": "requirements.lock, the Makefile and CI",
+    "test_bench.py": "bench/",
+}
+
+
 def test_every_test_module_sits_in_a_folder_except_those_of_the_top_level_modules():
-    """Tests of a top-level module (ivr/logs.py, privacy.py, limits.py) and of the project as a whole
-    (its layout, lock file, benchmark, one-home rules) stay at tests/; the rest go in a folder."""
-    top_level = {p.stem for p in IVR.glob("*.py")}
-    loose = sorted(p.name for p in TESTS.glob("test_*.py"))
-    for name in loose:
-        text = (TESTS / name).read_text(encoding="utf-8")
-        names_a_top_level_module = any(f"ivr.{module}" in text or f"ivr/{module}.py" in text
-                                       or f"from ivr import {module}" in text for module in top_level)
-        about_the_project = any(word in name for word in ("layout", "lock_file", "bench", "one_home"))
-        assert names_a_top_level_module or about_the_project, f"tests/{name} belongs in a folder of tests/"
+    loose = {p.name for p in TESTS.glob("test_*.py")}
+    strays = sorted(loose - set(AT_THE_TOP))
+    assert not strays, f"move {strays} into the folder of tests/ that mirrors the package they test (or e2e/)"
 
 
 def test_no_test_module_imports_another_test_module():
