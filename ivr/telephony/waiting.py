@@ -18,8 +18,9 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 from ivr import calls, deadline
 from ivr.store import calls as callstore
 from ivr.store import db
-from ivr.calls import faults
-from ivr.telephony import twiml
+from ivr.calls import faults, line
+from ivr.calls import step as call_step
+from ivr.telephony import answers, twiml
 from ivr import config
 from ivr.config import ConfigError
 from ivr.engine import CallState, FlowSet, NoInput, Turn, TurnKind, new_call
@@ -39,7 +40,6 @@ bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twil
 
 SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
-FAULT_PAUSE_S = 10  # between a fault on hold and the hold loop again: a failing loop must not spin
 CALLBACK_REQUESTS_PER_HOUR = config.CALLBACK_REQUESTS_PER_HOUR
 
 
@@ -52,30 +52,14 @@ def _never_fail(view):
         try:
             return view(*args, **kwargs)
         except Exception as error:  # the caller must reach a person whatever broke
-            from ivr.telephony.voice import _fault_twiml
-
             log.exception("fault on call %s in %s: %s", signed.current().call_sid or "?", view.__name__,
                           type(error).__name__)
             db.session().rollback()
             if view.__name__ in ("confirm", "number") and _mode() == "hold":  # asked while in the queue
-                return fault_while_waiting(request.args.get("lang"))
-            return _xml(_fault_twiml())
+                return answers.fault_while_waiting(request.args.get("lang"))
+            return answers.xml(answers.fault_twiml())
 
     return wrapper
-
-
-def fault_while_waiting(language: str | None) -> Response:
-    """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
-    document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
-    Gather: `telephony.twiml_rules.WAIT_URL_VERBS`): a short apology in the caller's language (both,
-    French first, when it is not known), a pause, then the hold loop again."""
-    known = _known(language)
-    try:
-        texts = _say(["closed.fault", "hold.back_in_line"], _languages(known))
-    except Exception:  # the words are not worth the caller's place in line
-        log.warning("could not read the words of a fault on hold")
-        texts = []
-    return _xml(twiml.say_then(texts, voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -129,46 +113,6 @@ def callback_due(now: datetime) -> date:
 # -- words -------------------------------------------------------------------------------------
 
 
-def _language(value: str | None) -> str:
-    """The language to listen in (one per <Gather>): the caller's, or the line's default."""
-    return languages().or_default(value).code
-
-
-def _known(value: str | None) -> str | None:
-    """The caller's language when they chose one; None when not (0 or silence at the greeting)."""
-    return languages().known(value)
-
-
-def _languages(language: str | None) -> tuple[str, ...]:
-    """What to speak in: the caller's language, or every language in greeting order when it is not known."""
-    return languages().speaking(language)
-
-
-def _lang(language: str | None) -> dict[str, str]:
-    """The query that carries a known language from URL to URL (none when it is not known)."""
-    return {"lang": language} if languages().known(language) else {}
-
-
-def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-    prompts = store().current.prompts
-    texts = []
-    for language in languages:
-        for key in keys:
-            texts.append((language, prompts.render(key, language, {"regions_called": _phone_regions(),
-                                                                   **(values or {})}).text))
-    return texts
-
-
-def voices() -> twiml.Voices:
-    """The voice of each language of the flows served, with the installation's IVR_VOICE_<CODE>."""
-    return twiml.Voices(with_voices(languages(), current_app.config.get("VOICES", {})))
-
-
-
-def _xml(body: str) -> Response:
-    return Response(body, mimetype="text/xml")
-
-
 def _wait_minutes(position: int, average: int) -> int:
     """Rounded, never zero: "about N minutes"."""
     return max(1, round(max(average, 60 * position) / 60))
@@ -182,7 +126,7 @@ def hold_response() -> Response:
 
     Twilio asks this URL only for a caller in an agents' queue, again and again while they wait, so
     each request also makes sure the desktop lists them (`note_waiting`)."""
-    language = _known(request.args.get("lang"))
+    language = answers.known(request.args.get("lang"))
     note_waiting(language)
     twilio = signed.current()
     position = twilio.queue_position or 1
@@ -190,21 +134,21 @@ def hold_response() -> Response:
     minutes = _wait_minutes(position, average)
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
-    texts = _say(keys, _languages(language), {"position": position, "minutes": minutes})
-    return _xml(twiml.hold_loop(texts, _language(language), url_for("voice.hold_key", **_lang(language)),
-                                url_for("voice.hold", **_lang(language)), voices()))
+    texts = answers.say(keys, answers.speaking(language), {"position": position, "minutes": minutes})
+    return answers.xml(twiml.hold_loop(texts, answers.listening(language), url_for("voice.hold_key", **answers.lang_query(language)),
+                                url_for("voice.hold", **answers.lang_query(language)), answers.voices()))
 
 
 def hold_key_response() -> Response:
     """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
-    language = _known(request.args.get("lang"))
+    language = answers.known(request.args.get("lang"))
     digits = signed.current().digits or ""
     if digits == "1":
         return _offer_callback(language, "hold", _current_seq())
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
-    return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
-                                url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
-                                voices(), pause=5))
+    return answers.xml(twiml.hold_loop(answers.say([key], answers.speaking(language)), answers.listening(language),
+                                url_for("voice.hold_key", **answers.lang_query(language)), url_for("voice.hold", **answers.lang_query(language)),
+                                answers.voices(), pause=5))
 
 
 def note_waiting(language: str | None) -> None:
@@ -283,13 +227,8 @@ MAX_REPROMPTS = 1
 
 def _back(language: str | None, mode: str, seq: int | None, n: int = 0) -> str:
     if mode == "hold":  # the hold loop changes nothing: it needs no step number
-        return url_for(_OFFERS[mode].way_back, **_lang(language))
-    return url_for(_OFFERS[mode].way_back, **_lang(language), **_step(seq), **_tries(n))
-
-
-def _tries(n: int) -> dict[str, int]:
-    """The reprompts already given at a question, carried in its URLs (`n`, none when 0)."""
-    return {"n": n} if n else {}
+        return url_for(_OFFERS[mode].way_back, **answers.lang_query(language))
+    return url_for(_OFFERS[mode].way_back, **answers.lang_query(language), **answers.step_query(seq), **answers.tries_query(n))
 
 
 def _reprompts() -> int:
@@ -310,10 +249,6 @@ def _again_or_stay(language: str | None, mode: str, seq: int | None, sorry: str)
 # asked, as /voice/step's URLs do; a request whose `s` is not the call's step now is a retry or a late
 # copy, and gets the newest answer again (`Call.last_twiml`) without changing anything. A request with
 # no `s` (a URL given before this rule) is taken as it comes.
-
-
-def _step(seq: int | None) -> dict[str, int]:
-    return {"s": seq} if seq is not None else {}
 
 
 def _asked_at() -> int | None:
@@ -338,7 +273,7 @@ def _answered_before(seq: int | None) -> Response | None:
         return None
     seen = callstore.read(db.connection(), signed.current().call_sid)
     if seen is not None and callstore.answered_already(seen, seq):
-        return _xml(seen.last_twiml or "")
+        return answers.xml(seen.last_twiml or "")
     return None
 
 
@@ -347,13 +282,13 @@ def _answered_before(seq: int | None) -> Response | None:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    return _offer_callback(_known(language), "busy", _current_seq(), before=["hold.busy"])
+    return _offer_callback(answers.known(language), "busy", _current_seq(), before=["hold.busy"])
 
 
 def queue_failing_response(language: str | None) -> Response:
     """The queue failed again and again (config.QUEUE_RETRIES): offer a callback; staying in line is
     not offered, since the line is what fails; no callback after all ends the call with a goodbye."""
-    return _offer_callback(_known(language), "failing", _current_seq(), before=["hold.queue_failing"])
+    return _offer_callback(answers.known(language), "failing", _current_seq(), before=["hold.queue_failing"])
 
 
 @bp.post("/failing")
@@ -361,7 +296,7 @@ def queue_failing_response(language: str | None) -> Response:
 def failing() -> Response:
     """Silence at the callback offer of a failing queue: the offer again once, then "call us again
     later" and goodbye."""
-    return _answered_before(_asked_at()) or _again_or_stay(_known(request.args.get("lang")), "failing", _asked_at(),
+    return _answered_before(_asked_at()) or _again_or_stay(answers.known(request.args.get("lang")), "failing", _asked_at(),
                                                            "common.noinput_1")
 
 
@@ -369,14 +304,14 @@ def failing() -> Response:
 @_never_fail
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
-    return _answered_before(_asked_at()) or _line_again(_known(request.args.get("lang")), [])
+    return _answered_before(_asked_at()) or _line_again(answers.known(request.args.get("lang")), [])
 
 
 def _line_again(language: str | None, before: list[str]) -> Response:
-    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **_lang(language)),
-                      queue_done=url_for("voice.queue_done", **_lang(language)))
-    texts = _say(before + ["hold.try_again"], _languages(language))
-    return _xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
+    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **answers.lang_query(language)),
+                      queue_done=url_for("voice.queue_done", **answers.lang_query(language)))
+    texts = answers.say(before + ["hold.try_again"], answers.speaking(language))
+    return answers.xml(twiml.say_then(texts, answers.voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
 
 
 def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None,
@@ -388,10 +323,10 @@ def _offer_callback(language: str | None, mode: str, seq: int | None, before: li
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, seq, tries=0, before=before or [], n=n)
-    texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq),
-                                              **_tries(n)),
-                               _back(language, mode, seq, n), voices(), language=_language(language), timeout=8))
+    texts = answers.say([*(before or []), _OFFERS[mode].confirm_key], answers.speaking(language), {"number": number})
+    return answers.xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **answers.lang_query(language), **answers.step_query(seq),
+                                              **answers.tries_query(n)),
+                               _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), timeout=8))
 
 
 def _rate() -> int:
@@ -406,17 +341,17 @@ def _over_rate(language: str | None, mode: str, seq: int | None, before: list[st
 
 def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str],
                 n: int = 0) -> Response:
-    texts = _say(before + ["hold.callback_number"], _languages(language))
-    return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
-                                              **_step(seq), **_tries(n)),
-                               _back(language, mode, seq, n), voices(), language=_language(language), num_digits=None,
+    texts = answers.say(before + ["hold.callback_number"], answers.speaking(language))
+    return answers.xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **answers.lang_query(language),
+                                              **answers.step_query(seq), **answers.tries_query(n)),
+                               _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
 @_never_fail
 def confirm() -> Response:
-    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -431,7 +366,7 @@ def confirm() -> Response:
 @bp.post("/callback/number")
 @_never_fail
 def number() -> Response:
-    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -455,13 +390,13 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "failing":
-        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), voices(),
+        return answers.xml(twiml.say_then(answers.say([*(before or []), "hold.failing_goodbye"], answers.speaking(language)), answers.voices(),
                                    hangup=True))
     if mode == "closed":
-        return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
+        return answers.xml(answers.closed_twiml(language, answers.say(before or [], answers.speaking(language)), calls.now_utc(), repeat=0,
                                   seq=seq))
     keys = (before or []) + ["hold.back_in_line"]
-    return _xml(twiml.say_then(_say(keys, _languages(language)), voices(), redirect=_back(language, mode, seq)))
+    return answers.xml(twiml.say_then(answers.say(keys, answers.speaking(language)), answers.voices(), redirect=_back(language, mode, seq)))
 
 
 def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
@@ -474,7 +409,7 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
         return _unknown_call(language, mode)
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
-        return _xml(call.last_twiml or "")
+        return answers.xml(call.last_twiml or "")
     if not callbacks.take_from_rate(session, call.caller, _rate(), now):
         session.rollback()
         return _over_rate(language, mode, seq, [])
@@ -483,16 +418,16 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
                                due=callback_due(now), now=now, seq=step, position=_position(call),
                                detail={"mode": mode})
     texts = []
-    for lang in _languages(language):
-        texts += _say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
-    texts += _say(["hold.goodbye"], _languages(language))
-    body = twiml.say_then(texts, voices(), leave=mode == "hold", hangup=mode != "hold")
+    for lang in answers.speaking(language):
+        texts += answers.say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
+    texts += answers.say(["hold.goodbye"], answers.speaking(language))
+    body = twiml.say_then(texts, answers.voices(), leave=mode == "hold", hangup=mode != "hold")
     call.status = "callback"
     call.state = {**(call.state or {}), "seq": step}
     call.last_seq, call.last_twiml, call.updated_at = step, body, now
     session.commit()
     log.info("call %s asked to be called back (%s)", call.call_sid, mode)
-    return _xml(body)
+    return answers.xml(body)
 
 
 def _unknown_call(language: str | None, mode: str) -> Response:
@@ -501,8 +436,8 @@ def _unknown_call(language: str | None, mode: str) -> Response:
     transferring you" before a hang-up."""
     log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
     if mode == "hold":
-        return fault_while_waiting(language)
-    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), voices(),
+        return answers.fault_while_waiting(language)
+    return answers.xml(twiml.say_then(answers.say(["closed.fault", "hold.failing_goodbye"], answers.speaking(language)), answers.voices(),
                                hangup=True))
 
 
@@ -531,23 +466,6 @@ def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) 
 
 
 # -- after hours ------------------------------------------------------------------------------------
-
-
-def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
-    """TwiML for a transfer when agents are out; None when they are in (enqueue as usual)."""
-    now = calls.now_utc()
-    if turn.kind is not TurnKind.TRANSFER or agents_open(now):
-        return None
-    settings = flowset.settings
-    texts = [(u.language, u.text) for u in turn.prompts
-             if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
-    if turn.reason == "fault":
-        texts += _say(["closed.fault"], _languages(call.language))
-    call.status = "after_hours"
-    db.session().add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
-                                  kind="closed", event="after_hours", detail={"reason": turn.reason}))
-    log.info("call %s asked for an agent after hours", call.call_sid)
-    return _closed_twiml(call.language, texts, now, repeat=0, seq=call.last_seq)
 
 
 def queue_after_fault(call_sid: str, error: str) -> str | None:
@@ -581,50 +499,14 @@ def queue_after_fault(call_sid: str, error: str) -> str | None:
         return None
 
 
-def after_hours_fault(language: str | None) -> str | None:
-    """A fault with no agent in: the apology and the after-hours choices instead of an empty queue."""
-    try:
-        now = calls.now_utc()
-        if agents_open(now):
-            return None
-        return _closed_twiml(language, _say(["closed.fault"], _languages(language)), now, repeat=0)
-    except Exception:  # the fault answer itself must never fail: fall back to the queue
-        log.warning("could not build the after-hours answer to a fault")
-        return None
-
-
-def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int,
-                  seq: int | None = None) -> str:
-    current = hours()
-    texts = list(before)
-    for lang in _languages(language):
-        texts += _say(["closed.now"], (lang,))
-        reason = None
-        if current is not None:
-            reason = current.closed_reason(now, lang) or current.holiday_name(now.astimezone(current.zone).date(), lang)
-        if reason:
-            texts += _say(["closed.reason"], (lang,), {"reason": reason})
-        when = current.describe_next_opening(now, lang, store().current.prompts) if current is not None else None
-        texts += _say(["closed.back"], (lang,), {"when": when}) if when else _say(["closed.back_unknown"], (lang,))
-        texts += _say(["closed.menu"], (lang,))
-    lang = _language(language)
-    query = {"lang": language, **_step(seq)} if language else _step(seq)
-    if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
-        return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), voices(),
-                              hangup=True)
-    return twiml.question(texts, url_for("waiting.closed_key", **query, **_tries(repeat)),
-                          url_for("waiting.closed", n=repeat + 1, **query),
-                          voices(), language=lang, timeout=8)
-
-
 @bp.post("/closed")
 @_never_fail
 def closed() -> Response:
     """The after-hours message again after silence, with the usual words first; goodbye after a second
     silence or wrong key (`_closed_twiml`)."""
-    language, seq, n = _known(request.args.get("lang")), _asked_at(), _reprompts()
-    sorry = _say(["common.noinput_1"], _languages(language)) if 0 < n <= MAX_REPROMPTS else []
-    return _answered_before(seq) or _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
+    language, seq, n = answers.known(request.args.get("lang")), _asked_at(), _reprompts()
+    sorry = answers.say(["common.noinput_1"], answers.speaking(language)) if 0 < n <= MAX_REPROMPTS else []
+    return _answered_before(seq) or answers.xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
 
 
 @bp.post("/closed/key")
@@ -633,7 +515,7 @@ def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; star: hear it again; any other key counts
     as silence does (the usual words, the choices again once, then goodbye)."""
     raw, seq = request.args.get("lang"), _asked_at()
-    language = _known(raw)
+    language = answers.known(raw)
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -644,21 +526,19 @@ def closed_key() -> Response:
         return _back_to_self_service(language, seq)
     n = _reprompts()
     if digits == "*":
-        return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
-    sorry = _say(["common.nomatch_1"], _languages(language)) if n < MAX_REPROMPTS else []
-    return _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
+        return answers.xml(answers.closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
+    sorry = answers.say(["common.nomatch_1"], answers.speaking(language)) if n < MAX_REPROMPTS else []
+    return answers.xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
 
 
 def _back_to_self_service(language: str | None, seq: int | None) -> Response:
-    from ivr.telephony import voice
-
     session = db.session()
     call = calls.load_call(session, signed.current().call_sid)
     if call is None:
         return _unknown_call(language, "closed")
     if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
         session.rollback()
-        return _xml(call.last_twiml or "")
+        return answers.xml(call.last_twiml or "")
     flowset = store().for_version(call.flow_version)
     state = CallState.from_dict(call.state)
     target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()
@@ -667,7 +547,7 @@ def _back_to_self_service(language: str | None, seq: int | None) -> Response:
     call.state = state.to_dict()
     call.status = "in_ivr"
     result = calls.run_step(session, flowset, call, NoInput())
-    return voice._respond(call, result)
+    return answers.respond(call_step.finish(line.of(current_app), call, result, answers.render))
 
 
 def _exists(flowset: FlowSet, position: str) -> bool:
