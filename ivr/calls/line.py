@@ -7,7 +7,7 @@ the time budgets. The step asks the `Line`; it never looks for a service on its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,6 +26,10 @@ from ivr.store.models.calls import Call
 STEP_BUDGET_S = 2.0
 """Seconds a phone request may take (STEP_BUDGET_S): past this, Twilio has kept the caller in silence
 long enough, and the step goes to a person."""
+
+
+Said = list[tuple[str, str]]
+"""Words to say, in order: (language code, text) pairs."""
 
 
 class Recorder(Protocol):
@@ -83,6 +87,15 @@ class Line:
     def flows_for(self, version: str) -> FlowSet:
         """The flow set a call started on (its `flow_version`), archived or current."""
         return self.flows.for_version(version)
+
+    def say(self, keys: Iterable[str], languages: Iterable[str], values: dict[str, Any] | None = None) -> Said:
+        """The prompts `keys` of the flows served, in each of `languages` (all keys in the first language,
+        then the next), with `values` and the regions this line calls back (flows/global.yaml
+        `phone_numbers`) filled in."""
+        flowset = self.flows.current
+        filled = {"regions_called": flowset.settings.phone_regions, **(values or {})}
+        keys = list(keys)
+        return [(language, flowset.prompts.render(key, language, filled).text) for language in languages for key in keys]
 
     def agents_open(self, now: datetime) -> bool:
         """Are agents in at `now` (aware)? Always, when no hours are loaded."""

@@ -25,15 +25,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ivr import calls
-from ivr.calls import action_budget, waiting
+from ivr.calls import action_budget
 from ivr.calls.console import ConsoleStart
-from ivr.calls.line import Line
+from ivr.calls.line import Line, Said
 from ivr.engine import CallState, Event, FlowSet, NoInput, Start, Turn, TurnKind, new_call
 from ivr.store import calls as callstore
 from ivr.store import db
-from ivr.store.models.calls import Call
+from ivr.store.models.calls import Call, JourneyEvent
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def finish(line: Line, call: Call, result: calls.StepResult, render: Render, fir
     flowset = line.flows_for(call.flow_version)
     line.recorder.follow(session, call, flowset, result.state, first_turn)
     now = calls.now_utc()
-    closed = waiting.after_hours(line, session, call, result.turn, flowset, now)
+    closed = _after_hours(line, session, call, result.turn, flowset, now)
     if closed is None:
         answer = Answer(Next.TURN, result.turn, result.state)
     else:
@@ -264,6 +265,29 @@ def finish(line: Line, call: Call, result: calls.StepResult, render: Render, fir
     callstore.write_back(session, call)
     session.commit()
     return replace(answer, body=body)
+
+
+def _after_hours(line: Line, session: Session, call: Call, turn: Turn, flowset: FlowSet, now: datetime) -> Said | None:
+    """What precedes the after-hours choices when `turn` transfers the caller while agents are out (the
+    call is then marked "after_hours" and its journey says so); None when agents are in or the turn does
+    not transfer (the caller is queued as usual)."""
+    if turn.kind is not TurnKind.TRANSFER or line.agents_open(now):
+        return None
+    settings = flowset.settings
+    texts = [(u.language, u.text) for u in turn.prompts
+             if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
+    if turn.reason == "fault":
+        texts += line.say(["closed.fault"], line.flows.current.languages.speaking(call.language))
+    call.status = "after_hours"
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=position_of(call),
+                             kind="closed", event="after_hours", detail={"reason": turn.reason}))
+    log.info("call %s asked for an agent after hours", call.call_sid)
+    return texts
+
+
+def position_of(call: Call) -> str:
+    """The call's place in its flows ("main/menu"), as its state says; "" before it has one."""
+    return str((call.state or {}).get("position", ""))
 
 
 def end(call_sid: str, how: str, duration: int | None) -> None:

@@ -1,57 +1,270 @@
-"""Waiting for a person, decided: are agents in, what a transfer after hours records, what the caller
-is told (as turns of words; `ivr.telephony.waiting` renders them).
+"""Waiting for a person, decided: are agents in, who is waiting, callbacks, faults sent to the queue,
+and the way back to self-service after hours. The views and their TwiML are `ivr.telephony.waiting`'s.
 
 The engine only says "transfer"; whether agents are in is decided here, from the line's hours
 (flows/hours.yaml) and the clock, so the engine stays pure and the same flows run at any hour.
+Each function that writes commits its own transaction (a phone request's commits are `calls/`'s).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from ivr.calls.line import Line
-from ivr.engine import FlowSet, Turn, TurnKind
+from ivr import calls, deadline
+from ivr.calls import faults
+from ivr.calls.line import Line, Said
+from ivr.calls.step import Answer, Next, Render, finish, position_of
+from ivr.config import ConfigError
+from ivr.engine import CallState, FlowSet, NoInput, new_call
+from ivr.engine.hours import Hours, HoursError
+from ivr.services import callbacks
+from ivr.services.changes import local_zone
+from ivr.store import calls as callstore
+from ivr.store import db
 from ivr.store.models.calls import Call, JourneyEvent
 
 log = logging.getLogger(__name__)
 
-Said = list[tuple[str, str]]
-"""Words to say, in order: (language code, text) pairs."""
+SELF_SERVICE_RETURN = "main/menu"
+"""Where "back to the automated service" lands once a language is chosen."""
 
 
-def say(flowset: FlowSet, keys: Iterable[str], languages: Iterable[str], values: dict[str, Any] | None = None) -> Said:
-    """The prompts `keys` in each of `languages` (all keys in the first language, then the next), with
-    `values` and the regions this line calls back (flows/global.yaml `phone_numbers`) filled in."""
-    prompts = flowset.prompts
-    filled = {"regions_called": flowset.settings.phone_regions, **(values or {})}
-    keys = list(keys)
-    return [(language, prompts.render(key, language, filled).text) for language in languages for key in keys]
+def load_hours(settings: Mapping[str, Any]) -> Hours | None:
+    """The agents' hours (HOURS_FILE, IVR_HOURS_FILE, else flows/hours.yaml); None (agents always in)
+    in the demo and the tests, unless they name an hours file, and when the file is missing (logged).
+    Raises ConfigError, with the file's problems, when it cannot be used."""
+    path = settings.get("HOURS_FILE") or None
+    if path is None and not (settings.get("TESTING") or settings.get("DEMO")):
+        path = Path(settings["FLOWS_DIR"]) / "hours.yaml"
+    if path is not None and Path(path).exists():
+        try:
+            return Hours.from_file(path)
+        except HoursError as error:
+            raise ConfigError(f"the agent hours cannot be used:\n{error}") from None
+    if path is not None:
+        log.warning("no %s: agents are treated as always available", path)
+    return None
 
 
-def position_of(call: Call) -> str:
-    """The call's place in its flows ("main/menu"), as its state says; "" before it has one."""
-    return str((call.state or {}).get("position", ""))
+# -- the step an answer belongs to -------------------------------------------------------------------
+# Every URL of the hold loop and the after-hours choices that can change something carries the call's
+# step when it was asked (`Call.last_seq`); a request for another step is a retry or a late copy, and
+# gets the newest answer again (`Call.last_twiml`) without changing anything.
 
 
-def after_hours(line: Line, session: Session, call: Call, turn: Turn, flowset: FlowSet, now: datetime) -> Said | None:
-    """What precedes the after-hours choices when `turn` transfers the caller while agents are out (the
-    call is then marked "after_hours" and its journey says so); None when agents are in or the turn does
-    not transfer (the caller is queued as usual)."""
-    if turn.kind is not TurnKind.TRANSFER or line.agents_open(now):
+def answered_before(call_sid: str, seq: int | None) -> str | None:
+    """The newest answer again when a request naming step `seq` is a retry or a late copy; else None."""
+    if seq is None:
         return None
-    settings = flowset.settings
-    texts = [(u.language, u.text) for u in turn.prompts
-             if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
-    if turn.reason == "fault":
-        current = line.flows.current
-        texts += say(current, ["closed.fault"], current.languages.speaking(call.language))
-    call.status = "after_hours"
-    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=position_of(call),
-                             kind="closed", event="after_hours", detail={"reason": turn.reason}))
-    log.info("call %s asked for an agent after hours", call.call_sid)
-    return texts
+    seen = callstore.read(db.connection(), call_sid)
+    if seen is not None and callstore.answered_already(seen, seq):
+        return seen.last_twiml or ""
+    return None
+
+
+def current_seq(call_sid: str) -> int | None:
+    """The call's step now, for the URLs of an answer that a URL without a step asked for (a key on
+    hold, a full queue); None when the call is unknown or cannot be read."""
+    try:
+        seen = callstore.read(db.connection(), call_sid)
+    except Exception:  # the offer must not fail for want of a step number
+        log.warning("could not read the step of call %s", call_sid or "?")
+        db.discard_session()
+        return None
+    return seen.last_seq if seen is not None else None
+
+
+# -- who is waiting ----------------------------------------------------------------------------------
+
+
+def note_waiting(line: Line, call_sid: str, caller: str | None, called: str | None, language: str | None) -> None:
+    """Record a caller heard in an agents' queue as waiting (`callstore.note_waiting`), so who is
+    waiting does not depend on the one write that just failed: created with what is known (caller
+    ID, language, queue, reached through a fault) when the call is unknown. Within its own budget
+    (`Budgets.record_s`); a failure is logged, and the next request of the loop tries again."""
+    if not call_sid:
+        return
+    flowset = line.flows.current
+    waiting = callstore.Waiting(call_sid, caller, called, language, faults.fault_queue(language, flowset.languages))
+    try:
+        with deadline.within(line.budgets.record_s):
+            state = replace(new_call(flowset), language=language).to_dict()
+            callstore.note_waiting(db.connection(), waiting, flowset.version, state, calls.now_utc())
+    except Exception as error:  # the database may still be down: the next request of the loop tries again
+        log.warning("could not record call %s as waiting: %s", call_sid, type(error).__name__)
+        db.discard_session()
+
+
+STILL_WAITING = ("in_ivr", "queued")
+"""Call statuses a queue result may change: a call an agent has closed stays closed."""
+
+
+def wait_ended(line: Line, call_sid: str, result: str, seconds: int | None, status: str | None) -> str | None:
+    """Note how a wait ended (`result`, the channel's word for it, kept in the journey; `seconds`
+    waited) and, while the call was still waiting, its new `status` (None: unchanged). Returns the
+    call's language (None when unknown). Within the step's budget; noting it may fail, logged: the
+    caller's answer never depends on it."""
+    try:
+        with deadline.within(line.budgets.step_s):
+            session = db.session()
+            call = calls.load_call(session, call_sid)
+            if call is None:
+                return None
+            if status is not None and call.status in STILL_WAITING:
+                call.status = status
+            session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(),
+                                     position=position_of(call), kind="queue", event=(result or "unknown")[:40],
+                                     detail={"seconds": seconds}))
+            session.commit()
+            return call.language
+    except Exception as error:  # noting how the wait ended is not worth a caller: carry on
+        log.error("could not note how the wait ended on call %s: %s", call_sid or "?", type(error).__name__)
+        db.discard_session()
+        return None
+
+
+def queue_after_fault(line: Line, call_sid: str, error: str) -> str | None:
+    """After a fault in a step the caller goes to the queue: the desktop must see them there too (or
+    after hours, at the closed choices). Returns the call's language (None when unknown), so the
+    apology is said in it."""
+    if not call_sid:
+        return None
+    try:
+        session = db.session()
+        call = session.get(Call, call_sid)
+        if call is None:
+            return None
+        if call.status in ("in_ivr", "queued"):
+            now = calls.now_utc()
+            call.status = "queued" if line.agents_open(now) else "after_hours"
+            call.transfer_reason = call.transfer_reason or "fault"
+            call.queue = call.queue or line.flows.current.languages.queue(call.language)
+            call.queued_at = call.queued_at or now
+            session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=position_of(call),
+                                     kind="fault", event="fault", detail={"error": error[:40]}))
+            session.commit()
+        return call.language
+    except Exception:  # the database may be what failed: the caller is queued all the same
+        log.warning("could not note the fault on call %s", call_sid)
+        try:
+            db.session().rollback()
+        except Exception:  # pragma: no cover
+            pass
+        return None
+
+
+# -- callbacks -----------------------------------------------------------------------------------------
+
+
+def callback_due(line: Line, now: datetime) -> date:
+    """The day an agent is expected to call back: today while open, else the next business day.
+    "Today" is the contact centre's day (services.changes.local_zone), the one the caller is told,
+    also when agents are treated as always available (demo, tests: no hours loaded)."""
+    current = line.hours
+    if current is None:
+        return now.astimezone(local_zone()).date()
+    if current.is_open(now):
+        return now.astimezone(current.zone).date()
+    opening = current.next_opening(now)
+    if opening is not None:
+        return opening.astimezone(current.zone).date()
+    return current.next_business_day(now)
+
+
+def over_rate(line: Line, caller: str | None, now: datetime) -> bool:
+    """Has this caller ID made its hourly share of callback requests (`Budgets.callbacks_per_hour`)?"""
+    return callbacks.over_rate(db.session(), caller, line.budgets.callbacks_per_hour, now)
+
+
+@dataclass(frozen=True)
+class CallbackSaved:
+    """How a callback request ended: `body` is the answer (saved, or an earlier one again); `unknown`
+    when the database does not know the call; `over_rate` when its caller ID made too many requests."""
+
+    body: str = ""
+    unknown: bool = False
+    over_rate: bool = False
+
+
+def save_callback(line: Line, call_sid: str, number: str, language: str | None, reason: str, mode: str,
+                  seq: int | None, speaking: tuple[str, ...], render: Callable[[Said], str]) -> CallbackSaved:
+    """Store the request (one open callback per number), count it against the caller ID's rate, and
+    move the call one step on, with its answer (`render` of what is said: when an agent calls back,
+    then goodbye, in each of `speaking`) kept for retries; all in one transaction."""
+    session = db.session()
+    now = calls.now_utc()
+    call = calls.load_call(session, call_sid)
+    if call is None:
+        return CallbackSaved(unknown=True)
+    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
+        session.rollback()
+        return CallbackSaved(body=call.last_twiml or "")
+    if not callbacks.take_from_rate(session, call.caller, line.budgets.callbacks_per_hour, now):
+        session.rollback()
+        return CallbackSaved(over_rate=True)
+    step = call.last_seq + 1
+    callbacks.request_callback(session, call, number=number, language=language or "", reason=reason,
+                               due=callback_due(line, now), now=now, seq=step, position=position_of(call),
+                               detail={"mode": mode})
+    texts = []
+    for lang in speaking:
+        texts += line.say([_when_key(line, now)], (lang,), {"number": number, "when": _when(line, now, lang)})
+    texts += line.say(["hold.goodbye"], speaking)
+    body = render(texts)
+    call.status = "callback"
+    call.state = {**(call.state or {}), "seq": step}
+    call.last_seq, call.last_twiml, call.updated_at = step, body, now
+    session.commit()
+    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
+    return CallbackSaved(body=body)
+
+
+def _when_key(line: Line, now: datetime) -> str:
+    current = line.hours
+    if current is None or current.is_open(now):
+        return "hold.callback_today"
+    return "hold.callback_later" if current.next_opening(now) is not None else "hold.callback_soon"
+
+
+def _when(line: Line, now: datetime, language: str) -> str:
+    current = line.hours
+    if current is None:
+        return ""
+    return current.describe_next_opening(now, language, line.flows.current.prompts) or ""
+
+
+# -- after hours ---------------------------------------------------------------------------------------
+
+
+def back_to_self_service(line: Line, call_sid: str, seq: int | None, render: Render) -> Answer | None:
+    """After hours, 2: the caller goes back to the automated service, at the main menu once a language
+    is chosen (else the greeting). None when the database does not know the call."""
+    session = db.session()
+    call = calls.load_call(session, call_sid)
+    if call is None:
+        return None
+    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
+        session.rollback()
+        return Answer(Next.AGAIN, body=call.last_twiml or "")
+    flowset = line.flows_for(call.flow_version)
+    state = CallState.from_dict(call.state)
+    target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()
+    state = replace(state, position=target, stack=[], awaiting="moving", finished=None, transfer_reason=None,
+                    noinput=0, nomatch=0)
+    call.state = state.to_dict()
+    call.status = "in_ivr"
+    result = calls.run_step(session, flowset, call, NoInput())
+    return finish(line, call, result, render)
+
+
+def _exists(flowset: FlowSet, position: str) -> bool:
+    try:
+        flowset.step(position)
+    except (KeyError, LookupError):
+        return False
+    return True

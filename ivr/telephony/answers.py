@@ -16,7 +16,6 @@ from flask import Response, current_app, request, url_for
 
 from ivr import calls
 from ivr.calls import faults, line
-from ivr.calls import waiting as wait
 from ivr.calls.step import Answer, Next
 from ivr.content.flowstore import languages, store
 from ivr.engine.languages import with_voices
@@ -75,8 +74,8 @@ def tries_query(n: int) -> dict[str, int]:
 
 
 def say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-    """The prompts `keys` of the flows served, in each of `languages` (`ivr.calls.waiting.say`)."""
-    return wait.say(store().current, keys, languages, values)
+    """The prompts `keys` of the flows served, in each of `languages` (`ivr.calls.line.Line.say`)."""
+    return line.of(current_app).say(keys, languages, values)
 
 
 def voices() -> twiml.Voices:

@@ -11,8 +11,9 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from ivr import calls, deadline
+from ivr import deadline
 from ivr.calls import faults, line
+from ivr.calls import waiting as wait
 from ivr.calls import step as call_step
 from ivr.calls.step import StepRequest
 from ivr.content.flowstore import languages
@@ -48,7 +49,7 @@ def _never_fail(view):
             if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
                 try:
                     with deadline.within(faults.RECORD_BUDGET_S, fresh=True):
-                        on_file = waiting.queue_after_fault(call_sid, type(error).__name__)
+                        on_file = wait.queue_after_fault(line.of(current_app), call_sid, type(error).__name__)
                     language = language or on_file
                 except Exception:  # the database that failed the step may fail this too
                     log.warning("could not record the fault on call %s", call_sid or "?")
@@ -125,21 +126,9 @@ def queue_done() -> Response:
     """
     twilio = signed.current()
     outcome = outcomes.queue_outcome(twilio.queue_result)
-    language = answers.known(request.args.get("lang"))
-    try:
-        with deadline.within(line.of(current_app).budgets.step_s):
-            session = db.session()
-            call = calls.load_call(session, twilio.call_sid)
-            if call is not None:
-                language = language or answers.known(call.language)
-                if outcome.status is not None and call.status in STILL_WAITING:
-                    call.status = outcome.status
-                waiting.note_wait_ended(session, call, twilio.queue_result, twilio.queue_time)
-                session.commit()
-    except Exception as error:  # noting how the wait ended is not worth a caller: carry on
-        log.error("could not note how the wait ended on call %s: %s", twilio.call_sid or "?",
-                  type(error).__name__)
-        db.discard_session()
+    on_file = wait.wait_ended(line.of(current_app), twilio.call_sid, twilio.queue_result, twilio.queue_time,
+                              outcome.status)
+    language = answers.known(request.args.get("lang")) or answers.known(on_file)
     if outcome.answer is outcomes.AfterQueue.HANG_UP:
         return answers.xml(twiml.hangup())
     if outcome.answer is outcomes.AfterQueue.OFFER_CALLBACK:  # trying again at once would only fail again
@@ -150,10 +139,6 @@ def queue_done() -> Response:
                     requeued + 1)
         return waiting.queue_failing_response(language)
     return answers.xml(answers.fault_twiml(language, requeued + 1))
-
-
-STILL_WAITING = ("in_ivr", "queued")
-"""Call statuses a queue result may change: a call an agent has closed stays closed."""
 
 
 

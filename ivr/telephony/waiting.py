@@ -1,7 +1,7 @@
-"""Waiting for a person: the hold loop, callback requests, and what 0 does after hours.
+"""Waiting for a person, the views: the hold loop, callback requests, and the after-hours choices.
 
-The engine only says "transfer"; whether agents are in is decided here, at the edge, from
-flows/hours.yaml and the clock, so the engine stays pure and the same flows run at any hour.
+What they decide (are agents in, who is waiting, callbacks, back to self-service) is
+`ivr.calls.waiting`'s; what the caller hears is rendered here and in `ivr.telephony.answers`.
 """
 
 from __future__ import annotations
@@ -15,32 +15,20 @@ from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
-from ivr import calls, deadline
-from ivr.store import calls as callstore
-from ivr.store import db
+from ivr import calls
 from ivr.calls import faults, line
-from ivr.calls import step as call_step
-from ivr.telephony import answers, twiml
-from ivr import config
-from ivr.config import ConfigError
-from ivr.engine import CallState, FlowSet, NoInput, Turn, TurnKind, new_call
-from ivr.engine.languages import with_voices
+from ivr.calls import waiting as wait
+from ivr.content.flowstore import store
 from ivr.engine.phones import NumberCheck, Refusal, callable_number, check_number
-from ivr.content.flowstore import languages, store
-from ivr.engine.hours import Hours, HoursError
-from ivr.store.models.calls import Call, JourneyEvent
-from ivr.services import callbacks
-from ivr.services.changes import local_zone
-from ivr.telephony import signed
+from ivr.store import db
+from ivr.telephony import answers, signed, twiml
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
 bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twilio's signed requests
 
-SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
 MAX_NUMBER_TRIES = 2
-CALLBACK_REQUESTS_PER_HOUR = config.CALLBACK_REQUESTS_PER_HOUR
 
 
 
@@ -66,48 +54,13 @@ def _never_fail(view):
 
 
 def init_app(app: Flask) -> None:
-    """Load agent hours once (flows/hours.yaml, or IVR_HOURS_FILE).
-
-    The demo and the tests have agents at any hour, so a transfer can be tried day and night,
-    unless they name an hours file (HOURS_FILE in the config, or IVR_HOURS_FILE).
-    """
+    """Serve the hold loop's URLs and load the agents' hours once (`ivr.calls.waiting.load_hours`)."""
     app.register_blueprint(bp)
-    path = app.config.get("HOURS_FILE") or None
-    if path is None and not (app.config.get("TESTING") or app.config.get("DEMO")):
-        path = Path(app.config["FLOWS_DIR"]) / "hours.yaml"
-    hours = None
-    if path is not None and Path(path).exists():
-        try:
-            hours = Hours.from_file(path)
-        except HoursError as error:
-            raise ConfigError(f"the agent hours cannot be used:\n{error}") from None
-    elif path is not None:
-        log.warning("no %s: agents are treated as always available", path)
-    app.extensions["ivr.hours"] = hours
+    app.extensions["ivr.hours"] = wait.load_hours(app.config)
 
 
-def hours() -> Hours | None:
-    return current_app.extensions.get("ivr.hours")
-
-
-def agents_open(now: datetime) -> bool:
-    current = hours()
-    return current is None or current.is_open(now)
-
-
-def callback_due(now: datetime) -> date:
-    """The day an agent is expected to call back: today while open, else the next business day.
-    "Today" is the contact centre's day (services.changes.local_zone), the one the caller is told,
-    also when agents are treated as always available (demo, tests: no hours loaded)."""
-    current = hours()
-    if current is None:
-        return now.astimezone(local_zone()).date()
-    if current.is_open(now):
-        return now.astimezone(current.zone).date()
-    opening = current.next_opening(now)
-    if opening is not None:
-        return opening.astimezone(current.zone).date()
-    return current.next_business_day(now)
+def _line() -> line.Line:
+    return line.of(current_app)
 
 
 # -- words -------------------------------------------------------------------------------------
@@ -152,23 +105,9 @@ def hold_key_response() -> Response:
 
 
 def note_waiting(language: str | None) -> None:
-    """Record the caller of this wait-URL request as waiting (`callstore.note_waiting`), so who is
-    waiting does not depend on the one write that just failed: created with what is known (caller
-    ID, language, queue, reached through a fault) when the call is unknown. Within a budget of its
-    own; a failure is logged and the caller hears the hold loop all the same."""
+    """Record the caller of this wait-URL request as waiting (`ivr.calls.waiting.note_waiting`)."""
     twilio = signed.current()
-    if not twilio.call_sid:
-        return
-    waiting = callstore.Waiting(twilio.call_sid, twilio.caller, twilio.called, language,
-                                faults.fault_queue(language, languages()))
-    try:
-        with deadline.within(faults.RECORD_BUDGET_S):
-            flowset = store().current
-            state = replace(new_call(flowset), language=language).to_dict()
-            callstore.note_waiting(db.connection(), waiting, flowset.version, state, calls.now_utc())
-    except Exception as error:  # the database may still be down: the next request of the loop tries again
-        log.warning("could not record call %s as waiting: %s", twilio.call_sid, type(error).__name__)
-        db.discard_session()
+    wait.note_waiting(_line(), twilio.call_sid, twilio.caller, twilio.called, language)
 
 
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
@@ -256,25 +195,14 @@ def _asked_at() -> int | None:
 
 
 def _current_seq() -> int | None:
-    """The call's step now, for the URLs of an answer that a URL without `s` asked for (a key on hold,
-    a full queue); None when the call is unknown or cannot be read (its URLs then carry no step)."""
-    try:
-        seen = callstore.read(db.connection(), signed.current().call_sid)
-    except Exception:  # the offer must not fail for want of a step number
-        log.warning("could not read the step of call %s", signed.current().call_sid or "?")
-        db.discard_session()
-        return None
-    return seen.last_seq if seen is not None else None
+    """The call's step now (`ivr.calls.waiting.current_seq`); None when unknown (its URLs then carry no step)."""
+    return wait.current_seq(signed.current().call_sid)
 
 
 def _answered_before(seq: int | None) -> Response | None:
     """The newest answer again when this request is a retry or a late copy; None otherwise."""
-    if seq is None:
-        return None
-    seen = callstore.read(db.connection(), signed.current().call_sid)
-    if seen is not None and callstore.answered_already(seen, seq):
-        return answers.xml(seen.last_twiml or "")
-    return None
+    body = wait.answered_before(signed.current().call_sid, seq)
+    return answers.xml(body) if body is not None else None
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -311,14 +239,14 @@ def _line_again(language: str | None, before: list[str]) -> Response:
     urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **answers.lang_query(language)),
                       queue_done=url_for("voice.queue_done", **answers.lang_query(language)))
     texts = answers.say(before + ["hold.try_again"], answers.speaking(language))
-    return answers.xml(twiml.say_then(texts, answers.voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
+    return answers.xml(twiml.say_then(texts, answers.voices(), enqueue=(faults.fault_queue(language, store().current.languages), urls)))
 
 
 def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None,
                     n: int = 0) -> Response:
     """Confirm the caller ID as the number to call back, or ask for one; a caller ID past its hourly
     rate of requests hears that theirs are recorded and stays in line (or at the after-hours choices)."""
-    if callbacks.over_rate(db.session(), signed.current().caller, _rate(), calls.now_utc()):
+    if wait.over_rate(_line(), signed.current().caller, calls.now_utc()):
         return _over_rate(language, mode, seq, before or [])
     number = _caller_number()
     if number is None:
@@ -329,13 +257,9 @@ def _offer_callback(language: str | None, mode: str, seq: int | None, before: li
                                _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), timeout=8))
 
 
-def _rate() -> int:
-    return int(current_app.config.get("CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR)
-
-
 def _over_rate(language: str | None, mode: str, seq: int | None, before: list[str]) -> Response:
     log.info("call %s: callback refused, its caller ID made %s requests within the hour",
-             signed.current().call_sid or "?", _rate())
+             signed.current().call_sid or "?", _line().budgets.callbacks_per_hour)
     return _stay(language, mode, seq, before=before + ["hold.callback_limit"])
 
 
@@ -400,34 +324,17 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
 
 
 def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
-    """Store the request (one open callback per number), count it against the caller ID's rate,
-    and move the call one step on, with its answer kept for retries; all in one transaction."""
-    session = db.session()
-    now = calls.now_utc()
-    call = calls.load_call(session, signed.current().call_sid)
-    if call is None:
+    """Store the request and move the call one step on (`ivr.calls.waiting.save_callback`): on hold the
+    caller then leaves the queue, elsewhere the call ends."""
+    saved = wait.save_callback(
+        _line(), signed.current().call_sid, number, language, _OFFERS[mode].reason, mode, seq,
+        answers.speaking(language),
+        lambda texts: twiml.say_then(texts, answers.voices(), leave=mode == "hold", hangup=mode != "hold"))
+    if saved.unknown:
         return _unknown_call(language, mode)
-    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
-        session.rollback()
-        return answers.xml(call.last_twiml or "")
-    if not callbacks.take_from_rate(session, call.caller, _rate(), now):
-        session.rollback()
+    if saved.over_rate:
         return _over_rate(language, mode, seq, [])
-    step = call.last_seq + 1
-    callbacks.request_callback(session, call, number=number, language=language or "", reason=_OFFERS[mode].reason,
-                               due=callback_due(now), now=now, seq=step, position=_position(call),
-                               detail={"mode": mode})
-    texts = []
-    for lang in answers.speaking(language):
-        texts += answers.say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
-    texts += answers.say(["hold.goodbye"], answers.speaking(language))
-    body = twiml.say_then(texts, answers.voices(), leave=mode == "hold", hangup=mode != "hold")
-    call.status = "callback"
-    call.state = {**(call.state or {}), "seq": step}
-    call.last_seq, call.last_twiml, call.updated_at = step, body, now
-    session.commit()
-    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
-    return answers.xml(body)
+    return answers.xml(saved.body)
 
 
 def _unknown_call(language: str | None, mode: str) -> Response:
@@ -441,62 +348,7 @@ def _unknown_call(language: str | None, mode: str) -> Response:
                                hangup=True))
 
 
-def _position(call: Call) -> str:
-    return str((call.state or {}).get("position", ""))
-
-
-def _when_key(now: datetime) -> str:
-    current = hours()
-    if current is None or current.is_open(now):
-        return "hold.callback_today"
-    return "hold.callback_later" if current.next_opening(now) is not None else "hold.callback_soon"
-
-
-def _when(now: datetime, language: str) -> str:
-    current = hours()
-    if current is None:
-        return ""
-    return current.describe_next_opening(now, language, store().current.prompts) or ""
-
-
-def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) -> None:
-    """How the wait ended (bridged, hung up, left for a callback), kept in the call's journey."""
-    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(), position=_position(call),
-                             kind="queue", event=(result or "unknown")[:40], detail={"seconds": seconds}))
-
-
 # -- after hours ------------------------------------------------------------------------------------
-
-
-def queue_after_fault(call_sid: str, error: str) -> str | None:
-    """After a fault in the webhook the caller goes to the queue: the desktop must see them there too.
-
-    Returns the call's language (None when unknown), so the apology is said in it.
-    """
-    if not call_sid:
-        return None
-    try:
-        session = db.session()
-        call = session.get(Call, call_sid)
-        if call is None:
-            return None
-        if call.status in ("in_ivr", "queued"):
-            now = calls.now_utc()
-            call.status = "queued" if agents_open(now) else "after_hours"
-            call.transfer_reason = call.transfer_reason or "fault"
-            call.queue = call.queue or languages().queue(call.language)
-            call.queued_at = call.queued_at or now
-            session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
-                                     kind="fault", event="fault", detail={"error": error[:40]}))
-            session.commit()
-        return call.language
-    except Exception:  # the database may be what failed: the caller is queued all the same
-        log.warning("could not note the fault on call %s", call_sid)
-        try:
-            db.session().rollback()
-        except Exception:  # pragma: no cover
-            pass
-        return None
 
 
 @bp.post("/closed")
@@ -532,27 +384,7 @@ def closed_key() -> Response:
 
 
 def _back_to_self_service(language: str | None, seq: int | None) -> Response:
-    session = db.session()
-    call = calls.load_call(session, signed.current().call_sid)
-    if call is None:
+    answer = wait.back_to_self_service(_line(), signed.current().call_sid, seq, answers.render)
+    if answer is None:
         return _unknown_call(language, "closed")
-    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
-        session.rollback()
-        return answers.xml(call.last_twiml or "")
-    flowset = store().for_version(call.flow_version)
-    state = CallState.from_dict(call.state)
-    target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()
-    state = replace(state, position=target, stack=[], awaiting="moving", finished=None, transfer_reason=None,
-                    noinput=0, nomatch=0)
-    call.state = state.to_dict()
-    call.status = "in_ivr"
-    result = calls.run_step(session, flowset, call, NoInput())
-    return answers.respond(call_step.finish(line.of(current_app), call, result, answers.render))
-
-
-def _exists(flowset: FlowSet, position: str) -> bool:
-    try:
-        flowset.step(position)
-    except (KeyError, LookupError):
-        return False
-    return True
+    return answers.respond(answer)
