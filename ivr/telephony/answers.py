@@ -24,12 +24,13 @@ from ivr.telephony.requests import LANGUAGE_PARAMETER
 
 log = logging.getLogger(__name__)
 
-STEP = "voice.step"
-HOLD = "voice.hold"
-HOLD_KEY = "voice.hold_key"
-QUEUE_DONE = "voice.queue_done"
-CLOSED = "waiting.closed"
-CLOSED_KEY = "waiting.closed_key"
+INCOMING = "voice.call.incoming"
+STEP = "voice.call.step"
+HOLD = "voice.call.hold"
+HOLD_KEY = "voice.call.hold_key"
+QUEUE_DONE = "voice.call.queue_done"
+CLOSED = "voice.wait.closed"
+CLOSED_KEY = "voice.wait.closed_key"
 """Endpoints of the URLs given to Twilio (Flask's names: blueprint, then view)."""
 
 FAULT_PAUSE_S = 10

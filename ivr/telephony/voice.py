@@ -1,70 +1,28 @@
-"""The Twilio webhook: signature check, CallSid to state, engine, TwiML back.
+"""The Twilio webhook's views, a few lines each: the form read once (`requests`), the step taken by
+`ivr.calls.step`, its answer rendered (`answers`).
 
-Whatever goes wrong while handling a step, Twilio gets a 200 with TwiML that apologises and
-queues the caller for an agent: a caller never hears a dead line because of us.
+Whatever goes wrong while handling a step, Twilio gets a 200 with TwiML that apologises and queues
+the caller for an agent (the parent blueprint's one error handler, `ivr.telephony.apologise`).
 """
 
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
-from ivr import deadline
-from ivr.calls import faults, line
-from ivr.calls import waiting as wait
+from ivr.calls import line
 from ivr.calls import step as call_step
+from ivr.calls import waiting as wait
 from ivr.calls.step import StepRequest
 from ivr.content.flowstore import languages
-from ivr.store import db
 from ivr.telephony import answers, outcomes, requests, signed, twiml, waiting
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
-bp.before_request(signed.verify)
-
-
-def _never_fail(view):
-    """Any fault in a step, or a database slower than the budget: apologise, queue for an agent.
-
-    The step's transaction is rolled back whole, so the caller is never told that something was
-    saved when it was not; what the agent needs is then recorded apart (`waiting.queue_after_fault`).
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            with deadline.within(line.of(current_app).budgets.step_s):
-                return view(*args, **kwargs)
-        except Exception as error:  # the caller must reach a person whatever broke
-            call_sid = signed.current().call_sid
-            log.error("fault on call %s in %s: %s", call_sid or "?", view.__name__, type(error).__name__,
-                      exc_info=not isinstance(error, deadline.DeadlineExceeded))
-            db.discard_session()
-            if view.__name__ in WAITING_VIEWS:  # the caller is in the queue: no <Enqueue> there, keep their place
-                return answers.fault_while_waiting(request.args.get("lang"))
-            language = _caller_language()
-            if view.__name__ in ("incoming", "step"):  # the caller is being sent to an agent: say so
-                try:
-                    with deadline.within(faults.RECORD_BUDGET_S, fresh=True):
-                        on_file = wait.queue_after_fault(line.of(current_app), call_sid, type(error).__name__)
-                    language = language or on_file
-                except Exception:  # the database that failed the step may fail this too
-                    log.warning("could not record the fault on call %s", call_sid or "?")
-            return answers.xml(answers.fault_twiml(language))
-
-    return wrapper
-
-
-WAITING_VIEWS = ("hold", "hold_key")
-"""The views that answer Twilio's <Enqueue> waitUrl and its <Gather>: their documents are wait-URL documents."""
-
-
-def _caller_language() -> str | None:
-    return answers.known(request.args.get(requests.LANGUAGE_PARAMETER)
-                         or request.args.get(requests.OLD_LANGUAGE_PARAMETER))
+bp = Blueprint("call", __name__)
+"""The webhook's views, served under the parent /voice blueprint (`ivr.telephony`), which declares
+their policy: signature, budget, and the apology-and-queue answer to an unexpected error."""
 
 
 def _step_request(greeting: bool = False) -> StepRequest:
@@ -73,17 +31,17 @@ def _step_request(greeting: bool = False) -> StepRequest:
 
 
 @bp.post("/incoming")
-@_never_fail
 def incoming() -> Response:
-    """Twilio's 'a call comes in' URL: greet the caller."""
+    """Twilio's 'a call comes in' URL: greet the caller. A request without a usable CallSid (none is
+    ever recorded) gets the apology and the agents' queue, as any fault does."""
     asked = _step_request(greeting=True)
     if not asked.call_sid:
-        abort(400)
+        log.error("fault on call ? in incoming: no usable CallSid")
+        return answers.xml(answers.fault_twiml(asked.language))
     return answers.respond(call_step.start(line.of(current_app), asked, answers.render))
 
 
 @bp.post("/step")
-@_never_fail
 def step() -> Response:
     """Where every <Gather> posts, and where silence redirects (`ivr.calls.step.step`)."""
     return answers.respond(call_step.step(line.of(current_app), _step_request(), answers.render))
@@ -102,14 +60,12 @@ def fallback() -> Response:
 
 
 @bp.post("/hold")
-@_never_fail
 def hold() -> Response:
     """The queue's wait loop, in the caller's language; the keypad stays open (1: call me back)."""
     return waiting.hold_response()
 
 
 @bp.post("/hold/key")
-@_never_fail
 def hold_key() -> Response:
     """A key pressed on hold: 1 asks for a callback, 0 is answered, the caller keeps their place."""
     return waiting.hold_key_response()
@@ -144,7 +100,6 @@ def queue_done() -> Response:
 
 
 @bp.post("/status")
-@_never_fail
 def status() -> Response:
     """Twilio's status callback: records how the call ended."""
     twilio = signed.current()

@@ -7,11 +7,7 @@ What they decide (are agents in, who is waiting, callbacks, back to self-service
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from functools import wraps
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
@@ -20,34 +16,28 @@ from ivr.calls import faults, line
 from ivr.calls import waiting as wait
 from ivr.content.flowstore import store
 from ivr.engine.phones import NumberCheck, Refusal, callable_number, check_number
-from ivr.store import db
 from ivr.telephony import answers, signed, twiml
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
-bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twilio's signed requests
+bp = Blueprint("wait", __name__, url_prefix="/wait")
+"""Served under the parent /voice blueprint (`ivr.telephony`), which declares the policy of every /voice
+URL: only Twilio's signed requests, the step's budget, the apology-and-queue answer to a fault."""
+
+CONFIRM = "voice.wait.confirm"
+NUMBER = "voice.wait.number"
+BUSY = "voice.wait.busy"
+FAILING = "voice.wait.failing"
 
 MAX_NUMBER_TRIES = 2
 
 
 
-def _never_fail(view):
-    """A fault here still ends with a person: the voice webhook's apology and queue."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:  # the caller must reach a person whatever broke
-            log.exception("fault on call %s in %s: %s", signed.current().call_sid or "?", view.__name__,
-                          type(error).__name__)
-            db.session().rollback()
-            if view.__name__ in ("confirm", "number") and _mode() == "hold":  # asked while in the queue
-                return answers.fault_while_waiting(request.args.get("lang"))
-            return answers.xml(answers.fault_twiml())
-
-    return wrapper
+def in_queue() -> bool:
+    """Is this request's answer a wait-URL document? The hold loop's are, and a callback offer's made on
+    hold: the caller is in the agents' queue, so a fault must keep their place (no <Enqueue>)."""
+    endpoint = request.endpoint
+    return endpoint in (answers.HOLD, answers.HOLD_KEY) or (endpoint in (CONFIRM, NUMBER) and _mode() == "hold")
 
 
 # -- hours -------------------------------------------------------------------------------------
@@ -88,8 +78,8 @@ def hold_response() -> Response:
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
     texts = answers.say(keys, answers.speaking(language), {"position": position, "minutes": minutes})
-    return answers.xml(twiml.hold_loop(texts, answers.listening(language), url_for("voice.hold_key", **answers.lang_query(language)),
-                                url_for("voice.hold", **answers.lang_query(language)), answers.voices()))
+    return answers.xml(twiml.hold_loop(texts, answers.listening(language), url_for(answers.HOLD_KEY, **answers.lang_query(language)),
+                                url_for(answers.HOLD, **answers.lang_query(language)), answers.voices()))
 
 
 def hold_key_response() -> Response:
@@ -100,7 +90,7 @@ def hold_key_response() -> Response:
         return _offer_callback(language, "hold", _current_seq())
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
     return answers.xml(twiml.hold_loop(answers.say([key], answers.speaking(language)), answers.listening(language),
-                                url_for("voice.hold_key", **answers.lang_query(language)), url_for("voice.hold", **answers.lang_query(language)),
+                                url_for(answers.HOLD_KEY, **answers.lang_query(language)), url_for(answers.HOLD, **answers.lang_query(language)),
                                 answers.voices(), pause=5))
 
 
@@ -151,10 +141,10 @@ class _Offer(NamedTuple):
 
 
 _OFFERS = {
-    "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
-    "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
-    "busy": _Offer("waiting.busy", "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
-    "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
+    "hold": _Offer(answers.HOLD, "hold.callback_confirm", "on_hold"),
+    "closed": _Offer(answers.CLOSED, "closed.callback_confirm", "after_hours"),
+    "busy": _Offer(BUSY, "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
+    "failing": _Offer(FAILING, "hold.failing_confirm", "queue_error"),
 }
 
 
@@ -220,7 +210,6 @@ def queue_failing_response(language: str | None) -> Response:
 
 
 @bp.post("/failing")
-@_never_fail
 def failing() -> Response:
     """Silence at the callback offer of a failing queue: the offer again once, then "call us again
     later" and goodbye."""
@@ -229,15 +218,14 @@ def failing() -> Response:
 
 
 @bp.post("/busy")
-@_never_fail
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
     return _answered_before(_asked_at()) or _line_again(answers.known(request.args.get("lang")), [])
 
 
 def _line_again(language: str | None, before: list[str]) -> Response:
-    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **answers.lang_query(language)),
-                      queue_done=url_for("voice.queue_done", **answers.lang_query(language)))
+    urls = twiml.Urls(step="", noinput="", hold=url_for(answers.HOLD, **answers.lang_query(language)),
+                      queue_done=url_for(answers.QUEUE_DONE, **answers.lang_query(language)))
     texts = answers.say(before + ["hold.try_again"], answers.speaking(language))
     return answers.xml(twiml.say_then(texts, answers.voices(), enqueue=(faults.fault_queue(language, store().current.languages), urls)))
 
@@ -252,7 +240,7 @@ def _offer_callback(language: str | None, mode: str, seq: int | None, before: li
     if number is None:
         return _ask_number(language, mode, seq, tries=0, before=before or [], n=n)
     texts = answers.say([*(before or []), _OFFERS[mode].confirm_key], answers.speaking(language), {"number": number})
-    return answers.xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **answers.lang_query(language), **answers.step_query(seq),
+    return answers.xml(twiml.question(texts, url_for(CONFIRM, mode=mode, **answers.lang_query(language), **answers.step_query(seq),
                                               **answers.tries_query(n)),
                                _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), timeout=8))
 
@@ -266,14 +254,13 @@ def _over_rate(language: str | None, mode: str, seq: int | None, before: list[st
 def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str],
                 n: int = 0) -> Response:
     texts = answers.say(before + ["hold.callback_number"], answers.speaking(language))
-    return answers.xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **answers.lang_query(language),
+    return answers.xml(twiml.question(texts, url_for(NUMBER, mode=mode, tries=tries, **answers.lang_query(language),
                                               **answers.step_query(seq), **answers.tries_query(n)),
                                _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), num_digits=None,
                                timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
-@_never_fail
 def confirm() -> Response:
     language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
@@ -288,7 +275,6 @@ def confirm() -> Response:
 
 
 @bp.post("/callback/number")
-@_never_fail
 def number() -> Response:
     language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
@@ -352,7 +338,6 @@ def _unknown_call(language: str | None, mode: str) -> Response:
 
 
 @bp.post("/closed")
-@_never_fail
 def closed() -> Response:
     """The after-hours message again after silence, with the usual words first; goodbye after a second
     silence or wrong key (`_closed_twiml`)."""
@@ -362,7 +347,6 @@ def closed() -> Response:
 
 
 @bp.post("/closed/key")
-@_never_fail
 def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; star: hear it again; any other key counts
     as silence does (the usual words, the choices again once, then goodbye)."""
