@@ -30,7 +30,6 @@ from ivr.engine import (
 from ivr.calls.console import ConsoleStart
 from ivr import deadline
 from ivr.store import calls as callstore
-from ivr.store import sqlite as sqlite_writer
 from ivr.store.models.calls import Call, Contact, JourneyEvent
 from ivr.services.actions import ActionContext
 from ivr.services.actions import run_action as _call_action
@@ -75,13 +74,8 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 
 def load_call(session: Session, call_sid: str) -> Call | None:
     """The call, locked until the session commits: a second delivery of the same step waits, then
-    finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
-    query = select(Call).where(Call.call_sid == call_sid)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    else:
-        sqlite_writer.begin_writing(session)
-    return session.scalar(query)
+    finds the step answered (which lock, per database: `callstore.load_locked`)."""
+    return callstore.load_locked(session, call_sid)
 
 
 DATABASE_TURNS = (TurnKind.ACTION, TurnKind.HANGUP)

@@ -172,6 +172,17 @@ _AS_READ = "_ivr_columns_as_read"
 _UNLOCKED = "_ivr_read_unlocked"
 
 
+def load_locked(session: Session, call_sid: str) -> Call | None:
+    """The call through the ORM, locked until the session commits: on PostgreSQL its row (FOR UPDATE),
+    which delays no other call; on SQLite the database's single writer, taken as the transaction begins."""
+    query = select(Call).where(Call.call_sid == call_sid)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    else:
+        sqlite_writer.begin_writing(session)
+    return session.scalar(query)
+
+
 def unlocked(seen: CallRow) -> Call:
     """The call as `seen`, for a step that must lock nothing while it waits (its backend actions):
     changed like a call from `lock`, and written back with a compare-and-set on the step and the
