@@ -70,3 +70,11 @@ def _is_docstring(tree: ast.AST, constant: ast.Constant) -> bool:
                 if isinstance(statement, ast.Expr) and statement.value is constant:
                     return True
     return False
+
+
+@pytest.mark.parametrize("enum", ["CallStatus", "AfterQueue", "JourneyKind"])
+def test_statuses_queue_results_and_journey_kinds_are_each_defined_once(enum):
+    homes = [name(path) for path in modules("ivr") for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ClassDef) and node.name == enum
+             and any(ast.unparse(base) == "StrEnum" for base in node.bases)]
+    assert len(homes) == 1, homes

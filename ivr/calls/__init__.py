@@ -28,6 +28,7 @@ from ivr.engine import (
     new_call,
 )
 from ivr.calls.console import ConsoleStart
+from ivr.calls.status import CallStatus
 from ivr import deadline
 from ivr.store import calls as callstore
 from ivr.store.models.calls import Call, Contact, JourneyEvent
@@ -97,7 +98,7 @@ def changes_only_the_call(turn: Turn) -> bool:
 
 def queued(turn: Turn, now: datetime) -> dict[str, object]:
     """What a transfer changes on a call still in self-service: the desktop shows it waiting from now."""
-    return {"status": "queued", "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
+    return {"status": CallStatus.QUEUED, "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
 
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
@@ -190,11 +191,11 @@ def save_step(session: Session, call: Call, state: CallState, turn: Turn) -> Non
     call.language = state.language
     call.last_seq = state.seq
     callstore.add_journey(session.connection(), call.call_sid, state.seq, now, turn.journey)
-    if turn.kind is TurnKind.TRANSFER and call.status != "queued":
+    if turn.kind is TurnKind.TRANSFER and call.status != CallStatus.QUEUED:
         for column, value in queued(turn, now).items():
             setattr(call, column, value)
-    elif turn.kind is TurnKind.HANGUP and call.status == "in_ivr":
-        call.status = "completed"
+    elif turn.kind is TurnKind.HANGUP and call.status == CallStatus.IN_IVR:
+        call.status = CallStatus.COMPLETED
         _record_contact(session, call, "self_service", "resolved_in_ivr")
 
 
@@ -203,10 +204,10 @@ def end_call(session: Session, call: Call, twilio_status: str, duration: int | N
     call.end_status = twilio_status
     call.duration = duration
     call.ended_at = now_utc()
-    if call.status == "in_ivr":  # the webhook only passes final statuses: the caller left mid-way
-        call.status = "abandoned"
+    if call.status == CallStatus.IN_IVR:  # the webhook only passes final statuses: the caller left mid-way
+        call.status = CallStatus.ABANDONED
         _record_contact(session, call, "self_service", "caller_hung_up")
-    elif call.status == "queued":
+    elif call.status == CallStatus.QUEUED:
         _record_contact(session, call, "self_service", "transferred_to_agent")
 
 

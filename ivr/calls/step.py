@@ -30,7 +30,9 @@ from sqlalchemy.orm import Session
 from ivr import calls
 from ivr.calls import action_budget
 from ivr.calls.console import ConsoleStart
+from ivr.calls.journey import JourneyKind
 from ivr.calls.line import Line, Said
+from ivr.calls.status import CallStatus
 from ivr.engine import CallState, Event, FlowSet, NoInput, Start, Turn, TurnKind, new_call
 from ivr.store import calls as callstore
 from ivr.store import db
@@ -218,7 +220,7 @@ def _answer_without_lock(line: Line, seen: callstore.CallRow, planned: tuple[Tur
     now = calls.now_utc()
     queued = None
     if turn.kind is TurnKind.TRANSFER:
-        if seen.status != "in_ivr" or not line.agents_open(now):
+        if seen.status != CallStatus.IN_IVR or not line.agents_open(now):
             return None
         queued = calls.queued(turn, now)
     answer = Answer(Next.TURN, turn, state)
@@ -278,9 +280,9 @@ def _after_hours(line: Line, session: Session, call: Call, turn: Turn, flowset: 
              if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
     if turn.reason == "fault":
         texts += line.say(["closed.fault"], line.flows.current.languages.speaking(call.language))
-    call.status = "after_hours"
+    call.status = CallStatus.AFTER_HOURS
     session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=position_of(call),
-                             kind="closed", event="after_hours", detail={"reason": turn.reason}))
+                             kind=JourneyKind.CLOSED, event="after_hours", detail={"reason": turn.reason}))
     log.info("call %s asked for an agent after hours", call.call_sid)
     return texts
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from ivr import calls, deadline
 from ivr.calls import faults
+from ivr.calls.journey import JourneyKind
 from ivr.calls.line import Line, Said
+from ivr.calls.status import STILL_WAITING, CallStatus
 from ivr.calls.step import Answer, Next, Render, finish, position_of
 from ivr.config import ConfigError
 from ivr.engine import CallState, FlowSet, NoInput, new_call
@@ -100,10 +102,6 @@ def note_waiting(line: Line, call_sid: str, caller: str | None, called: str | No
         db.discard_session()
 
 
-STILL_WAITING = ("in_ivr", "queued")
-"""Call statuses a queue result may change: a call an agent has closed stays closed."""
-
-
 def wait_ended(line: Line, call_sid: str, result: str, seconds: int | None, status: str | None) -> str | None:
     """Note how a wait ended (`result`, the channel's word for it, kept in the journey; `seconds`
     waited) and, while the call was still waiting, its new `status` (None: unchanged). Returns the
@@ -118,7 +116,7 @@ def wait_ended(line: Line, call_sid: str, result: str, seconds: int | None, stat
             if status is not None and call.status in STILL_WAITING:
                 call.status = status
             session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(),
-                                     position=position_of(call), kind="queue", event=(result or "unknown")[:40],
+                                     position=position_of(call), kind=JourneyKind.QUEUE, event=(result or "unknown")[:40],
                                      detail={"seconds": seconds}))
             session.commit()
             return call.language
@@ -139,14 +137,14 @@ def queue_after_fault(line: Line, call_sid: str, error: str) -> str | None:
         call = session.get(Call, call_sid)
         if call is None:
             return None
-        if call.status in ("in_ivr", "queued"):
+        if call.status in STILL_WAITING:
             now = calls.now_utc()
-            call.status = "queued" if line.agents_open(now) else "after_hours"
+            call.status = CallStatus.QUEUED if line.agents_open(now) else CallStatus.AFTER_HOURS
             call.transfer_reason = call.transfer_reason or "fault"
             call.queue = call.queue or line.flows.current.languages.queue(call.language)
             call.queued_at = call.queued_at or now
             session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=position_of(call),
-                                     kind="fault", event="fault", detail={"error": error[:40]}))
+                                     kind=JourneyKind.FAULT, event="fault", detail={"error": error[:40]}))
             session.commit()
         return call.language
     except Exception:  # the database may be what failed: the caller is queued all the same
@@ -216,7 +214,7 @@ def save_callback(line: Line, call_sid: str, number: str, language: str | None, 
         texts += line.say([_when_key(line, now)], (lang,), {"number": number, "when": _when(line, now, lang)})
     texts += line.say(["hold.goodbye"], speaking)
     body = render(texts)
-    call.status = "callback"
+    call.status = CallStatus.CALLBACK
     call.state = {**(call.state or {}), "seq": step}
     call.last_seq, call.last_twiml, call.updated_at = step, body, now
     session.commit()
@@ -257,7 +255,7 @@ def back_to_self_service(line: Line, call_sid: str, seq: int | None, render: Ren
     state = replace(state, position=target, stack=[], awaiting="moving", finished=None, transfer_reason=None,
                     noinput=0, nomatch=0)
     call.state = state.to_dict()
-    call.status = "in_ivr"
+    call.status = CallStatus.IN_IVR
     result = calls.run_step(session, flowset, call, NoInput())
     return finish(line, call, result, render)
 

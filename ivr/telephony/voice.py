@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from ivr.calls import line
 from ivr.calls import step as call_step
 from ivr.calls import waiting as wait
+from ivr.calls.status import AfterQueue
 from ivr.calls.step import StepRequest
 from ivr.content.flowstore import languages
 from ivr.telephony import answers, outcomes, requests, signed, twiml, waiting
@@ -85,9 +86,9 @@ def queue_done() -> Response:
     on_file = wait.wait_ended(line.of(current_app), twilio.call_sid, twilio.queue_result, twilio.queue_time,
                               outcome.status)
     language = answers.known(request.args.get("lang")) or answers.known(on_file)
-    if outcome.answer is outcomes.AfterQueue.HANG_UP:
+    if outcome.answer is AfterQueue.HANG_UP:
         return answers.xml(twiml.hangup())
-    if outcome.answer is outcomes.AfterQueue.OFFER_CALLBACK:  # trying again at once would only fail again
+    if outcome.answer is AfterQueue.OFFER_CALLBACK:  # trying again at once would only fail again
         return waiting.queue_full_response(language)
     requeued = request.args.get("r", default=0, type=int)
     if requeued >= line.of(current_app).budgets.queue_retries:
