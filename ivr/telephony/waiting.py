@@ -340,7 +340,7 @@ def _unknown_call(language: str | None, mode: str) -> Response:
 @bp.post("/closed")
 def closed() -> Response:
     """The after-hours message again after silence, with the usual words first; goodbye after a second
-    silence or wrong key (`_closed_twiml`)."""
+    silence or wrong key (`answers.closed_twiml`)."""
     language, seq, n = answers.known(request.args.get("lang")), _asked_at(), _reprompts()
     sorry = answers.say(["common.noinput_1"], answers.speaking(language)) if 0 < n <= MAX_REPROMPTS else []
     return _answered_before(seq) or answers.xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
