@@ -95,7 +95,8 @@ class Line:
         flowset = self.flows.current
         filled = {"regions_called": flowset.settings.phone_regions, **(values or {})}
         keys = list(keys)
-        return [(language, flowset.prompts.render(key, language, filled).text) for language in languages for key in keys]
+        return [(language, flowset.prompts.render(key, language, filled).text)
+                for language in languages for key in keys]
 
     def agents_open(self, now: datetime) -> bool:
         """Are agents in at `now` (aware)? Always, when no hours are loaded."""

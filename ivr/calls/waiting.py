@@ -116,8 +116,8 @@ def wait_ended(line: Line, call_sid: str, result: str, seconds: int | None, stat
             if status is not None and call.status in STILL_WAITING:
                 call.status = status
             session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(),
-                                     position=position_of(call), kind=JourneyKind.QUEUE, event=(result or "unknown")[:40],
-                                     detail={"seconds": seconds}))
+                                     position=position_of(call), kind=JourneyKind.QUEUE,
+                                     event=(result or "unknown")[:40], detail={"seconds": seconds}))
             session.commit()
             return call.language
     except Exception as error:  # noting how the wait ended is not worth a caller: carry on

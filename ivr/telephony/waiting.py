@@ -17,6 +17,8 @@ from ivr.calls import waiting as wait
 from ivr.content.flowstore import store
 from ivr.engine.phones import NumberCheck, Refusal, callable_number, check_number
 from ivr.telephony import answers, signed, twiml
+from ivr.telephony.answers import (known, lang_query, listening, say, speaking, step_query, tries_query, voices,
+                                   xml)
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def hold_response() -> Response:
 
     Twilio asks this URL only for a caller in an agents' queue, again and again while they wait, so
     each request also makes sure the desktop lists them (`note_waiting`)."""
-    language = answers.known(request.args.get("lang"))
+    language = known(request.args.get("lang"))
     note_waiting(language)
     twilio = signed.current()
     position = twilio.queue_position or 1
@@ -77,21 +79,21 @@ def hold_response() -> Response:
     minutes = _wait_minutes(position, average)
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
-    texts = answers.say(keys, answers.speaking(language), {"position": position, "minutes": minutes})
-    return answers.xml(twiml.hold_loop(texts, answers.listening(language), url_for(answers.HOLD_KEY, **answers.lang_query(language)),
-                                url_for(answers.HOLD, **answers.lang_query(language)), answers.voices()))
+    texts = say(keys, speaking(language), {"position": position, "minutes": minutes})
+    return xml(twiml.hold_loop(texts, listening(language), url_for(answers.HOLD_KEY, **lang_query(language)),
+                               url_for(answers.HOLD, **lang_query(language)), voices()))
 
 
 def hold_key_response() -> Response:
     """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
-    language = answers.known(request.args.get("lang"))
+    language = known(request.args.get("lang"))
     digits = signed.current().digits or ""
     if digits == "1":
         return _offer_callback(language, "hold", _current_seq())
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
-    return answers.xml(twiml.hold_loop(answers.say([key], answers.speaking(language)), answers.listening(language),
-                                url_for(answers.HOLD_KEY, **answers.lang_query(language)), url_for(answers.HOLD, **answers.lang_query(language)),
-                                answers.voices(), pause=5))
+    return xml(twiml.hold_loop(say([key], speaking(language)), listening(language),
+                               url_for(answers.HOLD_KEY, **lang_query(language)),
+                               url_for(answers.HOLD, **lang_query(language)), voices(), pause=5))
 
 
 def note_waiting(language: str | None) -> None:
@@ -156,8 +158,8 @@ MAX_REPROMPTS = 1
 
 def _back(language: str | None, mode: str, seq: int | None, n: int = 0) -> str:
     if mode == "hold":  # the hold loop changes nothing: it needs no step number
-        return url_for(_OFFERS[mode].way_back, **answers.lang_query(language))
-    return url_for(_OFFERS[mode].way_back, **answers.lang_query(language), **answers.step_query(seq), **answers.tries_query(n))
+        return url_for(_OFFERS[mode].way_back, **lang_query(language))
+    return url_for(_OFFERS[mode].way_back, **lang_query(language), **step_query(seq), **tries_query(n))
 
 
 def _reprompts() -> int:
@@ -192,7 +194,7 @@ def _current_seq() -> int | None:
 def _answered_before(seq: int | None) -> Response | None:
     """The newest answer again when this request is a retry or a late copy; None otherwise."""
     body = wait.answered_before(signed.current().call_sid, seq)
-    return answers.xml(body) if body is not None else None
+    return xml(body) if body is not None else None
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -200,34 +202,34 @@ def _answered_before(seq: int | None) -> Response | None:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    return _offer_callback(answers.known(language), "busy", _current_seq(), before=["hold.busy"])
+    return _offer_callback(known(language), "busy", _current_seq(), before=["hold.busy"])
 
 
 def queue_failing_response(language: str | None) -> Response:
     """The queue failed again and again (config.QUEUE_RETRIES): offer a callback; staying in line is
     not offered, since the line is what fails; no callback after all ends the call with a goodbye."""
-    return _offer_callback(answers.known(language), "failing", _current_seq(), before=["hold.queue_failing"])
+    return _offer_callback(known(language), "failing", _current_seq(), before=["hold.queue_failing"])
 
 
 @bp.post("/failing")
 def failing() -> Response:
     """Silence at the callback offer of a failing queue: the offer again once, then "call us again
     later" and goodbye."""
-    return _answered_before(_asked_at()) or _again_or_stay(answers.known(request.args.get("lang")), "failing", _asked_at(),
+    return _answered_before(_asked_at()) or _again_or_stay(known(request.args.get("lang")), "failing", _asked_at(),
                                                            "common.noinput_1")
 
 
 @bp.post("/busy")
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
-    return _answered_before(_asked_at()) or _line_again(answers.known(request.args.get("lang")), [])
+    return _answered_before(_asked_at()) or _line_again(known(request.args.get("lang")), [])
 
 
 def _line_again(language: str | None, before: list[str]) -> Response:
-    urls = twiml.Urls(step="", noinput="", hold=url_for(answers.HOLD, **answers.lang_query(language)),
-                      queue_done=url_for(answers.QUEUE_DONE, **answers.lang_query(language)))
-    texts = answers.say(before + ["hold.try_again"], answers.speaking(language))
-    return answers.xml(twiml.say_then(texts, answers.voices(), enqueue=(faults.fault_queue(language, store().current.languages), urls)))
+    urls = twiml.Urls(step="", noinput="", hold=url_for(answers.HOLD, **lang_query(language)),
+                      queue_done=url_for(answers.QUEUE_DONE, **lang_query(language)))
+    texts = say(before + ["hold.try_again"], speaking(language))
+    return xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, store().current.languages), urls)))
 
 
 def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None,
@@ -239,10 +241,10 @@ def _offer_callback(language: str | None, mode: str, seq: int | None, before: li
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, seq, tries=0, before=before or [], n=n)
-    texts = answers.say([*(before or []), _OFFERS[mode].confirm_key], answers.speaking(language), {"number": number})
-    return answers.xml(twiml.question(texts, url_for(CONFIRM, mode=mode, **answers.lang_query(language), **answers.step_query(seq),
-                                              **answers.tries_query(n)),
-                               _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), timeout=8))
+    texts = say([*(before or []), _OFFERS[mode].confirm_key], speaking(language), {"number": number})
+    return xml(twiml.question(texts, url_for(CONFIRM, mode=mode, **lang_query(language), **step_query(seq),
+                                             **tries_query(n)),
+                              _back(language, mode, seq, n), voices(), language=listening(language), timeout=8))
 
 
 def _over_rate(language: str | None, mode: str, seq: int | None, before: list[str]) -> Response:
@@ -253,16 +255,16 @@ def _over_rate(language: str | None, mode: str, seq: int | None, before: list[st
 
 def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str],
                 n: int = 0) -> Response:
-    texts = answers.say(before + ["hold.callback_number"], answers.speaking(language))
-    return answers.xml(twiml.question(texts, url_for(NUMBER, mode=mode, tries=tries, **answers.lang_query(language),
-                                              **answers.step_query(seq), **answers.tries_query(n)),
-                               _back(language, mode, seq, n), answers.voices(), language=answers.listening(language), num_digits=None,
-                               timeout=12, finish_on_key="#"))
+    texts = say(before + ["hold.callback_number"], speaking(language))
+    return xml(twiml.question(texts, url_for(NUMBER, mode=mode, tries=tries, **lang_query(language),
+                                             **step_query(seq), **tries_query(n)),
+                              _back(language, mode, seq, n), voices(), language=listening(language), num_digits=None,
+                              timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
 def confirm() -> Response:
-    language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -276,7 +278,7 @@ def confirm() -> Response:
 
 @bp.post("/callback/number")
 def number() -> Response:
-    language, mode, seq = answers.known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -300,13 +302,13 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "failing":
-        return answers.xml(twiml.say_then(answers.say([*(before or []), "hold.failing_goodbye"], answers.speaking(language)), answers.voices(),
-                                   hangup=True))
+        return xml(twiml.say_then(say([*(before or []), "hold.failing_goodbye"], speaking(language)), voices(),
+                                  hangup=True))
     if mode == "closed":
-        return answers.xml(answers.closed_twiml(language, answers.say(before or [], answers.speaking(language)), calls.now_utc(), repeat=0,
-                                  seq=seq))
+        return xml(answers.closed_twiml(language, say(before or [], speaking(language)), calls.now_utc(), repeat=0,
+                                        seq=seq))
     keys = (before or []) + ["hold.back_in_line"]
-    return answers.xml(twiml.say_then(answers.say(keys, answers.speaking(language)), answers.voices(), redirect=_back(language, mode, seq)))
+    return xml(twiml.say_then(say(keys, speaking(language)), voices(), redirect=_back(language, mode, seq)))
 
 
 def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
@@ -314,13 +316,13 @@ def _save_callback(language: str | None, mode: str, number: str, seq: int | None
     caller then leaves the queue, elsewhere the call ends."""
     saved = wait.save_callback(
         _line(), signed.current().call_sid, number, language, _OFFERS[mode].reason, mode, seq,
-        answers.speaking(language),
-        lambda texts: twiml.say_then(texts, answers.voices(), leave=mode == "hold", hangup=mode != "hold"))
+        speaking(language),
+        lambda texts: twiml.say_then(texts, voices(), leave=mode == "hold", hangup=mode != "hold"))
     if saved.unknown:
         return _unknown_call(language, mode)
     if saved.over_rate:
         return _over_rate(language, mode, seq, [])
-    return answers.xml(saved.body)
+    return xml(saved.body)
 
 
 def _unknown_call(language: str | None, mode: str) -> Response:
@@ -330,8 +332,8 @@ def _unknown_call(language: str | None, mode: str) -> Response:
     log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
     if mode == "hold":
         return answers.fault_while_waiting(language)
-    return answers.xml(twiml.say_then(answers.say(["closed.fault", "hold.failing_goodbye"], answers.speaking(language)), answers.voices(),
-                               hangup=True))
+    return xml(twiml.say_then(say(["closed.fault", "hold.failing_goodbye"], speaking(language)), voices(),
+                              hangup=True))
 
 
 # -- after hours ------------------------------------------------------------------------------------
@@ -341,9 +343,9 @@ def _unknown_call(language: str | None, mode: str) -> Response:
 def closed() -> Response:
     """The after-hours message again after silence, with the usual words first; goodbye after a second
     silence or wrong key (`answers.closed_twiml`)."""
-    language, seq, n = answers.known(request.args.get("lang")), _asked_at(), _reprompts()
-    sorry = answers.say(["common.noinput_1"], answers.speaking(language)) if 0 < n <= MAX_REPROMPTS else []
-    return _answered_before(seq) or answers.xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
+    language, seq, n = known(request.args.get("lang")), _asked_at(), _reprompts()
+    sorry = say(["common.noinput_1"], speaking(language)) if 0 < n <= MAX_REPROMPTS else []
+    return _answered_before(seq) or xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
 
 
 @bp.post("/closed/key")
@@ -351,7 +353,7 @@ def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; star: hear it again; any other key counts
     as silence does (the usual words, the choices again once, then goodbye)."""
     raw, seq = request.args.get("lang"), _asked_at()
-    language = answers.known(raw)
+    language = known(raw)
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -362,9 +364,9 @@ def closed_key() -> Response:
         return _back_to_self_service(language, seq)
     n = _reprompts()
     if digits == "*":
-        return answers.xml(answers.closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
-    sorry = answers.say(["common.nomatch_1"], answers.speaking(language)) if n < MAX_REPROMPTS else []
-    return answers.xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
+        return xml(answers.closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
+    sorry = say(["common.nomatch_1"], speaking(language)) if n < MAX_REPROMPTS else []
+    return xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
 
 
 def _back_to_self_service(language: str | None, seq: int | None) -> Response:
