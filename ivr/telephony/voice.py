@@ -98,8 +98,6 @@ def queue_done() -> Response:
     return answers.xml(answers.fault_twiml(language, requeued + 1))
 
 
-
-
 @bp.post("/status")
 def status() -> Response:
     """Twilio's status callback: records how the call ended."""
