@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
+from ivr.calls.status import CallStatus
 from ivr.store.models.calls import Call
 from ivr.store.models.desktop import Agent, Handling
 
@@ -41,7 +42,8 @@ def has_role(agent: Agent, needed: Role) -> bool:
     return RANK[held] >= RANK[needed]
 
 
-SENT_TO_AGENTS = ("queued", "with_agent", "abandoned_in_queue", "callback", "after_hours")
+SENT_TO_AGENTS = (CallStatus.QUEUED, CallStatus.WITH_AGENT, CallStatus.ABANDONED_IN_QUEUE, CallStatus.CALLBACK,
+                  CallStatus.AFTER_HOURS)
 
 
 def may_open_call(agent: Agent, call: Call, handling: Handling | None) -> bool:
