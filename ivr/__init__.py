@@ -15,8 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ivr.store import db
     from ivr.content import flowstore
     from ivr.telephony import gateway
-    from ivr.telephony import voice
-    from ivr.telephony import waiting
+    from ivr import telephony
+    from ivr.telephony import recording
+    from ivr.calls import line
 
     app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -31,10 +32,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     db.init_app(app)
     flowstore.init_app(app, lint_context.loader_options())
-    app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
-    waiting.init_app(app)
+    telephony.init_app(app)
     gateway.init_app(app)
+    line.init_app(app, line.Line(flows=app.extensions["ivr.flows"], hours=app.extensions["ivr.hours"],
+                                 recorder=recording.Recorder(), gateway=app.extensions["ivr.gateway"],
+                                 budgets=line.Budgets(app.config)))
     desktop.init_app(app)
     return app
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 _deadline: ContextVar[float | None] = ContextVar("ivr_deadline", default=None)
 
@@ -32,6 +32,16 @@ def within(seconds: float, *, fresh: bool = False) -> Iterator[None]:
         yield
     finally:
         _deadline.reset(token)
+
+
+def open_budget(seconds: float) -> Token[float | None]:
+    """Open a budget of `seconds` for what follows on this context (a whole request: Flask's
+    `before_request`); `close_budget(token)` ends it (`teardown_request`). `within` for a block."""
+    return _deadline.set(time.monotonic() + seconds)
+
+
+def close_budget(token: Token[float | None]) -> None:
+    _deadline.reset(token)
 
 
 def remaining() -> float | None:

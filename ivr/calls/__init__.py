@@ -29,9 +29,9 @@ from ivr.engine import (
 )
 from ivr.calls.console import ConsoleStart
 from ivr import clock
+from ivr.calls.status import CallStatus
 from ivr import deadline
 from ivr.store import calls as callstore
-from ivr.store import sqlite as sqlite_writer
 from ivr.store.models.calls import Call, Contact, JourneyEvent
 from ivr.services.actions import ActionContext
 from ivr.services.actions import run_action as _call_action
@@ -76,13 +76,8 @@ def start_call(session: Session, flowset: FlowSet, call_sid: str, caller: str | 
 
 def load_call(session: Session, call_sid: str) -> Call | None:
     """The call, locked until the session commits: a second delivery of the same step waits, then
-    finds the step answered (PostgreSQL: the row; SQLite: the database's single writer)."""
-    query = select(Call).where(Call.call_sid == call_sid)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    else:
-        sqlite_writer.begin_writing(session)
-    return session.scalar(query)
+    finds the step answered (which lock, per database: `ivr.store.calls.lock_call`)."""
+    return callstore.lock_call(session, call_sid)
 
 
 DATABASE_TURNS = (TurnKind.ACTION, TurnKind.HANGUP)
@@ -104,7 +99,7 @@ def changes_only_the_call(turn: Turn) -> bool:
 
 def queued(turn: Turn, now: datetime) -> dict[str, object]:
     """What a transfer changes on a call still in self-service: the desktop shows it waiting from now."""
-    return {"status": "queued", "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
+    return {"status": CallStatus.QUEUED, "transfer_reason": turn.reason, "queue": turn.queue, "queued_at": now}
 
 
 def run_step(session: Session, flowset: FlowSet, call: Call, event: Event,
@@ -197,11 +192,11 @@ def save_step(session: Session, call: Call, state: CallState, turn: Turn) -> Non
     call.language = state.language
     call.last_seq = state.seq
     callstore.add_journey(session.connection(), call.call_sid, state.seq, now, turn.journey)
-    if turn.kind is TurnKind.TRANSFER and call.status != "queued":
+    if turn.kind is TurnKind.TRANSFER and call.status != CallStatus.QUEUED:
         for column, value in queued(turn, now).items():
             setattr(call, column, value)
-    elif turn.kind is TurnKind.HANGUP and call.status == "in_ivr":
-        call.status = "completed"
+    elif turn.kind is TurnKind.HANGUP and call.status == CallStatus.IN_IVR:
+        call.status = CallStatus.COMPLETED
         _record_contact(session, call, "self_service", "resolved_in_ivr")
 
 
@@ -210,10 +205,10 @@ def end_call(session: Session, call: Call, twilio_status: str, duration: int | N
     call.end_status = twilio_status
     call.duration = duration
     call.ended_at = now_utc()
-    if call.status == "in_ivr":  # the webhook only passes final statuses: the caller left mid-way
-        call.status = "abandoned"
+    if call.status == CallStatus.IN_IVR:  # the webhook only passes final statuses: the caller left mid-way
+        call.status = CallStatus.ABANDONED
         _record_contact(session, call, "self_service", "caller_hung_up")
-    elif call.status == "queued":
+    elif call.status == CallStatus.QUEUED:
         _record_contact(session, call, "self_service", "transferred_to_agent")
 
 

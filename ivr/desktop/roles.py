@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.calls.status import CallStatus
 from ivr.store.models.calls import Call
 from ivr.store.models.desktop import Agent, Handling
 
@@ -43,7 +44,8 @@ def has_role(agent: Agent, needed: Role) -> bool:
     return RANK[held] >= RANK[needed]
 
 
-SENT_TO_AGENTS = ("queued", "with_agent", "abandoned_in_queue", "callback", "after_hours")
+SENT_TO_AGENTS = (CallStatus.QUEUED, CallStatus.WITH_AGENT, CallStatus.ABANDONED_IN_QUEUE, CallStatus.CALLBACK,
+                  CallStatus.AFTER_HOURS)
 
 
 class CallFacts(Protocol):

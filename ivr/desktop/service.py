@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ivr.store import calls as callstore
 from ivr.engine import FlowSet, new_call
 from ivr.calls.gateway import Gateway, GatewayError
+from ivr.calls.status import CallStatus
 from ivr.store.models.calls import Call, Contact
 from ivr.store.models.desktop import Agent, Callback, Handling
 
@@ -36,7 +37,7 @@ class Taken:
 def waiting_calls(session: Session) -> list[Call]:
     """Callers in a queue now, longest wait first."""
     return list(session.scalars(
-        select(Call).where(Call.status == "queued", Call.ended_at.is_(None)).order_by(Call.queued_at, Call.call_sid)))
+        select(Call).where(Call.status == CallStatus.QUEUED, Call.ended_at.is_(None)).order_by(Call.queued_at, Call.call_sid)))
 
 
 def reconcile(connection: Connection, gateway: Gateway, flowset: FlowSet, now: datetime) -> int:
@@ -57,7 +58,7 @@ def reconcile(connection: Connection, gateway: Gateway, flowset: FlowSet, now: d
     connection.commit()
     recorded = 0
     for member in members:
-        if statuses.get(member.call_sid) == "queued":
+        if statuses.get(member.call_sid) == CallStatus.QUEUED:
             continue
         language = queues[member.queue]
         caller = gateway.caller_of(member.call_sid) if member.call_sid not in statuses else None
@@ -80,7 +81,7 @@ def take_call(session: Session, call: Call, agent: Agent, gateway: Gateway, whis
         if existing.agent_id == agent.id:
             return Taken(existing, existing.conference or "")
         raise AlreadyTaken(call.call_sid)
-    if call.status != "queued" or call.ended_at is not None:
+    if call.status != CallStatus.QUEUED or call.ended_at is not None:
         raise NotWaiting(call.call_sid)
     handling = Handling(call_sid=call.call_sid, agent_id=agent.id, taken_at=now)
     session.add(handling)
@@ -96,7 +97,7 @@ def take_call(session: Session, call: Call, agent: Agent, gateway: Gateway, whis
         session.rollback()
         raise
     handling.conference = connection.conference
-    call.status = "with_agent"
+    call.status = CallStatus.WITH_AGENT
     return Taken(handling, connection.conference)
 
 
@@ -111,8 +112,8 @@ def close_call(session: Session, call: Call, agent: Agent, subject: str, outcome
         session.add(handling)
     handling.closed_at, handling.subject, handling.outcome = now, subject, outcome
     handling.note = note.strip() or None
-    if call.status in ("queued", "with_agent"):
-        call.status = "completed"
+    if call.status in (CallStatus.QUEUED, CallStatus.WITH_AGENT):
+        call.status = CallStatus.COMPLETED
     if call.client_id is None:
         return None
     contact = session.scalar(select(Contact).where(Contact.call_sid == call.call_sid, Contact.channel == "phone"))

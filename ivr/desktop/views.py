@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ivr import clock, config
 from ivr.store import db
 from ivr.calls import gateway
+from ivr.calls.status import CallStatus
 from ivr.engine import FlowSet
 from ivr.content.flowstore import languages
 from ivr.store.models.calls import Call, Client, Contact, JourneyEvent
@@ -325,7 +326,7 @@ def call_page(call_sid: str) -> str:
 def take(call_sid: str) -> Any:
     s = db.session()
     call = _call_or_404(call_sid)
-    if call.status != "queued" and call.ended_at is None:  # a write may have failed: ask Twilio who waits
+    if call.status != CallStatus.QUEUED and call.ended_at is None:  # a write may have failed: ask Twilio who waits
         _reconcile(force=True)
         s = db.session()
         call = _call_or_404(call_sid)

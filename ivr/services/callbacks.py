@@ -17,6 +17,7 @@ from sqlalchemy import DateTime, Integer, bindparam, case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.engine.journey import JourneyKind
 from ivr.store.models.desktop import Callback
 from ivr.store.models.calls import Call, JourneyEvent
 from ivr.store.models.security import CallbackRequestCount
@@ -94,13 +95,13 @@ def request_callback(session: Session, call: Call, *, number: str, language: str
     callback.call_sid = call.call_sid
     callback.client_id = call.client_id if call.client_id is not None else callback.client_id
     callback.language, callback.reason, callback.due = language, reason, due
-    session.add(JourneyEvent(call_sid=call.call_sid, seq=seq, at=now, position=position, kind="callback",
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=seq, at=now, position=position, kind=JourneyKind.CALLBACK,
                              event="requested", detail={**detail, **({"took_over": True} if took_over else {})}))
     if took_over is not None:
         earlier = session.execute(select(Call.last_seq, Call.state).where(Call.call_sid == took_over)).first()
         if earlier is not None:
             session.add(JourneyEvent(call_sid=took_over, seq=earlier.last_seq, at=now,
-                                     position=str((earlier.state or {}).get("position", "")), kind="callback",
+                                     position=str((earlier.state or {}).get("position", "")), kind=JourneyKind.CALLBACK,
                                      event="taken_over", detail={"by": call.call_sid}))
     session.flush()
     return Requested(callback, took_over)

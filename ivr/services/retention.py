@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from ivr import clock
 from ivr.engine.counts import counted
-from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
+from ivr.store.models.calls import Call, CallStatus, ChangeRequest, JourneyEvent
 from ivr.store.models.security import CallbackRequestCount, CallRecording, DailyCallCount, DailyStepCount, OutgoingNotice
 from ivr.services import audit
 from ivr.services.callbacks import RATE_WINDOW
 
 DEFAULT_RETENTION_DAYS = 730
-TRANSFERRED = {"queued", "with_agent", "abandoned_in_queue"}
-ABANDONED = {"abandoned", "abandoned_in_queue"}
+TRANSFERRED = {CallStatus.QUEUED, CallStatus.WITH_AGENT, CallStatus.ABANDONED_IN_QUEUE}
+ABANDONED = {CallStatus.ABANDONED, CallStatus.ABANDONED_IN_QUEUE}
 
 
 @dataclass
@@ -77,7 +77,7 @@ def purge(session: Session, older_than_days: int = DEFAULT_RETENTION_DAYS, now: 
         counts = days.setdefault(_aware(call.started_at).date(), Counter())
         counts["calls"] += 1
         counts["verified"] += int(bool(call.verified))
-        counts["resolved_in_ivr"] += int(call.status == "completed")
+        counts["resolved_in_ivr"] += int(call.status == CallStatus.COMPLETED)
         counts["transferred"] += int(call.status in TRANSFERRED)
         counts["abandoned"] += int(call.status in ABANDONED)
         counts["seconds"] += call.duration or 0

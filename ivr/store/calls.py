@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from ivr.store import sqlite as sqlite_writer
 from ivr.engine import JourneyEntry
-from ivr.store.models.calls import Call, JourneyEvent
+from ivr.engine.journey import JourneyKind
+from ivr.store.models.calls import Call, CallStatus, JourneyEvent
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,14 @@ REACHED_THROUGH_FAULT = "reached_through_fault"
 there: the write that should have said so failed (a worker killed mid-step, a read-only or locked
 SQLite file, PostgreSQL down). Agents see such calls marked "context not available"."""
 
-NOT_YET_WAITING = ("in_ivr", "after_hours")
+NOT_YET_WAITING = (CallStatus.IN_IVR.value, CallStatus.AFTER_HOURS.value)
 """Statuses of a call that a caller heard in a queue proves out of date."""
 
 _NOW_WAITING = (
     _CALLS.update()
     .where(_CALLS.c.call_sid == bindparam("wanted"), _CALLS.c.status.in_(NOT_YET_WAITING),
            _CALLS.c.ended_at.is_(None))
-    .values(status="queued", transfer_reason=func.coalesce(_CALLS.c.transfer_reason, REACHED_THROUGH_FAULT),
+    .values(status=CallStatus.QUEUED.value, transfer_reason=func.coalesce(_CALLS.c.transfer_reason, REACHED_THROUGH_FAULT),
             queue=func.coalesce(_CALLS.c.queue, bindparam("new_queue")),
             queued_at=func.coalesce(_CALLS.c.queued_at, bindparam("now")), updated_at=bindparam("now"))
 )
@@ -289,7 +290,7 @@ def note_waiting(connection: Connection, waiting: Waiting, flow_version: str, st
         try:
             connection.execute(_ADD_CALL, {
                 "call_sid": waiting.call_sid, "caller": waiting.caller, "called": waiting.called, "state": state,
-                "flow_version": flow_version, "status": "queued", "language": waiting.language,
+                "flow_version": flow_version, "status": CallStatus.QUEUED.value, "language": waiting.language,
                 "transfer_reason": REACHED_THROUGH_FAULT, "queue": waiting.queue, "queued_at": now, "last_seq": 0,
                 "started_at": now, "updated_at": now})
         except IntegrityError:  # another request recorded it first
@@ -303,7 +304,7 @@ def note_waiting(connection: Connection, waiting: Waiting, flow_version: str, st
             return False
         seq = seen.last_seq
     connection.execute(_ADD_JOURNEY, [{"call_sid": waiting.call_sid, "seq": seq, "at": now, "position": "",
-                                       "kind": "fault", "event": "found_waiting", "detail": {"queue": waiting.queue}}])
+                                       "kind": JourneyKind.FAULT.value, "event": "found_waiting", "detail": {"queue": waiting.queue}}])
     connection.commit()
     log.warning("call %s was found waiting in %s without being recorded there: recorded now", waiting.call_sid,
                 waiting.queue)

@@ -16,44 +16,34 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from enum import StrEnum
+
+from ivr.calls.status import AfterQueue, CallStatus
 
 log = logging.getLogger(__name__)
-
-
-class AfterQueue(StrEnum):
-    """What the <Enqueue> action answers once the wait is over."""
-
-    HANG_UP = "hang_up"
-    """The caller is no longer waiting (served, elsewhere, or gone): nothing more to play."""
-    OFFER_CALLBACK = "offer_callback"
-    """The queue refused the caller at once: trying again would only fail again."""
-    BACK_IN_LINE = "back_in_line"
-    """The queue failed: an apology and the queue again, a bounded number of times, then a callback."""
 
 
 @dataclass(frozen=True)
 class QueueOutcome:
     """One QueueResult: the call status it leaves (None: unchanged) and the answer it gets."""
 
-    status: str | None
+    status: CallStatus | None
     answer: AfterQueue
     meaning: str
 
 
 QUEUE_RESULTS: dict[str, QueueOutcome] = {
-    "bridged": QueueOutcome("with_agent", AfterQueue.HANG_UP,
+    "bridged": QueueOutcome(CallStatus.WITH_AGENT, AfterQueue.HANG_UP,
                             "dequeued and bridged to an agent; Twilio asks once the bridge has ended"),
-    "bridging-in-process": QueueOutcome("with_agent", AfterQueue.HANG_UP,
+    "bridging-in-process": QueueOutcome(CallStatus.WITH_AGENT, AfterQueue.HANG_UP,
                                         "dequeued, being bridged to an agent"),
-    "redirected": QueueOutcome("with_agent", AfterQueue.HANG_UP,
+    "redirected": QueueOutcome(CallStatus.WITH_AGENT, AfterQueue.HANG_UP,
                                "moved out of the queue through the REST API: the gateway moves a caller to "
                                "the conference of the agent who took them (gateway.TwilioGateway)"),
-    "redirected-from-bridged": QueueOutcome("with_agent", AfterQueue.HANG_UP,
+    "redirected-from-bridged": QueueOutcome(CallStatus.WITH_AGENT, AfterQueue.HANG_UP,
                                             "bridged, then moved through the REST API: still with a person, "
                                             "never a technical problem nor a second place in line"),
-    "hangup": QueueOutcome("abandoned_in_queue", AfterQueue.HANG_UP, "the caller hung up while waiting"),
-    "leave": QueueOutcome("callback", AfterQueue.HANG_UP,
+    "hangup": QueueOutcome(CallStatus.ABANDONED_IN_QUEUE, AfterQueue.HANG_UP, "the caller hung up while waiting"),
+    "leave": QueueOutcome(CallStatus.CALLBACK, AfterQueue.HANG_UP,
                           "<Leave> in the wait URL: the IVR's only <Leave> follows a saved callback request"),
     "queue-full": QueueOutcome(None, AfterQueue.OFFER_CALLBACK, "the queue was full: never entered"),
     "error": QueueOutcome(None, AfterQueue.BACK_IN_LINE,

@@ -37,6 +37,9 @@ from typing import Any
 import phonenumbers
 
 from ivr.calls.console import FIELDS as CONSOLE_FIELDS
+from ivr.calls.console import from_form as console_start
+from ivr.calls.step import StepRequest
+from ivr.engine import Digits, Event, Languages, NoInput, Speech
 from ivr.telephony.twiml import speakable
 from ivr.telephony.outcomes import CALL_STATUSES
 
@@ -192,3 +195,47 @@ def _fraction(raw: str | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and 0.0 <= value <= 1.0 else None
+
+
+LANGUAGE_PARAMETER = "lang"
+"""The query parameter that carries a caller's language in every URL given to Twilio."""
+OLD_LANGUAGE_PARAMETER = "l"
+"""What step URLs called it before issue 15 (the hold, queue and after-hours URLs already said lang=):
+still read, so a call in progress during the upgrade, whose next step URL Twilio already holds, keeps
+its language. Safe to remove once no call started before the upgrade is still going (a day after)."""
+
+
+def step_request(twilio: TwilioRequest, args: Mapping[str, str], languages: Languages,
+                 settings: Mapping[str, Any] | None = None) -> StepRequest:
+    """The step a webhook request asks for: its call, the step its URL names (`s`), what the caller
+    did, the language its URL carries (`lang=`, or `l=` from before issue 15) when the line speaks
+    it, and (`settings` given: the greeting of a demo or test server) where the call starts."""
+    return StepRequest(
+        call_sid=twilio.call_sid,
+        seq=query_int(args, "s"),
+        event=event(twilio, args),
+        language=languages.known(args.get(LANGUAGE_PARAMETER) or args.get(OLD_LANGUAGE_PARAMETER)),
+        caller=twilio.caller,
+        called=twilio.called,
+        start=console_start(twilio.console, settings) if settings is not None else None,
+    )
+
+
+def event(twilio: TwilioRequest, args: Mapping[str, str]) -> Event:
+    """What the caller did, as <Gather> reports it: silence when its URL says `timeout` (the
+    redirect after a <Gather> that heard nothing), else the words said, else the keys pressed."""
+    if args.get("timeout"):
+        return NoInput()
+    if twilio.speech:
+        return Speech(twilio.speech, twilio.confidence)
+    if twilio.digits is not None:
+        return Digits(twilio.digits)
+    return NoInput()
+
+
+def query_int(args: Mapping[str, str], name: str, default: int | None = None) -> int | None:
+    """A whole number from the URL's query (`s`, `r`, `n`, `tries`); `default` when absent or not one."""
+    try:
+        return int(args[name])
+    except (KeyError, TypeError, ValueError):
+        return default

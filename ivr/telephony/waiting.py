@@ -1,172 +1,61 @@
-"""Waiting for a person: the hold loop, callback requests, and what 0 does after hours.
+"""Waiting for a person, the views: the hold loop, callback requests, and the after-hours choices.
 
-The engine only says "transfer"; whether agents are in is decided here, at the edge, from
-flows/hours.yaml and the clock, so the engine stays pure and the same flows run at any hour.
+What they decide (are agents in, who is waiting, callbacks, back to self-service) is
+`ivr.calls.waiting`'s; what the caller hears is rendered here and in `ivr.telephony.answers`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from functools import wraps
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
-from ivr import calls, deadline
-from ivr.store import calls as callstore
-from ivr.store import db
-from ivr.calls import faults
-from ivr.telephony import twiml
-from ivr import config
-from ivr.config import ConfigError
-from ivr.engine import CallState, FlowSet, NoInput, Turn, TurnKind, new_call
-from ivr.engine.languages import with_voices
+from ivr import calls
+from ivr.calls import faults, line
+from ivr.calls import waiting as wait
+from ivr.content.flowstore import store
 from ivr.engine.phones import NumberCheck, Refusal, callable_number, check_number
-from ivr.content.flowstore import languages, store
-from ivr.engine.hours import Hours, HoursError
-from ivr.store.models.calls import Call, JourneyEvent
-from ivr.services import callbacks
-from ivr.services.changes import local_zone
-from ivr.telephony import signed
+from ivr.telephony import answers, signed, twiml
+from ivr.telephony.answers import (known, lang_query, listening, say, speaking, step_query, tries_query, voices,
+                                   xml)
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("waiting", __name__, url_prefix="/voice/wait")
-bp.before_request(signed.verify)  # the same rule as every /voice URL: only Twilio's signed requests
+bp = Blueprint("wait", __name__, url_prefix="/wait")
+"""Served under the parent /voice blueprint (`ivr.telephony`), which declares the policy of every /voice
+URL: only Twilio's signed requests, the step's budget, the apology-and-queue answer to a fault."""
 
-SELF_SERVICE_RETURN = "main/menu"  # where "back to the automated service" lands once a language is chosen
+CONFIRM = "voice.wait.confirm"
+NUMBER = "voice.wait.number"
+BUSY = "voice.wait.busy"
+FAILING = "voice.wait.failing"
+
 MAX_NUMBER_TRIES = 2
-FAULT_PAUSE_S = 10  # between a fault on hold and the hold loop again: a failing loop must not spin
-CALLBACK_REQUESTS_PER_HOUR = config.CALLBACK_REQUESTS_PER_HOUR
 
 
 
-def _never_fail(view):
-    """A fault here still ends with a person: the voice webhook's apology and queue."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:  # the caller must reach a person whatever broke
-            from ivr.telephony.voice import _fault_twiml
-
-            log.exception("fault on call %s in %s: %s", signed.current().call_sid or "?", view.__name__,
-                          type(error).__name__)
-            db.session().rollback()
-            if view.__name__ in ("confirm", "number") and _mode() == "hold":  # asked while in the queue
-                return fault_while_waiting(request.args.get("lang"))
-            return _xml(_fault_twiml())
-
-    return wrapper
-
-
-def fault_while_waiting(language: str | None) -> Response:
-    """A fault while the caller is in the agents' queue: they keep their place. The answer is a wait-URL
-    document, so no <Enqueue> (Twilio's waitUrl takes only Play, Say, Pause, Hangup, Redirect, Leave and
-    Gather: `telephony.twiml_rules.WAIT_URL_VERBS`): a short apology in the caller's language (both,
-    French first, when it is not known), a pause, then the hold loop again."""
-    known = _known(language)
-    try:
-        texts = _say(["closed.fault", "hold.back_in_line"], _languages(known))
-    except Exception:  # the words are not worth the caller's place in line
-        log.warning("could not read the words of a fault on hold")
-        texts = []
-    return _xml(twiml.say_then(texts, voices(), pause=FAULT_PAUSE_S, redirect=url_for("voice.hold", **_lang(known))))
+def in_queue() -> bool:
+    """Is this request's answer a wait-URL document? The hold loop's are, and a callback offer's made on
+    hold: the caller is in the agents' queue, so a fault must keep their place (no <Enqueue>)."""
+    endpoint = request.endpoint
+    return endpoint in (answers.HOLD, answers.HOLD_KEY) or (endpoint in (CONFIRM, NUMBER) and _mode() == "hold")
 
 
 # -- hours -------------------------------------------------------------------------------------
 
 
 def init_app(app: Flask) -> None:
-    """Load agent hours once (flows/hours.yaml, or IVR_HOURS_FILE).
-
-    The demo and the tests have agents at any hour, so a transfer can be tried day and night,
-    unless they name an hours file (HOURS_FILE in the config, or IVR_HOURS_FILE).
-    """
+    """Serve the hold loop's URLs and load the agents' hours once (`ivr.calls.waiting.load_hours`)."""
     app.register_blueprint(bp)
-    path = app.config.get("HOURS_FILE") or None
-    if path is None and not (app.config.get("TESTING") or app.config.get("DEMO")):
-        path = Path(app.config["FLOWS_DIR"]) / "hours.yaml"
-    hours = None
-    if path is not None and Path(path).exists():
-        try:
-            hours = Hours.from_file(path)
-        except HoursError as error:
-            raise ConfigError(f"the agent hours cannot be used:\n{error}") from None
-    elif path is not None:
-        log.warning("no %s: agents are treated as always available", path)
-    app.extensions["ivr.hours"] = hours
+    app.extensions["ivr.hours"] = wait.load_hours(app.config)
 
 
-def hours() -> Hours | None:
-    return current_app.extensions.get("ivr.hours")
-
-
-def agents_open(now: datetime) -> bool:
-    current = hours()
-    return current is None or current.is_open(now)
-
-
-def callback_due(now: datetime) -> date:
-    """The day an agent is expected to call back: today while open, else the next business day.
-    "Today" is the contact centre's day (services.changes.local_zone), the one the caller is told,
-    also when agents are treated as always available (demo, tests: no hours loaded)."""
-    current = hours()
-    if current is None:
-        return now.astimezone(local_zone()).date()
-    if current.is_open(now):
-        return now.astimezone(current.zone).date()
-    opening = current.next_opening(now)
-    if opening is not None:
-        return opening.astimezone(current.zone).date()
-    return current.next_business_day(now)
+def _line() -> line.Line:
+    return line.of(current_app)
 
 
 # -- words -------------------------------------------------------------------------------------
-
-
-def _language(value: str | None) -> str:
-    """The language to listen in (one per <Gather>): the caller's, or the line's default."""
-    return languages().or_default(value).code
-
-
-def _known(value: str | None) -> str | None:
-    """The caller's language when they chose one; None when not (0 or silence at the greeting)."""
-    return languages().known(value)
-
-
-def _languages(language: str | None) -> tuple[str, ...]:
-    """What to speak in: the caller's language, or every language in greeting order when it is not known."""
-    return languages().speaking(language)
-
-
-def _lang(language: str | None) -> dict[str, str]:
-    """The query that carries a known language from URL to URL (none when it is not known)."""
-    return {"lang": language} if languages().known(language) else {}
-
-
-def _say(keys: list[str], languages: tuple[str, ...], values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-    prompts = store().current.prompts
-    texts = []
-    for language in languages:
-        for key in keys:
-            texts.append((language, prompts.render(key, language, {"regions_called": _phone_regions(),
-                                                                   **(values or {})}).text))
-    return texts
-
-
-def voices() -> twiml.Voices:
-    """The voice of each language of the flows served, with the installation's IVR_VOICE_<CODE>."""
-    return twiml.Voices(with_voices(languages(), current_app.config.get("VOICES", {})))
-
-
-
-def _xml(body: str) -> Response:
-    return Response(body, mimetype="text/xml")
 
 
 def _wait_minutes(position: int, average: int) -> int:
@@ -182,7 +71,7 @@ def hold_response() -> Response:
 
     Twilio asks this URL only for a caller in an agents' queue, again and again while they wait, so
     each request also makes sure the desktop lists them (`note_waiting`)."""
-    language = _known(request.args.get("lang"))
+    language = known(request.args.get("lang"))
     note_waiting(language)
     twilio = signed.current()
     position = twilio.queue_position or 1
@@ -190,41 +79,27 @@ def hold_response() -> Response:
     minutes = _wait_minutes(position, average)
     keys = ["hold.position", "hold.wait_one" if minutes == 1 else "hold.wait_many", "hold.callback_offer",
             "hold.stay"]
-    texts = _say(keys, _languages(language), {"position": position, "minutes": minutes})
-    return _xml(twiml.hold_loop(texts, _language(language), url_for("voice.hold_key", **_lang(language)),
-                                url_for("voice.hold", **_lang(language)), voices()))
+    texts = say(keys, speaking(language), {"position": position, "minutes": minutes})
+    return xml(twiml.hold_loop(texts, listening(language), url_for(answers.HOLD_KEY, **lang_query(language)),
+                               url_for(answers.HOLD, **lang_query(language)), voices()))
 
 
 def hold_key_response() -> Response:
     """1 asks for a callback; 0 is answered (they are already waiting); any other key explains."""
-    language = _known(request.args.get("lang"))
+    language = known(request.args.get("lang"))
     digits = signed.current().digits or ""
     if digits == "1":
         return _offer_callback(language, "hold", _current_seq())
     key = "hold.already_waiting" if digits == "0" else "hold.keys_help"
-    return _xml(twiml.hold_loop(_say([key], _languages(language)), _language(language),
-                                url_for("voice.hold_key", **_lang(language)), url_for("voice.hold", **_lang(language)),
-                                voices(), pause=5))
+    return xml(twiml.hold_loop(say([key], speaking(language)), listening(language),
+                               url_for(answers.HOLD_KEY, **lang_query(language)),
+                               url_for(answers.HOLD, **lang_query(language)), voices(), pause=5))
 
 
 def note_waiting(language: str | None) -> None:
-    """Record the caller of this wait-URL request as waiting (`callstore.note_waiting`), so who is
-    waiting does not depend on the one write that just failed: created with what is known (caller
-    ID, language, queue, reached through a fault) when the call is unknown. Within a budget of its
-    own; a failure is logged and the caller hears the hold loop all the same."""
+    """Record the caller of this wait-URL request as waiting (`ivr.calls.waiting.note_waiting`)."""
     twilio = signed.current()
-    if not twilio.call_sid:
-        return
-    waiting = callstore.Waiting(twilio.call_sid, twilio.caller, twilio.called, language,
-                                faults.fault_queue(language, languages()))
-    try:
-        with deadline.within(faults.RECORD_BUDGET_S):
-            flowset = store().current
-            state = replace(new_call(flowset), language=language).to_dict()
-            callstore.note_waiting(db.connection(), waiting, flowset.version, state, calls.now_utc())
-    except Exception as error:  # the database may still be down: the next request of the loop tries again
-        log.warning("could not record call %s as waiting: %s", twilio.call_sid, type(error).__name__)
-        db.discard_session()
+    wait.note_waiting(_line(), twilio.call_sid, twilio.caller, twilio.called, language)
 
 
 # -- callback requests (on hold, or after hours) ----------------------------------------------------
@@ -268,10 +143,10 @@ class _Offer(NamedTuple):
 
 
 _OFFERS = {
-    "hold": _Offer("voice.hold", "hold.callback_confirm", "on_hold"),
-    "closed": _Offer("waiting.closed", "closed.callback_confirm", "after_hours"),
-    "busy": _Offer("waiting.busy", "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
-    "failing": _Offer("waiting.failing", "hold.failing_confirm", "queue_error"),
+    "hold": _Offer(answers.HOLD, "hold.callback_confirm", "on_hold"),
+    "closed": _Offer(answers.CLOSED, "closed.callback_confirm", "after_hours"),
+    "busy": _Offer(BUSY, "hold.busy_confirm", "queue_full"),  # not "stay in line": it is full
+    "failing": _Offer(FAILING, "hold.failing_confirm", "queue_error"),
 }
 
 
@@ -283,13 +158,8 @@ MAX_REPROMPTS = 1
 
 def _back(language: str | None, mode: str, seq: int | None, n: int = 0) -> str:
     if mode == "hold":  # the hold loop changes nothing: it needs no step number
-        return url_for(_OFFERS[mode].way_back, **_lang(language))
-    return url_for(_OFFERS[mode].way_back, **_lang(language), **_step(seq), **_tries(n))
-
-
-def _tries(n: int) -> dict[str, int]:
-    """The reprompts already given at a question, carried in its URLs (`n`, none when 0)."""
-    return {"n": n} if n else {}
+        return url_for(_OFFERS[mode].way_back, **lang_query(language))
+    return url_for(_OFFERS[mode].way_back, **lang_query(language), **step_query(seq), **tries_query(n))
 
 
 def _reprompts() -> int:
@@ -312,34 +182,19 @@ def _again_or_stay(language: str | None, mode: str, seq: int | None, sorry: str)
 # no `s` (a URL given before this rule) is taken as it comes.
 
 
-def _step(seq: int | None) -> dict[str, int]:
-    return {"s": seq} if seq is not None else {}
-
-
 def _asked_at() -> int | None:
     return request.args.get("s", type=int)
 
 
 def _current_seq() -> int | None:
-    """The call's step now, for the URLs of an answer that a URL without `s` asked for (a key on hold,
-    a full queue); None when the call is unknown or cannot be read (its URLs then carry no step)."""
-    try:
-        seen = callstore.read(db.connection(), signed.current().call_sid)
-    except Exception:  # the offer must not fail for want of a step number
-        log.warning("could not read the step of call %s", signed.current().call_sid or "?")
-        db.discard_session()
-        return None
-    return seen.last_seq if seen is not None else None
+    """The call's step now (`ivr.calls.waiting.current_seq`); None when unknown (its URLs then carry no step)."""
+    return wait.current_seq(signed.current().call_sid)
 
 
 def _answered_before(seq: int | None) -> Response | None:
     """The newest answer again when this request is a retry or a late copy; None otherwise."""
-    if seq is None:
-        return None
-    seen = callstore.read(db.connection(), signed.current().call_sid)
-    if seen is not None and callstore.answered_already(seen, seq):
-        return _xml(seen.last_twiml or "")
-    return None
+    body = wait.answered_before(signed.current().call_sid, seq)
+    return xml(body) if body is not None else None
 
 
 # -- the agents' queue is full -----------------------------------------------------------------------
@@ -347,76 +202,69 @@ def _answered_before(seq: int | None) -> Response | None:
 
 def queue_full_response(language: str | None) -> Response:
     """The queue refused the caller: say so and offer a callback; silence or 3 tries the queue again."""
-    return _offer_callback(_known(language), "busy", _current_seq(), before=["hold.busy"])
+    return _offer_callback(known(language), "busy", _current_seq(), before=["hold.busy"])
 
 
 def queue_failing_response(language: str | None) -> Response:
     """The queue failed again and again (config.QUEUE_RETRIES): offer a callback; staying in line is
     not offered, since the line is what fails; no callback after all ends the call with a goodbye."""
-    return _offer_callback(_known(language), "failing", _current_seq(), before=["hold.queue_failing"])
+    return _offer_callback(known(language), "failing", _current_seq(), before=["hold.queue_failing"])
 
 
 @bp.post("/failing")
-@_never_fail
 def failing() -> Response:
     """Silence at the callback offer of a failing queue: the offer again once, then "call us again
     later" and goodbye."""
-    return _answered_before(_asked_at()) or _again_or_stay(_known(request.args.get("lang")), "failing", _asked_at(),
+    return _answered_before(_asked_at()) or _again_or_stay(known(request.args.get("lang")), "failing", _asked_at(),
                                                            "common.noinput_1")
 
 
 @bp.post("/busy")
-@_never_fail
 def busy() -> Response:
     """Another try at the agents' queue, after it was full and the caller chose to wait."""
-    return _answered_before(_asked_at()) or _line_again(_known(request.args.get("lang")), [])
+    return _answered_before(_asked_at()) or _line_again(known(request.args.get("lang")), [])
 
 
 def _line_again(language: str | None, before: list[str]) -> Response:
-    urls = twiml.Urls(step="", noinput="", hold=url_for("voice.hold", **_lang(language)),
-                      queue_done=url_for("voice.queue_done", **_lang(language)))
-    texts = _say(before + ["hold.try_again"], _languages(language))
-    return _xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, languages()), urls)))
+    urls = twiml.Urls(step="", noinput="", hold=url_for(answers.HOLD, **lang_query(language)),
+                      queue_done=url_for(answers.QUEUE_DONE, **lang_query(language)))
+    texts = say(before + ["hold.try_again"], speaking(language))
+    return xml(twiml.say_then(texts, voices(), enqueue=(faults.fault_queue(language, store().current.languages), urls)))
 
 
 def _offer_callback(language: str | None, mode: str, seq: int | None, before: list[str] | None = None,
                     n: int = 0) -> Response:
     """Confirm the caller ID as the number to call back, or ask for one; a caller ID past its hourly
     rate of requests hears that theirs are recorded and stays in line (or at the after-hours choices)."""
-    if callbacks.over_rate(db.session(), signed.current().caller, _rate(), calls.now_utc()):
+    if wait.over_rate(_line(), signed.current().caller, calls.now_utc()):
         return _over_rate(language, mode, seq, before or [])
     number = _caller_number()
     if number is None:
         return _ask_number(language, mode, seq, tries=0, before=before or [], n=n)
-    texts = _say([*(before or []), _OFFERS[mode].confirm_key], _languages(language), {"number": number})
-    return _xml(twiml.question(texts, url_for("waiting.confirm", mode=mode, **_lang(language), **_step(seq),
-                                              **_tries(n)),
-                               _back(language, mode, seq, n), voices(), language=_language(language), timeout=8))
-
-
-def _rate() -> int:
-    return int(current_app.config.get("CALLBACK_REQUESTS_PER_HOUR") or CALLBACK_REQUESTS_PER_HOUR)
+    texts = say([*(before or []), _OFFERS[mode].confirm_key], speaking(language), {"number": number})
+    return xml(twiml.question(texts, url_for(CONFIRM, mode=mode, **lang_query(language), **step_query(seq),
+                                             **tries_query(n)),
+                              _back(language, mode, seq, n), voices(), language=listening(language), timeout=8))
 
 
 def _over_rate(language: str | None, mode: str, seq: int | None, before: list[str]) -> Response:
     log.info("call %s: callback refused, its caller ID made %s requests within the hour",
-             signed.current().call_sid or "?", _rate())
+             signed.current().call_sid or "?", _line().budgets.callbacks_per_hour)
     return _stay(language, mode, seq, before=before + ["hold.callback_limit"])
 
 
 def _ask_number(language: str | None, mode: str, seq: int | None, tries: int, before: list[str],
                 n: int = 0) -> Response:
-    texts = _say(before + ["hold.callback_number"], _languages(language))
-    return _xml(twiml.question(texts, url_for("waiting.number", mode=mode, tries=tries, **_lang(language),
-                                              **_step(seq), **_tries(n)),
-                               _back(language, mode, seq, n), voices(), language=_language(language), num_digits=None,
-                               timeout=12, finish_on_key="#"))
+    texts = say(before + ["hold.callback_number"], speaking(language))
+    return xml(twiml.question(texts, url_for(NUMBER, mode=mode, tries=tries, **lang_query(language),
+                                             **step_query(seq), **tries_query(n)),
+                              _back(language, mode, seq, n), voices(), language=listening(language), num_digits=None,
+                              timeout=12, finish_on_key="#"))
 
 
 @bp.post("/callback/confirm")
-@_never_fail
 def confirm() -> Response:
-    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -429,9 +277,8 @@ def confirm() -> Response:
 
 
 @bp.post("/callback/number")
-@_never_fail
 def number() -> Response:
-    language, mode, seq = _known(request.args.get("lang")), _mode(), _asked_at()
+    language, mode, seq = known(request.args.get("lang")), _mode(), _asked_at()
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -455,44 +302,27 @@ def _stay(language: str | None, mode: str, seq: int | None, before: list[str] | 
     if mode == "busy":
         return _line_again(language, before or [])
     if mode == "failing":
-        return _xml(twiml.say_then(_say([*(before or []), "hold.failing_goodbye"], _languages(language)), voices(),
-                                   hangup=True))
+        return xml(twiml.say_then(say([*(before or []), "hold.failing_goodbye"], speaking(language)), voices(),
+                                  hangup=True))
     if mode == "closed":
-        return _xml(_closed_twiml(language, _say(before or [], _languages(language)), calls.now_utc(), repeat=0,
-                                  seq=seq))
+        return xml(answers.closed_twiml(language, say(before or [], speaking(language)), calls.now_utc(), repeat=0,
+                                        seq=seq))
     keys = (before or []) + ["hold.back_in_line"]
-    return _xml(twiml.say_then(_say(keys, _languages(language)), voices(), redirect=_back(language, mode, seq)))
+    return xml(twiml.say_then(say(keys, speaking(language)), voices(), redirect=_back(language, mode, seq)))
 
 
 def _save_callback(language: str | None, mode: str, number: str, seq: int | None) -> Response:
-    """Store the request (one open callback per number), count it against the caller ID's rate,
-    and move the call one step on, with its answer kept for retries; all in one transaction."""
-    session = db.session()
-    now = calls.now_utc()
-    call = calls.load_call(session, signed.current().call_sid)
-    if call is None:
+    """Store the request and move the call one step on (`ivr.calls.waiting.save_callback`): on hold the
+    caller then leaves the queue, elsewhere the call ends."""
+    saved = wait.save_callback(
+        _line(), signed.current().call_sid, number, language, _OFFERS[mode].reason, mode, seq,
+        speaking(language),
+        lambda texts: twiml.say_then(texts, voices(), leave=mode == "hold", hangup=mode != "hold"))
+    if saved.unknown:
         return _unknown_call(language, mode)
-    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
-        session.rollback()
-        return _xml(call.last_twiml or "")
-    if not callbacks.take_from_rate(session, call.caller, _rate(), now):
-        session.rollback()
+    if saved.over_rate:
         return _over_rate(language, mode, seq, [])
-    step = call.last_seq + 1
-    callbacks.request_callback(session, call, number=number, language=language or "", reason=_OFFERS[mode].reason,
-                               due=callback_due(now), now=now, seq=step, position=_position(call),
-                               detail={"mode": mode})
-    texts = []
-    for lang in _languages(language):
-        texts += _say([_when_key(now)], (lang,), {"number": number, "when": _when(now, lang)})
-    texts += _say(["hold.goodbye"], _languages(language))
-    body = twiml.say_then(texts, voices(), leave=mode == "hold", hangup=mode != "hold")
-    call.status = "callback"
-    call.state = {**(call.state or {}), "seq": step}
-    call.last_seq, call.last_twiml, call.updated_at = step, body, now
-    session.commit()
-    log.info("call %s asked to be called back (%s)", call.call_sid, mode)
-    return _xml(body)
+    return xml(saved.body)
 
 
 def _unknown_call(language: str | None, mode: str) -> Response:
@@ -501,139 +331,29 @@ def _unknown_call(language: str | None, mode: str) -> Response:
     transferring you" before a hang-up."""
     log.warning("call %s is unknown to the database (%s)", signed.current().call_sid or "?", mode)
     if mode == "hold":
-        return fault_while_waiting(language)
-    return _xml(twiml.say_then(_say(["closed.fault", "hold.failing_goodbye"], _languages(language)), voices(),
-                               hangup=True))
-
-
-def _position(call: Call) -> str:
-    return str((call.state or {}).get("position", ""))
-
-
-def _when_key(now: datetime) -> str:
-    current = hours()
-    if current is None or current.is_open(now):
-        return "hold.callback_today"
-    return "hold.callback_later" if current.next_opening(now) is not None else "hold.callback_soon"
-
-
-def _when(now: datetime, language: str) -> str:
-    current = hours()
-    if current is None:
-        return ""
-    return current.describe_next_opening(now, language, store().current.prompts) or ""
-
-
-def note_wait_ended(session: Any, call: Call, result: str, seconds: int | None) -> None:
-    """How the wait ended (bridged, hung up, left for a callback), kept in the call's journey."""
-    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=calls.now_utc(), position=_position(call),
-                             kind="queue", event=(result or "unknown")[:40], detail={"seconds": seconds}))
+        return answers.fault_while_waiting(language)
+    return xml(twiml.say_then(say(["closed.fault", "hold.failing_goodbye"], speaking(language)), voices(),
+                              hangup=True))
 
 
 # -- after hours ------------------------------------------------------------------------------------
 
 
-def after_hours(call: Call, turn: Turn, flowset: FlowSet) -> str | None:
-    """TwiML for a transfer when agents are out; None when they are in (enqueue as usual)."""
-    now = calls.now_utc()
-    if turn.kind is not TurnKind.TRANSFER or agents_open(now):
-        return None
-    settings = flowset.settings
-    texts = [(u.language, u.text) for u in turn.prompts
-             if u.key not in (settings.transfer_prompt, settings.fault_prompt) and u.text]
-    if turn.reason == "fault":
-        texts += _say(["closed.fault"], _languages(call.language))
-    call.status = "after_hours"
-    db.session().add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now, position=_position(call),
-                                  kind="closed", event="after_hours", detail={"reason": turn.reason}))
-    log.info("call %s asked for an agent after hours", call.call_sid)
-    return _closed_twiml(call.language, texts, now, repeat=0, seq=call.last_seq)
-
-
-def queue_after_fault(call_sid: str, error: str) -> str | None:
-    """After a fault in the webhook the caller goes to the queue: the desktop must see them there too.
-
-    Returns the call's language (None when unknown), so the apology is said in it.
-    """
-    if not call_sid:
-        return None
-    try:
-        session = db.session()
-        call = session.get(Call, call_sid)
-        if call is None:
-            return None
-        if call.status in ("in_ivr", "queued"):
-            now = calls.now_utc()
-            call.status = "queued" if agents_open(now) else "after_hours"
-            call.transfer_reason = call.transfer_reason or "fault"
-            call.queue = call.queue or languages().queue(call.language)
-            call.queued_at = call.queued_at or now
-            session.add(JourneyEvent(call_sid=call_sid, seq=call.last_seq, at=now, position=_position(call),
-                                     kind="fault", event="fault", detail={"error": error[:40]}))
-            session.commit()
-        return call.language
-    except Exception:  # the database may be what failed: the caller is queued all the same
-        log.warning("could not note the fault on call %s", call_sid)
-        try:
-            db.session().rollback()
-        except Exception:  # pragma: no cover
-            pass
-        return None
-
-
-def after_hours_fault(language: str | None) -> str | None:
-    """A fault with no agent in: the apology and the after-hours choices instead of an empty queue."""
-    try:
-        now = calls.now_utc()
-        if agents_open(now):
-            return None
-        return _closed_twiml(language, _say(["closed.fault"], _languages(language)), now, repeat=0)
-    except Exception:  # the fault answer itself must never fail: fall back to the queue
-        log.warning("could not build the after-hours answer to a fault")
-        return None
-
-
-def _closed_twiml(language: str | None, before: list[tuple[str, str]], now: datetime, repeat: int,
-                  seq: int | None = None) -> str:
-    current = hours()
-    texts = list(before)
-    for lang in _languages(language):
-        texts += _say(["closed.now"], (lang,))
-        reason = None
-        if current is not None:
-            reason = current.closed_reason(now, lang) or current.holiday_name(now.astimezone(current.zone).date(), lang)
-        if reason:
-            texts += _say(["closed.reason"], (lang,), {"reason": reason})
-        when = current.describe_next_opening(now, lang, store().current.prompts) if current is not None else None
-        texts += _say(["closed.back"], (lang,), {"when": when}) if when else _say(["closed.back_unknown"], (lang,))
-        texts += _say(["closed.menu"], (lang,))
-    lang = _language(language)
-    query = {"lang": language, **_step(seq)} if language else _step(seq)
-    if repeat >= 2:  # nobody answered twice: say when to call back, then goodbye
-        return twiml.say_then(texts + _say(["hold.goodbye"], _languages(language)), voices(),
-                              hangup=True)
-    return twiml.question(texts, url_for("waiting.closed_key", **query, **_tries(repeat)),
-                          url_for("waiting.closed", n=repeat + 1, **query),
-                          voices(), language=lang, timeout=8)
-
-
 @bp.post("/closed")
-@_never_fail
 def closed() -> Response:
     """The after-hours message again after silence, with the usual words first; goodbye after a second
-    silence or wrong key (`_closed_twiml`)."""
-    language, seq, n = _known(request.args.get("lang")), _asked_at(), _reprompts()
-    sorry = _say(["common.noinput_1"], _languages(language)) if 0 < n <= MAX_REPROMPTS else []
-    return _answered_before(seq) or _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
+    silence or wrong key (`answers.closed_twiml`)."""
+    language, seq, n = known(request.args.get("lang")), _asked_at(), _reprompts()
+    sorry = say(["common.noinput_1"], speaking(language)) if 0 < n <= MAX_REPROMPTS else []
+    return _answered_before(seq) or xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n, seq=seq))
 
 
 @bp.post("/closed/key")
-@_never_fail
 def closed_key() -> Response:
     """1: leave a callback request; 2: back to self-service; star: hear it again; any other key counts
     as silence does (the usual words, the choices again once, then goodbye)."""
     raw, seq = request.args.get("lang"), _asked_at()
-    language = _known(raw)
+    language = known(raw)
     answered = _answered_before(seq)
     if answered is not None:
         return answered
@@ -644,35 +364,13 @@ def closed_key() -> Response:
         return _back_to_self_service(language, seq)
     n = _reprompts()
     if digits == "*":
-        return _xml(_closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
-    sorry = _say(["common.nomatch_1"], _languages(language)) if n < MAX_REPROMPTS else []
-    return _xml(_closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
+        return xml(answers.closed_twiml(language, [], calls.now_utc(), repeat=n, seq=seq))
+    sorry = say(["common.nomatch_1"], speaking(language)) if n < MAX_REPROMPTS else []
+    return xml(answers.closed_twiml(language, sorry, calls.now_utc(), repeat=n + 1, seq=seq))
 
 
 def _back_to_self_service(language: str | None, seq: int | None) -> Response:
-    from ivr.telephony import voice
-
-    session = db.session()
-    call = calls.load_call(session, signed.current().call_sid)
-    if call is None:
+    answer = wait.back_to_self_service(_line(), signed.current().call_sid, seq, answers.render)
+    if answer is None:
         return _unknown_call(language, "closed")
-    if seq is not None and callstore.answered_already(call, seq):  # another copy got the lock first
-        session.rollback()
-        return _xml(call.last_twiml or "")
-    flowset = store().for_version(call.flow_version)
-    state = CallState.from_dict(call.state)
-    target = SELF_SERVICE_RETURN if state.language and _exists(flowset, SELF_SERVICE_RETURN) else flowset.start()
-    state = replace(state, position=target, stack=[], awaiting="moving", finished=None, transfer_reason=None,
-                    noinput=0, nomatch=0)
-    call.state = state.to_dict()
-    call.status = "in_ivr"
-    result = calls.run_step(session, flowset, call, NoInput())
-    return voice._respond(call, result)
-
-
-def _exists(flowset: FlowSet, position: str) -> bool:
-    try:
-        flowset.step(position)
-    except (KeyError, LookupError):
-        return False
-    return True
+    return answers.respond(answer)

@@ -1,7 +1,7 @@
 """A callback promised "today" is due on the contact centre's day (flows/hours.yaml's timezone), not
 UTC's: at 21:50 in Montréal (02:50 UTC the next day) with agents always available (the demo, no hours
 loaded), the caller is told "today" and the desktop lists the callback for that same local day.
-Rule: ivr.telephony.waiting.callback_due, via ivr.services.changes.local_zone."""
+Rule: ivr.calls.waiting.callback_due, via ivr.services.changes.local_zone."""
 
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ def test_a_flood_from_one_caller_id_records_the_rate_and_keeps_the_others_in_lin
 
 
 def test_a_request_the_database_could_not_keep_is_not_counted(app, phone, monkeypatch):
-    from ivr.telephony import waiting
+    from ivr.calls import waiting
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")

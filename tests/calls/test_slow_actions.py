@@ -21,7 +21,7 @@ from tests.conftest import TOKEN
 from tests.support.slow_backend import HANG_S, SLOW_CALLER
 from tests.support.journeys import seeded_beside
 
-STEP_BUDGET_S = 2.0  # ivr.telephony.voice.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
+STEP_BUDGET_S = 2.0  # ivr.calls.line.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
 MARGIN_S = 1.0  # loopback, a loaded machine
 
 

@@ -87,5 +87,5 @@ def test_the_apps_info_and_warning_lines_have_time_pid_level_and_logger(running)
     log = _read(server)
     app_lines = [(m["level"], m["logger"], m["message"]) for m in APP_LINE.finditer(log)]
     assert ("WARNING", "ivr.telephony.signed", "refused a /voice request with a missing or bad signature") in app_lines, log
-    assert any(line[:2] == ("INFO", "ivr.telephony.voice") and line[2].startswith(f"call {CALL_SID} started on flows ")
+    assert any(line[:2] == ("INFO", "ivr.calls.step") and line[2].startswith(f"call {CALL_SID} started on flows ")
                for line in app_lines), log

@@ -258,3 +258,21 @@ def test_a_call_the_database_lost_after_hours_is_told_to_call_again_not_that_it_
         call.press("2")  # back to self-service: the call cannot be read
     assert heard in call.heard() and call.hung_up
     assert "transfère" not in call.heard() and "transferring" not in call.heard()
+
+
+def test_a_fault_at_the_after_hours_choices_apologises_in_the_callers_language_only(line, monkeypatch):
+    """Every /voice view answers a fault with the one handler of the parent blueprint (`ivr.telephony`):
+    the apology in the language the URL carries, as a step's fault is, not in every language."""
+    from ivr.calls import waiting
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    with freeze_time("2026-11-23 23:30"):
+        call = zero_at_main_menu(line, language="2")
+        monkeypatch.setattr(waiting, "back_to_self_service", broken)
+        call.press("2")
+    assert call.statuses[-1] == 200
+    assert "Sorry, we have a technical problem." in call.heard()
+    assert "Désolé" not in call.heard()
+    assert "To be called back, press 1." in call.heard()

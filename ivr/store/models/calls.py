@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
@@ -80,6 +81,28 @@ class ChangeRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(60))
 
 
+class CallStatus(StrEnum):
+    """Where a call stands, as `Call.status` stores it: one definition, here beside the column (the store
+    reads and writes these too); `ivr.calls.status` gives it to the rest of the code."""
+
+    IN_IVR = "in_ivr"
+    """In self-service: the engine carries the call."""
+    QUEUED = "queued"
+    """Sent to the agents' queue, waiting for one."""
+    WITH_AGENT = "with_agent"
+    """An agent took the call (the desktop), or Twilio bridged it."""
+    AFTER_HOURS = "after_hours"
+    """Asked for an agent while none was in: at the after-hours choices."""
+    CALLBACK = "callback"
+    """Left a callback request (on hold, after hours, or when the queue was full or failing)."""
+    COMPLETED = "completed"
+    """Ended well: finished in self-service, or closed by an agent."""
+    ABANDONED = "abandoned"
+    """The caller hung up in self-service."""
+    ABANDONED_IN_QUEUE = "abandoned_in_queue"
+    """The caller hung up while waiting for an agent."""
+
+
 class Call(Base):
     """One phone call, keyed by Twilio's CallSid; its engine state lets any process carry it on."""
 
@@ -92,7 +115,7 @@ class Call(Base):
     called: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     flow_version: Mapped[str] = mapped_column(String(32), default="")
-    status: Mapped[str] = mapped_column(String(20), default="in_ivr")
+    status: Mapped[str] = mapped_column(String(20), default=CallStatus.IN_IVR.value)
     language: Mapped[str | None] = mapped_column(String(2))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
