@@ -82,8 +82,8 @@ def report(app, phone):
     make_history(phone)
 
     def build(starts=date(2026, 11, 10), ends=date(2026, 11, 19), by=By.DAY):
-        with app.app_context():
-            return build_report(db.engine().connect(), starts, ends, by, ZONE, DEFAULTS)
+        with app.app_context(), db.engine().connect() as connection:
+            return build_report(connection, starts, ends, by, ZONE, DEFAULTS)
 
     return build
 

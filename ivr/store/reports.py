@@ -147,6 +147,11 @@ def _language(column: ColumnElement[str | None], by_language: bool) -> ColumnEle
     return literal_column(f"'{ALL_LANGUAGES}'", String).label("language")
 
 
+def _groups(by_language: bool, bucket: Any, language: Any, *others: Any) -> list[Any]:
+    """GROUP BY the period, the language when counted per language (PostgreSQL refuses a constant), and others."""
+    return [bucket, *([language] if by_language else []), *others]
+
+
 def _rows(connection: Connection, statement: Any) -> Rows:
     return [dict(row) for row in connection.execute(statement).mappings()]
 
@@ -193,7 +198,7 @@ def offered(connection: Connection, buckets: Sequence[Bucket], by_language: bool
     language = _language(_CALLS.c.language, by_language)
     statement = (select(periods.c.bucket, language, _CALLS.c.flow_version, func.count().label("calls"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
-                 .group_by(periods.c.bucket, language, _CALLS.c.flow_version))
+                 .group_by(*_groups(by_language, periods.c.bucket, language, _CALLS.c.flow_version)))
     return _rows(connection, statement)
 
 
@@ -207,7 +212,7 @@ def completed_by_action(connection: Connection, buckets: Sequence[Bucket], actio
                         .label("calls"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
                               .join(done, done.c.call_sid == _CALLS.c.call_sid))
-                 .group_by(periods.c.bucket, language, done.c.action))
+                 .group_by(*_groups(by_language, periods.c.bucket, language, done.c.action)))
     return _rows(connection, statement)
 
 
@@ -232,7 +237,7 @@ def outcomes(connection: Connection, buckets: Sequence[Bucket], actions: Collect
                         .label("abandoned_in_ivr"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
                               .outerjoin(own, and_(own.c.call_sid == _CALLS.c.call_sid, own.c.channel == "ivr")))
-                 .group_by(periods.c.bucket, language))
+                 .group_by(*_groups(by_language, periods.c.bucket, language)))
     return _rows(connection, statement)
 
 
@@ -247,7 +252,7 @@ def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], by_languag
     statement = (select(periods.c.bucket, language, reason, after_hours, func.count().label("calls"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
                  .where(_sent_to_agents())
-                 .group_by(periods.c.bucket, language, reason, after_hours))
+                 .group_by(*_groups(by_language, periods.c.bucket, language, reason, after_hours)))
     return _rows(connection, statement)
 
 
@@ -260,7 +265,7 @@ def sent_by_step(connection: Connection, buckets: Sequence[Bucket], by_language:
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
                               .join(_JOURNEY, _JOURNEY.c.call_sid == _CALLS.c.call_sid))
                  .where(_JOURNEY.c.kind == "transfer", _JOURNEY.c.event == "queued")
-                 .group_by(periods.c.bucket, language, _JOURNEY.c.position))
+                 .group_by(*_groups(by_language, periods.c.bucket, language, _JOURNEY.c.position)))
     return _rows(connection, statement)
 
 
@@ -280,7 +285,7 @@ def funnel(connection: Connection, buckets: Sequence[Bucket], stages: Funnel, by
                         _count(returned_verified(stages.verified_at)).label("verified"),
                         _count(completed).label("completed"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
-                 .group_by(periods.c.bucket, language))
+                 .group_by(*_groups(by_language, periods.c.bucket, language)))
     return _rows(connection, statement)
 
 
@@ -298,8 +303,9 @@ def queue(connection: Connection, buckets: Sequence[Bucket], target_seconds: int
                     .label("answered"),
                     func.count(func.distinct(case((_JOURNEY.c.event == HUNG_UP_IN_QUEUE, _CALLS.c.call_sid))))
                     .label("hung_up"))
-             .select_from(joined).where(_JOURNEY.c.kind == "queue").group_by(periods.c.bucket, language))
-    partition = {"partition_by": [periods.c.bucket, language]}
+             .select_from(joined).where(_JOURNEY.c.kind == "queue")
+             .group_by(*_groups(by_language, periods.c.bucket, language)))
+    partition = {"partition_by": _groups(by_language, periods.c.bucket, language)}
     waits = (select(periods.c.bucket.label("bucket"), language, seconds.label("seconds"),
                     func.row_number().over(order_by=seconds, **partition).label("rank"),
                     func.count().over(**partition).label("waits"))
@@ -330,7 +336,7 @@ def callbacks(connection: Connection, buckets: Sequence[Bucket], by_language: bo
     statement = (select(periods.c.bucket, language, func.count().label("requested"), _count(done).label("done"),
                         func.avg(delay).label("mean_delay_seconds"), func.max(delay).label("longest_delay_seconds"))
                  .select_from(_CALLBACKS.join(periods, _within(periods, _CALLBACKS.c.requested_at)))
-                 .group_by(periods.c.bucket, language))
+                 .group_by(*_groups(by_language, periods.c.bucket, language)))
     return _rows(connection, statement)
 
 
@@ -361,5 +367,5 @@ def contacts(connection: Connection, buckets: Sequence[Bucket], by_language: boo
                  .select_from(this.join(periods, _within(periods, this.c.at))
                               .outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
                  .where(not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
-                 .group_by(periods.c.bucket, language, this.c.channel))
+                 .group_by(*_groups(by_language, periods.c.bucket, language, this.c.channel)))
     return _rows(connection, statement)
