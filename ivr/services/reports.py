@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from ivr.engine.costs import Channel, Costs
 from ivr.store import reports as counted
-from ivr.store.reports import ALL_LANGUAGES, Bucket, Funnel
+from ivr.store.reports import ALL_LANGUAGES, Bucket, Funnel, Journeys
 
 __all__ = ["ALL_LANGUAGES", "By", "Figures", "Report", "build_report", "reason_category"]
 
@@ -258,28 +258,33 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
     cut = periods(starts, ends, By(by), zone)
     buckets = [bucket for _, bucket in cut]
     labels = {bucket.index: label for label, bucket in cut}
-    gathered: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    steps: list[tuple[str, Callable[[bool], list[dict[str, Any]]]]] = [
-        ("offered", lambda split: counted.offered(connection, buckets, split)),
-        ("completed", lambda split: counted.completed_by_action(connection, buckets, COMPLETING_ACTIONS, split)),
-        ("outcomes", lambda split: counted.outcomes(connection, buckets, COMPLETING_ACTIONS, split)),
-        ("reasons", lambda split: counted.sent_by_reason(connection, buckets, split)),
-        ("steps", lambda split: counted.sent_by_step(connection, buckets, split)),
-        ("queue", lambda split: counted.queue(connection, buckets, costs.answered_within_seconds, split)),
-        ("callbacks", lambda split: counted.callbacks(connection, buckets, split)),
-        ("contacts", lambda split: counted.contacts(connection, buckets, split)),
-    ] + [(f"funnel:{stages.service}", lambda split, stages=stages: counted.funnel(connection, buckets, stages, split))
-         for stages in FUNNELS]
+    journeys = Journeys(tuple(COMPLETING_ACTIONS), FUNNELS)
+    target = costs.answered_within_seconds
+    steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
+        ("offered", lambda: _with_all_languages(counted.offered(connection, buckets), "flow_version")),
+        ("calls", lambda: _with_all_languages(counted.call_figures(connection, buckets, journeys))),
+        ("reasons", lambda: _with_all_languages(counted.sent_by_reason(connection, buckets, journeys),
+                                                "reason", "after_hours")),
+        ("steps", lambda: _with_all_languages(counted.sent_by_step(connection, buckets, journeys), "position")),
+        ("waits", lambda: counted.waits(connection, buckets, journeys, target, by_language=False)
+         + counted.waits(connection, buckets, journeys, target)),
+        ("callbacks", lambda: counted.callbacks(connection, buckets, by_language=False)
+         + counted.callbacks(connection, buckets)),
+        ("contacts", lambda: _with_all_languages(counted.contacts(connection, buckets), "channel")),
+    ]
+    gathered: dict[str, list[dict[str, Any]]] = {}
     for name, count in steps:
         if progress is not None:
             progress(name)
-        for split in (False, True):
-            gathered[name] += count(split)
+        gathered[name] = count()
     found = {(row["bucket"], row["language"]) for rows in gathered.values() for row in rows}
     found |= {(bucket.index, ALL_LANGUAGES) for bucket in buckets}  # a period without calls shows its zeros
-    keys = sorted(found,
-                  key=lambda key: (key[0], key[1] != ALL_LANGUAGES, key[1]))
-    figures = tuple(_figures(labels[bucket], language, _only(gathered, bucket, language), costs)
+    keys = sorted(found, key=lambda key: (key[0], key[1] != ALL_LANGUAGES, key[1]))
+    grouped: dict[tuple[int, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for name, rows in gathered.items():
+        for row in rows:
+            grouped[(row["bucket"], row["language"])][name].append(row)
+    figures = tuple(_figures(labels[bucket], language, grouped[(bucket, language)], costs)
                     for bucket, language in keys)
     return Report(starts, ends, By(by), str(zone), figures)
 
@@ -287,49 +292,54 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
 # -- assembling ------------------------------------------------------------------------------------
 
 
-def _only(gathered: dict[str, list[dict[str, Any]]], bucket: int, language: str) -> dict[str, list[dict[str, Any]]]:
-    return {name: [row for row in rows if row["bucket"] == bucket and row["language"] == language]
-            for name, rows in gathered.items()}
-
-
 def _figures(period: str, language: str, rows: dict[str, list[dict[str, Any]]], costs: Costs) -> Figures:
+    rows = defaultdict(list, rows)
     offered_by_version = _sum_by(rows["offered"], "flow_version", "calls")
-    offered = sum(offered_by_version.values())
-    completed = {COMPLETING_ACTIONS[action]: calls
-                 for action, calls in _sum_by(rows["completed"], "action", "calls").items()}
-    outcome = rows["outcomes"][0] if rows["outcomes"] else {}
+    calls = rows["calls"][0] if rows["calls"] else {}
+    completed = {service: int(calls.get(f"done_{n}") or 0) for n, service in enumerate(COMPLETING_ACTIONS.values())}
     reasons: dict[str, int] = defaultdict(int)
     for row in rows["reasons"]:
         reasons[str(reason_category(row["reason"], bool(row["after_hours"])))] += row["calls"]
-    queue = rows["queue"][0] if rows["queue"] else {}
+    waits = rows["waits"][0] if rows["waits"] else {}
     callback = rows["callbacks"][0] if rows["callbacks"] else {}
     contacts = rows["contacts"]
     by_channel = _sum_by(contacts, "channel", "contacts")
     repeats = RepeatFigures(sum(by_channel.values()), *(sum(row[name] for row in contacts) for name in (
         "again_7", "again_30", "same_subject_7", "same_subject_30")), by_channel=by_channel)
     queue_figures = QueueFigures(
-        answered=int(queue.get("answered") or 0), hung_up=int(queue.get("hung_up") or 0),
-        waits=int(queue.get("waits") or 0), mean_wait_seconds=_float(queue.get("mean_seconds")),
-        p90_wait_seconds=_int(queue.get("p90_seconds")), longest_wait_seconds=_int(queue.get("longest_seconds")),
-        answered_within_target=int(queue.get("within_target") or 0), target_seconds=costs.answered_within_seconds)
+        answered=int(calls.get("answered") or 0), hung_up=int(calls.get("hung_up") or 0),
+        waits=int(waits.get("waits") or 0), mean_wait_seconds=_float(waits.get("mean_seconds")),
+        p90_wait_seconds=_int(waits.get("p90_seconds")), longest_wait_seconds=_int(waits.get("longest_seconds")),
+        answered_within_target=int(waits.get("within_target") or 0), target_seconds=costs.answered_within_seconds)
     callback_figures = CallbackFigures(int(callback.get("requested") or 0), int(callback.get("done") or 0),
                                        _float(callback.get("mean_delay_seconds")),
                                        _float(callback.get("longest_delay_seconds")))
+    funnels = tuple(FunnelFigures(stages.service, int(calls.get("calls") or 0),
+                                  *(int(calls.get(f"{stage}_{n}") or 0) for stage in ("chose", "identified", "verified")),
+                                  completed.get(COMPLETING_ACTIONS[stages.action], 0))
+                    for n, stages in enumerate(FUNNELS))
     return Figures(
-        period=period, language=language, offered=offered, offered_by_version=offered_by_version,
-        completed_by_service=completed,
-        outcomes=Outcomes(*(int(outcome.get(name) or 0) for name in (
+        period=period, language=language, offered=sum(offered_by_version.values()),
+        offered_by_version=offered_by_version, completed_by_service={k: v for k, v in completed.items() if v},
+        outcomes=Outcomes(*(int(calls.get(name) or 0) for name in (
             "completed", "contained", "completed_then_sent", "sent_to_agents", "abandoned_in_ivr"))),
         sent_by_reason=dict(reasons), sent_by_step=_sum_by(rows["steps"], "position", "calls"),
-        funnels=tuple(_funnel(stages.service, rows[f"funnel:{stages.service}"]) for stages in FUNNELS),
-        queue=queue_figures, callbacks=callback_figures, repeats=repeats,
-        cost=_cost(offered, queue_figures.answered + callback_figures.done, by_channel, costs))
+        funnels=funnels, queue=queue_figures, callbacks=callback_figures, repeats=repeats,
+        cost=_cost(sum(offered_by_version.values()), queue_figures.answered + callback_figures.done, by_channel, costs))
 
 
-def _funnel(service: str, rows: list[dict[str, Any]]) -> FunnelFigures:
-    row = rows[0] if rows else {}
-    return FunnelFigures(service, *(int(row.get(name) or 0) for name in (
-        "called", "chose", "identified", "verified", "completed")))
+def _with_all_languages(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """The rows counted per language, and their sums for all languages (ALL_LANGUAGES) by period and `keys`:
+    counts add up across languages (a few rows per period, not calls)."""
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["bucket"], *(row[name] for name in keys))
+        total = summed.setdefault(key, {"bucket": row["bucket"], "language": ALL_LANGUAGES,
+                                        **{name: row[name] for name in keys}})
+        for name, value in row.items():
+            if name not in ("bucket", "language", *keys):
+                total[name] = total.get(name, 0) + int(value or 0)
+    return list(summed.values()) + rows
 
 
 def _cost(offered: int, agent_calls: int, by_channel: dict[str, int], costs: Costs) -> CostFigures:

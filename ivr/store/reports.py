@@ -156,174 +156,139 @@ def _rows(connection: Connection, statement: Any) -> Rows:
     return [dict(row) for row in connection.execute(statement).mappings()]
 
 
-# -- journey facts -------------------------------------------------------------------------------------
+# -- one row per call: its journey's facts, read in one grouped pass -----------------------------------
 
 
-def _action() -> ColumnElement[str]:
-    return _JOURNEY.c.detail["action"].as_string()
+@dataclass(frozen=True)
+class Journeys:
+    """What a report asks of the calls' journeys: the actions that complete a service, and the funnels."""
+
+    actions: tuple[str, ...]
+    funnels: tuple[Funnel, ...]
 
 
-def _completed(actions: Collection[str]) -> Any:
-    """(call_sid, action) of each call in which a completing action gave any outcome but 'error'."""
-    return (select(_JOURNEY.c.call_sid, _action().label("action"))
-            .where(_JOURNEY.c.kind == "action", _JOURNEY.c.event == "outcome", _action().in_(list(actions)),
-                   _JOURNEY.c.detail["outcome"].as_string() != "error")
-            .distinct().subquery("completed"))
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.max(case((condition, 1), else_=0))
 
 
-def _completed_here(actions: Collection[str]) -> ColumnElement[bool]:
-    """The call (correlated) has a completing action that gave any outcome but 'error'."""
-    return _has_event(_JOURNEY.c.kind == "action", _JOURNEY.c.event == "outcome", _action().in_(list(actions)),
-                      _JOURNEY.c.detail["outcome"].as_string() != "error")
+def _per_call(periods: FromClause, journeys: Journeys) -> Any:
+    """(bucket, call_sid, language, status, transfer_reason, facts...) for each call begun in a period.
 
-
-def _has_event(*conditions: Any) -> ColumnElement[bool]:
-    return exists(select(1).select_from(_JOURNEY).where(_JOURNEY.c.call_sid == _CALLS.c.call_sid, *conditions))
-
-
-def _sent_to_agents() -> ColumnElement[bool]:
-    return or_(_CALLS.c.transfer_reason.is_not(None), _has_event(_JOURNEY.c.kind.in_(SENT_TO_AGENTS_KINDS)))
+    The calls of the periods are found first (by the index on started_at), then their journey rows are
+    read once (by the index on call_sid) and folded into 0/1 facts: done_<n> (action n succeeded),
+    sent_here, closed, chose_<n> / identified_<n> / verified_<n> (funnel n), answered, hung_up, wait
+    (seconds of the answered wait) and step (where the flow sent the caller to the agents)."""
+    period_calls = (select(periods.c.bucket, _CALLS.c.call_sid, func.coalesce(_CALLS.c.language, "").label("language"),
+                           _CALLS.c.status, _CALLS.c.transfer_reason)
+                    .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))).subquery("period_calls"))
+    j = _JOURNEY
+    outcome = j.c.detail["outcome"].as_string()
+    succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
+    returned = and_(j.c.kind == "use", j.c.event == "returned", outcome == "verified")
+    answered = and_(j.c.kind == "queue", j.c.event.in_(ANSWERED_RESULTS))
+    facts = [_flag(and_(succeeded, j.c.detail["action"].as_string() == name)).label(f"done_{n}")
+             for n, name in enumerate(journeys.actions)]
+    for n, stages in enumerate(journeys.funnels):
+        facts += [_flag(j.c.position.like(f"{stages.flow}/%")).label(f"chose_{n}"),
+                  _flag(and_(returned, j.c.position == stages.identified_at)).label(f"identified_{n}"),
+                  _flag(and_(returned, j.c.position == stages.verified_at)).label(f"verified_{n}")]
+    facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)).label("sent_here"), _flag(j.c.kind == "closed").label("closed"),
+              _flag(answered).label("answered"),
+              _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE)).label("hung_up"),
+              func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
+              func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step")]
+    keys = [period_calls.c.bucket, period_calls.c.call_sid, period_calls.c.language, period_calls.c.status,
+            period_calls.c.transfer_reason]
+    return (select(*keys, *facts).select_from(period_calls.outerjoin(j, j.c.call_sid == period_calls.c.call_sid))
+            .group_by(*keys).subquery("per_call"))
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _sent(call: Any) -> ColumnElement[bool]:
+    return or_(call.c.sent_here == 1, call.c.transfer_reason.is_not(None))
+
+
 # -- the figures -----------------------------------------------------------------------------------
 
 
-def offered(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
+def offered(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
     """Calls that began in each period: bucket, language, flow_version, calls."""
     periods = _periods(buckets)
-    language = _language(_CALLS.c.language, by_language)
+    language = _language(_CALLS.c.language, True)
     statement = (select(periods.c.bucket, language, _CALLS.c.flow_version, func.count().label("calls"))
                  .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
-                 .group_by(*_groups(by_language, periods.c.bucket, language, _CALLS.c.flow_version)))
+                 .group_by(periods.c.bucket, language, _CALLS.c.flow_version))
     return _rows(connection, statement)
 
 
-def completed_by_action(connection: Connection, buckets: Sequence[Bucket], actions: Collection[str],
-                        by_language: bool = True) -> Rows:
-    """Calls begun in each period in which each completing action succeeded: bucket, language, action, calls."""
-    periods = _periods(buckets)
-    done = _completed(actions)
-    language = _language(_CALLS.c.language, by_language)
-    statement = (select(periods.c.bucket, language, done.c.action, func.count(func.distinct(done.c.call_sid))
-                        .label("calls"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
-                              .join(done, done.c.call_sid == _CALLS.c.call_sid))
-                 .group_by(*_groups(by_language, periods.c.bucket, language, done.c.action)))
-    return _rows(connection, statement)
-
-
-def outcomes(connection: Connection, buckets: Sequence[Bucket], actions: Collection[str],
-             by_language: bool = True) -> Rows:
-    """Per period and language: calls, completed, sent_to_agents, completed_then_sent, contained and
-    abandoned_in_ivr (docs/reports.md gives each rule)."""
-    periods = _periods(buckets)
-    completed = _completed_here(actions)
-    sent = _sent_to_agents()
+def call_figures(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
+    """Per period and language (calls): calls, completed, sent_to_agents, completed_then_sent, contained,
+    abandoned_in_ivr, done_<n> per action, chose_<n> / identified_<n> / verified_<n> per funnel, answered
+    and hung_up (docs/reports.md gives each rule)."""
+    call = _per_call(_periods(buckets), journeys)
+    completed = or_(*(call.c[f"done_{n}"] == 1 for n in range(len(journeys.actions))))
+    sent = _sent(call)
     own = _CONTACTS.alias("own")  # the contact this call added to the client's history
     later = _CONTACTS.alias("later")
     repeated = exists(select(1).select_from(later).where(
         later.c.client_id == own.c.client_id, later.c.subject == own.c.subject, later.c.at > own.c.at,
         later.c.at < plus_days(own.c.at, 7), or_(later.c.call_sid.is_(None), later.c.call_sid != own.c.call_sid)))
-    language = _language(_CALLS.c.language, by_language)
-    statement = (select(periods.c.bucket, language, func.count().label("calls"),
+    stages = [call.c[name] for name in call.c.keys() if name.startswith(("done_", "chose_", "identified_", "verified_"))]
+    statement = (select(call.c.bucket, call.c.language, func.count().label("calls"),
                         _count(completed).label("completed"), _count(sent).label("sent_to_agents"),
                         _count(and_(completed, sent)).label("completed_then_sent"),
                         _count(and_(completed, not_(sent), not_(repeated))).label("contained"),
-                        _count(and_(_CALLS.c.status == ENDED_IN_IVR, not_(completed), not_(sent)))
-                        .label("abandoned_in_ivr"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
-                              .outerjoin(own, and_(own.c.call_sid == _CALLS.c.call_sid, own.c.channel == "ivr")))
-                 .group_by(*_groups(by_language, periods.c.bucket, language)))
+                        _count(and_(call.c.status == ENDED_IN_IVR, not_(completed), not_(sent)))
+                        .label("abandoned_in_ivr"),
+                        *(func.sum(column).label(column.name) for column in stages),
+                        func.sum(call.c.answered).label("answered"), func.sum(call.c.hung_up).label("hung_up"))
+                 .select_from(call.outerjoin(own, and_(own.c.call_sid == call.c.call_sid, own.c.channel == "ivr")))
+                 .group_by(call.c.bucket, call.c.language))
     return _rows(connection, statement)
 
 
-def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
+def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
     """Calls sent to the agents: bucket, language, reason (calls.transfer_reason as recorded),
-    after_hours (reached closed hours), calls."""
-    periods = _periods(buckets)
-    closed = _has_event(_JOURNEY.c.kind == "closed")
-    after_hours = case((closed, 1), else_=0).label("after_hours")
-    language = _language(_CALLS.c.language, by_language)
-    reason = func.coalesce(_CALLS.c.transfer_reason, "").label("reason")
-    statement = (select(periods.c.bucket, language, reason, after_hours, func.count().label("calls"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
-                 .where(_sent_to_agents())
-                 .group_by(*_groups(by_language, periods.c.bucket, language, reason, after_hours)))
+    after_hours (1: reached closed hours), calls."""
+    call = _per_call(_periods(buckets), journeys)
+    reason = func.coalesce(call.c.transfer_reason, "").label("reason")
+    statement = (select(call.c.bucket, call.c.language, reason, call.c.closed.label("after_hours"),
+                        func.count().label("calls"))
+                 .where(_sent(call)).group_by(call.c.bucket, call.c.language, reason, call.c.closed))
     return _rows(connection, statement)
 
 
-def sent_by_step(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
-    """Where the flow sent callers to the agents: bucket, language, position ('flow/step'), calls."""
-    periods = _periods(buckets)
-    language = _language(_CALLS.c.language, by_language)
-    statement = (select(periods.c.bucket, language, _JOURNEY.c.position,
-                        func.count(func.distinct(_CALLS.c.call_sid)).label("calls"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
-                              .join(_JOURNEY, _JOURNEY.c.call_sid == _CALLS.c.call_sid))
-                 .where(_JOURNEY.c.kind == "transfer", _JOURNEY.c.event == "queued")
-                 .group_by(*_groups(by_language, periods.c.bucket, language, _JOURNEY.c.position)))
+def sent_by_step(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
+    """Where the flow sent callers to the agents: bucket, language, position ('flow/step'), calls; a call
+    the flow transferred twice counts once, at one of its steps."""
+    call = _per_call(_periods(buckets), journeys)
+    statement = (select(call.c.bucket, call.c.language, call.c.step.label("position"), func.count().label("calls"))
+                 .where(call.c.step.is_not(None)).group_by(call.c.bucket, call.c.language, call.c.step))
     return _rows(connection, statement)
 
 
-def funnel(connection: Connection, buckets: Sequence[Bucket], stages: Funnel, by_language: bool = True) -> Rows:
-    """One service's funnel: bucket, language, called, chose, identified, verified, completed (calls)."""
-    periods = _periods(buckets)
-
-    def returned_verified(position: str) -> ColumnElement[bool]:
-        return _has_event(_JOURNEY.c.kind == "use", _JOURNEY.c.event == "returned", _JOURNEY.c.position == position,
-                          _JOURNEY.c.detail["outcome"].as_string() == "verified")
-
-    chose = _has_event(_JOURNEY.c.position.like(f"{stages.flow}/%"))
-    completed = _completed_here((stages.action,))
-    language = _language(_CALLS.c.language, by_language)
-    statement = (select(periods.c.bucket, language, func.count().label("called"), _count(chose).label("chose"),
-                        _count(returned_verified(stages.identified_at)).label("identified"),
-                        _count(returned_verified(stages.verified_at)).label("verified"),
-                        _count(completed).label("completed"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
-                 .group_by(*_groups(by_language, periods.c.bucket, language)))
+def waits(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys, target_seconds: int,
+          by_language: bool = True) -> Rows:
+    """The answered waits with a QueueTime (seconds), for calls begun in each period: bucket, language,
+    waits, mean_seconds, p90_seconds (nearest rank), longest_seconds, within_target."""
+    call = _per_call(_periods(buckets), journeys)
+    language = _language(call.c.language, by_language)
+    partition = {"partition_by": _groups(by_language, call.c.bucket, call.c.language)}
+    ranked = (select(call.c.bucket, language, call.c.wait.label("seconds"),
+                     func.row_number().over(order_by=call.c.wait, **partition).label("rank"),
+                     func.count().over(**partition).label("waits"))
+              .where(call.c.wait.is_not(None)).subquery("ranked"))
+    nearest_90 = (ranked.c.waits * 9 + 9) // 10  # ceil(0.9 n) in whole numbers, on both dialects
+    statement = (select(ranked.c.bucket, ranked.c.language, func.count().label("waits"),
+                        func.avg(ranked.c.seconds).label("mean_seconds"),
+                        func.max(case((ranked.c.rank == nearest_90, ranked.c.seconds))).label("p90_seconds"),
+                        func.max(ranked.c.seconds).label("longest_seconds"),
+                        _count(ranked.c.seconds <= target_seconds).label("within_target"))
+                 .group_by(ranked.c.bucket, ranked.c.language))
     return _rows(connection, statement)
-
-
-def queue(connection: Connection, buckets: Sequence[Bucket], target_seconds: int, by_language: bool = True) -> Rows:
-    """How waits in the agents' queue ended, for calls begun in each period: bucket, language, answered,
-    hung_up (calls), and over the answered waits with a QueueTime: waits, mean_seconds, p90_seconds
-    (nearest rank), longest_seconds, within_target."""
-    periods = _periods(buckets)
-    language = _language(_CALLS.c.language, by_language)
-    seconds = _JOURNEY.c.detail["seconds"].as_integer()
-    joined = (_CALLS.join(periods, _within(periods, _CALLS.c.started_at))
-              .join(_JOURNEY, _JOURNEY.c.call_sid == _CALLS.c.call_sid))
-    ended = (select(periods.c.bucket, language,
-                    func.count(func.distinct(case((_JOURNEY.c.event.in_(ANSWERED_RESULTS), _CALLS.c.call_sid))))
-                    .label("answered"),
-                    func.count(func.distinct(case((_JOURNEY.c.event == HUNG_UP_IN_QUEUE, _CALLS.c.call_sid))))
-                    .label("hung_up"))
-             .select_from(joined).where(_JOURNEY.c.kind == "queue")
-             .group_by(*_groups(by_language, periods.c.bucket, language)))
-    partition = {"partition_by": _groups(by_language, periods.c.bucket, language)}
-    waits = (select(periods.c.bucket.label("bucket"), language, seconds.label("seconds"),
-                    func.row_number().over(order_by=seconds, **partition).label("rank"),
-                    func.count().over(**partition).label("waits"))
-             .select_from(joined)
-             .where(_JOURNEY.c.kind == "queue", _JOURNEY.c.event.in_(ANSWERED_RESULTS), seconds.is_not(None))
-             .subquery("waits"))
-    nearest_90 = (waits.c.waits * 9 + 9) // 10  # ceil(0.9 n) in whole numbers, on both dialects
-    measured = (select(waits.c.bucket, waits.c.language, func.count().label("waits"),
-                       func.avg(waits.c.seconds).label("mean_seconds"),
-                       func.max(case((waits.c.rank == nearest_90, waits.c.seconds))).label("p90_seconds"),
-                       func.max(waits.c.seconds).label("longest_seconds"),
-                       _count(waits.c.seconds <= target_seconds).label("within_target"))
-                .group_by(waits.c.bucket, waits.c.language))
-    found = {(row["bucket"], row["language"]): row for row in _rows(connection, ended)}
-    for row in _rows(connection, measured):
-        found.setdefault((row["bucket"], row["language"]), {"bucket": row["bucket"], "language": row["language"],
-                                                            "answered": 0, "hung_up": 0}).update(row)
-    return list(found.values())
 
 
 def callbacks(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
@@ -340,7 +305,7 @@ def callbacks(connection: Connection, buckets: Sequence[Bucket], by_language: bo
     return _rows(connection, statement)
 
 
-def contacts(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
+def contacts(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
     """Contacts recorded in each period, one per contact (a call's self-service part and its agent part
     are one): bucket, language, channel, contacts, and how many the same client followed within 7 and
     30 days, on any subject and on the same one: again_7, again_30, same_subject_7, same_subject_30."""
@@ -349,23 +314,29 @@ def contacts(connection: Connection, buckets: Sequence[Bucket], by_language: boo
     later = _CONTACTS.alias("later")
     other = _CONTACTS.alias("other")
 
-    def again(days: int, same_subject: bool) -> ColumnElement[bool]:
+    def following(same_subject: bool) -> Any:
+        """When the client's next contact came (not from the same call), by the index on (client_id, at)."""
         conditions = [later.c.client_id == this.c.client_id, later.c.at > this.c.at,
-                      later.c.at < plus_days(this.c.at, days),
                       or_(this.c.call_sid.is_(None), later.c.call_sid.is_(None), later.c.call_sid != this.c.call_sid)]
         if same_subject:
             conditions.append(later.c.subject == this.c.subject)
-        return exists(select(1).select_from(later).where(*conditions))
+        return select(func.min(later.c.at)).where(*conditions).scalar_subquery()
 
     agent_part = exists(select(1).select_from(other).where(other.c.call_sid == this.c.call_sid,
                                                            other.c.channel != "ivr"))
-    language = _language(_CALLS.c.language, by_language)
-    statement = (select(periods.c.bucket, language, this.c.channel, func.count().label("contacts"),
-                        _count(again(7, False)).label("again_7"), _count(again(30, False)).label("again_30"),
-                        _count(again(7, True)).label("same_subject_7"),
-                        _count(again(30, True)).label("same_subject_30"))
-                 .select_from(this.join(periods, _within(periods, this.c.at))
-                              .outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
-                 .where(not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
-                 .group_by(*_groups(by_language, periods.c.bucket, language, this.c.channel)))
+    each = (select(periods.c.bucket, func.coalesce(_CALLS.c.language, "").label("language"), this.c.channel,
+                   this.c.at, following(False).label("next_any"), following(True).label("next_same"))
+            .select_from(this.join(periods, _within(periods, this.c.at))
+                         .outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
+            .where(not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
+            .subquery("each"))
+
+    def within(column: Any, days: int) -> ColumnElement[int]:
+        return _count(and_(column.is_not(None), column < plus_days(each.c.at, days)))
+
+    statement = (select(each.c.bucket, each.c.language, each.c.channel, func.count().label("contacts"),
+                        within(each.c.next_any, 7).label("again_7"), within(each.c.next_any, 30).label("again_30"),
+                        within(each.c.next_same, 7).label("same_subject_7"),
+                        within(each.c.next_same, 30).label("same_subject_30"))
+                 .group_by(each.c.bucket, each.c.language, each.c.channel))
     return _rows(connection, statement)
