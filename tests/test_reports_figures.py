@@ -13,7 +13,7 @@ Thursday 19, 11:00: Jeanne asks her status again (a repeat on the same subject, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -154,3 +154,27 @@ def test_hours_are_the_contact_centres_and_weeks_start_on_monday(report):
     weeks = report(date(2026, 11, 10), date(2026, 11, 19), By.WEEK)
     assert [f.period for f in weeks.figures if f.language == ALL_LANGUAGES] == ["total", "2026-11-10", "2026-11-16"]
     assert weeks.find("2026-11-16").offered == 1
+
+
+def test_a_callback_asked_after_hours_and_done_next_morning_counts_its_delay_and_one_agent_call(app, phone):
+    from sqlalchemy import select
+
+    from ivr.desktop.accounts import ensure_demo_agent
+    from ivr.desktop.service import finish_callback
+    from ivr.store.models.desktop import Callback
+
+    with freeze_time("2026-11-27 22:00:00"):  # Friday 17:00 in Montréal: agents have left
+        call = status(phone("+15145550142").press("1"), JEANNE).press("0")
+        call.press("1").press("1")
+        assert call.hung_up
+    with freeze_time("2026-11-30 13:30:00"), db.session_for(app) as session:  # Monday 08:30
+        callback = session.scalar(select(Callback))
+        finish_callback(session, callback, ensure_demo_agent(session), "", datetime.now(timezone.utc), "status")
+    with app.app_context(), db.engine().connect() as connection:
+        friday = build_report(connection, date(2026, 11, 27), date(2026, 11, 30), By.DAY, ZONE, DEFAULTS)
+    callbacks = friday.total().callbacks
+    assert (callbacks.requested, callbacks.done) == (1, 1)
+    assert callbacks.mean_delay_seconds == callbacks.longest_delay_seconds == (2 * 24 + 15.5) * 3600
+    assert friday.total().sent_by_reason == {"after_hours": 1}
+    assert friday.total().cost.contacts["agent_call"] == 1
+    assert friday.find("2026-11-30").repeats.by_channel == {"phone": 1}  # the callback is a contact on Monday
