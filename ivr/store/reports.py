@@ -13,7 +13,7 @@ plus days: SQLite's julianday and strftime, PostgreSQL's EXTRACT(EPOCH) and INTE
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
