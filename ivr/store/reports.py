@@ -315,12 +315,13 @@ def contacts(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
     other = _CONTACTS.alias("other")
 
     def following(same_subject: bool) -> Any:
-        """When the client's next contact came (not from the same call), by the index on (client_id, at)."""
+        """When the client's next contact came (not from the same call): the first row in the index on
+        (client_id, at) that qualifies, not a min() over all the client's later contacts."""
         conditions = [later.c.client_id == this.c.client_id, later.c.at > this.c.at,
                       or_(this.c.call_sid.is_(None), later.c.call_sid.is_(None), later.c.call_sid != this.c.call_sid)]
         if same_subject:
             conditions.append(later.c.subject == this.c.subject)
-        return select(func.min(later.c.at)).where(*conditions).scalar_subquery()
+        return select(later.c.at).where(*conditions).order_by(later.c.at).limit(1).scalar_subquery()
 
     agent_part = exists(select(1).select_from(other).where(other.c.call_sid == this.c.call_sid,
                                                            other.c.channel != "ivr"))
