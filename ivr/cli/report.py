@@ -44,8 +44,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 
 
 @click.command("report")
-@click.option("--from", "starts", required=True, callback=_day, help="First day counted, as 2026-11-01.")
-@click.option("--to", "ends", required=True, callback=_day, help="Last day counted (included), as 2026-11-30.")
+@click.option("--from", "starts", metavar="DATE", required=True, callback=_day, help="First day counted, as 2026-11-01.")
+@click.option("--to", "ends", metavar="DATE", required=True, callback=_day, help="Last day counted (included), as 2026-11-30.")
 @click.option("--by", type=click.Choice([b.value for b in By]), default=By.DAY.value, show_default=True,
               help="Cut the period into days, weeks (from Monday) or hours of the contact centre's time zone.")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
