@@ -137,8 +137,13 @@ def _periods(buckets: Sequence[Bucket]) -> FromClause:
     return statement.bindparams(*params).columns(bucket=Integer, starts=moment, ends=moment).subquery("periods")
 
 
-def _within(periods: FromClause, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
-    return and_(moment >= periods.c.starts, moment < periods.c.ends)
+def _within(periods: FromClause, moment: ColumnElement[datetime], buckets: Sequence[Bucket]) -> ColumnElement[bool]:
+    """`moment` falls in a period; the whole report's span is said too, so the planner narrows the rows
+    by the moment's index first, whatever it guesses of the VALUES list."""
+    moment_type = DateTime(timezone=True)
+    span = and_(moment >= bindparam("span_starts", min(b.starts for b in buckets), type_=moment_type),
+                moment < bindparam("span_ends", max(b.ends for b in buckets), type_=moment_type))
+    return and_(span, moment >= periods.c.starts, moment < periods.c.ends)
 
 
 def _language(column: ColumnElement[str | None], by_language: bool) -> ColumnElement[str]:
@@ -171,16 +176,18 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-def _per_call(periods: FromClause, journeys: Journeys) -> Any:
+def _per_call(buckets: Sequence[Bucket], journeys: Journeys) -> Any:
     """(bucket, call_sid, language, status, transfer_reason, facts...) for each call begun in a period.
 
     The calls of the periods are found first (by the index on started_at), then their journey rows are
     read once (by the index on call_sid) and folded into 0/1 facts: done_<n> (action n succeeded),
     sent_here, closed, chose_<n> / identified_<n> / verified_<n> (funnel n), answered, hung_up, wait
     (seconds of the answered wait) and step (where the flow sent the caller to the agents)."""
+    periods = _periods(buckets)
     period_calls = (select(periods.c.bucket, _CALLS.c.call_sid, func.coalesce(_CALLS.c.language, "").label("language"),
                            _CALLS.c.status, _CALLS.c.transfer_reason)
-                    .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at))).subquery("period_calls"))
+                    .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at, buckets)))
+                    .subquery("period_calls"))
     j = _JOURNEY
     outcome = j.c.detail["outcome"].as_string()
     succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
@@ -219,7 +226,7 @@ def offered(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
     periods = _periods(buckets)
     language = _language(_CALLS.c.language, True)
     statement = (select(periods.c.bucket, language, _CALLS.c.flow_version, func.count().label("calls"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at)))
+                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at, buckets)))
                  .group_by(periods.c.bucket, language, _CALLS.c.flow_version))
     return _rows(connection, statement)
 
@@ -228,7 +235,7 @@ def call_figures(connection: Connection, buckets: Sequence[Bucket], journeys: Jo
     """Per period and language (calls): calls, completed, sent_to_agents, completed_then_sent, contained,
     abandoned_in_ivr, done_<n> per action, chose_<n> / identified_<n> / verified_<n> per funnel, answered
     and hung_up (docs/reports.md gives each rule)."""
-    call = _per_call(_periods(buckets), journeys)
+    call = _per_call(buckets, journeys)
     completed = or_(*(call.c[f"done_{n}"] == 1 for n in range(len(journeys.actions))))
     sent = _sent(call)
     own = _CONTACTS.alias("own")  # the contact this call added to the client's history
@@ -253,7 +260,7 @@ def call_figures(connection: Connection, buckets: Sequence[Bucket], journeys: Jo
 def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
     """Calls sent to the agents: bucket, language, reason (calls.transfer_reason as recorded),
     after_hours (1: reached closed hours), calls."""
-    call = _per_call(_periods(buckets), journeys)
+    call = _per_call(buckets, journeys)
     reason = func.coalesce(call.c.transfer_reason, "").label("reason")
     statement = (select(call.c.bucket, call.c.language, reason, call.c.closed.label("after_hours"),
                         func.count().label("calls"))
@@ -264,7 +271,7 @@ def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], journeys: 
 def sent_by_step(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
     """Where the flow sent callers to the agents: bucket, language, position ('flow/step'), calls; a call
     the flow transferred twice counts once, at one of its steps."""
-    call = _per_call(_periods(buckets), journeys)
+    call = _per_call(buckets, journeys)
     statement = (select(call.c.bucket, call.c.language, call.c.step.label("position"), func.count().label("calls"))
                  .where(call.c.step.is_not(None)).group_by(call.c.bucket, call.c.language, call.c.step))
     return _rows(connection, statement)
@@ -274,7 +281,7 @@ def waits(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys,
           by_language: bool = True) -> Rows:
     """The answered waits with a QueueTime (seconds), for calls begun in each period: bucket, language,
     waits, mean_seconds, p90_seconds (nearest rank), longest_seconds, within_target."""
-    call = _per_call(_periods(buckets), journeys)
+    call = _per_call(buckets, journeys)
     language = _language(call.c.language, by_language)
     partition = {"partition_by": _groups(by_language, call.c.bucket, call.c.language)}
     ranked = (select(call.c.bucket, language, call.c.wait.label("seconds"),
@@ -300,7 +307,7 @@ def callbacks(connection: Connection, buckets: Sequence[Bucket], by_language: bo
     delay = case((done, seconds_between(_CALLBACKS.c.requested_at, _CALLBACKS.c.done_at)))
     statement = (select(periods.c.bucket, language, func.count().label("requested"), _count(done).label("done"),
                         func.avg(delay).label("mean_delay_seconds"), func.max(delay).label("longest_delay_seconds"))
-                 .select_from(_CALLBACKS.join(periods, _within(periods, _CALLBACKS.c.requested_at)))
+                 .select_from(_CALLBACKS.join(periods, _within(periods, _CALLBACKS.c.requested_at, buckets)))
                  .group_by(*_groups(by_language, periods.c.bucket, language)))
     return _rows(connection, statement)
 
@@ -327,7 +334,7 @@ def contacts(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
                                                            other.c.channel != "ivr"))
     each = (select(periods.c.bucket, func.coalesce(_CALLS.c.language, "").label("language"), this.c.channel,
                    this.c.at, following(False).label("next_any"), following(True).label("next_same"))
-            .select_from(this.join(periods, _within(periods, this.c.at))
+            .select_from(this.join(periods, _within(periods, this.c.at, buckets))
                          .outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
             .where(not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
             .subquery("each"))
