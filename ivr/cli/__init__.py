@@ -267,8 +267,10 @@ main.add_command(client_group)
 
 
 from ivr.cli.db import db as _db_commands  # noqa: E402
+from ivr.cli.report import report_command as _report_command  # noqa: E402 - issue 16's figures
 
 main.add_command(_db_commands)
+main.add_command(_report_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,7 @@ from ivr.engine.understand import Vocabulary, month_names
 from ivr.engine.verification import VerificationPolicy, default_policy, read_verification
 from ivr.engine.yamlsource import YamlProblem, load_file
 
-SPECIAL_FILES = {"global.yaml", "hours.yaml", LANGUAGES_FILE, "schema.json", "verification.yaml"}
+SPECIAL_FILES = {"costs.yaml", "global.yaml", "hours.yaml", LANGUAGES_FILE, "schema.json", "verification.yaml"}
 FLOW_KEYS = ("flow", "description", "start", "steps")
 GLOBAL_KEYS = ("agent", "repeat", "end_key", "speech", "timeouts", "retries", "transfer_prompt", "fault_prompt",
                "phone_numbers")

@@ -1,6 +1,7 @@
 """The content linter: every rule a flow set must pass, shared by `ivr lint` and the loader.
 
-One module per family of rules (graph, answers, prompts, usability, wording, hours); the format rules
+One module per family of rules (graph, answers, prompts, usability, wording, hours; costs.yaml's in
+ivr.engine.costs); the format rules
 run while the YAML is read (ivr.engine.steps, ivr.engine.flows, ivr.engine.prompts). Every code
 is catalogued in codes.py. Errors stop the flows from
 loading; warnings are logged at start-up and shown by `ivr lint`.
@@ -14,6 +15,7 @@ from pathlib import Path
 from ivr.engine.findings import Finding, in_order
 from ivr.engine.flows import FlowSet, read_flowset
 from ivr.engine.verification import check_verification
+from ivr.engine import costs
 from ivr.engine.lint import answers, graph, hours, prompts, usability, walk, wording
 from ivr.engine.lint.codes import CODES, Code, finding
 
@@ -40,6 +42,7 @@ def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
         flows_dir = _flows_dir(flowset)
     if flows_dir is not None:
         findings += hours.check(flows_dir)
+        findings += costs.check(flows_dir)
     if any(flow.unread for flow in flowset.flows.values()):
         # A step that could not be read leaves a hole in the call graph: what only it leads to, and the
         # prompts only it says, would be reported as unreached and unused, which follows from its finding.
@@ -58,7 +61,7 @@ def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str
     """
     flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
     if flowset is None and Path(flows_dir).is_dir():
-        findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
+        findings += hours.check(flows_dir) + costs.check(flows_dir)  # still worth knowing while the flows are broken
     return in_order(_with_columns(findings))
 
 

@@ -112,6 +112,12 @@ _TABLE: tuple[tuple[str, Severity, str, str], ...] = (
     ("menu-wording-not-understood", W, "wording", "a menu offers an option in words that option does not understand"),
     # agent hours -----------------------------------------------------------------------------
     ("hours-invalid", E, "hours", "flows/hours.yaml has a mistake (time, day, timezone, holidays)"),
+    # costs per contact (flows/costs.yaml, read by ivr.engine.costs) -----------------------------
+    ("costs-invalid", E, "costs", "flows/costs.yaml is not a block of settings, or cannot be read"),
+    ("costs-currency", E, "costs", "the currency is not an ISO 4217 code babel knows"),
+    ("costs-amount", E, "costs", "a cost per contact is not an amount of money (negative, or not a number)"),
+    ("costs-channel-missing", E, "costs", "per_contact gives no cost for a channel (web, ivr, email, agent_call)"),
+    ("costs-queue-target", E, "costs", "the queue's answered_within_seconds is not 1 to 3600 whole seconds"),
     # caller verification (flows/verification.yaml) -------------------------------------------
     ("verification-not-mapping", E, "verification", "verification.yaml is not a block of settings"),
     ("verification-levels", E, "verification", "verification.yaml has no levels"),

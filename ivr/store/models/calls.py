@@ -107,8 +107,11 @@ class Call(Base):
     """One phone call, keyed by Twilio's CallSid; its engine state lets any process carry it on."""
 
     __tablename__ = "calls"
-    # Finding a caller's calls by the number they called from (ivr.store.search), newest first, without a scan.
-    __table_args__ = (Index("ix_calls_caller_started", "caller", "started_at"),)
+    __table_args__ = (
+        # Finding a caller's calls by the number they called from (ivr.store.search), newest first, without a scan.
+        Index("ix_calls_caller_started", "caller", "started_at"),
+        Index("ix_calls_started_at", "started_at"),  # reports count calls by when they began
+    )
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     caller: Mapped[str | None] = mapped_column(String(32))
@@ -140,7 +143,8 @@ class JourneyEvent(Base):
     """One thing that happened in a call, for the agent's screen and per-step counts."""
 
     __tablename__ = "journey_events"
-    __table_args__ = (Index("ix_journey_call_seq", "call_sid", "id"),)
+    __table_args__ = (Index("ix_journey_call_seq", "call_sid", "id"),
+                      Index("ix_journey_kind_event", "kind", "event", "call_sid"))  # reports: actions, queues
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64))
@@ -156,6 +160,8 @@ class Contact(Base):
     """One contact of a client on any channel: the history every channel reads."""
 
     __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_client_at", "client_id", "at"),  # reports: the client's next contact
+                      Index("ix_contacts_at", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)

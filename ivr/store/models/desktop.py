@@ -77,6 +77,7 @@ class Callback(Base):
     __table_args__ = (
         Index("uq_callbacks_open_number", "number", unique=True, sqlite_where=text(OPEN),
               postgresql_where=text(OPEN)),
+        Index("ix_callbacks_requested_at", "requested_at"),  # reports count callbacks by when they were asked
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ that number's calls newest first; the other keys it takes (CallSid, client numbe
 already had an index (primary key, unique constraints, ix_calls_client_id).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,126 @@
+"""`ivr report` and GET /agent/api/reports on known journeys: the same figures, no personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from ivr.cli import main
+from ivr.desktop import accounts
+from ivr.desktop.accounts import add_agent, issue_token
+from ivr.store import db
+from ivr.store.models.calls import Call
+
+from tests.support.reports import app, make_history  # noqa: F401 - the line with agents' hours in force
+
+DEMO_CLIENTS = ("100200300", "200300400", "400500600", "19480517", "19611102", "19900714", "Tremblay", "Smith",
+                "Gagnon", "Jeanne", "Robert", "Saint-Denis", "Sherbrooke", "H2X", "H3B", "5550142", "5550199",
+                "5550111", "5550177", "5550178", "5550179")
+"""What would identify a caller: client numbers, birth dates, names, addresses, phone numbers."""
+CALL_SIDS: list[str] = []
+
+
+def no_personal_data(text: str) -> None:
+    leaked = [value for value in (*DEMO_CLIENTS, *CALL_SIDS) if value in text]
+    assert not leaked, f"the report shows {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    monkeypatch.setattr(accounts, "HASH_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def history(app, phone):  # noqa: F811
+    make_history(phone)
+    with app.app_context():
+        CALL_SIDS[:] = db.session().scalars(select(Call.call_sid)).all()
+    assert len(CALL_SIDS) == 8
+    return app
+
+
+@pytest.fixture
+def ivr_report(history, database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, ["report", *args])
+
+
+def test_the_table_says_each_figure_with_counts_in_english_and_money_in_dollars(ivr_report):
+    result = ivr_report("--from", "2026-11-10", "--to", "2026-11-19")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Self-service from 2026-11-10 to 2026-11-19 (America/Toronto), by day" in out
+    assert "Offered: 8 calls." in out
+    assert "Abandoned in the IVR: 1 call." in out
+    assert "Completed in self-service: 5 calls (address 1, status 4); contained: 4;" in out
+    assert "Queue: 1 call answered, 1 hung up while waiting; wait mean 40.0 s, 90th percentile 40 s" in out
+    assert "Cost: $19.30; all by agent: $36.00; saving: $16.70." in out
+    no_personal_data(out)
+
+
+def test_csv_has_one_row_per_period_and_language(ivr_report):
+    result = ivr_report("--from", "2026-11-10", "--to", "2026-11-11", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [(r["period"], r["language"]) for r in rows] == [
+        ("total", "*"), ("total", "en"), ("total", "fr"), ("2026-11-10", "*"), ("2026-11-10", "en"),
+        ("2026-11-10", "fr"), ("2026-11-11", "*"), ("2026-11-11", "fr")]
+    tuesday = rows[3]
+    assert (tuesday["offered"], tuesday["contained"], tuesday["abandoned_in_ivr"], tuesday["service_level"]) == (
+        "6", "2", "1", "0.5")
+    no_personal_data(result.output)
+
+
+def test_json_carries_every_figure_for_tools(ivr_report):
+    result = ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--format", "json", "--by", "week")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    total = report["figures"][0]
+    assert (report["by"], total["period"], total["language"]) == ("week", "total", "*")
+    assert total["repeats"]["again_30_days"] == 2 and total["cost"]["saving"] == "16.70"
+    no_personal_data(result.output)
+
+
+def test_a_day_written_otherwise_or_backwards_is_refused_with_the_fix(ivr_report):
+    wrong = ivr_report("--from", "10/11/2026", "--to", "2026-11-19")
+    assert wrong.exit_code == 2 and "write it as 2026-11-30" in wrong.output
+    backwards = ivr_report("--from", "2026-11-19", "--to", "2026-11-10")
+    assert backwards.exit_code == 2 and "give the earlier day first" in backwards.output
+
+
+def token_for(app, role: str) -> str:
+    with db.session_for(app) as session:
+        return issue_token(session, add_agent(session, f"a-{role}", "password-123", role=role))
+
+
+def test_the_api_gives_a_supervisors_token_the_figures(history):
+    client = history.test_client()
+    response = client.get("/agent/api/reports?from=2026-11-10&to=2026-11-19&by=day",
+                          headers={"Authorization": f"Bearer {token_for(history, 'supervisor')}"})
+    assert response.status_code == 200
+    figures = response.get_json()["figures"]
+    assert figures[0]["offered"] == 8 and figures[0]["outcomes"]["contained"] == 4
+    no_personal_data(response.get_data(as_text=True))
+
+
+def test_the_api_refuses_an_agents_token_and_no_token(history):
+    client = history.test_client()
+    asked = "/agent/api/reports?from=2026-11-10&to=2026-11-19"
+    refused = client.get(asked, headers={"Authorization": f"Bearer {token_for(history, 'agent')}"})
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+    assert client.get(asked).status_code == 401
+
+
+def test_the_api_says_what_is_wrong_with_a_period(history):
+    client = history.test_client()
+    headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
+    wrong = client.get("/agent/api/reports?from=2026-11-10&to=19/11&by=day", headers=headers)
+    assert wrong.status_code == 400 and "'to' must be a date such as 2026-11-30" in wrong.get_json()["message"]
+    month = client.get("/agent/api/reports?from=2026-11-10&to=2026-11-19&by=month", headers=headers)
+    assert month.status_code == 400 and "day, week, hour" in month.get_json()["message"]
