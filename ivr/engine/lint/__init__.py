@@ -12,7 +12,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ivr.engine.findings import Finding, in_order
-from ivr.engine.flows import FlowSet, read_flowset
+from ivr.engine.flows import FlowSet, read_flows
 from ivr.engine.verification import check_verification
 from ivr.engine.lint import answers, graph, hours, prompts, usability, walk, wording
 from ivr.engine.lint.codes import CODES, Code, finding
@@ -56,8 +56,10 @@ def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str
     The application passes the backend `actions` it has, the `code_prompts` it says itself and the
     `desktop_languages` its agents' desktop has words for.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
-    if flowset is None and Path(flows_dir).is_dir():
+    flowset, findings = read_flows(flows_dir, prompts_dir, entry, desktop_languages)
+    if flowset is not None:
+        findings += check_flowset(flowset, code_prompts=code_prompts, actions=actions)
+    elif Path(flows_dir).is_dir():
         findings += hours.check(flows_dir)  # still worth knowing while the flows are broken
     return in_order(_with_columns(findings))
 

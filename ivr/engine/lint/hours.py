@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from ivr.engine.findings import Finding
+from ivr.engine.hours import Hours, HoursError
 from ivr.engine.lint.codes import finding
 
 HOURS_FILE = "hours.yaml"
@@ -19,8 +20,6 @@ def check(flows_dir: Path | str) -> list[Finding]:
     path = Path(flows_dir) / HOURS_FILE
     if not path.is_file():
         return []
-    from ivr.engine.hours import Hours, HoursError  # pure module beside the engine
-
     try:
         Hours.from_file(path)
     except HoursError as error:
