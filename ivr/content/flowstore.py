@@ -25,6 +25,7 @@ from ivr.engine.counts import counted
 from ivr.engine import FlowSet, Languages, load_flowset
 from ivr.engine.languages import BUILT_IN
 from ivr.engine.findings import FlowsInvalid
+from ivr.store.archive import DatabaseArchive
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +209,6 @@ class FlowStore:
 def init_app(app: Flask, options: Mapping[str, Any] | None = None) -> None:
     """Serve the flows of FLOWS_DIR/PROMPTS_DIR, checked with `options` (`ivr.lint_context.loader_options()`:
     the actions, prompts said by code and desktop languages the program has)."""
-    from ivr.store.archive import DatabaseArchive
-
     seconds = app.config.get("FLOWS_CHECK_SECONDS")
     if seconds is None:
         seconds = DEFAULT_CHECK_SECONDS

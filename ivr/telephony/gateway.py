@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
 
 from ivr.calls.gateway import Connection, GatewayError, QueueMember, conference_name
 from ivr.telephony import twiml
@@ -55,15 +57,11 @@ class TwilioGateway:
 
     def __init__(self, account_sid: str, auth_token: str, voices: twiml.Voices | None = None,
                  http_client: Any = None):
-        from twilio.rest import Client
-
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.voices = voices or twiml.Voices()
 
     def connect_agent(self, call_sid: str, endpoint: str, from_number: str | None,
                       whisper: list[tuple[str, str]]) -> Connection:
-        from twilio.base.exceptions import TwilioException
-
         conference = conference_name(call_sid)
         agent_twiml = twiml.conference_leg(conference, whisper, self.voices, starts=True)
         caller_twiml = twiml.conference_leg(conference, [], self.voices, starts=False)
@@ -79,8 +77,6 @@ class TwilioGateway:
         """Twilio's Queue and Member resources (https://www.twilio.com/docs/voice/api/queue-resource,
         .../member-resource): each queue of ours by its friendly name, then its members. Values are
         cleaned as at the webhook's border (telephony.requests)."""
-        from twilio.base.exceptions import TwilioException
-
         members = []
         try:
             for queue in self.client.queues.list(limit=MAX_QUEUES):
@@ -97,8 +93,6 @@ class TwilioGateway:
         return members
 
     def caller_of(self, call_sid: str) -> str | None:
-        from twilio.base.exceptions import TwilioException
-
         try:
             call = self.client.calls(call_sid).fetch()
             return phone_number(call._from)  # twilio-python names the call's "from" field `_from`

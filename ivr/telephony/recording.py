@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from twilio.rest import Client
 
 from ivr.engine import CallState, FlowSet
 from ivr.engine.steps import Ask
@@ -89,8 +90,6 @@ def control() -> RecordingControl | None:
     if "ivr.recording" not in app.extensions:
         configured = app.config.get("RECORDING_CONTROL")
         if configured is None:
-            from twilio.rest import Client
-
             configured = TwilioRecordingControl(Client(app.config["TWILIO_ACCOUNT_SID"],
                                                        app.config["TWILIO_AUTH_TOKEN"]))
         app.extensions["ivr.recording"] = configured
