@@ -11,7 +11,6 @@ one started after the change) still finishes a call on it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from flask import Flask, current_app
 from ivr.engine.counts import counted
 from ivr.engine import FlowSet, Languages, load_flowset
 from ivr.engine.languages import BUILT_IN
+from ivr.engine.texts import TextPath
 from ivr.engine.findings import FlowsInvalid
 from ivr.store.archive import DatabaseArchive
 
@@ -147,19 +147,12 @@ class FlowStore:
             return None
         if not files:
             return None
-        with tempfile.TemporaryDirectory(prefix=f"ivr-flows-{version}-") as folder:
-            root = Path(folder)
-            for name, text in files.items():
-                path = root / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
-            (root / "flows").mkdir(exist_ok=True)
-            (root / "prompts").mkdir(exist_ok=True)
-            try:
-                flowset = load_flowset(root / "flows", root / "prompts", **self.options)
-            except FlowsInvalid as invalid:
-                log.warning("stored flows version %s no longer loads: %s", version, invalid)
-                return None
+        root = TextPath(files, f"flows version {version}", folders=("flows", "prompts"))
+        try:
+            flowset = load_flowset(root / "flows", root / "prompts", **self.options)
+        except FlowsInvalid as invalid:
+            log.warning("stored flows version %s no longer loads: %s", version, invalid)
+            return None
         if flowset.version != version:
             log.warning("stored flows version %s loads as %s; not used", version, flowset.version)
             return None

@@ -17,6 +17,7 @@ from ivr.engine.phones import DEFAULT_REGIONS, unknown_regions
 from ivr.engine.languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
 from ivr.engine.prompts import Prompts, load_prompts
 from ivr.engine.steps import AGENT, Ask, Expect, InputMode, Retries, Step, StepReader
+from ivr.engine.texts import TextPath, as_path
 from ivr.engine.understand import Vocabulary, month_names
 from ivr.engine.verification import VerificationPolicy, default_policy, read_verification
 from ivr.engine.yamlsource import YamlProblem, load_file
@@ -223,13 +224,13 @@ class FlowSet:
 
 
 def read_flows(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
+    flows_dir: Path | str | TextPath, prompts_dir: Path | str | TextPath, entry: str = "main",
     desktop_languages: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
     """Read flows and prompts and apply the format rules: (the flow set, or None when it cannot be built,
     and the findings so far). The rules that need the whole set are ivr.engine.lint's; ivr.engine.loader
     runs both."""
-    flows_dir = Path(flows_dir)
+    flows_dir = as_path(flows_dir)
     findings: list[Finding] = []
     digest = hashlib.sha256()
     flows: dict[str, Flow] = {}
@@ -263,7 +264,7 @@ def read_flows(
         flows[flow.name] = flow
     prompts, prompt_findings = load_prompts(prompts_dir, languages)
     findings.extend(prompt_findings)
-    prompts_root = Path(prompts_dir)
+    prompts_root = as_path(prompts_dir)
     for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
     glossary = load_glossary(prompts_root, languages)  # guides the linter only: not part of what callers hear, nor of the version

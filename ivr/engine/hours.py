@@ -29,6 +29,7 @@ from babel.dates import format_date, format_time
 from ivr.engine.findings import Finding
 from ivr.engine.languages import BUILT_IN, Languages, read_languages
 from ivr.engine.prompts import Prompts
+from ivr.engine.texts import as_path
 from ivr.engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 __all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS"]
@@ -107,13 +108,13 @@ class Hours:
         reasons are checked against `languages` (by default those declared beside the file)."""
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = as_path(path).read_text(encoding="utf-8")
         except OSError as error:
             raise HoursError([_problem(f"the file cannot be read ({error.strerror})", source, 1,
                                        "check its path")]) from None
         data, line_of = _load_yaml(text, source)
         if languages is None:
-            languages = read_languages(Path(path).parent)
+            languages = read_languages(as_path(path).parent)
         return cls._build(data, source, line_of, languages)
 
     @classmethod

@@ -13,14 +13,18 @@ from pathlib import Path
 from ivr.engine.findings import Finding, FlowsInvalid, in_order
 from ivr.engine.flows import FlowSet, read_flows
 from ivr.engine.lint import check_flowset
+from ivr.engine.texts import TextPath
 
 __all__ = ["load_flowset", "read_flowset"]
 
 
-def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
+def load_flowset(flows_dir: Path | str | TextPath, prompts_dir: Path | str | TextPath, entry: str = "main",
                  code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None,
                  desktop_languages: Collection[str] | None = None) -> FlowSet:
     """Load and check flows and prompts; raise FlowsInvalid listing every error found.
+
+    The folders are on disk, or in a {relative path: text} mapping (`ivr.engine.texts.TextPath`, as for
+    a stored version's files): the same code reads both.
 
     The application passes what only it knows (see ivr.lint_context): `code_prompts`, the
     prompt keys it says by itself (they must exist and count as used), and `actions`, the
@@ -35,11 +39,12 @@ def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "m
 
 
 def read_flowset(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = (),
+    flows_dir: Path | str | TextPath, prompts_dir: Path | str | TextPath, entry: str = "main",
+    code_prompts: tuple[str, ...] = (),
     actions: Collection[str] | None = None, desktop_languages: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
     """(The flow set, or None when it cannot be built; every finding, errors and warnings), never raising."""
     flowset, findings = read_flows(flows_dir, prompts_dir, entry, desktop_languages)
     if flowset is not None:
-        findings.extend(check_flowset(flowset, code_prompts=code_prompts, actions=actions))
+        findings.extend(check_flowset(flowset, flows_dir, code_prompts=code_prompts, actions=actions))
     return flowset, findings

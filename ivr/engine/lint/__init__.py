@@ -16,6 +16,7 @@ from ivr.engine.flows import FlowSet, read_flows
 from ivr.engine.verification import check_verification
 from ivr.engine.lint import answers, graph, hours, prompts, usability, walk, wording
 from ivr.engine.lint.codes import CODES, Code, finding
+from ivr.engine.texts import TextPath
 
 __all__ = ["CODES", "Code", "FOLLOW_FROM_AN_UNREAD_STEP", "check_flowset", "finding", "lint"]
 
@@ -23,7 +24,7 @@ FOLLOW_FROM_AN_UNREAD_STEP = frozenset({"flow-unused", "unreachable-step", "prom
 """Warnings left out while a step cannot be read: they would only repeat its finding's consequences."""
 
 
-def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
+def check_flowset(flowset: FlowSet, flows_dir: Path | str | TextPath | None = None,
                   code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> list[Finding]:
     """Every rule that needs the whole flow set (the loader runs these on every load)."""
     call_graph = walk.build(flowset)

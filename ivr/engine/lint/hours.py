@@ -9,13 +9,14 @@ from pathlib import Path
 
 from ivr.engine.findings import Finding
 from ivr.engine.hours import Hours, HoursError
+from ivr.engine.texts import TextPath, as_path
 
 HOURS_FILE = "hours.yaml"
 
 
-def check(flows_dir: Path | str) -> list[Finding]:
+def check(flows_dir: Path | str | TextPath) -> list[Finding]:
     """The findings of flows_dir/hours.yaml (code hours-invalid); none when the file is absent."""
-    path = Path(flows_dir) / HOURS_FILE
+    path = as_path(flows_dir) / HOURS_FILE
     if not path.is_file():
         return []
     try:
