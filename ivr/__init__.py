@@ -7,18 +7,15 @@ from typing import Any
 
 from flask import Flask
 
+from ivr import config, desktop, limits, lint_context, logs, telephony
+from ivr.calls import line
+from ivr.content import flowstore
+from ivr.store import db
+from ivr.telephony import audio, gateway, recording
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, request limits, database, flows, and the voice webhook."""
-    from ivr import config, desktop, limits, lint_context, logs
-    from ivr.telephony import audio
-    from ivr.store import db
-    from ivr.content import flowstore
-    from ivr.telephony import gateway
-    from ivr import telephony
-    from ivr.telephony import recording
-    from ivr.calls import line
-
     app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(limits.CONFIG)
@@ -44,8 +41,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _demo_secrets(app: Flask) -> None:
     """In demo mode, the token and key the environment does not give: generated once per instance folder."""
-    from ivr.config import DEMO_SECRET_FILES, demo_secret
-
-    for setting in DEMO_SECRET_FILES:
+    for setting in config.DEMO_SECRET_FILES:
         if not app.config.get(setting):
-            app.config[setting] = demo_secret(app.instance_path, setting, create=True)
+            app.config[setting] = config.demo_secret(app.instance_path, setting, create=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ivr.desktop.words import WORDS_LANGUAGES
 from ivr.content.waiting_prompts import PROMPTS_SAID
+from ivr.services.actions import ACTIONS
 
 # The hold loop, the after-hours answer, and the recording notice said before the greeting.
 SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
@@ -18,9 +19,6 @@ SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
 
 def action_names() -> tuple[str, ...]:
     """The backend actions a flow's `action:` step may name."""
-    from ivr.services import addresses, clients, status  # noqa: F401 - registers the built-in actions
-    from ivr.services.actions import ACTIONS
-
     return tuple(sorted(ACTIONS))
 
 

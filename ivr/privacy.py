@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import phonenumbers
+from flask import current_app, has_app_context
 
 from ivr import config
 from ivr.engine.runner import MASK
@@ -120,13 +121,8 @@ def mask_value(kind: str, value: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _secret() -> bytes:
-    try:
-        from flask import current_app, has_app_context
-
-        if has_app_context() and current_app.config.get("SECRET_KEY"):
-            return str(current_app.config["SECRET_KEY"]).encode()
-    except ImportError:  # pragma: no cover - flask is a dependency
-        pass
+    if has_app_context() and current_app.config.get("SECRET_KEY"):
+        return str(current_app.config["SECRET_KEY"]).encode()
     secret = config.secret_from_environment()
     if not secret:
         raise RuntimeError("IVR_SECRET_KEY is not set: personal values cannot be hashed without it")

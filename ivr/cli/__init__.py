@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 
 import click
+from werkzeug.serving import run_simple
 
-from ivr import config, create_app
+from ivr import config, create_app, logs
+from ivr.cli.content import console_start, graph_command, test_command
+from ivr.cli.db import database_app, db as db_commands
+from ivr.cli.desktop import agent as agent_commands
+from ivr.cli.lint import lint as lint_command, schema as schema_command
+from ivr.cli.report import report_command
+from ivr.cli.security import audit_command, change_group, client_group, purge_command
 from ivr.config import ConfigError, demo_secret, instance_path
+from ivr.desktop.accounts import ensure_demo_agent
+from ivr.engine import FlowsInvalid
 from ivr.engine.counts import counted
+from ivr.services.demo import reset_demo, seed_demo
+from ivr.store import db
+from ivr.telephony.phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
 
 
 def _app(demo: bool = False):
@@ -18,12 +32,8 @@ def _app(demo: bool = False):
         return create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    except Exception as error:  # flows that do not load: show every finding, no traceback
-        from ivr.engine import FlowsInvalid
-
-        if isinstance(error, FlowsInvalid):
-            raise click.ClickException("the flows have errors, so the line cannot start:\n" + str(error)) from None
-        raise
+    except FlowsInvalid as error:  # flows that do not load: show every finding, no traceback
+        raise click.ClickException("the flows have errors, so the line cannot start:\n" + str(error)) from None
 
 
 @click.group()
@@ -42,15 +52,10 @@ def serve(host: str, port: int, demo: bool) -> None:
     Log lines go to stderr: the app's with a timestamp (ivr.logs.configure), requests as werkzeug writes them.
     A port another program holds is refused before the demo data is loaded or the server says it listens.
     """
-    from ivr import logs
-
     logs.configure()
     app = _app(demo)
     _refuse_a_busy_port(host, port)
     if demo:
-        from ivr.store import db
-        from ivr.services.demo import seed_demo
-
         with db.session_for(app) as session:
             added = seed_demo(session)
         click.echo(f"Demo data ready ({counted(added, 'client')} added).")
@@ -58,17 +63,12 @@ def serve(host: str, port: int, demo: bool) -> None:
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
     click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
     click.echo(f"Agent desktop: http://{host}:{port}/agent/" + (" (demo / demo)" if demo else ""))
-    from werkzeug.serving import run_simple
-
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def _refuse_a_busy_port(host: str, port: int) -> None:
     """ClickException when something already listens on host:port (werkzeug would only say so after the
     start-up lines, and name no way to choose another port)."""
-    import errno
-    import socket
-
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: a closing socket is no owner
         try:
@@ -99,11 +99,6 @@ def seed(demo: bool, reset: bool) -> None:
             "ivr seed only loads the demo agency (fictional clients and an agent whose password is 'demo'), "
             "so it asks you to say so: run `ivr seed --demo`, or `ivr seed --demo --reset` to put the demo "
             "clients back as shipped. Never on a real line's database.")
-    from ivr.store import db
-    from ivr.cli.db import database_app
-    from ivr.desktop.accounts import ensure_demo_agent
-    from ivr.services.demo import reset_demo, seed_demo
-
     app = database_app(secret=reset, demo=True, create=True)
     with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
@@ -139,15 +134,9 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
     'hangup', Ctrl-D or Ctrl-C) or the IVR does, the server gets Twilio's final status callback,
     so the agent desktop never keeps a console caller waiting.
     """
-    from ivr.cli.content import console_start
-    from ivr.telephony.phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
-
     app = None
     if in_process:
         app = _app(demo=True)
-        from ivr.store import db
-        from ivr.services.demo import seed_demo
-
         with db.session_for(app) as session:
             seed_demo(session)
         transport = FlaskTransport(app.test_client())
@@ -244,33 +233,11 @@ def _demo_token() -> str:
         "from this folder so the demo token is shared."
     )
 
-from ivr.cli.lint import lint as _lint_command, schema as _schema_command  # noqa: E402
 
-main.add_command(_lint_command)
-main.add_command(_schema_command)
-
-from ivr.cli.content import graph_command, test_command  # noqa: E402 - content staff's commands
-
-main.add_command(test_command)
-main.add_command(graph_command)
-
-from ivr.cli.desktop import agent as _agent_commands  # noqa: E402
-
-main.add_command(_agent_commands)
-
-from ivr.cli.security import audit_command, change_group, client_group, purge_command  # noqa: E402
-
-main.add_command(audit_command)
-main.add_command(change_group)
-main.add_command(purge_command)
-main.add_command(client_group)
-
-
-from ivr.cli.db import db as _db_commands  # noqa: E402
-from ivr.cli.report import report_command as _report_command  # noqa: E402 - issue 16's figures
-
-main.add_command(_db_commands)
-main.add_command(_report_command)
+# One module per command family; the group is assembled here, in one place.
+for command in (lint_command, schema_command, test_command, graph_command, agent_commands, audit_command,
+                change_group, purge_command, client_group, db_commands, report_command):
+    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,11 +8,16 @@ from typing import Any
 
 import click
 
-from ivr.config import content_folders
 from ivr.calls.console import ConsoleStart
-from ivr.engine.counts import counted
+from ivr.config import content_folders
+from ivr.content import graphviz
+from ivr.content.flowstore import FlowStore
 from ivr.engine import FlowSet, FlowsInvalid, load_flowset
+from ivr.engine.counts import counted
 from ivr.engine.findings import did_you_mean
+from ivr.engine.graph import dot, mermaid
+from ivr.scenarios import run_paths
+from ivr.scenarios.run import scenario_files
 
 
 # --flows and --prompts, the same for every command that reads content staff's folders (test, graph, lint).
@@ -27,8 +32,6 @@ prompts_option = click.option(
 def _configured_flowset(app: Any | None) -> FlowSet | None:
     """The flows this command talks about: the app's, or those in IVR_FLOWS_DIR / IVR_PROMPTS_DIR."""
     if app is not None:
-        from ivr.content.flowstore import FlowStore
-
         store: FlowStore = app.extensions["ivr.flows"]
         return store.current
     try:
@@ -88,9 +91,6 @@ def test_command(paths: tuple[Path, ...], min_coverage: float | None, flows_dir:
     Each scenario is a call through the real webhook, on a throw-away copy of the demo data,
     with time frozen. Exit 0 when all pass, 1 when one fails, 2 for a usage error.
     """
-    from ivr.scenarios import run_paths
-    from ivr.scenarios.run import scenario_files
-
     flows_dir, prompts_dir = content_folders(flows_dir, prompts_dir)
     targets = list(paths) or [flows_dir / "tests"]
     if not paths and not targets[0].is_dir():
@@ -149,9 +149,6 @@ def graph_command(flow: str, fmt: str, output: Path | None, flows_dir: Path | No
     --format svg or png when Graphviz is installed (apt install graphviz). The folders it read
     are named on stderr, so the picture alone goes to stdout.
     """
-    from ivr.content import graphviz
-    from ivr.engine.graph import dot, mermaid
-
     flows_dir, prompts_dir = content_folders(flows_dir, prompts_dir)
     click.echo(f"Drawing '{flow}' from {_shown(str(flows_dir))} (prompts: {_shown(str(prompts_dir))}).", err=True)
     flowset = _flowset_or_fail(flows_dir, prompts_dir)

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
+from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from ivr import config
-from ivr.store import schema
 from ivr.config import database_url
-
-if TYPE_CHECKING:
-    from flask import Flask
+from ivr.store import schema
+from ivr.store.db import database_file, init_app as init_database, make_engine, scratch_url
 
 
 def database_app(*, secret: bool = False, demo: bool = False, create: bool = False) -> Flask:
@@ -31,10 +29,6 @@ def database_app(*, secret: bool = False, demo: bool = False, create: bool = Fal
     ClickException that says where servers keep theirs, instead of making an empty one that later
     commands would silently read; a database the operator named is made, and the command says so.
     """
-    from flask import Flask
-
-    from ivr.store import db
-
     instance = config.instance_path()
     app = Flask("ivr", instance_path=instance)
     app.config.update(config.from_environment(instance))
@@ -44,13 +38,11 @@ def database_app(*, secret: bool = False, demo: bool = False, create: bool = Fal
             app.config["SECRET_KEY"] = config.secret_key(instance, demo=demo or None)
         except config.ConfigError as error:
             raise click.ClickException(str(error)) from None
-    db.init_app(app)
+    init_database(app)
     return app
 
 
 def _no_database_here(url: str, *, create: bool) -> None:
-    from ivr.store.db import database_file
-
     path = database_file(url)
     if path is None or path.exists():
         return
@@ -59,12 +51,6 @@ def _no_database_here(url: str, *, create: bool) -> None:
     if not create and not config.database_chosen():
         raise click.ClickException(f"There is no database at {path}. {where}")
     click.echo(f"There was no database at {path}: this command made a new one. {where}", err=True)
-
-
-def _engine(url: str):
-    from ivr.store.db import make_engine
-
-    return make_engine(url)
 
 
 @click.group()
@@ -77,7 +63,7 @@ def db() -> None:
 def upgrade(revision: str) -> None:
     """Create or upgrade the schema of IVR_DATABASE_URL (the app also does this when it starts)."""
     url = database_url()
-    engine = _engine(url)
+    engine = make_engine(url)
     try:
         before = schema.current_revision(engine)
         schema.upgrade(engine, revision)
@@ -98,7 +84,7 @@ def upgrade(revision: str) -> None:
 def current() -> None:
     """Show the revision the database is at and the newest one this code knows."""
     _no_database_here(database_url(), create=False)
-    engine = _engine(database_url())
+    engine = make_engine(database_url())
     try:
         click.echo(f"database: {schema.current_revision(engine) or 'empty'}; code: {schema.head()}")
     finally:
@@ -112,11 +98,9 @@ def revision(message: str) -> None:
 
     Read the file it writes before committing: renames show up as a drop and an add.
     """
-    from ivr.store.db import scratch_url
-
     with tempfile.TemporaryDirectory() as folder:
         url = scratch_url(Path(folder))
-        engine = _engine(url)
+        engine = make_engine(url)
         schema.upgrade(engine)
         if not schema.differences(engine):
             engine.dispose()

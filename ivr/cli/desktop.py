@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import select
 
 from ivr import clock
+from ivr.cli.db import database_app
+from ivr.config import content_folders
+from ivr.desktop import sessions
+from ivr.desktop.accounts import AccountError, add_agent, find_agent, issue_token, revoke_tokens, tokens_of
 from ivr.engine.counts import counted
+from ivr.engine.languages import read_languages
+from ivr.store import db
+from ivr.store.models.desktop import Agent
 
 
 def _session():
-    from ivr.store import db
-    from ivr.cli.db import database_app
-
     return db.session_for(database_app())
 
 
@@ -34,10 +39,6 @@ def agent() -> None:
 def add(username: str, display_name: str | None, language: str | None, endpoint: str | None, role: str,
         password: str) -> None:
     """Create an agent who can sign in to the desktop."""
-    from ivr.config import content_folders
-    from ivr.desktop.accounts import AccountError, add_agent
-    from ivr.engine.languages import read_languages
-
     try:
         with _session() as session:
             created = add_agent(session, username, password, display_name, language, endpoint, role,
@@ -63,8 +64,6 @@ def token() -> None:
 
 
 def _agent_named(session, username: str):
-    from ivr.desktop.accounts import find_agent
-
     found = find_agent(session, username)
     if found is None:
         raise click.ClickException(
@@ -76,8 +75,6 @@ def _agent_named(session, username: str):
 @click.argument("username")
 def issue(username: str) -> None:
     """Make an API token for USERNAME (shown once; only its hash is kept)."""
-    from ivr.desktop.accounts import issue_token
-
     with _session() as session:
         value = issue_token(session, _agent_named(session, username))
     click.echo(value)
@@ -89,8 +86,6 @@ def issue(username: str) -> None:
 @click.argument("username")
 def list_tokens(username: str) -> None:
     """Show USERNAME's tokens by number: made, last used, revoked (never the tokens themselves)."""
-    from ivr.desktop.accounts import tokens_of
-
     def when(moment) -> str:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
@@ -109,8 +104,6 @@ def list_tokens(username: str) -> None:
                                                  "without it, every token of USERNAME is revoked.")
 def revoke(username: str, token_id: int | None) -> None:
     """Revoke USERNAME's API tokens (all, or one with --id): the API refuses them at once."""
-    from ivr.desktop.accounts import AccountError, revoke_tokens
-
     try:
         with _session() as session:
             count = revoke_tokens(session, _agent_named(session, username), token_id)
@@ -134,8 +127,6 @@ def set_role(username: str, role: str) -> None:
 @click.argument("username")
 def deactivate(username: str) -> None:
     """Stop USERNAME from signing in: their open sessions end and their API tokens stop working."""
-    from ivr.desktop import sessions
-
     with _session() as session:
         found = _agent_named(session, username)
         found.active = False
@@ -146,10 +137,6 @@ def deactivate(username: str) -> None:
 @agent.command("list")
 def list_agents() -> None:
     """Show the agents (never their passwords)."""
-    from sqlalchemy import select
-
-    from ivr.store.models.desktop import Agent
-
     with _session() as session:
         for row in session.scalars(select(Agent).order_by(Agent.username)):
             state = "" if row.active else " (inactive)"

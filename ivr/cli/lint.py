@@ -12,6 +12,9 @@ from ivr.config import content_folders
 from ivr.engine.counts import counted
 from ivr.engine.findings import UNREADABLE, Finding, Severity
 from ivr.engine.languages import read_languages
+from ivr.engine.lint import lint as run_lint
+from ivr.engine.schema import SCHEMA_FILES, schema_text
+from ivr.lint_context import loader_options
 
 
 @click.command()
@@ -28,11 +31,7 @@ def lint(path: Path | None, output: str, strict: bool, flows_dir: Path | None, p
     Without PATH it checks --flows and --prompts (default IVR_FLOWS_DIR and IVR_PROMPTS_DIR, or
     flows/ and prompts/). Exit code: 0 no errors, 1 errors (or warnings with --strict), 2 wrong usage.
     """
-    from ivr.engine.lint import lint as run_lint
-
     flows_dir, prompts_dir, only = _what_to_check(path, *content_folders(flows_dir, prompts_dir))
-    from ivr.lint_context import loader_options
-
     findings = run_lint(flows_dir, prompts_dir, **loader_options())
     if only is not None:  # a file that cannot be read stops the checks of the others: always shown
         findings = [f for f in findings if _inside(f.path, only) or f.code == UNREADABLE]
@@ -63,8 +62,6 @@ def lint(path: Path | None, output: str, strict: bool, flows_dir: Path | None, p
 @click.option("--check", is_flag=True, help="Only say whether the files are up to date (exit 1 if not).")
 def schema(folder: Path | None, check: bool) -> None:
     """Write the JSON Schema of the flow format, used by editors to complete and underline."""
-    from ivr.engine.schema import SCHEMA_FILES, schema_text
-
     folder = folder or content_folders()[0]
     stale = []
     for name, build in SCHEMA_FILES.items():

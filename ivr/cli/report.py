@@ -16,9 +16,12 @@ from typing import Any
 
 import click
 
+from ivr.cli.db import database_app
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
 from ivr.engine.counts import counted
+from ivr.services.changes import local_zone
 from ivr.services.reports import By, Figures, Report, build_report
+from ivr.store import db
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("period", "period"), ("language", "lang"), ("offered", "offered"), ("completed", "completed"),
@@ -56,10 +59,6 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
 
     Definitions: docs/reports.md. Costs: flows/costs.yaml.
     """
-    from ivr.cli.db import database_app
-    from ivr.services.changes import local_zone
-    from ivr.store import db
-
     if ends < starts:
         raise click.BadParameter(f"--to {ends} is before --from {starts}; give the earlier day first", param_hint="--to")
     app = database_app()

@@ -7,8 +7,18 @@ import re
 import click
 
 from ivr.cli.db import database_app
+from ivr.config import content_folders
+from ivr.desktop.accounts import actor_id, find_agent
+from ivr.desktop.roles import Role, has_role
 from ivr.engine.counts import counted
+from ivr.engine.verification import read_verification
 from ivr.privacy import mask_client_number
+from ivr.services.audit import trail
+from ivr.services.changes import ChangeNotReversible, apply_due, reverse_change
+from ivr.services.clients import find_client
+from ivr.services.retention import purge
+from ivr.services.verification import NotSuspended, is_self_service_suspended, lift_suspension
+from ivr.store import db
 
 
 @click.command("audit")
@@ -18,10 +28,6 @@ def audit_command(client_number: str) -> None:
 
     Values are shown as stored: masked. Access to this command is access to the server.
     """
-    from ivr.store import db
-    from ivr.services.audit import trail
-    from ivr.services.clients import find_client
-
     app = database_app(secret=True)  # tries are kept under a keyed hash of the number typed
     number = re.sub(r"\D", "", client_number)
     with app.app_context(), db.session_for(app) as session:
@@ -70,10 +76,6 @@ def change_reverse(confirmation: str, username: str, reason: str) -> None:
     Only a supervisor or an admin reverses a change, as on the desktop's Changes page; the audit
     trail records their id, exactly as the page does.
     """
-    from ivr.store import db
-    from ivr.desktop.accounts import actor_id
-    from ivr.services.changes import ChangeNotReversible, reverse_change
-
     app = database_app(secret=True)  # the audit row fingerprints the masked values with the key
     try:
         with app.app_context(), db.session_for(app) as session:
@@ -87,9 +89,6 @@ def change_reverse(confirmation: str, username: str, reason: str) -> None:
 
 def _supervisor(session, username: str, doing: str):
     """The active supervisor or admin called `username`; a ClickException says why anyone else is refused."""
-    from ivr.desktop.accounts import find_agent
-    from ivr.desktop.roles import Role, has_role
-
     person = find_agent(session, username)
     if person is None or not person.active:
         raise click.ClickException(f"there is no active agent called '{username}'; give the user name of a "
@@ -103,9 +102,6 @@ def _supervisor(session, username: str, doing: str):
 @change_group.command("apply-due")
 def change_apply_due() -> None:
     """Apply every pending change whose cooling-off period is over (run it daily, e.g. from cron)."""
-    from ivr.store import db
-    from ivr.services.changes import apply_due
-
     app = database_app(secret=True)  # the audit row fingerprints the masked values with the key
     with app.app_context(), db.session_for(app) as session:
         applied = apply_due(session)
@@ -133,13 +129,6 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
     (flows/verification.yaml). This lifts it at once, through the same service as the desktop's
     button, and records who did it in the audit trail (`ivr audit CLIENT_NUMBER`).
     """
-    from ivr.store import db
-    from ivr.desktop.accounts import actor_id
-    from ivr.services.clients import find_client
-    from ivr.config import content_folders
-    from ivr.engine.verification import read_verification
-    from ivr.services.verification import NotSuspended, is_self_service_suspended, lift_suspension
-
     app = database_app(secret=True)  # tries are counted under a keyed hash of the number
     number = re.sub(r"\D", "", client_number)
     masked = mask_client_number(number)
@@ -169,9 +158,6 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
                    "(default: IVR_RETENTION_DAYS, 730 = 2 years).")
 def purge_command(days: int | None) -> None:
     """Remove old call journeys, contexts and recording references; keep daily counts and the audit trail."""
-    from ivr.store import db
-    from ivr.services.retention import purge
-
     app = database_app()
     with app.app_context(), db.session_for(app) as session:
         report = purge(session, days or app.config.get("RETENTION_DAYS", 730))

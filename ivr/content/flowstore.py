@@ -11,7 +11,6 @@ one started after the change) still finishes a call on it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +23,9 @@ from flask import Flask, current_app
 from ivr.engine.counts import counted
 from ivr.engine import FlowSet, Languages, load_flowset
 from ivr.engine.languages import BUILT_IN
+from ivr.engine.texts import TextPath
 from ivr.engine.findings import FlowsInvalid
+from ivr.store.archive import DatabaseArchive
 
 log = logging.getLogger(__name__)
 
@@ -146,19 +147,12 @@ class FlowStore:
             return None
         if not files:
             return None
-        with tempfile.TemporaryDirectory(prefix=f"ivr-flows-{version}-") as folder:
-            root = Path(folder)
-            for name, text in files.items():
-                path = root / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
-            (root / "flows").mkdir(exist_ok=True)
-            (root / "prompts").mkdir(exist_ok=True)
-            try:
-                flowset = load_flowset(root / "flows", root / "prompts", **self.options)
-            except FlowsInvalid as invalid:
-                log.warning("stored flows version %s no longer loads: %s", version, invalid)
-                return None
+        root = TextPath(files, f"flows version {version}", folders=("flows", "prompts"))
+        try:
+            flowset = load_flowset(root / "flows", root / "prompts", **self.options)
+        except FlowsInvalid as invalid:
+            log.warning("stored flows version %s no longer loads: %s", version, invalid)
+            return None
         if flowset.version != version:
             log.warning("stored flows version %s loads as %s; not used", version, flowset.version)
             return None
@@ -208,8 +202,6 @@ class FlowStore:
 def init_app(app: Flask, options: Mapping[str, Any] | None = None) -> None:
     """Serve the flows of FLOWS_DIR/PROMPTS_DIR, checked with `options` (`ivr.lint_context.loader_options()`:
     the actions, prompts said by code and desktop languages the program has)."""
-    from ivr.store.archive import DatabaseArchive
-
     seconds = app.config.get("FLOWS_CHECK_SECONDS")
     if seconds is None:
         seconds = DEFAULT_CHECK_SECONDS

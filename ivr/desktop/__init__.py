@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.desktop import oidc
+# Their pages join views.bp: pending changes, Flows, staff, lifting a suspension, search, the reports API.
+from ivr.desktop import changes_page, flows_page, reports_api, search_page, staff, suspensions  # noqa: F401
+from ivr.desktop.accounts import ensure_demo_agent
+from ivr.desktop.auth import DEFAULT_SESSION_HOURS
+from ivr.desktop.views import bp, favicon, site_root
+from ivr.store import db
 
 
 def init_app(app: Flask) -> None:
     """Plug the desktop in; in demo mode make sure the demo agent (demo / demo) exists."""
-    from ivr.store import db
-    from ivr.desktop.accounts import ensure_demo_agent
-    from ivr.desktop import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
-    from ivr.desktop import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
-    from ivr.desktop import search_page  # noqa: F401 - find a call or a client
-    from ivr.desktop import reports_api  # noqa: F401 - the figures as JSON for BI tools
-    from ivr.desktop import oidc
-    from ivr.desktop.auth import DEFAULT_SESSION_HOURS
-    from ivr.desktop.views import bp, favicon, site_root
-
     app.register_blueprint(bp)
     app.add_url_rule("/", "site_root", site_root)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
@@ -42,8 +41,6 @@ def _trust_proxies(app: Flask) -> None:
     sign-in, and the desktop would not know it is served over HTTPS. Never set it without a proxy in front:
     anyone could then claim any address.
     """
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0 and not isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -24,7 +24,8 @@ from ivr.services.changes import ChangeNotReversible, reverse_change
 from ivr.desktop import auth
 from ivr.desktop.accounts import actor_id
 from ivr.desktop.roles import Role
-from ivr.desktop.views import _clock, _safe_next, _words, bp
+from ivr.desktop import pages
+from ivr.desktop.views import bp
 
 REASON_MAX = 200
 
@@ -49,7 +50,7 @@ def _masked(change: ChangeRequest) -> str:
 @auth.login_required
 @auth.requires(Role.SUPERVISOR)
 def pending_changes() -> str:
-    s, words, clock = db.session(), _words(), _clock()
+    s, words, clock = db.session(), pages.words(), pages.clock()
     pending = s.scalars(select(ChangeRequest).where(ChangeRequest.status == "pending")
                         .order_by(ChangeRequest.effective_at, ChangeRequest.id))
     rows = []
@@ -74,8 +75,8 @@ def pending_changes() -> str:
 @auth.login_required
 @auth.requires(Role.SUPERVISOR)
 def reverse(confirmation: str) -> Any:
-    s, words, now = db.session(), _words(), clock.now()
-    back = _safe_next(request.form.get("next")) if request.form.get("next") else url_for("desktop.pending_changes")
+    s, words, now = db.session(), pages.words(), clock.now()
+    back = pages.safe_next(request.form.get("next")) if request.form.get("next") else url_for("desktop.pending_changes")
     change = s.scalar(select(ChangeRequest).where(ChangeRequest.confirmation == confirmation))
     if change is None:
         abort(404)

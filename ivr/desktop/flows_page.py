@@ -23,7 +23,8 @@ from ivr.engine import FlowSet
 from ivr.engine.graph import AGENT_NODE, Wording, build
 from ivr.engine.steps import Action, Ask, Branch, Menu, Return, Say, Transfer, Use
 from ivr.desktop import auth
-from ivr.desktop.views import _flowset, _words, bp
+from ivr.desktop import pages
+from ivr.desktop.views import bp
 from ivr.desktop.words import Words, code_spans
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -103,7 +104,7 @@ def _flow_row(flowset: FlowSet, name: str, words: Words) -> dict[str, Any]:
 @bp.get("/flows")
 @auth.login_required
 def flows() -> str:
-    flowset, words = _flowset(), _words()
+    flowset, words = pages.flowset(), pages.words()
     rows = []
     if flowset is not None:
         rows = [_flow_row(flowset, name, words) for name in sorted(flowset.flows,
@@ -116,7 +117,7 @@ def flows() -> str:
 @auth.login_required
 def flow_page(flow_name: str) -> str:
     """One flow step by step: what each step does, what the caller hears there, where each key leads."""
-    flowset, words = _flowset(), _words()
+    flowset, words = pages.flowset(), pages.words()
     if flowset is None or flow_name not in flowset.flows:
         abort(404)
     return render_template("desktop/flow.html", f=_flow_row(flowset, flow_name, words),
@@ -166,11 +167,11 @@ def _code(text: str) -> Markup:
 @bp.get("/flows/<flow_name>.svg")
 @auth.login_required
 def flow_picture(flow_name: str) -> Response:
-    flowset = _flowset()
+    flowset = pages.flowset()
     if flowset is None or flow_name not in flowset.flows:
         abort(404)
     try:
-        svg = _svg_for(flowset, flow_name, _words())
+        svg = _svg_for(flowset, flow_name, pages.words())
     except (graphviz.GraphvizFailed, subprocess.TimeoutExpired, ValueError, ET.ParseError):
         current_app.logger.warning("could not draw flow %s", flow_name)
         abort(404)

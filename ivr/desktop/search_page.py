@@ -23,10 +23,10 @@ from typing import Any
 
 from flask import Response, g, jsonify, render_template, request, url_for
 
-from ivr.desktop import auth
+from ivr.desktop import auth, pages
 from ivr.desktop.accounts import actor_id
 from ivr.desktop.roles import may_open
-from ivr.desktop.views import _clock, _words, bp
+from ivr.desktop.views import bp
 from ivr.desktop.words import Words
 from ivr.services.search import InvalidKey, KeyKind, Outcome, SearchKey, find, record
 from ivr.store import db
@@ -93,7 +93,7 @@ def _file_link(searched: Searched) -> str | None:
 
 
 def _rows(searched: Searched, words: Words) -> list[dict[str, Any]]:
-    clock = _clock()
+    clock = pages.clock()
     return [{
         "call_sid": call.call_sid,
         "time": words.datetime(clock.local(_aware(call.started_at))),
@@ -120,7 +120,7 @@ def search() -> str:
 @auth.login_required
 def search_results() -> Any:
     kind, typed = request.form.get("kind", ""), request.form.get("key", "")
-    searched, words = _search(kind, typed), _words()
+    searched, words = _search(kind, typed), pages.words()
     page = render_template("desktop/search.html", kinds=list(KeyKind), kind=kind, typed=typed[:TYPED_MAX],
                            searched=searched, rows=_rows(searched, words), file_link=_file_link(searched),
                            invalid_words=f"search.invalid_{searched.invalid.kind or 'kind'}" if searched.invalid else None)
@@ -140,7 +140,7 @@ def api_search() -> Response:
         response.status_code = 400
         return response
     client = searched.client
-    return jsonify(kind=searched.key.kind.value, calls=[_api_row(row) for row in _rows(searched, _words())],
+    return jsonify(kind=searched.key.kind.value, calls=[_api_row(row) for row in _rows(searched, pages.words())],
                    client={"client_number": client.client_number, "name": client.name,
                            "contacts_url": _file_link(searched)} if client else None,
                    withheld=searched.withheld, more=searched.more)

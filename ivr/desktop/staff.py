@@ -19,7 +19,8 @@ from ivr.desktop import auth, sessions
 from ivr.desktop.context import reason_key
 from ivr.store.models.desktop import Agent
 from ivr.desktop.roles import Role
-from ivr.desktop.views import _words, bp
+from ivr.desktop import pages
+from ivr.desktop.views import bp
 
 REPORT_DAYS = (1, 7, 30)
 
@@ -72,11 +73,11 @@ def admin_set_active(agent_id: int) -> Any:
         return redirect(url_for("desktop.admin_agents"))
     active = request.form.get("active") == "1"
     if target.id == g.agent.id and not active:
-        flash(_words()("ui.cannot_deactivate_self"), "error")
+        flash(pages.words()("ui.cannot_deactivate_self"), "error")
         return redirect(url_for("desktop.admin_agents"))
     target.active = active
     if not active:
         sessions.end_all_for(s, target, clock.now(), "inactive")
     s.commit()
-    flash(_words()("ui.account_saved"), "ok")
+    flash(pages.words()("ui.account_saved"), "ok")
     return redirect(url_for("desktop.admin_agents"))

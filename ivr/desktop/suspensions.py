@@ -20,7 +20,8 @@ from ivr.services.verification import NotSuspended, lift_suspension
 from ivr.desktop import auth
 from ivr.desktop.accounts import actor_id
 from ivr.desktop.roles import Role
-from ivr.desktop.views import _call_or_404, _flowset, _words, bp
+from ivr.desktop import pages
+from ivr.desktop.views import bp
 
 
 @bp.post("/calls/<call_sid>/unsuspend", endpoint="lift_suspension")
@@ -28,8 +29,8 @@ from ivr.desktop.views import _call_or_404, _flowset, _words, bp
 @auth.requires(Role.SUPERVISOR)
 def lift_suspension_page(call_sid: str) -> Any:
     """The caller's client, from the call being served; back to the call's page with what happened."""
-    s, words = db.session(), _words()
-    call = _call_or_404(call_sid)
+    s, words = db.session(), pages.words()
+    call = pages.call_or_404(call_sid)
     client = s.get(Client, call.client_id) if call.client_id else None
     if client is None:
         abort(404)
@@ -37,7 +38,7 @@ def lift_suspension_page(call_sid: str) -> Any:
     if request.form.get("identity_checked") != "1":
         flash(words("suspension.check_first"), "error")
         return redirect(back)
-    flowset = _flowset()
+    flowset = pages.flowset()
     try:
         lift_suspension(s, client, actor_id(g.agent), identity_checked=True, call=call, now=clock.now(),
                         policy=flowset.verification if flowset is not None else None)

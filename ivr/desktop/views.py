@@ -6,8 +6,6 @@ import logging
 import math
 import time
 from typing import Any
-from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template,
                    request, send_from_directory, session, url_for)
@@ -17,12 +15,14 @@ from ivr import clock, config
 from ivr.store import db
 from ivr.calls import gateway
 from ivr.calls.status import CallStatus
-from ivr.engine import FlowSet
 from ivr.content.flowstore import languages
 from ivr.store.models.calls import Call, Client, Contact, JourneyEvent
 from ivr.desktop import auth, devices, headers, oidc, service
 from ivr.desktop.accounts import authenticate
-from ivr.desktop.context import IDENTITY_FIELDS, Clock, call_context, callback_row, contact_row, public, queue_row, topic_of
+# The shared page helpers, under the names this module has always used for them.
+from ivr.desktop.pages import call_or_404 as _call_or_404, clock as _clock, flowset as _flowset, language as _language
+from ivr.desktop.pages import safe_next as _safe_next, words as _words
+from ivr.desktop.context import IDENTITY_FIELDS, call_context, callback_row, contact_row, public, queue_row, topic_of
 from ivr.store.models.desktop import Agent, Callback, Handling
 from ivr.desktop.roles import may_open_call, refused
 from ivr.desktop.throttle import Throttle
@@ -33,39 +33,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("desktop", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
                static_url_path="/static")
 
-DEFAULT_ZONE = "America/Toronto"
-
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def _language() -> str:
-    agent = g.get("agent")
-    wanted = request.args.get("lang") or session.get("lang") or (agent.language if agent else None)
-    offered = desktop_languages(languages())
-    return wanted if wanted in offered else offered[0]
-
-
-def _words() -> Words:
-    return Words(_language(), languages())
-
-
-def _clock() -> Clock:
-    hours = current_app.extensions.get("ivr.hours")
-    zone = hours.zone if hours is not None else ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
-    return Clock(clock.now(), zone)
-
-
-def _flowset() -> FlowSet | None:
-    store = current_app.extensions.get("ivr.flows")
-    return store.current if store is not None else None
-
-
-def _call_or_404(call_sid: str) -> Call:
-    call = db.session().get(Call, call_sid)
-    if call is None:
-        abort(404)
-    return call
 
 
 def _may_open(agent: Agent, call: Call) -> bool:
@@ -82,13 +51,6 @@ def _open_call_or_refuse(call_sid: str) -> Call:
 
 def _throttle() -> Throttle:
     return Throttle(secret=str(current_app.config["SECRET_KEY"]))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only paths inside the desktop: a sign-in link can never send an agent elsewhere."""
-    if target and target.startswith("/agent/") and not urlparse(target).netloc and "//" not in target:
-        return target
-    return url_for("desktop.queue")
 
 
 @bp.app_context_processor

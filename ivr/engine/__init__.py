@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ivr.engine.findings import Finding, FlowsInvalid, Severity
 from ivr.engine.languages import Language, Languages
-from ivr.engine.flows import Flow, FlowSet, GlobalSettings, load_flowset, read_flowset
+from ivr.engine.flows import Flow, FlowSet, GlobalSettings
+from ivr.engine.loader import load_flowset, read_flowset
 from ivr.engine.prompts import PromptError, Prompts, Utterance
 from ivr.engine.runner import advance, mask
 from ivr.engine.state import (

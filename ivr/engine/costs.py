@@ -17,6 +17,7 @@ from typing import Any
 from babel.numbers import format_currency, list_currencies
 
 from ivr.engine.findings import Finding, Severity, did_you_mean
+from ivr.engine.texts import TextPath, as_path
 from ivr.engine.yamlsource import YamlProblem, load_text
 
 FILE_NAME = "costs.yaml"
@@ -66,9 +67,10 @@ class CostsInvalid(Exception):
         self.findings = findings
 
 
-def read_costs(flows_dir: Path | str) -> Costs:
-    """The costs of `flows_dir`/costs.yaml, DEFAULTS without the file; raises CostsInvalid."""
-    path = Path(flows_dir) / FILE_NAME
+def read_costs(flows_dir: Path | str | TextPath) -> Costs:
+    """The costs of `flows_dir`/costs.yaml (a folder, or a stored version's texts), DEFAULTS without the
+    file; raises CostsInvalid."""
+    path = as_path(flows_dir) / FILE_NAME
     if not path.is_file():
         return DEFAULTS
     costs, findings = parse(path.read_text(encoding="utf-8"), str(path))
@@ -77,9 +79,10 @@ def read_costs(flows_dir: Path | str) -> Costs:
     return costs
 
 
-def check(flows_dir: Path | str) -> list[Finding]:
-    """The lint findings of `flows_dir`/costs.yaml (none when the file is absent)."""
-    path = Path(flows_dir) / FILE_NAME
+def check(flows_dir: Path | str | TextPath) -> list[Finding]:
+    """The lint findings of `flows_dir`/costs.yaml (a folder, or a stored version's texts; none when the
+    file is absent)."""
+    path = as_path(flows_dir) / FILE_NAME
     if not path.is_file():
         return []
     try:

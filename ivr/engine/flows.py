@@ -11,12 +11,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.engine.findings import UNREADABLE, Finding, FlowsInvalid, did_you_mean, in_order
+from ivr.engine.findings import UNREADABLE, Finding, did_you_mean, in_order
 from ivr.engine.glossary import NO_GLOSSARY, Glossary, load_glossary
 from ivr.engine.phones import DEFAULT_REGIONS, unknown_regions
 from ivr.engine.languages import BUILT_IN, FILE_NAME as LANGUAGES_FILE, Languages, read_languages, without_desktop_words
 from ivr.engine.prompts import Prompts, load_prompts
 from ivr.engine.steps import AGENT, Ask, Expect, InputMode, Retries, Step, StepReader
+from ivr.engine.texts import TextPath, as_path
 from ivr.engine.understand import Vocabulary, month_names
 from ivr.engine.verification import VerificationPolicy, default_policy, read_verification
 from ivr.engine.yamlsource import YamlProblem, load_file
@@ -222,28 +223,14 @@ class FlowSet:
         return found
 
 
-def load_flowset(flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main",
-                 code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None,
-                 desktop_languages: Collection[str] | None = None) -> FlowSet:
-    """Load and check flows and prompts; raise FlowsInvalid listing every error found.
-
-    The application passes what only it knows (see ivr.lint_context): `code_prompts`, the
-    prompt keys it says by itself (they must exist and count as used), and `actions`, the
-    backend actions that exist, and `desktop_languages`, those the agents' desktop has words for.
-    """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or flowset is None:
-        raise FlowsInvalid(in_order(errors))
-    flowset.warnings = [f for f in findings if f.severity != "error"]
-    return flowset
-
-
-def read_flowset(
-    flows_dir: Path | str, prompts_dir: Path | str, entry: str = "main", code_prompts: tuple[str, ...] = (),
-    actions: Collection[str] | None = None, desktop_languages: Collection[str] | None = None,
+def read_flows(
+    flows_dir: Path | str | TextPath, prompts_dir: Path | str | TextPath, entry: str = "main",
+    desktop_languages: Collection[str] | None = None,
 ) -> tuple[FlowSet | None, list[Finding]]:
-    flows_dir = Path(flows_dir)
+    """Read flows and prompts and apply the format rules: (the flow set, or None when it cannot be built,
+    and the findings so far). The rules that need the whole set are ivr.engine.lint's; ivr.engine.loader
+    runs both."""
+    flows_dir = as_path(flows_dir)
     findings: list[Finding] = []
     digest = hashlib.sha256()
     flows: dict[str, Flow] = {}
@@ -277,7 +264,7 @@ def read_flowset(
         flows[flow.name] = flow
     prompts, prompt_findings = load_prompts(prompts_dir, languages)
     findings.extend(prompt_findings)
-    prompts_root = Path(prompts_dir)
+    prompts_root = as_path(prompts_dir)
     for path in sorted(prompts_root.glob("*/*.yaml")):
         digest.update(str(path.relative_to(prompts_root)).encode() + path.read_bytes())
     glossary = load_glossary(prompts_root, languages)  # guides the linter only: not part of what callers hear, nor of the version
@@ -294,9 +281,6 @@ def read_flowset(
     flowset = FlowSet(flows=flows, prompts=prompts, settings=settings, entry=entry,
                       version=digest.hexdigest()[:12], verification=verification, glossary=glossary,
                       languages=languages)
-    from ivr.engine.checks import check_flowset  # local: checks need a built FlowSet
-
-    findings.extend(check_flowset(flowset, code_prompts, actions))
     return flowset, findings
 
 
@@ -457,7 +441,7 @@ def _read_global(path: Path, findings: list[Finding]) -> GlobalSettings:
     return settings
 
 
-__all__ = ["Flow", "FlowSet", "GlobalSettings", "SpeechWords", "Timeouts", "load_flowset", "read_flowset", "FlowsInvalid"]
+__all__ = ["Flow", "FlowSet", "GlobalSettings", "SpeechWords", "Timeouts", "read_flows"]
 
 
 def _phone_regions(data, path: Path, findings: list[Finding], default: tuple[str, ...]) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ivr.engine.findings import Finding, Severity
 from ivr.engine.languages import BUILT_IN, Languages
+from ivr.engine.texts import as_path
 from ivr.engine.yamlsource import YamlProblem, load_file
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -64,7 +65,7 @@ def load_glossary(prompts_dir: Path | str, languages: Languages = BUILT_IN) -> G
     A malformed entry is left out and reported as `glossary-invalid` (a warning: the glossary only
     guides the linter, it never stops calls).
     """
-    path = Path(prompts_dir) / GLOSSARY_FILE
+    path = as_path(prompts_dir) / GLOSSARY_FILE
     if not path.is_file():
         return NO_GLOSSARY
     where = str(path)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ivr.engine.flows import FlowSet
-from ivr.engine.steps import AGENT, Action, Ask, Branch, Hangup, Menu, Question, Return, Say, Step, Transfer, Use
+from ivr.engine.steps import AGENT, Action, Ask, Branch, Menu, Question, Say, Step, Transfer, Use
 
 AGENT_NODE = "agent"
 START_NODE = "start"

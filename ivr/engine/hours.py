@@ -26,8 +26,10 @@ from holidays.constants import HOLIDAY_NAME_DELIMITER
 from babel import Locale
 from babel.dates import format_date, format_time
 
+from ivr.engine.findings import Finding
 from ivr.engine.languages import BUILT_IN, Languages, read_languages
 from ivr.engine.prompts import Prompts
+from ivr.engine.texts import as_path
 from ivr.engine.yamlsource import Located, LocatedList, YamlProblem, load_text
 
 __all__ = ["Closure", "Hours", "HoursError", "LOOKAHEAD_DAYS"]
@@ -52,11 +54,23 @@ Where = tuple[Any, ...]  # a place in the document: keys and list indexes from t
 
 
 class HoursError(ValueError):
-    """hours.yaml cannot be used; each problem is one "<file>:<line>: what — fix" sentence."""
+    """hours.yaml cannot be used. `findings`: each problem as a Finding (code `hours-invalid`, file, line,
+    what is wrong as its message and the fix as its hint), which `ivr lint` reports as they are;
+    `problems`: the same as "<file>:<line>: what — fix" sentences, for a log or a start-up error."""
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings: tuple[Finding, ...] = tuple(findings)
+        self.problems: tuple[str, ...] = tuple(_sentence(finding) for finding in self.findings)
         super().__init__("\n".join(self.problems))
+
+
+def _problem(what: str, path: str, line: int, fix: str) -> Finding:
+    """A problem in hours.yaml, under the one code the catalogue (ivr.engine.lint.codes) gives them all."""
+    return Finding("hours-invalid", what, path, line, hint=fix)
+
+
+def _sentence(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}: {finding.message}" + (f" — {finding.hint}" if finding.hint else "")
 
 
 @dataclass(frozen=True)
@@ -94,14 +108,13 @@ class Hours:
         reasons are checked against `languages` (by default those declared beside the file)."""
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = as_path(path).read_text(encoding="utf-8")
         except OSError as error:
-            raise HoursError(
-                [f"{source}:1: the file cannot be read ({error.strerror}) — check its path"]
-            ) from None
+            raise HoursError([_problem(f"the file cannot be read ({error.strerror})", source, 1,
+                                       "check its path")]) from None
         data, line_of = _load_yaml(text, source)
         if languages is None:
-            languages = read_languages(Path(path).parent)
+            languages = read_languages(as_path(path).parent)
         return cls._build(data, source, line_of, languages)
 
     @classmethod
@@ -113,8 +126,8 @@ class Hours:
     def _build(cls, data: Any, source: str, line_of: Callable[[Where], int | None], languages: Languages) -> Hours:
         checker = _Checker(source, line_of, languages)
         hours = checker.check(data)
-        if checker.problems or hours is None:
-            raise HoursError(checker.problems)
+        if checker.findings or hours is None:
+            raise HoursError(checker.findings)
         return hours
 
     # --------------------------------------------------------------- questions
@@ -363,8 +376,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Callable[[Where], int | Non
     try:
         data = load_text(text, source, as_text=True)
     except YamlProblem as problem:
-        raise HoursError([str(problem).replace(f"{source}:{problem.line}:{problem.column}:",
-                                               f"{source}:{problem.line}:", 1)]) from None
+        raise HoursError([_problem(problem.message, source, problem.line, problem.hint)]) from None
 
     def line_of(where: Where) -> int | None:
         node, line = data, 1
@@ -390,15 +402,16 @@ class _Checker:
         self.languages = languages
         self.source = source
         self.line_of = line_of
-        self.problems: list[str] = []
+        self.findings: list[Finding] = []
 
-    def problem(self, where: Where, text: str) -> None:
+    def problem(self, where: Where, what: str, fix: str) -> None:
+        """One finding: `what` is wrong at `where` (the nearest line known), and how to `fix` it."""
         line = None
         for depth in range(len(where), -1, -1):  # the nearest place we know the line of
             line = self.line_of(where[:depth])
             if line is not None:
                 break
-        self.problems.append(f"{self.source}:{line or 1}: {text}")
+        self.findings.append(_problem(what, self.source, line or 1, fix))
 
     def unknown_keys(self, data: Mapping[str, Any], known: tuple[str, ...], where: Where) -> None:
         for key in data:
@@ -406,20 +419,20 @@ class _Checker:
                 hint = _closest(str(key), known)
                 self.problem(
                     where + (key,),
-                    f"'{key}' is not a setting here — {hint}use one of: {', '.join(known)}",
+                    f"'{key}' is not a setting here", f"{hint}use one of: {', '.join(known)}",
                 )
 
     def check(self, data: Any) -> Hours | None:
         if not isinstance(data, Mapping):
             self.problem((), "the file must be a list of settings (timezone, open, holidays, "
-                             "closures) — start from the shipped flows/hours.yaml")
+                             "closures)", "start from the shipped flows/hours.yaml")
             return None
         self.unknown_keys(data, _TOP_KEYS, ())
         tz = self.timezone(data)
         weekly = self.weekly(data)
         country, subdivision = self.statutory(data)
         closures = self.closures(data)
-        if self.problems or tz is None or weekly is None:
+        if self.findings or tz is None or weekly is None:
             return None
         return Hours(tz, weekly, country, subdivision, closures, self.source, self.languages)
 
@@ -428,11 +441,11 @@ class _Checker:
     def timezone(self, data: Mapping[str, Any]) -> str | None:
         name = data.get("timezone")
         if name is None:
-            self.problem(("timezone",), "the timezone is missing — add a line such as "
+            self.problem(("timezone",), "the timezone is missing", "add a line such as "
                                         "'timezone: America/Toronto'")
             return None
         if not isinstance(name, str) or not name.strip():
-            self.problem(("timezone",), "the timezone must be a name — write e.g. "
+            self.problem(("timezone",), "the timezone must be a name", "write e.g. "
                                         "'timezone: America/Toronto'")
             return None
         name = name.strip()
@@ -440,7 +453,7 @@ class _Checker:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             hint = _closest(name, available_timezones())
-            self.problem(("timezone",), f"'{name}' is not a known timezone — {hint}use a name "
+            self.problem(("timezone",), f"'{name}' is not a known timezone", f"{hint}use a name "
                                         "like America/Toronto or America/Montreal")
             return None
         return name
@@ -449,7 +462,7 @@ class _Checker:
         where: Where = ("open",)
         days = data.get("open")
         if not isinstance(days, Mapping) or not days:
-            self.problem(where, "'open' must list the days agents work, one per line — write "
+            self.problem(where, "'open' must list the days agents work, one per line", "write "
                                 'e.g. \'monday: "08:00-17:00"\' under it')
             return None
         week: list[tuple[tuple[int, int], ...]] = [()] * 7
@@ -459,19 +472,19 @@ class _Checker:
             index = _WEEKDAYS.get(str(name).strip().lower())
             if index is None:
                 hint = _closest(str(name), _WEEKDAYS)
-                self.problem(here, f"'{name}' is not a day of the week — {hint}write days in "
+                self.problem(here, f"'{name}' is not a day of the week", f"{hint}write days in "
                                    "full, e.g. monday or lundi")
                 continue
             if index in seen:
-                self.problem(here, f"'{name}' is the same day as '{seen[index]}' — keep only "
+                self.problem(here, f"'{name}' is the same day as '{seen[index]}'", "keep only "
                                    "one of them")
                 continue
             seen[index] = str(name)
             periods = self.periods(value, here, str(name))
             if periods is not None:
                 week[index] = periods
-        if not self.problems and not any(week):
-            self.problem(where, "no day has opening hours, so agents would never answer — give "
+        if not self.findings and not any(week):
+            self.problem(where, "no day has opening hours, so agents would never answer", "give "
                                 'at least one day a time range such as "08:00-17:00"')
         return tuple(week)
 
@@ -487,18 +500,18 @@ class _Checker:
             start = _minutes(start_text.strip())
             end = _minutes(end_text.strip(), end_of_day=True)
             if not dash or start is None or end is None:
-                self.problem(where, f"'{text}' for {day} is not a time range — write it as "
+                self.problem(where, f"'{text}' for {day} is not a time range", "write it as "
                                     '"08:00-17:00" (24-hour HH:MM, in quotes)')
                 return None
             if start >= end:
-                self.problem(where, f"'{text}' for {day} ends before it starts — put the "
+                self.problem(where, f"'{text}' for {day} ends before it starts", "put the "
                                     'earlier time first, e.g. "08:00-17:00"')
                 return None
             periods.append((start, end))
         periods.sort()
         for (_s1, e1), (s2, _e2) in zip(periods, periods[1:]):
             if s2 < e1:
-                self.problem(where, f"the time ranges for {day} overlap — make each range end "
+                self.problem(where, f"the time ranges for {day} overlap", "make each range end "
                                     "before the next one starts")
                 return None
         return tuple(periods)
@@ -507,14 +520,14 @@ class _Checker:
         where: Where = ("holidays",)
         if "holidays" not in data:
             self.problem((), "'holidays' is missing, so agents would be shown as working on "
-                             "statutory holidays — add "
+                             "statutory holidays", "add "
                              "'holidays: {country: CA, subdivision: QC}'")
             return None, None
         spec = data["holidays"]
         if isinstance(spec, str) and spec.strip().lower() == "none":  # a line staffed on holidays too
             return None, None
         if not isinstance(spec, Mapping):
-            self.problem(where, "'holidays' must name a country and a province — write "
+            self.problem(where, "'holidays' must name a country and a province", "write "
                                 "'holidays: {country: CA, subdivision: QC}' (or 'holidays: none' when "
                                 "agents also work on statutory holidays)")
             return None, None
@@ -522,12 +535,12 @@ class _Checker:
         supported = holidays.list_supported_countries()
         country = str(spec.get("country") or "").strip().upper()
         if not country:
-            self.problem(where, "the holiday country is missing — add 'country: CA'")
+            self.problem(where, "the holiday country is missing", "add 'country: CA'")
             return None, None
         if country not in supported:
             hint = _closest(country, supported)
             self.problem(where + ("country",), f"'{spec.get('country')}' is not a country the "
-                                               f"holidays package knows — {hint}use a two-letter "
+                                               f"holidays package knows", f"{hint}use a two-letter "
                                                "code such as CA")
             return None, None
         raw = spec.get("subdivision")
@@ -543,7 +556,7 @@ class _Checker:
             return country, aliases[subdivision]
         hint = _closest(subdivision, codes + list(aliases))
         self.problem(where + ("subdivision",), f"'{subdivision}' is not a subdivision of "
-                                               f"{country} — {hint}use one of: "
+                                               f"{country}", f"{hint}use one of: "
                                                f"{', '.join(codes)}")
         return country, None
 
@@ -554,7 +567,7 @@ class _Checker:
             return ()
         if not isinstance(items, list):
             self.problem(where, "'closures' must be a list, one closure per line starting with "
-                                "'- ' — e.g. '- {date: 2026-12-24, from: \"12:00\"}'")
+                                "'- '", "e.g. '- {date: 2026-12-24, from: \"12:00\"}'")
             return ()
         closures: list[Closure] = []
         for index, item in enumerate(items):
@@ -565,16 +578,16 @@ class _Checker:
 
     def closure(self, item: Any, where: Where) -> Closure | None:
         if not isinstance(item, Mapping):
-            self.problem(where, "a closure must have at least a date — write "
+            self.problem(where, "a closure must have at least a date", "write "
                                 "'- {date: 2026-12-24, from: \"12:00\"}'")
             return None
-        before = len(self.problems)
+        before = len(self.findings)
         self.unknown_keys(item, _CLOSURE_KEYS, where)
         day = _date(item.get("date"))
         if day is None:
             text = item.get("date")
             what = "has no date" if text is None else f"date '{text}' is not a date"
-            self.problem(where + ("date",), f"this closure {what} — write it as YYYY-MM-DD, "
+            self.problem(where + ("date",), f"this closure {what}", "write it as YYYY-MM-DD, "
                                             "e.g. 'date: 2026-12-24'")
         start = end = None
         for key, end_of_day in (("from", False), ("to", True)):
@@ -583,7 +596,7 @@ class _Checker:
             if text is not None:
                 parsed = _minutes(str(text).strip(), end_of_day=end_of_day)
                 if parsed is None:
-                    self.problem(where + (key,), f"'{text}' is not a time — write it as "
+                    self.problem(where + (key,), f"'{text}' is not a time", "write it as "
                                                  f'"12:00" (24-hour HH:MM, in quotes)')
                 minutes = parsed if parsed is not None else minutes
             if key == "from":
@@ -591,10 +604,10 @@ class _Checker:
             else:
                 end = minutes
         if start is not None and end is not None and start >= end:
-            self.problem(where + ("to",), "this closure ends before it starts — make 'to' "
+            self.problem(where + ("to",), "this closure ends before it starts", "make 'to' "
                                           "later than 'from', or leave one out")
         reason = self.reason(item.get("reason"), where + ("reason",))
-        if len(self.problems) > before or day is None or start is None or end is None:
+        if len(self.findings) > before or day is None or start is None or end is None:
             return None
         return Closure(day, start, end, reason)
 
@@ -604,13 +617,12 @@ class _Checker:
         codes = self.languages.codes
         example = "'reason: {" + ", ".join(f'{code}: "…"' for code in codes) + "}'"
         if not isinstance(value, Mapping):
-            self.problem(where, "the reason must be given in every language of the line — "
-                                f"write {example}")
+            self.problem(where, "the reason must be given in every language of the line", f"write {example}")
             return ()
         self.unknown_keys(value, codes, where)
         missing = [lang for lang in codes if not str(value.get(lang) or "").strip()]
         if missing:
-            self.problem(where, f"the reason has no {' or '.join(missing)} words — callers hear "
+            self.problem(where, f"the reason has no {' or '.join(missing)} words", f"callers hear "
                                 f"it in their language, so write {example}")
             return ()
         return tuple((lang, str(value[lang]).strip()) for lang in codes)

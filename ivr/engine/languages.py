@@ -23,6 +23,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from ivr.engine.findings import Finding, Severity, did_you_mean
+from ivr.engine.texts import as_path
 from ivr.engine.yamlsource import YamlProblem, load_file
 
 FILE_NAME = "languages.yaml"
@@ -126,7 +127,7 @@ def read_languages(flows_dir: Path | str, findings: list[Finding] | None = None)
     rest of the content can still be checked.
     """
     found: list[Finding] = [] if findings is None else findings
-    path = Path(flows_dir) / FILE_NAME
+    path = as_path(flows_dir) / FILE_NAME
     if not path.is_file():
         return BUILT_IN
     try:

@@ -22,6 +22,7 @@ from babel.numbers import format_currency, format_decimal
 from ivr.engine.findings import Finding
 from ivr.engine.languages import BUILT_IN, Languages
 from ivr.engine.phones import region_names
+from ivr.engine.texts import as_path
 from ivr.engine.yamlsource import YamlProblem, load_file
 
 FORMATS = ("money", "date", "digits", "number", "phone", "postal", "regions", "term")
@@ -100,7 +101,7 @@ def load_prompts(prompts_dir: Path | str, languages: Languages = BUILT_IN) -> tu
     """The prompts of each of `languages`, from prompts_dir/<code>/*.yaml, and the problems found."""
     prompts = Prompts(languages=languages)
     findings: list[Finding] = []
-    root = Path(prompts_dir)
+    root = as_path(prompts_dir)
     for language in languages.codes:
         prompts.entries[language] = {}
         folder = root / language

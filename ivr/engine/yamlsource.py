@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ivr.engine.findings import UNREADABLE, Finding
+from ivr.engine.texts import as_path
 from ivr.engine.yamlproblems import DuplicateKey, KeyNotText, explain
 
 
@@ -115,7 +116,7 @@ def load_text(text: str, path: str, as_text: bool = False) -> Any:
 
 def load_file(path: Path | str) -> Any:
     """Read and parse a UTF-8 YAML file; raises YamlProblem if it is not UTF-8 or not YAML."""
-    path = Path(path)
+    path = as_path(path)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

@@ -348,7 +348,6 @@ def _unavailable(names: tuple[str, ...]) -> Iterator[None]:
     if not names:
         yield
         return
-    _register_actions()
     saved = {name: action_registry.ACTIONS.get(name) for name in names}
 
     def down(_context: Any) -> Any:
@@ -426,19 +425,7 @@ def _unknown_start(scenario: Scenario, flowset: FlowSet) -> Finding | None:
     return None
 
 
-def _register_actions() -> None:
-    """Import every module of ivr.services, so every backend action has registered its name."""
-    import importlib
-    import pkgutil
-
-    from ivr import services
-
-    for module in pkgutil.iter_modules(services.__path__):
-        importlib.import_module(f"{services.__name__}.{module.name}")
-
-
 def _unknown_actions(scenario: Scenario) -> Finding | None:
-    _register_actions()
     for name in scenario.unavailable:
         if name not in action_registry.ACTIONS:
             return Finding("scenario", f"scenario '{scenario.name}' makes '{name}' unavailable, but there is no "

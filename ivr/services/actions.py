@@ -1,58 +1,44 @@
 """Backend actions by logical name: what a flow's `action:` step runs.
 
 Flows name actions (`status.lookup`); this registry maps the names to functions, so the
-same flow runs against demo data, a test double or the agency's real systems.
+same flow runs against demo data, a test double or the agency's real systems. Every shipped
+action is named here, in `ACTIONS`, and nowhere else: importing this module is enough to know
+them all (`ivr.lint_context.action_names`), with no module imported for its side effect.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from ivr.services import addresses, status, verification
+from ivr.services.action_types import (
+    DATABASE_ONLY,
+    ActionContext,
+    ActionFunc,
+    ActionResult,
+    talks_only_to_the_database,
+)
 
-from ivr.store.models.calls import Call
+__all__ = ["ACTIONS", "DATABASE_ONLY", "ActionContext", "ActionFunc", "ActionResult", "UnknownAction", "action",
+           "database_only", "run_action"]
 
-if TYPE_CHECKING:
-    from ivr.engine.verification import VerificationPolicy
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    outcome: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ActionContext:
-    """What an action may use: the database, the call, the values the caller gave."""
-
-    session: Session
-    call: Call
-    vars: dict[str, Any]
-    now: datetime
-    position: str = ""  # the flow/step running the action (verification reads its level from it)
-    policy: VerificationPolicy | None = None  # flows/verification.yaml, as loaded with the flows
-
-
-ActionFunc = Callable[[ActionContext], ActionResult]
-ACTIONS: dict[str, ActionFunc] = {}
-
-
-DATABASE_ONLY = "ivr_database_only"
+ACTIONS: dict[str, ActionFunc] = {
+    "address.submit": addresses.submit_address,
+    "client.verify": verification.verify,
+    "phone.update": addresses.update_phone,
+    "status.lookup": status.lookup,
+    "verification.available": verification.available,
+}
+"""Action name -> function. The shipped ones above; `action` adds or replaces one (an agency's own
+connector, a test double) in this same table."""
 
 
 def action(name: str, database_only: bool = False) -> Callable[[ActionFunc], ActionFunc]:
-    """Register `func` as the action `name`. `database_only`: it talks to nothing but this database,
-    so the database's own interrupt keeps it within its budget and the webhook runs it on the
-    step's thread; any other action (an agency's web service...) runs on an action thread that the
-    step waits for only as long as the budget (`ivr.calls.action_budget`). Never declare an action that
-    waits on anything else database-only."""
+    """Register `func` as the action `name`, replacing any action of that name. `database_only`: it
+    talks to nothing but this database (see `ivr.services.action_types.talks_only_to_the_database`)."""
     def register(func: ActionFunc) -> ActionFunc:
         if database_only:
-            setattr(func, DATABASE_ONLY, True)
+            talks_only_to_the_database(func)
         ACTIONS[name] = func
         return func
 
@@ -60,8 +46,7 @@ def action(name: str, database_only: bool = False) -> Callable[[ActionFunc], Act
 
 
 def database_only(name: str) -> bool:
-    """Was the action `name` registered as talking to nothing but this database? (False if unknown.)"""
-    _register_built_in()
+    """Was the action `name` declared as talking to nothing but this database? (False if unknown.)"""
     return bool(getattr(ACTIONS.get(name), DATABASE_ONLY, False))
 
 
@@ -69,13 +54,8 @@ class UnknownAction(LookupError):
     pass
 
 
-def _register_built_in() -> None:
-    # Importing here registers the built-in actions once, whoever asks first.
-    from ivr.services import addresses, clients, status, verification  # noqa: F401
-
-
 def run_action(name: str, context: ActionContext) -> ActionResult:
-    _register_built_in()
+    """Run the action `name`; UnknownAction when no action has that name."""
     func = ACTIONS.get(name)
     if func is None:
         raise UnknownAction(f"no backend action is called '{name}'")

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, select
 from ivr.engine.phones import same_number
 from ivr.engine.understand import province_of
 from ivr.store.models.calls import ChangeRequest, Client
-from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.action_types import ActionContext, ActionResult, talks_only_to_the_database
 from ivr.services.changes import cancel_by_caller, effective_day, hold, repeated
 from ivr.services.status import verified_client
 
@@ -120,7 +120,7 @@ def same_address(a: dict[str, object], b: dict[str, object]) -> bool:
     return key(a) == key(b)
 
 
-@action("address.submit", database_only=True)
+@talks_only_to_the_database
 def submit_address(ctx: ActionContext) -> ActionResult:
     """Hold the new address as a pending change (`ok`, with `confirmation` and `effective_on`);
     `replaced` when it replaces a pending one (also `replaced_confirmation`); `already_pending`
@@ -146,7 +146,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     return _request(ctx, client, "address", client.address(), new, pending, "")
 
 
-@action("phone.update", database_only=True)
+@talks_only_to_the_database
 def update_phone(ctx: ActionContext) -> ActionResult:
     """Hold the new number as a pending change (`ok`, with `new_phone` as stored, `phone_confirmation`
     and `phone_effective_on`); `replaced` when it replaces a pending one (also

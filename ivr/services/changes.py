@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -30,14 +31,7 @@ class ChangeNotReversible(ValueError):
 
 
 def cooling_off() -> timedelta:
-    days = None
-    try:
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            days = current_app.config.get("COOLING_OFF_DAYS")
-    except ImportError:  # pragma: no cover
-        pass
+    days = current_app.config.get("COOLING_OFF_DAYS") if has_app_context() else None
     if days is None:
         days = config.cooling_off_days_from_environment() or DEFAULT_COOLING_OFF_DAYS
     return timedelta(days=float(days))
@@ -48,8 +42,6 @@ def local_zone() -> tzinfo:
     effect" is counted, even when agents are treated as always available (demo, tests); UTC when
     the line has no hours file at all."""
     try:
-        from flask import current_app, has_app_context
-
         if has_app_context():
             hours = current_app.extensions.get("ivr.hours")
             if hours is not None:
@@ -57,7 +49,7 @@ def local_zone() -> tzinfo:
             path = Path(current_app.config.get("FLOWS_DIR") or "flows") / "hours.yaml"
             if path.exists():
                 return Hours.from_file(path).zone
-    except (ImportError, HoursError):  # pragma: no cover - a broken file is reported where hours load
+    except HoursError:  # pragma: no cover - a broken file is reported where hours load
         pass
     return timezone.utc
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from ivr.store.models.calls import Application, Client
-from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.action_types import ActionContext, ActionResult, talks_only_to_the_database
+from ivr.services.verification import NotVerified, require
 
-
-class NotVerified(PermissionError):
-    """A flow asked for personal data before verifying the caller; it must not be said."""
+__all__ = ["NotVerified", "lookup", "verified_client"]
 
 
 def verified_client(ctx: ActionContext, action_name: str = "status.lookup") -> Client:
     """The caller's client, if the call reached the level flows/verification.yaml asks for this action."""
-    from ivr.services.verification import require
-
     return require(ctx, action_name)
 
 
@@ -23,7 +20,7 @@ _NEWEST = (select(Application).where(Application.client_id == bindparam("client_
            .order_by(Application.received.desc()).limit(1))  # built once
 
 
-@action("status.lookup", database_only=True)
+@talks_only_to_the_database
 def lookup(ctx: ActionContext) -> ActionResult:
     client = verified_client(ctx)
     application = ctx.session.scalar(_NEWEST, {"client_id": client.id})

@@ -24,9 +24,8 @@ from ivr.store.models.calls import Call, Client
 from ivr.store.models.security import AuditEvent
 from ivr.privacy import caller_key, keyed, mask_client_number
 from ivr.services import audit
-from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.action_types import ActionContext, ActionResult, talks_only_to_the_database
 from ivr.services.clients import client_by_id, find_client
-from ivr.services.status import NotVerified
 
 FAILED = "verification_failed"
 SUSPENDED_CLIENT = "verification_suspended"
@@ -37,6 +36,10 @@ LIFTED = "verification_unsuspended"
 SUSPENDED_IN_CALL = "verification_suspended"
 """The call variable a failed try sets when it suspends self-service verification, so the agent's screen
 says so even when the flow goes on as after any last failed try (outcome "failed")."""
+
+
+class NotVerified(PermissionError):
+    """A flow asked for personal data before verifying the caller; it must not be said."""
 
 
 class NotSuspended(ValueError):
@@ -109,7 +112,7 @@ def client_suspended(session: Session, client_number: str, policy: VerificationP
     return _suspended(session, keyed("client", client_number), None, policy, now)
 
 
-@action("verification.available", database_only=True)
+@talks_only_to_the_database
 def available(ctx: ActionContext) -> ActionResult:
     """Is self-service verification still offered to this caller ID today?"""
     if caller_suspended(ctx.session, ctx.call.caller, policy_of(ctx), ctx.now):
@@ -119,7 +122,7 @@ def available(ctx: ActionContext) -> ActionResult:
     return ActionResult("offered")
 
 
-@action("client.verify", database_only=True)
+@talks_only_to_the_database
 def verify(ctx: ActionContext) -> ActionResult:
     """Check the facts of the level whose sub-flow the call is in; never say which one was wrong."""
     policy = policy_of(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,25 @@ def test_call_in_progress_keeps_its_version_in_a_process_that_never_loaded_it(co
     call.press("*")
     assert OLD_MENU in call.heard(), "the old version comes back from the database"
     assert NEW_MENU in dial(second_worker).press("1").heard()
+
+
+
+def test_a_stored_version_is_read_back_from_the_database_without_writing_a_file(content, tmp_path, monkeypatch):
+    """The second worker loads the old version from its stored texts ({relative path: text}), through the
+    loader's one code path: no temporary folder is made for it, and the caller hears the old words."""
+    first_worker = make_app(content, tmp_path / "ivr.db")
+    call = dial(first_worker).press("1")
+    edit(content / "prompts/fr/main.yaml", "Pour l'état de votre demande, faites le 1.", NEW_MENU)
+    second_worker = make_app(content, tmp_path / "ivr.db")
+
+    def no_temporary_folder(*args, **kwargs):
+        raise AssertionError("a stored version was written to a temporary folder")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_temporary_folder)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_temporary_folder)
+    call.transport = FlaskTransport(second_worker.test_client())
+    call.press("*")
+    assert OLD_MENU in call.heard()
 
 
 def test_invalid_flow_is_refused_and_logged_while_calls_keep_working(content, tmp_path, caplog):

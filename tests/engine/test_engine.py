@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ivr.engine.texts import TextPath
+
 from ivr.engine import (
     ActionDone,
     ActionFailed,
@@ -253,3 +255,29 @@ def test_a_prompt_outline_is_the_sentence_with_blanks_for_the_calls_values(flows
     assert prompts.outline("demo.amount", "en") == "You get … on …."
     assert prompts.outline("demo.amount", "fr", lambda name, fmt: f"[{name}/{fmt}]") == "You get [amount/money] on [day/date]."
     assert prompts.outline("demo.one_words", "en") is None and prompts.outline("demo.nothing", "en") is None
+
+
+def test_flows_read_from_a_mapping_of_texts_are_the_flows_read_from_their_folders():
+    """A stored version's files ({relative path: text}) load through the same code as the folders on disk:
+    same version (the digest of the same bytes), same flows, same prompts, same hours."""
+    shipped = Path(__file__).resolve().parents[2]
+    files = {f"flows/{path.name}": path.read_text(encoding="utf-8") for path in (shipped / "flows").glob("*.yaml")}
+    files |= {f"prompts/{path.relative_to(shipped / 'prompts').as_posix()}": path.read_text(encoding="utf-8")
+              for path in (shipped / "prompts").glob("*/*.yaml")}
+    stored = TextPath(files, "flows version under test")
+
+    from_texts = load_flowset(stored / "flows", stored / "prompts")
+    from_folders = load_flowset(shipped / "flows", shipped / "prompts")
+
+    assert from_texts.version == from_folders.version
+    assert from_texts.flows.keys() == from_folders.flows.keys()
+    assert from_texts.prompts.keys("fr") == from_folders.prompts.keys("fr")
+    assert str(from_texts.flows["main"].path) == "flows version under test/flows/main.yaml"
+
+
+def test_a_mistake_in_a_mapping_of_texts_is_reported_under_its_relative_path():
+    stored = TextPath({"flows/main.yaml": "flow: main\nsteps:\n  hello: {say: main.hello, next: nowhere}\n"},
+                      "stored", folders=("prompts",))
+    with pytest.raises(FlowsInvalid) as invalid:
+        load_flowset(stored / "flows", stored / "prompts")
+    assert any(finding.path == "stored/flows/main.yaml" and finding.line == 3 for finding in invalid.value.findings)

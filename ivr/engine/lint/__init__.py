@@ -13,11 +13,12 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ivr.engine.findings import Finding, in_order
-from ivr.engine.flows import FlowSet, read_flowset
+from ivr.engine.flows import FlowSet, read_flows
 from ivr.engine.verification import check_verification
 from ivr.engine import costs
 from ivr.engine.lint import answers, graph, hours, prompts, usability, walk, wording
 from ivr.engine.lint.codes import CODES, Code, finding
+from ivr.engine.texts import TextPath
 
 __all__ = ["CODES", "Code", "FOLLOW_FROM_AN_UNREAD_STEP", "check_flowset", "finding", "lint"]
 
@@ -25,7 +26,7 @@ FOLLOW_FROM_AN_UNREAD_STEP = frozenset({"flow-unused", "unreachable-step", "prom
 """Warnings left out while a step cannot be read: they would only repeat its finding's consequences."""
 
 
-def check_flowset(flowset: FlowSet, flows_dir: Path | str | None = None,
+def check_flowset(flowset: FlowSet, flows_dir: Path | str | TextPath | None = None,
                   code_prompts: tuple[str, ...] = (), actions: Collection[str] | None = None) -> list[Finding]:
     """Every rule that needs the whole flow set (the loader runs these on every load)."""
     call_graph = walk.build(flowset)
@@ -59,8 +60,10 @@ def lint(flows_dir: Path | str, prompts_dir: Path | str, actions: Collection[str
     The application passes the backend `actions` it has, the `code_prompts` it says itself and the
     `desktop_languages` its agents' desktop has words for.
     """
-    flowset, findings = read_flowset(flows_dir, prompts_dir, entry, code_prompts, actions, desktop_languages)
-    if flowset is None and Path(flows_dir).is_dir():
+    flowset, findings = read_flows(flows_dir, prompts_dir, entry, desktop_languages)
+    if flowset is not None:
+        findings += check_flowset(flowset, code_prompts=code_prompts, actions=actions)
+    elif Path(flows_dir).is_dir():
         findings += hours.check(flows_dir) + costs.check(flows_dir)  # still worth knowing while the flows are broken
     return in_order(_with_columns(findings))
 

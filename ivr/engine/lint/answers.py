@@ -11,6 +11,7 @@ from ivr.engine.flows import FlowSet
 from ivr.engine.steps import SPEECH_ONLY, Ask, Expect, InputMode, Menu, Question
 from ivr.engine.understand import says_any
 from ivr.engine.lint.codes import finding
+from ivr.engine.lint.prompts import line_naming
 
 KEYPAD = set("0123456789*#")
 
@@ -127,6 +128,4 @@ def _how_it_ends(step: Question) -> str:
 
 
 def _line(path: str, name: str) -> int:
-    from ivr.engine.lint.prompts import line_naming
-
     return line_naming(path, f"{name}:")

@@ -1,36 +1,26 @@
 """flows/hours.yaml: valid times, a real timezone, a known holiday calendar.
 
-The rules live in ivr.engine.hours (pure, like the engine); this turns its messages into findings.
+The rules live in ivr.engine.hours (pure, like the engine), which reports its problems as Findings.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ivr.engine.findings import Finding
-from ivr.engine.lint.codes import finding
+from ivr.engine.hours import Hours, HoursError
+from ivr.engine.texts import TextPath, as_path
 
 HOURS_FILE = "hours.yaml"
-_MESSAGE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<what>.*?)(?: — (?P<fix>.*))?$", re.DOTALL)
 
 
-def check(flows_dir: Path | str) -> list[Finding]:
-    path = Path(flows_dir) / HOURS_FILE
+def check(flows_dir: Path | str | TextPath) -> list[Finding]:
+    """The findings of flows_dir/hours.yaml (code hours-invalid); none when the file is absent."""
+    path = as_path(flows_dir) / HOURS_FILE
     if not path.is_file():
         return []
-    from ivr.engine.hours import Hours, HoursError  # pure module beside the engine
-
     try:
         Hours.from_file(path)
     except HoursError as error:
-        return [_finding(problem, str(path)) for problem in error.problems]
+        return list(error.findings)
     return []
-
-
-def _finding(problem: str, path: str) -> Finding:
-    match = _MESSAGE.match(problem)
-    if match is None:
-        return finding("hours-invalid", problem, path, 1)
-    return finding("hours-invalid", match["what"], match["path"] or path, int(match["line"]),
-                   hint=match["fix"] or "")
