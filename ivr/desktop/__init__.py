@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from ivr.desktop import staff  # noqa: F401 - supervisors' and admins' pages, on the same blueprint
     from ivr.desktop import changes_page, flows_page, suspensions  # noqa: F401 - pending changes, Flows, lifting a suspension
     from ivr.desktop import search_page  # noqa: F401 - find a call or a client
-    from ivr.desktop import reports_api  # noqa: F401 - the figures as JSON for BI tools
+    from ivr.desktop import reports_api, reports_page  # noqa: F401 - the figures as JSON for BI tools, and as a page
     from ivr.desktop import oidc
     from ivr.desktop.auth import DEFAULT_SESSION_HOURS
     from ivr.desktop.views import bp, favicon, site_root
