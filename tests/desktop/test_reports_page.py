@@ -13,17 +13,15 @@ import pytest
 from babel.numbers import format_currency
 from freezegun import freeze_time
 
-from ivr.desktop.accounts import add_agent
+from ivr.desktop.accounts import DEMO_TOKEN, add_agent
 from ivr.engine.costs import DEFAULTS
 from ivr.services.reports import By, build_report
 from ivr.store import db
 
 from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_in, text  # noqa: F401
-from tests.support.reports import app, make_history  # noqa: F401 - the line with agents' hours in force
+from tests.support.reports import app, make_history, personal_values  # noqa: F401 - agents' hours in force
 
 PERIOD = "/agent/reports?from=2026-11-10&to=2026-11-19&by=day"
-DEMO_VALUES = ("Jeanne", "Tremblay", "Robert", "100200300", "200300400", "400500600", "19480517",
-               "5550142", "555-0142", "H2X 3K8", "H3B 2Y5", "Sherbrooke")
 
 
 @pytest.fixture
@@ -125,12 +123,40 @@ def test_the_csv_holds_the_same_figures_for_the_period(staff, history):
     assert values[("2026-11-10", "*", "offered")] == str(history.find("2026-11-10").offered)
 
 
-def test_no_demo_clients_value_is_in_the_page_or_the_csv(staff, history):
-    for url in (PERIOD, PERIOD.replace("/agent/reports", "/agent/reports.csv"), PERIOD + "&lang=en"):
-        body = text(staff["sue"].get(url))
-        for value in DEMO_VALUES:
-            assert value not in body, (url, value)
+def test_no_demo_clients_value_is_in_the_page_the_csv_or_the_json(staff, history):
+    """Names, client numbers, birth dates, phone numbers in every usual spelling, streets and postal
+    codes of the demo clients, the numbers the history calls from and the address it says: none of
+    them in the page (both languages), the CSV or the JSON, by day or by hour; no CallSid either."""
+    days = "from=2026-11-10&to=2026-11-19"
+    answers = [staff["sue"].get(f"/agent/reports?{days}&by=day"), staff["tom"].get(f"/agent/reports?{days}&by=hour"),
+               staff["sue"].get(f"/agent/reports.csv?{days}&by=day"),
+               staff["tom"].get(f"/agent/reports.csv?{days}&by=hour")]
+    for by in ("day", "week", "hour"):
+        answers.append(staff["tom"].get(f"/agent/api/reports?{days}&by={by}",
+                                        headers={"Authorization": f"Bearer {DEMO_TOKEN}"}))
+    assert history.total().offered == 8  # the history is there to be leaked
+    values = personal_values()
+    assert "Jeanne" in values and "514-555-0142" in values and "H2X 3K8" in values
+    for answer in answers:
+        assert answer.status_code == 200, answer.request.url
+        body = text(answer)
+        assert any(word in body for word in ("offered", "Appels reçus"))  # the figures are there
+        found = [value for value in values if value in body]
+        assert found == [], (answer.request.url, found)
         assert not re.search(r"CA[0-9a-f]{32}", body)
+
+
+def test_a_fresh_install_with_no_calls_shows_zeros_in_both_languages(staff):
+    for who, offered, empty in (("sue", "Appels reçus", "Pas encore de réponses."),
+                                ("tom", "Calls offered", "No answers yet.")):
+        answer = staff[who].get(PERIOD)
+        assert answer.status_code == 200
+        page = text(answer)
+        assert row(page, offered) == ("0", "0")
+        assert empty in page and page.count('<svg class="chart"') >= 5
+    csv_answer = staff["tom"].get(PERIOD.replace("/agent/reports", "/agent/reports.csv"))
+    assert csv_answer.status_code == 200
+    assert "total,*,offered,0" in csv_answer.get_data(as_text=True)
 
 
 def test_agents_are_refused_the_page_and_the_csv(staff):
