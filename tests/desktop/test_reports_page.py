@@ -58,7 +58,7 @@ def test_a_supervisor_sees_the_reports_figures_in_french(staff, history):
     assert row(page, "Abandonnés dans le serveur vocal") == (str(total.outcomes.abandoned_in_ivr), "0")
     assert row(page, "Raccrochés pendant l'attente") == (str(total.queue.hung_up), "0")
     assert (total.offered, total.outcomes.contained) == (8, 4)  # a non-empty history: the page is not all zeros
-    assert "Du 10 nov. 2026 au 19 nov. 2026, comparé au 31 oct. 2026 au 9 nov. 2026." in page
+    assert "Du 10 nov. 2026 au 19 nov. 2026, comparé à la période du 31 oct. 2026 au 9 nov. 2026." in page
     status = total.funnels[0]
     assert (f'<tr><th scope="row">Ont choisi le service</th><td>{status.chose}</td>'
             f'<td>{status.drop_offs["chose"]}</td></tr>') in page
@@ -74,7 +74,7 @@ def test_an_english_supervisor_reads_the_same_figures_in_english(staff, history)
     page = text(staff["tom"].get(PERIOD))
     assert row(page, "Calls offered") == (str(total.offered), "0")
     assert row(page, "Contained") == (str(total.outcomes.contained), "0")
-    assert "From Nov 10, 2026 to Nov 19, 2026, compared with Oct 31, 2026 to Nov 9, 2026." in page
+    assert "From Nov 10, 2026 to Nov 19, 2026, compared with the period from Oct 31, 2026 to Nov 9, 2026." in page
     assert f"Saving: {format_currency(total.cost.saving, 'CAD', locale='en_CA')}." in page
     assert "Answered within 180 secs: 1 (50% of the callers who left the queue)." in page
     assert "No answers yet." in page
