@@ -8,7 +8,7 @@ LOCK := requirements.lock
 LATEST := .venv-latest
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-latest install lock clean
+.PHONY: run test test-postgres test-latest install lock clean screenshots
 
 $(BIN)/ivr: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 
 test-postgres: install  # the suite again on a throw-away PostgreSQL cluster (Debian's postgresql)
 	.ci/with-postgres $(BIN)/pytest -q
+
+screenshots: install  # the browser tests again, refreshing the README's pictures in docs/screenshots/
+	IVR_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/desktop/test_desktop_browser.py \
+		tests/desktop/test_reports_browser.py
 
 lock: install  # newest versions pyproject.toml allows, with their hashes; then run `make test`
 	$(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra test --generate-hashes --universal \

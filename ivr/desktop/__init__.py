@@ -8,8 +8,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.desktop import oidc
-# Their pages join views.bp: pending changes, Flows, staff, lifting a suspension, search, the reports API.
-from ivr.desktop import changes_page, flows_page, reports_api, search_page, staff, suspensions  # noqa: F401
+# Their pages join views.bp: pending changes, Flows, staff, lifting a suspension, search, the reports (page, API).
+from ivr.desktop import (changes_page, flows_page, reports_api, reports_page, search_page, staff,  # noqa: F401
+                        suspensions)
 from ivr.desktop.accounts import ensure_demo_agent
 from ivr.desktop.auth import DEFAULT_SESSION_HOURS
 from ivr.desktop.views import bp, favicon, site_root

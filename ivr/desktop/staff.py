@@ -1,12 +1,10 @@
-"""Supervisors' and admins' pages: a small report of how calls ended, and the agents' accounts.
+"""Admins' pages: the agents' accounts (the supervisors' Reports page is ivr.desktop.reports_page).
 
 Reversing a pending address change (a supervisor's job too) comes with the cooling-off service.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -14,44 +12,11 @@ from sqlalchemy import select
 
 from ivr import clock
 from ivr.store import db
-from ivr.store.models.calls import Call
 from ivr.desktop import auth, sessions
-from ivr.desktop.context import reason_key
 from ivr.store.models.desktop import Agent
 from ivr.desktop.roles import Role
 from ivr.desktop import pages
 from ivr.desktop.views import bp
-
-REPORT_DAYS = (1, 7, 30)
-
-
-def call_counts(calls_seen: list[Call]) -> dict[str, Any]:
-    """Contained in self-service vs sent to an agent, and why they were sent: counts only, no caller."""
-    counts = Counter()
-    reasons: Counter[str] = Counter()
-    for call in calls_seen:
-        transferred = call.queued_at is not None or call.transfer_reason is not None
-        if transferred:
-            counts["transferred"] += 1
-            reasons[reason_key(call.transfer_reason or "flow")] += 1
-        elif call.ended_at is None:
-            counts["in_progress"] += 1
-        else:  # ended without an agent: served by self-service (or the caller gave up there)
-            counts["contained"] += 1
-    total = len(calls_seen)
-    return {"total": total, "counts": counts, "reasons": reasons.most_common(),
-            "contained_share": round(counts["contained"] / total, 2) if total else 0}
-
-
-@bp.get("/reports")
-@auth.login_required
-@auth.requires(Role.SUPERVISOR)
-def reports() -> str:
-    days = request.args.get("days", type=int) or 7
-    days = days if days in REPORT_DAYS else 7
-    since = clock.now() - timedelta(days=days)
-    seen = list(db.session().scalars(select(Call).where(Call.started_at >= since.replace(tzinfo=None))))
-    return render_template("desktop/reports.html", report=call_counts(seen), days=days, choices=REPORT_DAYS)
 
 
 @bp.get("/admin/agents")

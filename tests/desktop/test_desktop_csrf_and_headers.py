@@ -56,7 +56,7 @@ def test_the_sign_in_form_needs_its_token_too(client, agents):
 def test_no_desktop_page_changes_anything_on_get(app):
     """Every GET route is a page, a fragment or the API; anything else answers only POST."""
     reading = {"desktop.login", "desktop.queue", "desktop.live_waiting", "desktop.call_page", "desktop.static",
-               "desktop.api_queue", "desktop.api_call", "desktop.api_contacts", "desktop.api_reports", "desktop.reports",
+               "desktop.api_queue", "desktop.api_call", "desktop.api_contacts", "desktop.api_reports", "desktop.reports", "desktop.reports_csv",
                "desktop.admin_agents", "desktop.flows", "desktop.flow_page", "desktop.flow_picture",
                "desktop.pending_changes", "desktop.search",  # the search form; searching itself is a POST
                # OpenID Connect's redirects are GETs by the protocol; the callback signs in only the browser

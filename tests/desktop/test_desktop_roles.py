@@ -101,10 +101,9 @@ def test_reports_are_for_supervisors(app, team, phone, caplog):
     page = team["sue"].get("/agent/reports")
     assert page.status_code == 200
     body = text(page)
-    assert '<td class="total">3</td>' in body
-    assert '<td class="transferred">2</td>' in body
-    assert '<td class="contained">1 (33\u00a0%)</td>' in body  # Babel's French percent: a no-break space
-    assert '<tr data-reason="asked_for_agent"><th>A fait le 0</th><td>2</td></tr>' in body
+    assert '<th scope="row">Appels reçus</th><td class="now">3</td>' in body
+    assert '<th scope="row">Envoyés aux agents</th><td class="now">2</td>' in body
+    assert '<tr><th scope="row">A fait le 0 ou demandé un agent</th><td>2</td></tr>' in body
     assert "Jeanne" not in body and "100200300" not in body
     assert "Rapports" in text(team["sue"].get("/agent/"))
 

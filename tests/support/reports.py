@@ -7,12 +7,34 @@ from freezegun import freeze_time
 
 from ivr import create_app
 from ivr.config import ROOT
-from ivr.services.demo import seed_demo
+from ivr.services.demo import DEMO_CLIENTS, seed_demo
 from ivr.store import db
 from tests.conftest import TOKEN
 
 
 JEANNE, ROBERT, MARC = ("100200300", "19480517"), ("200300400", "19611102"), ("400500600", "19900714")
+CALLERS = ("+15145550142", "+16135550199", "+15145550177", "+15145550178", "+15145550179", "+18195550111")
+"""Every caller number make_history dials from (the demo clients' and strangers')."""
+SAID = ("H2X 3K8", "H3B 2Y5", "rue Sherbrooke Ouest")
+"""What make_history's address change says: the old postal code, the new one, the new street."""
+
+
+def personal_values() -> list[str]:
+    """What must never appear in a report, an export or a chart: the demo clients' names (whole and
+    each part), client numbers, birth dates (as keyed and as ISO dates), phone numbers (E.164, ten
+    digits, 514-555-0142, (514) 555-0142, the last seven digits), streets, postal codes; the numbers
+    make_history calls from, and what it says. Civic numbers, apartments and provinces are left
+    out: "12" or "ON" are found in any page without being anyone's."""
+    values: set[str] = set(SAID)
+    for entry in DEMO_CLIENTS:
+        client = entry["client"]
+        values |= {client["name"], *client["name"].split(), client["client_number"], client["street"],
+                   client["postal_code"], client["birth_date"].isoformat(), client["birth_date"].strftime("%Y%m%d")}
+    for number in {*CALLERS, *(entry["client"]["phone"] for entry in DEMO_CLIENTS if entry["client"]["phone"])}:
+        ten = number.removeprefix("+1")
+        values |= {number, ten, f"{ten[:3]}-{ten[3:6]}-{ten[6:]}", f"({ten[:3]}) {ten[3:6]}-{ten[6:]}",
+                   f"{ten[3:6]}-{ten[6:]}", ten[3:]}
+    return sorted(values)
 
 
 def status_call_of(call, client):

@@ -1,0 +1,165 @@
+"""The supervisor's Reports page and its CSV: the figures of ivr.services.reports for a known history
+(tests/support/reports.py, 10-19 November 2026 in Montréal), in French and in English, for supervisors only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.numbers import format_currency
+from freezegun import freeze_time
+
+from ivr.desktop.accounts import DEMO_TOKEN, add_agent
+from ivr.engine.costs import DEFAULTS
+from ivr.services.reports import By, build_report
+from ivr.store import db
+
+from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_in, text  # noqa: F401
+from tests.support.reports import app, make_history, personal_values  # noqa: F401 - agents' hours in force
+
+PERIOD = "/agent/reports?from=2026-11-10&to=2026-11-19&by=day"
+
+
+@pytest.fixture
+def staff(app, agents):
+    """Ana is an agent; Sue a supervisor who works in French, Tom one who works in English."""
+    with db.session_for(app) as s:
+        add_agent(s, "ana", "ana-password", role="agent")
+        add_agent(s, "sue", "sue-password", role="supervisor", language="fr")
+        add_agent(s, "tom", "tom-password", role="supervisor", language="en")
+    return {name: sign_in(app.test_client(), name, f"{name}-password") for name in ("ana", "sue", "tom")}
+
+
+@pytest.fixture
+def history(app, phone):
+    make_history(phone)
+    with app.app_context(), db.engine().connect() as connection:
+        return build_report(connection, date(2026, 11, 10), date(2026, 11, 19), By.DAY, ZoneInfo("America/Toronto"),
+                            DEFAULTS)
+
+
+def row(page: str, label: str) -> tuple[str, str]:
+    """This period's and the previous period's values of a comparison row."""
+    found = re.search(rf'<th scope="row">{re.escape(label)}</th><td class="now">([^<]*)</td><td class="before">([^<]*)</td>',
+                      page)
+    assert found, f"no row {label!r}"
+    return found.group(1), found.group(2)
+
+
+def test_a_supervisor_sees_the_reports_figures_in_french(staff, history):
+    total = history.total()
+    page = text(staff["sue"].get(PERIOD))
+    assert row(page, "Appels reçus") == (str(total.offered), "0")
+    assert row(page, "Réglés en libre-service") == (str(total.outcomes.contained), "0")
+    assert row(page, "Abandonnés dans le serveur vocal") == (str(total.outcomes.abandoned_in_ivr), "0")
+    assert row(page, "Raccrochés pendant l'attente") == (str(total.queue.hung_up), "0")
+    assert (total.offered, total.outcomes.contained) == (8, 4)  # a non-empty history: the page is not all zeros
+    assert "Du 10 nov. 2026 au 19 nov. 2026, comparé à la période du 31 oct. 2026 au 9 nov. 2026." in page
+    status = total.funnels[0]
+    assert (f'<tr><th scope="row">Ont choisi le service</th><td>{status.chose}</td>'
+            f'<td>{status.drop_offs["chose"]}</td></tr>') in page
+    assert "<td>40\u00a0s</td>" in page  # Robert's wait: mean, 90th percentile and longest, as CLDR writes seconds
+    assert "Répondus en 180\u00a0s ou moins : 1 (50\u00a0% des appelants sortis de la file)." in page
+    saving = format_currency(total.cost.saving, "CAD", locale="fr_CA")
+    assert f"Économie : {saving}." in page
+    assert "Pas encore de réponses." in page
+
+
+def test_an_english_supervisor_reads_the_same_figures_in_english(staff, history):
+    total = history.total()
+    page = text(staff["tom"].get(PERIOD))
+    assert row(page, "Calls offered") == (str(total.offered), "0")
+    assert row(page, "Contained") == (str(total.outcomes.contained), "0")
+    assert "From Nov 10, 2026 to Nov 19, 2026, compared with the period from Oct 31, 2026 to Nov 9, 2026." in page
+    assert f"Saving: {format_currency(total.cost.saving, 'CAD', locale='en_CA')}." in page
+    assert "Answered within 180 secs: 1 (50% of the callers who left the queue)." in page
+    assert "No answers yet." in page
+
+
+def test_each_chart_has_a_titled_image_and_a_data_table_with_headers(staff, history):
+    page = text(staff["tom"].get(PERIOD))
+    assert page.count('<svg class="chart"') == page.count("<title id=\"chart-") >= 7
+    assert page.count("<caption>") >= page.count('<svg class="chart"')
+    assert '<th scope="col">Hour</th>' in page and "<script>" not in page and "style=" not in page
+
+
+def test_the_volume_by_hour_is_set_against_the_agents_hours(staff, history):
+    page = text(staff["tom"].get(PERIOD))
+    hours = re.findall(r'<tr><th scope="row">(\d\d)</th><td>(\d+)</td><td>(yes|no)</td></tr>', page)
+    assert len(hours) == 24
+    by_hour = {hour: (int(calls), agents) for hour, calls, agents in hours}
+    assert by_hour["10"] == (5, "yes") and by_hour["20"] == (1, "no") and by_hour["23"] == (1, "no")
+    assert by_hour["16"][1] == "yes" and by_hour["07"][1] == "no"
+    assert sum(calls for calls, _ in by_hour.values()) == history.total().offered
+
+
+def test_without_a_period_the_page_shows_the_last_seven_days_of_the_centre(app, staff):
+    with freeze_time("2026-11-20 03:00:00"):  # still the 19th in Montréal
+        page = text(sign_in(app.test_client(), "tom", "tom-password").get("/agent/reports"))
+    assert 'name="from" value="2026-11-13"' in page and 'name="to" value="2026-11-19"' in page
+
+
+def test_a_bad_period_is_said_and_the_default_shown(staff):
+    page = text(staff["sue"].get("/agent/reports?from=2026-11-19&to=2026-11-10"))
+    assert "La fin doit être le même jour que le début ou après" in page
+
+
+def test_the_csv_holds_the_same_figures_for_the_period(staff, history):
+    answer = staff["tom"].get("/agent/reports.csv?from=2026-11-10&to=2026-11-19&by=day")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert rows[0] == ["period", "language", "figure", "value"]
+    values = {(period, language, figure): value for period, language, figure, value in rows[1:]}
+    total = history.total()
+    assert values[("total", "*", "offered")] == str(total.offered)
+    assert values[("total", "*", "outcomes.contained")] == str(total.outcomes.contained)
+    assert values[("total", "*", "funnels.status.chose")] == str(total.funnels[0].chose)
+    assert values[("total", "*", "cost.saving")] == f"{total.cost.saving:.2f}"
+    assert values[("2026-11-10", "*", "offered")] == str(history.find("2026-11-10").offered)
+
+
+def test_no_demo_clients_value_is_in_the_page_the_csv_or_the_json(staff, history):
+    """Names, client numbers, birth dates, phone numbers in every usual spelling, streets and postal
+    codes of the demo clients, the numbers the history calls from and the address it says: none of
+    them in the page (both languages), the CSV or the JSON, by day or by hour; no CallSid either."""
+    days = "from=2026-11-10&to=2026-11-19"
+    answers = [staff["sue"].get(f"/agent/reports?{days}&by=day"), staff["tom"].get(f"/agent/reports?{days}&by=hour"),
+               staff["sue"].get(f"/agent/reports.csv?{days}&by=day"),
+               staff["tom"].get(f"/agent/reports.csv?{days}&by=hour")]
+    for by in ("day", "week", "hour"):
+        answers.append(staff["tom"].get(f"/agent/api/reports?{days}&by={by}",
+                                        headers={"Authorization": f"Bearer {DEMO_TOKEN}"}))
+    assert history.total().offered == 8  # the history is there to be leaked
+    values = personal_values()
+    assert "Jeanne" in values and "514-555-0142" in values and "H2X 3K8" in values
+    for answer in answers:
+        assert answer.status_code == 200, answer.request.url
+        body = text(answer)
+        assert any(word in body for word in ("offered", "Appels reçus"))  # the figures are there
+        found = [value for value in values if value in body]
+        assert found == [], (answer.request.url, found)
+        assert not re.search(r"CA[0-9a-f]{32}", body)
+
+
+def test_a_fresh_install_with_no_calls_shows_zeros_in_both_languages(staff):
+    for who, offered, empty in (("sue", "Appels reçus", "Pas encore de réponses."),
+                                ("tom", "Calls offered", "No answers yet.")):
+        answer = staff[who].get(PERIOD)
+        assert answer.status_code == 200
+        page = text(answer)
+        assert row(page, offered) == ("0", "0")
+        assert empty in page and page.count('<svg class="chart"') >= 5
+    csv_answer = staff["tom"].get(PERIOD.replace("/agent/reports", "/agent/reports.csv"))
+    assert csv_answer.status_code == 200
+    assert "total,*,offered,0" in csv_answer.get_data(as_text=True)
+
+
+def test_agents_are_refused_the_page_and_the_csv(staff):
+    assert staff["ana"].get(PERIOD).status_code == 403
+    assert staff["ana"].get("/agent/reports.csv").status_code == 403
+    assert "Rapports" not in text(staff["ana"].get("/agent/"))
