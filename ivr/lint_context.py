@@ -18,7 +18,7 @@ SAID_BY_CODE: tuple[str, ...] = (*PROMPTS_SAID, "recording.notice")
 
 def action_names() -> tuple[str, ...]:
     """The backend actions a flow's `action:` step may name."""
-    from ivr.services import addresses, clients, status  # noqa: F401 - registers the built-in actions
+    from ivr.services import addresses, clients, status, survey  # noqa: F401 - registers the built-in actions
     from ivr.services.actions import ACTIONS
 
     return tuple(sorted(ACTIONS))

@@ -71,7 +71,7 @@ class UnknownAction(LookupError):
 
 def _register_built_in() -> None:
     # Importing here registers the built-in actions once, whoever asks first.
-    from ivr.services import addresses, clients, status, verification  # noqa: F401
+    from ivr.services import addresses, clients, status, survey, verification  # noqa: F401
 
 
 def run_action(name: str, context: ActionContext) -> ActionResult:

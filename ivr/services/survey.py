@@ -1,0 +1,75 @@
+"""What callers think: the end-of-call question's actions, and its answer after an agent call.
+
+The question (flows/survey.yaml) is offered to a caller who ends a call after completing a service in
+self-service, never to one who asked for a person in it; after an agent call the webhook asks it
+(`keep_after_agent`). Each answer becomes one row of survey_answers (ivr.store.survey), with the
+local day and no CallSid, client or number: docs/reports.md, "What callers think".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.services.actions import ActionContext, ActionResult, action
+from ivr.services.changes import local_zone
+from ivr.services.reports import COMPLETING_ACTIONS
+from ivr.store import survey
+from ivr.store.models.calls import Call, CallStatus, JourneyEvent
+
+SELF_SERVICE = "self_service"
+"""The outcome of a call that completed a service in self-service and was ended by the caller."""
+AFTER_AGENT = "agent"
+"""The outcome (and service) of an answer given after a call bridged to an agent."""
+
+
+def completed_service(session: Session, call: Call) -> str | None:
+    """The last service this call completed in self-service (COMPLETING_ACTIONS: an outcome other
+    than "error"), None when it completed none."""
+    details = session.scalars(select(JourneyEvent.detail).where(
+        JourneyEvent.call_sid == call.call_sid, JourneyEvent.kind == "action", JourneyEvent.event == "outcome")
+        .order_by(JourneyEvent.id)).all()
+    done = [COMPLETING_ACTIONS[d["action"]] for d in details
+            if d.get("action") in COMPLETING_ACTIONS and d.get("outcome") != "error"]
+    return done[-1] if done else None
+
+
+def asked_for_a_person(session: Session, call: Call) -> bool:
+    """The caller asked for a person, or was sent to one, during this call."""
+    if call.transfer_reason or call.status != CallStatus.IN_IVR:
+        return True
+    return session.scalar(select(JourneyEvent.id).where(
+        JourneyEvent.call_sid == call.call_sid, JourneyEvent.event == "asked_for_agent").limit(1)) is not None
+
+
+@action("survey.offer", database_only=True)
+def offer(ctx: ActionContext) -> ActionResult:
+    """"ask" when the call completed a service and never asked for a person; "not_asked" otherwise."""
+    if asked_for_a_person(ctx.session, ctx.call) or completed_service(ctx.session, ctx.call) is None:
+        return ActionResult("not_asked")
+    return ActionResult("ask")
+
+
+def _keeper(score: int | None):
+    def keep(ctx: ActionContext) -> ActionResult:
+        _keep(ctx.session, ctx.call, ctx.now, completed_service(ctx.session, ctx.call) or "", SELF_SERVICE, score)
+        return ActionResult("kept")
+    keep.__doc__ = f"Keep a self-service answer: {score if score else 'skipped'}."
+    return keep
+
+
+for _score in survey.SCORES:
+    action(f"survey.score_{_score}", database_only=True)(_keeper(_score))
+action("survey.skipped", database_only=True)(_keeper(None))
+
+
+def keep_after_agent(session: Session, call: Call, now: datetime, score: int | None) -> None:
+    """Keep the answer given after a call bridged to an agent (`score` None: skipped)."""
+    _keep(session, call, now, AFTER_AGENT, AFTER_AGENT, score)
+
+
+def _keep(session: Session, call: Call, now: datetime, service: str, outcome: str, score: int | None) -> None:
+    day = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(local_zone()).date()  # naive is UTC
+    survey.keep(session, day, call.language or "", service, outcome, call.flow_version or "", score)
