@@ -25,7 +25,7 @@ def make_history(phone):
         clock.move_to("2026-11-10 15:05:00")
         robert = status_call_of(phone("+16135550199").press("2"), ROBERT).press("0")
         assert robert.transferred
-        robert.end_wait("bridged", queue_time=40).press("5")  # after the agent: what callers think, 5
+        robert.end_wait("bridged", queue_time=40).silence()  # after the agent, the question skipped
         clock.move_to("2026-11-10 15:10:00")
         waiting = phone("+15145550177").press("1").press("0")
         assert waiting.transferred
