@@ -192,6 +192,8 @@ class ScoreFigures:
     asked: int
     answered: int
     skipped: int
+    score_sum: int
+    """The sum of the answered scores, so that tools can add groups up (mean = score_sum / answered)."""
     mean: float | None
 
 
@@ -346,10 +348,14 @@ def _figures(period: str, language: str, rows: dict[str, list[dict[str, Any]]], 
         sent_by_reason=dict(reasons), sent_by_step=_sum_by(rows["steps"], "position", "calls"),
         funnels=funnels, queue=queue_figures, callbacks=callback_figures, repeats=repeats,
         cost=_cost(sum(offered_by_version.values()), queue_figures.answered + callback_figures.done, by_channel, costs),
-        scores=tuple(ScoreFigures(row["service"], row["outcome"], row["flow_version"], int(row["asked"]),
-                                  int(row["answered"]), int(row["skipped"]),
-                                  round(int(row["score_sum"]) / int(row["answered"]), 2) if row["answered"] else None)
-                     for row in sorted(rows["scores"], key=lambda r: (r["service"], r["outcome"], r["flow_version"]))))
+        scores=tuple(_score(row) for row in sorted(rows["scores"], key=lambda r: (r["service"], r["outcome"],
+                                                                                 r["flow_version"]))))
+
+
+def _score(row: dict[str, Any]) -> ScoreFigures:
+    answered, score_sum = int(row["answered"]), int(row["score_sum"])
+    return ScoreFigures(row["service"], row["outcome"], row["flow_version"], int(row["asked"]), answered,
+                        int(row["skipped"]), score_sum, round(score_sum / answered, 2) if answered else None)
 
 
 def _whole_days(cut: list[tuple[str, Bucket]], zone: tzinfo) -> list[survey.Days]:
