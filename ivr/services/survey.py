@@ -52,17 +52,19 @@ def offer(ctx: ActionContext) -> ActionResult:
     return ActionResult("ask")
 
 
-def _keeper(score: int | None):
-    def keep(ctx: ActionContext) -> ActionResult:
-        _keep(ctx.session, ctx.call, ctx.now, completed_service(ctx.session, ctx.call) or "", SELF_SERVICE, score)
-        return ActionResult("kept")
-    keep.__doc__ = f"Keep a self-service answer: {score if score else 'skipped'}."
-    return keep
+SCORE_VAR = "survey_score"
+"""The variable flows/survey.yaml's sensitive question puts the key or word into ("1" to "5" is a score)."""
 
 
-for _score in survey.SCORES:
-    action(f"survey.score_{_score}", database_only=True)(_keeper(_score))
-action("survey.skipped", database_only=True)(_keeper(None))
+@action("survey.keep", database_only=True)
+def keep(ctx: ActionContext) -> ActionResult:
+    """Keep the self-service answer: "kept" for a score of 1 to 5, "skipped" for anything else or
+    nothing. The score leaves the call's state at once (the value None removes the variable), so
+    only survey_answers, which has no CallSid, ever holds it."""
+    given = str(ctx.vars.get(SCORE_VAR) or "")
+    score = int(given) if given.isdigit() and int(given) in survey.SCORES else None
+    _keep(ctx.session, ctx.call, ctx.now, completed_service(ctx.session, ctx.call) or "", SELF_SERVICE, score)
+    return ActionResult("kept" if score is not None else "skipped", {SCORE_VAR: None})
 
 
 def keep_after_agent(session: Session, call: Call, now: datetime, score: int | None) -> None:

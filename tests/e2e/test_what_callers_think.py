@@ -12,7 +12,7 @@ from ivr.config import ROOT
 from ivr.engine.costs import read_costs
 from ivr.services.reports import By, build_report
 from ivr.store import db
-from ivr.store.models.calls import Call
+from ivr.store.models.calls import Call, JourneyEvent
 from ivr.store.models.survey import SurveyAnswer
 
 from tests.support.journeys import JEANNE, phone_question
@@ -122,3 +122,18 @@ def test_a_caller_who_left_the_queue_unanswered_is_not_asked(app, phone):
     call.end_wait("hangup", queue_time=30)
     assert "press 1 to 5" not in call.heard_all()
     assert _answers(app) == []
+
+
+@freeze_time("2026-11-23 15:00:00")
+def test_the_calls_journey_and_state_never_hold_the_score_given_after_self_service(app, phone):
+    call = phone_question(phone, language="2").type("18195550123#").press("2").say("four")
+    assert "Thank you for your answer" in call.heard()
+    with app.app_context():
+        session = db.session()
+        journey = session.execute(select(JourneyEvent.position, JourneyEvent.event, JourneyEvent.detail).where(
+            JourneyEvent.position.like("survey/%")).order_by(JourneyEvent.id)).all()
+        state = session.scalar(select(Call.state))
+    assert ("survey/question", "entered", {"name": "survey_score", "value": "•", "by": "speech"}) in journey
+    assert not [row for row in journey if "4" in str(row.detail) or "four" in str(row.detail)]
+    assert "survey_score" not in state.get("vars", {})
+    assert [a["score"] for a in _answers(app)] == [4]
