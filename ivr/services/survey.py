@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.engine.journey import JourneyKind
 from ivr.services.actions import ActionContext, ActionResult, action
 from ivr.services.changes import local_zone
 from ivr.services.reports import COMPLETING_ACTIONS
@@ -23,6 +24,8 @@ SELF_SERVICE = "self_service"
 """The outcome of a call that completed a service in self-service and was ended by the caller."""
 AFTER_AGENT = "agent"
 """The outcome (and service) of an answer given after a call bridged to an agent."""
+ANSWERED_AFTER_AGENT = "survey_answered"
+"""The journey event (kind call, no detail) noting that the question after an agent was answered or skipped."""
 
 
 def completed_service(session: Session, call: Call) -> str | None:
@@ -67,9 +70,19 @@ def keep(ctx: ActionContext) -> ActionResult:
     return ActionResult("kept" if score is not None else "skipped", {SCORE_VAR: None})
 
 
-def keep_after_agent(session: Session, call: Call, now: datetime, score: int | None) -> None:
-    """Keep the answer given after a call bridged to an agent (`score` None: skipped)."""
+def keep_after_agent(session: Session, call: Call, now: datetime, score: int | None) -> bool:
+    """Keep the answer given after a call bridged to an agent (`score` None: skipped), once per call:
+    the call's journey notes that it was answered (ANSWERED_AFTER_AGENT, without the score), and an
+    answer Twilio sends again is not kept twice. True when kept."""
+    noted = select(JourneyEvent.id).where(JourneyEvent.call_sid == call.call_sid, JourneyEvent.kind == JourneyKind.CALL,
+                                          JourneyEvent.event == ANSWERED_AFTER_AGENT).limit(1)
+    if session.scalar(noted) is not None:
+        return False
     _keep(session, call, now, AFTER_AGENT, AFTER_AGENT, score)
+    session.add(JourneyEvent(call_sid=call.call_sid, seq=call.last_seq, at=now,
+                             position=str((call.state or {}).get("position", "")), kind=JourneyKind.CALL,
+                             event=ANSWERED_AFTER_AGENT, detail={}))
+    return True
 
 
 def _keep(session: Session, call: Call, now: datetime, service: str, outcome: str, score: int | None) -> None:

@@ -397,6 +397,6 @@ def survey_answer_response() -> Response:
     if not key and twilio.speech:
         key = store().current.vocabulary(speaking(language)).keys_said(twilio.speech)
     score = int(key) if key and key.isdigit() and int(key) in range(1, 6) else None
-    wait.survey_answered(twilio.call_sid, score)
+    wait.survey_answered(_line(), twilio.call_sid, score)
     ending = "survey.thanks" if score is not None else "hold.goodbye"
     return xml(twiml.say_then(say([ending], speaking(language)), voices(), hangup=True))

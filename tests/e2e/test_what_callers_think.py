@@ -15,6 +15,7 @@ from ivr.store import db
 from ivr.store.models.calls import Call, JourneyEvent
 from ivr.store.models.survey import SurveyAnswer
 
+from tests.support.faultkit import signed_post
 from tests.support.journeys import JEANNE, phone_question
 
 
@@ -137,3 +138,14 @@ def test_the_calls_journey_and_state_never_hold_the_score_given_after_self_servi
     assert not [row for row in journey if "4" in str(row.detail) or "four" in str(row.detail)]
     assert "survey_score" not in state.get("vars", {})
     assert [a["score"] for a in _answers(app)] == [4]
+
+
+@freeze_time("2026-11-23 15:00:00")
+def test_an_answer_after_an_agent_that_twilio_sends_twice_is_kept_once(app, client, phone):
+    call = phone("+16135550199").press("2").press("0")
+    call.end_wait("bridged", queue_time=30)
+    path, form = call.last.gather["action"], {"CallSid": call.call_sid, "From": call.caller, "To": call.called,
+                                              "Digits": "3"}
+    first, again = signed_post(client, path, form), signed_post(client, path, form)
+    assert first.status_code == again.status_code == 200 and b"Thank you for your answer" in again.data
+    assert [a["score"] for a in _answers(app)] == [3]
