@@ -183,9 +183,9 @@ def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voic
     """A keypad question outside the flows (on hold, after hours); silence goes to `again`. `speech`:
     a spoken answer is taken too (<Gather input="dtmf speech">)."""
     response = VoiceResponse()
-    attributes: dict[str, object] = {"input": "dtmf speech" if speech else "dtmf", "action": action, "method": "POST", "timeout": timeout,
-                                     "finish_on_key": finish_on_key, "action_on_empty_result": False,
-                                     "language": voices.recognition(language)}
+    attributes: dict[str, object] = {"input": "dtmf speech" if speech else "dtmf", "action": action,
+                                     "method": "POST", "timeout": timeout, "finish_on_key": finish_on_key,
+                                     "action_on_empty_result": False, "language": voices.recognition(language)}
     if num_digits:
         attributes["num_digits"] = num_digits
     gather = response.gather(**attributes)
