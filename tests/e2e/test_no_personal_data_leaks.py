@@ -76,7 +76,7 @@ def run_every_kind_of_call(phone) -> list:
             change = phone(caller=other[3] or caller).press(language).press("2").press(number).press(born)
             change.say(postal).say(moved_to["postal_code"]).press(moved_to["civic_number"]).say(moved_to["street"])
             change.say(moved_to["city"]).press((moved_to["apartment"] or "") + "#").press("1").press("1")
-            change.press((other[3] or "+14185550123")[2:]).press("2")
+            change.press((other[3] or "+14185550123")[2:]).press("2").press("3")  # and a score of 3
             assert change.ended  # the IVR said goodbye and hung up; the phone posted the status callback
             made += [status, change]
         wrong = phone(caller=caller).press("1").press("2").press(number).press(born).say("A1A 1A1").say("B2B 2B2")
