@@ -16,6 +16,7 @@ from ivr import calls
 from ivr.store import db
 from ivr.logs import install, scrub
 from ivr.store.models.calls import JourneyEvent
+from ivr.store.models.survey import SurveyAnswer
 from ivr.store.models.security import AuditEvent, DailyCallCount, DailyStepCount
 from ivr.services.demo import DEMO_CLIENTS
 
@@ -143,6 +144,9 @@ def test_no_personal_value_of_any_demo_client_leaks_from_complete_calls(app, pho
         for row in journeys:
             text = json.dumps([row.position, row.kind, row.event, row.detail], ensure_ascii=False)
             problems += [f"journey {row.position}: {leak}" for leak in leaks(text)]
+        answers = [dict(row._mapping) for row in session.execute(select(SurveyAnswer.__table__))]
+        assert [a["score"] for a in answers].count(3) == 2 * len(CLIENTS)  # each address change was scored
+        problems += [f"survey answer: {leak}" for a in answers for leak in leaks(json.dumps(a, default=str))]
         for row in session.scalars(select(AuditEvent)):
             text = json.dumps([row.actor, row.caller, row.old_value, row.new_value, row.detail], ensure_ascii=False)
             problems += [f"audit {row.action}: {leak}" for leak in leaks(text)]
