@@ -261,3 +261,14 @@ def test_a_call_status_of_a_call_still_under_way_or_unknown_ends_nothing(app, ph
     assert ("is not in Twilio's reference" in caplog.text) == (status == "teleported")
     call.press("1")  # and the call goes on
     assert call.last.gather is not None
+
+
+def test_after_a_bridged_call_the_question_takes_one_key_or_a_word_and_silence_goes_to_the_same_answer_url(phone):
+    call = phone().press("2").press("0")
+    call.end_wait("bridged", queue_time=40)
+    assert call.last.xml == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/survey?lang=en" '
+        'actionOnEmptyResult="false" finishOnKey="" input="dtmf speech" language="en-CA" method="POST" '
+        'numDigits="1" timeout="6"><Say language="en-US" voice="Polly.Joanna">Optional: to rate this call, from not '
+        'satisfied to very satisfied, press 1 to 5.</Say></Gather><Redirect method="POST">/voice/survey?lang=en'
+        '</Redirect></Response>')
