@@ -24,7 +24,7 @@ from ivr.calls.step import Answer, Next, Render, finish, position_of
 from ivr.config import ConfigError
 from ivr.engine import CallState, FlowSet, NoInput, new_call
 from ivr.engine.hours import Hours, HoursError
-from ivr.services import callbacks
+from ivr.services import callbacks, survey
 from ivr.services.changes import local_zone
 from ivr.store import calls as callstore
 from ivr.store import db
@@ -266,3 +266,21 @@ def _exists(flowset: FlowSet, position: str) -> bool:
     except (KeyError, LookupError):
         return False
     return True
+
+
+def survey_answered(line: Line, call_sid: str, score: int | None) -> None:
+    """Keep the answer to the question asked after an agent call (`score` 1 to 5, None: skipped), in
+    survey_answers with no trace of the call (ivr.services.survey), once per call; an unknown call
+    keeps nothing. Within the step's budget; a failure is logged and the caller still hears the end:
+    an answer is never worth sending them back to the queue."""
+    try:
+        with deadline.within(line.budgets.step_s):
+            session = db.session()
+            call = calls.load_call(session, call_sid)
+            if call is None:
+                return
+            survey.keep_after_agent(session, call, calls.now_utc(), score)
+            session.commit()
+    except Exception as error:  # the caller's goodbye never depends on keeping their score
+        log.error("could not keep the answer after an agent on call %s: %s", call_sid or "?", type(error).__name__)
+        db.discard_session()

@@ -31,10 +31,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("service_level", "in target"), ("callbacks_requested", "callbacks"), ("callbacks_done", "cb done"),
     ("contacts", "contacts"), ("same_subject_7_days", "again 7d"), ("first_contact_resolution", "FCR"),
     ("cost", "cost"), ("all_by_agent", "all agent"), ("saving", "saving"),
+    ("survey_answered", "rated"), ("survey_skipped", "not rated"), ("survey_mean", "score"),
 )
 """(CSV header, table heading) of each column, in order."""
 SHARES = frozenset({"service_level", "first_contact_resolution"})
 """Columns that are shares from 0 to 1: percentages in the table."""
+HOUR_MARK = "T"
+"""In a period's name, what marks an hour ("2026-11-10T10:00"): the scores are counted by whole days."""
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -106,7 +109,19 @@ def row(figures: Figures) -> dict[str, Any]:
         "contacts": repeats.contacts, "same_subject_7_days": repeats.same_subject_7_days,
         "first_contact_resolution": _share(repeats.first_contact_resolution),
         "cost": f"{cost.cost:.2f}", "all_by_agent": f"{cost.all_by_agent:.2f}", "saving": f"{cost.saving:.2f}",
+        **_survey(figures),
     }
+
+
+def _survey(figures: Figures) -> dict[str, Any]:
+    """What callers think, all services together: answered, skipped, mean score (1 to 5). Empty for an
+    hour, since an answer keeps its day only (docs/reports.md)."""
+    if HOUR_MARK in figures.period:
+        return {"survey_answered": None, "survey_skipped": None, "survey_mean": None}
+    answered = sum(score.answered for score in figures.scores)
+    total = sum(score.score_sum for score in figures.scores)
+    return {"survey_answered": answered, "survey_skipped": sum(score.skipped for score in figures.scores),
+            "survey_mean": round(total / answered, 2) if answered else None}
 
 
 def as_csv(report: Report) -> str:
@@ -158,6 +173,12 @@ def _summary(total: Figures, costs: Costs) -> list[str]:
         f"Cost: {costs.money(cost.cost, 'en_CA')}; all by agent: {costs.money(cost.all_by_agent, 'en_CA')}; "
         f"saving: {costs.money(cost.saving, 'en_CA')}.",
     ]
+    for score in total.scores:
+        lines.append(f"What callers think of {score.service} ({score.outcome}, flows {score.flow_version or '–'}): "
+                     f"{counted(score.answered, 'answer')}, {score.skipped} skipped; mean score "
+                     f"{_cell(score.mean)} of 5.")
+    if not total.scores:
+        lines.append("What callers think: no answer to the end-of-call question.")
     return lines
 
 

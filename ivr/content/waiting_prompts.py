@@ -16,4 +16,5 @@ PROMPTS_SAID: tuple[str, ...] = (
     "closed.back", "closed.back_unknown",
     "closed.fault", "closed.menu", "closed.callback_confirm", "closed.when_now", "closed.when_today",
     "closed.when_tomorrow", "closed.when_later", "common.fault", "common.noinput_1", "common.nomatch_1",
+    "survey.question", "survey.thanks",
 )

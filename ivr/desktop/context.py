@@ -28,7 +28,7 @@ from ivr.desktop.words import Noun, Words
 
 ADDRESS_FIELDS = ("postal_code", "civic_number", "street", "apartment", "city")
 NOT_SHOWN = {"birth_date", "client_number"}  # never kept, or shown in the identity block
-HIDDEN_IN_JOURNEY = {"birth_date", "postal_code_on_file"}  # checked, then forgotten: not even a masked part is shown
+HIDDEN_IN_JOURNEY = {"birth_date", "postal_code_on_file", "survey_score"}  # checked or kept apart, then forgotten: not even a masked part is shown
 REPEAT_WINDOW = timedelta(days=7)
 
 

@@ -264,15 +264,27 @@ def _money_bars(w: Words, costs: Costs, total: Figures) -> list[Bar]:
             for key, amount in rows]
 
 
-def _scores(w: Words, total: Figures) -> dict[str, str] | None:
-    """The satisfaction score (1-5) when the report has answers (the survey part of issue 16 adds
-    `Figures.scores`); None shows "no answers yet"."""
-    scores = getattr(total, "scores", None)
-    answered = getattr(scores, "answered", None) or 0
-    mean = getattr(scores, "mean", None)
-    if not answered or mean is None:
+def _scores(w: Words, total: Figures) -> dict[str, Any] | None:
+    """What callers think (`Figures.scores`, one group per service, outcome and flow version): the mean
+    score out of 5 over every answer, and one bar per outcome and service (flow versions added up), its
+    length the mean out of 5. None when nobody answered: the page says "no answers yet"."""
+    groups: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for group in total.scores:
+        answered, skipped, score_sum = groups.get((group.outcome, group.service), (0, 0, 0))
+        groups[(group.outcome, group.service)] = (answered + group.answered, skipped + group.skipped,
+                                                  score_sum + group.score_sum)
+    answered = sum(counts[0] for counts in groups.values())
+    if not answered:
         return None
-    return {"mean": w.number(round(mean, 1)), "answered": w("reports.scores.answered", count=answered)}
+    bars, rows = [], []
+    for (outcome, service), (given, skipped, score_sum) in sorted(groups.items()):
+        label = w(f"reports.score_groups.{outcome}", service=w(f"reports.score_services.{service}"))
+        mean = score_sum / given if given else 0.0
+        shown = w.number(round(mean, 1)) if given else w("reports.none")
+        bars.append(Bar(label, shown, mean / 5))
+        rows.append((label, w.number(given), w.number(skipped), shown))
+    return {"mean": w.number(round(sum(counts[2] for counts in groups.values()) / answered, 1)),
+            "answered": w("reports.scores.answered", count=answered), "bars": bars, "rows": rows}
 
 
 def _period_label(w: Words, label: str, by: By) -> str:

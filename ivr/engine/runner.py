@@ -256,6 +256,8 @@ class _Run:
         arrives as Digits "#" or ""). The question is asked again, once, with no retry used."""
         if digits not in ("", self.settings.end_key) or (isinstance(step, Ask) and step.optional):
             return False
+        if self.settings.retries_for(step).noinput == ():  # an optional question: # skips it, as silence does
+            return False
         state = self.state
         if state.noinput or state.nomatch or state.stray:
             return False

@@ -26,12 +26,17 @@ _TARGET = {
     "type": "string",
     "description": "where to go: a step of this flow, another flow, 'flow/step', or 'agent'",
 }
+_RETRY_PROMPTS = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+}
+"""Retry prompts may be an empty list: noinput: [] and nomatch: [] make a question optional (asked once)."""
 _RETRIES = {
     "type": "object",
     "description": "what happens after silence or an answer that is not understood",
     "properties": {
-        "noinput": {**_PROMPTS, "description": "what is said after each silence, in order"},
-        "nomatch": {**_PROMPTS, "description": "what is said after each answer not understood, in order"},
+        "noinput": {**_RETRY_PROMPTS, "description": "what is said after each silence, in order; [] with "
+                    "nomatch: [] makes the question optional: silence or # skips it at once, to 'then'"},
+        "nomatch": {**_RETRY_PROMPTS, "description": "what is said after each answer not understood, in order"},
         "then": {**_TARGET, "description": "where the caller goes after the last retry (normally agent)"},
     },
     "additionalProperties": False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ivr.services import addresses, status, verification
+from ivr.services import addresses, status, survey, verification
 from ivr.services.action_types import (
     DATABASE_ONLY,
     ActionContext,
@@ -27,6 +27,8 @@ ACTIONS: dict[str, ActionFunc] = {
     "client.verify": verification.verify,
     "phone.update": addresses.update_phone,
     "status.lookup": status.lookup,
+    "survey.keep": survey.keep,
+    "survey.offer": survey.offer,
     "verification.available": verification.available,
 }
 """Action name -> function. The shipped ones above; `action` adds or replaces one (an agency's own

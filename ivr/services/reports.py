@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from ivr.engine.costs import Channel, Costs
 from ivr.store import reports as counted
+from ivr.store import survey
 from ivr.store.reports import ALL_LANGUAGES, Bucket, Funnel, Journeys
 
 __all__ = ["ALL_LANGUAGES", "By", "Figures", "Report", "build_report", "reason_category"]
@@ -181,6 +182,22 @@ class CostFigures:
 
 
 @dataclass(frozen=True)
+class ScoreFigures:
+    """What callers think of one service, outcome and flow version: the end-of-call question asked,
+    answered (1 to 5) or skipped, and the mean score (None when nobody answered)."""
+
+    service: str
+    outcome: str
+    flow_version: str
+    asked: int
+    answered: int
+    skipped: int
+    score_sum: int
+    """The sum of the answered scores, so that tools can add groups up (mean = score_sum / answered)."""
+    mean: float | None
+
+
+@dataclass(frozen=True)
 class Figures:
     """Every figure of one period in one language (ALL_LANGUAGES: all together; "" not chosen)."""
 
@@ -198,6 +215,9 @@ class Figures:
     callbacks: CallbackFigures
     repeats: RepeatFigures
     cost: CostFigures
+    scores: tuple[ScoreFigures, ...] = ()
+    """Per service, outcome and flow version; counted by whole local days only (an answer keeps no
+    time of day), so an hour's figures have none and the total and days do."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +291,8 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
         ("callbacks", lambda: counted.callbacks(connection, buckets, by_language=False)
          + counted.callbacks(connection, buckets)),
         ("contacts", lambda: _with_all_languages(counted.contacts(connection, buckets), "channel")),
+        ("scores", lambda: _with_all_languages(survey.scores(connection, _whole_days(cut, zone)),
+                                               "service", "outcome", "flow_version")),
     ]
     gathered: dict[str, list[dict[str, Any]]] = {}
     for name, count in steps:
@@ -325,7 +347,27 @@ def _figures(period: str, language: str, rows: dict[str, list[dict[str, Any]]], 
             "completed", "contained", "completed_then_sent", "sent_to_agents", "abandoned_in_ivr"))),
         sent_by_reason=dict(reasons), sent_by_step=_sum_by(rows["steps"], "position", "calls"),
         funnels=funnels, queue=queue_figures, callbacks=callback_figures, repeats=repeats,
-        cost=_cost(sum(offered_by_version.values()), queue_figures.answered + callback_figures.done, by_channel, costs))
+        cost=_cost(sum(offered_by_version.values()), queue_figures.answered + callback_figures.done, by_channel, costs),
+        scores=tuple(_score(row) for row in sorted(rows["scores"], key=lambda r: (r["service"], r["outcome"],
+                                                                                 r["flow_version"]))))
+
+
+def _score(row: dict[str, Any]) -> ScoreFigures:
+    answered, score_sum = int(row["answered"]), int(row["score_sum"])
+    return ScoreFigures(row["service"], row["outcome"], row["flow_version"], int(row["asked"]), answered,
+                        int(row["skipped"]), score_sum, round(score_sum / answered, 2) if answered else None)
+
+
+def _whole_days(cut: list[tuple[str, Bucket]], zone: tzinfo) -> list[survey.Days]:
+    """The periods that are whole local days (the total, days, weeks), as first and last local day;
+    hours are left out, since a survey answer keeps its day only."""
+    spans = []
+    for _, bucket in cut:
+        first = bucket.starts.astimezone(zone)
+        last = bucket.ends.astimezone(zone)
+        if first.time() == time(0) and last.time() == time(0) and last.date() > first.date():
+            spans.append(survey.Days(bucket.index, first.date(), last.date() - timedelta(days=1)))
+    return spans
 
 
 def _with_all_languages(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:

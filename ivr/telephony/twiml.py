@@ -179,12 +179,13 @@ def conference_leg(conference: str, texts: list[tuple[str, str]], voices: Voices
 
 
 def question(texts: list[tuple[str, str]], action: str, again: str, voices: Voices, *, language: str,
-             num_digits: int | None = 1, timeout: int = 8, finish_on_key: str = "") -> str:
-    """A keypad question outside the flows (on hold, after hours); silence goes to `again`."""
+             num_digits: int | None = 1, timeout: int = 8, finish_on_key: str = "", speech: bool = False) -> str:
+    """A keypad question outside the flows (on hold, after hours); silence goes to `again`. `speech`:
+    a spoken answer is taken too (<Gather input="dtmf speech">)."""
     response = VoiceResponse()
-    attributes: dict[str, object] = {"input": "dtmf", "action": action, "method": "POST", "timeout": timeout,
-                                     "finish_on_key": finish_on_key, "action_on_empty_result": False,
-                                     "language": voices.recognition(language)}
+    attributes: dict[str, object] = {"input": "dtmf speech" if speech else "dtmf", "action": action,
+                                     "method": "POST", "timeout": timeout, "finish_on_key": finish_on_key,
+                                     "action_on_empty_result": False, "language": voices.recognition(language)}
     if num_digits:
         attributes["num_digits"] = num_digits
     gather = response.gather(**attributes)

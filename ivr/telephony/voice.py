@@ -86,6 +86,8 @@ def queue_done() -> Response:
     on_file = wait.wait_ended(line.of(current_app), twilio.call_sid, twilio.queue_result, twilio.queue_time,
                               outcome.status)
     language = answers.known(request.args.get("lang")) or answers.known(on_file)
+    if twilio.queue_result == "bridged":  # the agent's leg ended and the caller is still on the line
+        return waiting.survey_response(language)
     if outcome.answer is AfterQueue.HANG_UP:
         return answers.xml(twiml.hangup())
     if outcome.answer is AfterQueue.OFFER_CALLBACK:  # trying again at once would only fail again
@@ -96,6 +98,12 @@ def queue_done() -> Response:
                     requeued + 1)
         return waiting.queue_failing_response(language)
     return answers.xml(answers.fault_twiml(language, requeued + 1))
+
+
+@bp.post("/survey")
+def survey() -> Response:
+    """The answer to the question asked after an agent call: 1 to 5 kept, anything else skipped."""
+    return waiting.survey_answer_response()
 
 
 @bp.post("/status")

@@ -30,6 +30,7 @@ CONFIRM = "voice.wait.confirm"
 NUMBER = "voice.wait.number"
 BUSY = "voice.wait.busy"
 FAILING = "voice.wait.failing"
+SURVEY = "voice.call.survey"
 
 MAX_NUMBER_TRIES = 2
 
@@ -374,3 +375,28 @@ def _back_to_self_service(language: str | None, seq: int | None) -> Response:
     if answer is None:
         return _unknown_call(language, "closed")
     return answers.respond(answer)
+
+
+def survey_response(language: str | None) -> Response:
+    """After an agent call: the one optional question, 1 to 5 by keypad or speech. Silence, # or
+    any other answer ends the call politely; 0 is not a way back to the queue here (a second person
+    would be a repeat contact: the caller calls again if they need one), it skips the question."""
+    language = known(language)
+    texts = say(["survey.question"], speaking(language))
+    goodbye = url_for(SURVEY, **lang_query(language))
+    return xml(twiml.question(texts, goodbye, goodbye, voices(), language=listening(language), timeout=6,
+                              speech=True))
+
+
+def survey_answer_response() -> Response:
+    """The answer after an agent call: a score (1 to 5, pressed or said) is kept and thanked; anything
+    else, or nothing, is kept as skipped and ends with a goodbye."""
+    twilio = signed.current()
+    language = known(request.args.get("lang"))
+    key = twilio.digits
+    if not key and twilio.speech:
+        key = store().current.vocabulary(speaking(language)).keys_said(twilio.speech)
+    score = int(key) if key and key.isdigit() and int(key) in range(1, 6) else None
+    wait.survey_answered(_line(), twilio.call_sid, score)
+    ending = "survey.thanks" if score is not None else "hold.goodbye"
+    return xml(twiml.say_then(say([ending], speaking(language)), voices(), hangup=True))

@@ -87,6 +87,24 @@ def test_json_carries_every_figure_for_tools(ivr_report):
     no_personal_data(result.output)
 
 
+def test_what_callers_think_is_in_the_table_the_csv_and_the_json(ivr_report):
+    table = ivr_report("--from", "2026-11-10", "--to", "2026-11-19").output
+    assert "What callers think of address (self_service, flows " in table
+    assert "): 1 answer, 0 skipped; mean score 4.0 of 5." in table
+    assert "What callers think of agent (agent, flows " in table and "): 0 answers, 1 skipped; mean score – of 5." in table
+    rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-10", "--to", "2026-11-12", "--format", "csv").output)))
+    by = {(r["period"], r["language"]): (r["survey_answered"], r["survey_skipped"], r["survey_mean"]) for r in rows}
+    assert by[("total", "*")] == ("1", "1", "4.0")
+    assert by[("2026-11-12", "fr")] == ("1", "0", "4.0") and by[("2026-11-10", "en")] == ("0", "1", "")
+    hours = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-10", "--to", "2026-11-10", "--by", "hour",
+                                                       "--format", "csv").output)))
+    assert {r["survey_answered"] for r in hours if r["period"] != "total"} == {""}  # an answer keeps its day only
+    total = json.loads(ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--format", "json").output)["figures"][0]
+    assert sorted((s["service"], s["outcome"], s["asked"], s["answered"], s["skipped"], s["score_sum"], s["mean"])
+                  for s in total["scores"]) == [("address", "self_service", 1, 1, 0, 4, 4.0), ("agent", "agent", 1, 0, 1, 0, None)]
+    no_personal_data(table)
+
+
 def test_a_day_written_otherwise_or_backwards_is_refused_with_the_fix(ivr_report):
     wrong = ivr_report("--from", "10/11/2026", "--to", "2026-11-19")
     assert wrong.exit_code == 2 and "write it as 2026-11-30" in wrong.output
@@ -106,6 +124,7 @@ def test_the_api_gives_a_supervisors_token_the_figures(history):
     assert response.status_code == 200
     figures = response.get_json()["figures"]
     assert figures[0]["offered"] == 8 and figures[0]["outcomes"]["contained"] == 4
+    assert {(s["service"], s["answered"], s["skipped"]) for s in figures[0]["scores"]} == {("address", 1, 0), ("agent", 0, 1)}
     no_personal_data(response.get_data(as_text=True))
 
 

@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from ivr.desktop.accounts import DEMO_TOKEN, add_agent
 from ivr.engine.costs import DEFAULTS
 from ivr.services.reports import By, build_report
-from ivr.store import db
+from ivr.store import db, survey
 
 from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_in, text  # noqa: F401
 from tests.support.reports import app, make_history, personal_values  # noqa: F401 - agents' hours in force
@@ -66,7 +66,8 @@ def test_a_supervisor_sees_the_reports_figures_in_french(staff, history):
     assert "Répondus en 180\u00a0s ou moins : 1 (50\u00a0% des appelants sortis de la file)." in page
     saving = format_currency(total.cost.saving, "CAD", locale="fr_CA")
     assert f"Économie : {saving}." in page
-    assert "Pas encore de réponses." in page
+    assert [(group.service, group.answered, group.mean) for group in total.scores] == [("address", 1, 4), ("agent", 0, None)]
+    assert "Note moyenne : 4 sur 5. 1 réponse" in page.replace("\u202f", " ")
 
 
 def test_an_english_supervisor_reads_the_same_figures_in_english(staff, history):
@@ -77,7 +78,7 @@ def test_an_english_supervisor_reads_the_same_figures_in_english(staff, history)
     assert "From Nov 10, 2026 to Nov 19, 2026, compared with the period from Oct 31, 2026 to Nov 9, 2026." in page
     assert f"Saving: {format_currency(total.cost.saving, 'CAD', locale='en_CA')}." in page
     assert "Answered within 180 secs: 1 (50% of the callers who left the queue)." in page
-    assert "No answers yet." in page
+    assert "Mean score: 4 out of 5. 1 answer" in page
 
 
 def test_each_chart_has_a_titled_image_and_a_data_table_with_headers(staff, history):
@@ -163,3 +164,26 @@ def test_agents_are_refused_the_page_and_the_csv(staff):
     assert staff["ana"].get(PERIOD).status_code == 403
     assert staff["ana"].get("/agent/reports.csv").status_code == 403
     assert "Rapports" not in text(staff["ana"].get("/agent/"))
+
+
+def test_a_supervisor_sees_what_callers_think_by_service_and_outcome(staff, app):
+    """Four answers and one skip (as ivr.services.survey keeps them): the mean of the answers, and one
+    bar and table row per outcome and service, flow versions added up."""
+    with db.session_for(app) as s:
+        for service, outcome, version, score in [("status", "self_service", "v1", 5), ("status", "self_service", "v2", 4),
+                                                 ("status", "self_service", "v2", None), ("agent", "agent", "v2", 2),
+                                                 ("address", "self_service", "v2", 4)]:
+            survey.keep(s, date(2026, 11, 12), "fr", service, outcome, version, score)
+    page = text(staff["tom"].get(PERIOD))
+    scores = page[page.index('id="scores"'):page.index('id="periods"')]
+    assert "Mean score: 3.8 out of 5. 4 answers" in scores
+    assert '<th scope="row">Self-service: application status</th><td>2</td><td>1</td><td>4.5</td>' in scores
+    assert '<th scope="row">A call with an agent</th><td>1</td><td>0</td><td>2</td>' in scores
+    assert '<th scope="row">Self-service: change of address</th><td>1</td><td>0</td><td>4</td>' in scores
+    french = text(staff["sue"].get(PERIOD))
+    assert "Libre-service : état de la demande" in french.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_the_scores_say_no_answers_yet_when_nobody_answered(staff, history):
+    page = text(staff["tom"].get("/agent/reports?from=2026-10-01&to=2026-10-05&by=day"))
+    assert "No answers yet." in page[page.index('id="scores"'):page.index('id="periods"')]

@@ -87,6 +87,8 @@ def test_phone_number_on_file_can_be_updated_after_the_address(app, phone):
     assert phone_changes[0].new_value == {"phone": "+14185550123"}
     assert phone_changes[0].old_value == {"phone": "+15145550142"}
     call.press("2")
+    assert "faites de 1 à 5" in call.heard()  # the optional end-of-call question (issue 16)
+    call.silence()
     assert call.hung_up and "Au revoir" in call.heard()
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from ivr.engine import load_flowset
 from ivr.config import ROOT
-from tests.support.journeys import PATHS
+from tests.support.journeys import OPTIONAL_QUESTIONS, PATHS
 from tests.support.journeys import VERIFIED_STATUS, VERIFIED_ADDRESS, ADDRESS_GIVEN
 
 
@@ -53,7 +53,20 @@ def test_saying_agent_reaches_an_agent_from_every_prompt(phone, position):
     assert call.transferred
 
 
-@pytest.mark.parametrize("position", sorted(PATHS))
+@pytest.mark.parametrize("position", sorted(OPTIONAL_QUESTIONS))
+def test_silence_or_garbage_at_an_optional_question_ends_the_call_politely_at_once(phone, position):
+    for answer in ("silence", *GARBAGE):
+        call = reach(phone, position)
+        if answer == "silence":
+            call.silence()
+        elif answer.startswith("say:"):
+            call.say(answer[4:])
+        else:
+            call.press(answer)
+        assert call.hung_up and not call.transferred and "Au revoir" in call.heard(), answer
+
+
+@pytest.mark.parametrize("position", sorted(set(PATHS) - OPTIONAL_QUESTIONS))
 def test_silence_at_every_prompt_gets_reprompts_then_an_agent(phone, position):
     call = reach(phone, position)
     prompt = call.heard()
@@ -69,7 +82,7 @@ def test_silence_at_every_prompt_gets_reprompts_then_an_agent(phone, position):
 
 
 @pytest.mark.parametrize("garbage", GARBAGE)
-@pytest.mark.parametrize("position", sorted(PATHS))
+@pytest.mark.parametrize("position", sorted(set(PATHS) - OPTIONAL_QUESTIONS))
 def test_garbage_at_every_prompt_gets_reprompts_then_an_agent(phone, position, garbage):
     call = reach(phone, position)
     if position in FREE_SPEECH and garbage.startswith("say:"):

@@ -16,6 +16,7 @@ from ivr import calls
 from ivr.store import db
 from ivr.logs import install, scrub
 from ivr.store.models.calls import JourneyEvent
+from ivr.store.models.survey import SurveyAnswer
 from ivr.store.models.security import AuditEvent, DailyCallCount, DailyStepCount
 from ivr.services.demo import DEMO_CLIENTS
 
@@ -76,7 +77,7 @@ def run_every_kind_of_call(phone) -> list:
             change = phone(caller=other[3] or caller).press(language).press("2").press(number).press(born)
             change.say(postal).say(moved_to["postal_code"]).press(moved_to["civic_number"]).say(moved_to["street"])
             change.say(moved_to["city"]).press((moved_to["apartment"] or "") + "#").press("1").press("1")
-            change.press((other[3] or "+14185550123")[2:]).press("2")
+            change.press((other[3] or "+14185550123")[2:]).press("2").press("3")  # and a score of 3
             assert change.ended  # the IVR said goodbye and hung up; the phone posted the status callback
             made += [status, change]
         wrong = phone(caller=caller).press("1").press("2").press(number).press(born).say("A1A 1A1").say("B2B 2B2")
@@ -143,6 +144,9 @@ def test_no_personal_value_of_any_demo_client_leaks_from_complete_calls(app, pho
         for row in journeys:
             text = json.dumps([row.position, row.kind, row.event, row.detail], ensure_ascii=False)
             problems += [f"journey {row.position}: {leak}" for leak in leaks(text)]
+        answers = [dict(row._mapping) for row in session.execute(select(SurveyAnswer.__table__))]
+        assert [a["score"] for a in answers].count(3) == 2 * len(CLIENTS)  # each address change was scored
+        problems += [f"survey answer: {leak}" for a in answers for leak in leaks(json.dumps(a, default=str))]
         for row in session.scalars(select(AuditEvent)):
             text = json.dumps([row.actor, row.caller, row.old_value, row.new_value, row.detail], ensure_ascii=False)
             problems += [f"audit {row.action}: {leak}" for leak in leaks(text)]

@@ -43,7 +43,7 @@ def test_shipped_scenarios_all_pass(shipped):
 def test_shipped_scenarios_reach_every_step_and_branch_of_every_flow(shipped):
     missing = [f"{t.path}:{t.line}: {t.describe()}" for flow in shipped.coverage for t in flow.missing]
     assert missing == []
-    assert {flow.flow for flow in shipped.coverage} == {"main", "identify", "step_up", "status", "address"}
+    assert {flow.flow for flow in shipped.coverage} == {"main", "identify", "step_up", "status", "address", "survey"}
     assert shipped.percent == 100.0
 
 
@@ -239,7 +239,8 @@ def test_coverage_lists_what_no_scenario_reaches_with_its_line(tmp_path):
     summary = run_paths([path], FLOWS, PROMPTS)
     main_flow = next(f for f in summary.coverage if f.flow == "main")
     missing = {(t.line, t.describe()) for t in main_flow.missing}
-    assert (24, "step 'goodbye' (hangup) is never reached") in missing
+    survey = next(f for f in summary.coverage if f.flow == "survey")
+    assert (32, "step 'goodbye' (hangup) is never reached") in {(t.line, t.describe()) for t in survey.missing}
     assert (11, "option 2 of menu 'language' is never chosen") in missing
     assert (6, "step 'language' never runs out of retries (silence or answers not understood)") in missing
     assert (10, "option 1 of menu 'language' is never chosen") not in missing
@@ -257,7 +258,7 @@ class TestCommand:
         assert result.exit_code == 0, result.output
         assert "ok   greeting" in result.output
         assert "1 scenario: 1 passed, 0 failed" in result.output
-        assert "flows/main.yaml:24: step 'goodbye' (hangup) is never reached" in result.output
+        assert "flows/survey.yaml:32: step 'goodbye' (hangup) is never reached" in result.output
 
     def test_a_failing_scenario_exits_1_with_file_and_line(self, tmp_path):
         path = write(tmp_path, """

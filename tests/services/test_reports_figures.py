@@ -2,12 +2,14 @@
 
 Tuesday 10 November 2026 in Montréal (agents answer 08:00-17:00, America/Toronto):
   A 10:00 fr  Jeanne hears her status, hangs up                     completed, contained
-  B 10:05 en  Robert hears his status, presses 0, answered after 40 s completed, then a transfer
+  B 10:05 en  Robert hears his status, presses 0, answered after 40 s completed, then a transfer;
+              after the agent, silence at the question                 a survey skipped (agent)
   C 10:10 fr  a caller presses 0 at the menu, hangs up after 100 s   abandoned in the queue
   D 10:20 fr  a caller chooses the status, hangs up at the number    abandoned in the IVR
   E 23:59 fr  Marc hears his status after midnight, says goodbye     completed on the 10th, contained
   F 20:00 fr  a caller asks for an agent after hours                 after hours
-Thursday 12, 10:00: Jeanne changes her address (a repeat on another subject, within 7 days of A).
+Thursday 12, 10:00: Jeanne changes her address (a repeat on another subject, within 7 days of A),
+  says goodbye and gives 4 at the end-of-call question (self-service, address).
 Thursday 19, 11:00: Jeanne asks her status again (a repeat on the same subject, 9 days after A).
 """
 
@@ -108,6 +110,26 @@ def test_hours_are_the_contact_centres_and_weeks_start_on_monday(report):
     weeks = report(date(2026, 11, 10), date(2026, 11, 19), By.WEEK)
     assert [f.period for f in weeks.figures if f.language == ALL_LANGUAGES] == ["total", "2026-11-10", "2026-11-16"]
     assert weeks.find("2026-11-16").offered == 1
+
+
+def test_what_callers_think_counts_a_score_and_a_skipped_question_per_service_outcome_and_flow_version(report):
+    total = report().total()
+    (version,) = total.offered_by_version
+    scores = {(s.service, s.outcome, s.flow_version): (s.asked, s.answered, s.skipped, s.mean) for s in total.scores}
+    assert scores == {("address", "self_service", version): (1, 1, 0, 4.0), ("agent", "agent", version): (1, 0, 1, None)}
+    (french,) = report().find("2026-11-12", "fr").scores
+    assert (french.service, french.answered, french.mean) == ("address", 1, 4.0)
+    (english,) = report().find("2026-11-10", "en").scores
+    assert (english.service, english.skipped) == ("agent", 1)
+    assert report().find("2026-11-19").scores == ()
+
+
+def test_what_callers_think_is_counted_by_whole_days_only_since_an_answer_keeps_no_time_of_day(report):
+    hours = report(date(2026, 11, 10), date(2026, 11, 10), By.HOUR)
+    assert all(f.scores == () for f in hours.figures if f.period != "total")
+    assert [(s.service, s.skipped) for s in hours.total().scores] == [("agent", 1)]
+    weeks = report(date(2026, 11, 10), date(2026, 11, 19), By.WEEK)
+    assert sum(s.asked for s in weeks.find("2026-11-10").scores) == 2
 
 
 def test_a_callback_asked_after_hours_and_done_next_morning_counts_its_delay_and_one_agent_call(app, phone):

@@ -36,7 +36,10 @@ PATHS = {
     "address/offer_phone": [*ADDRESS_GIVEN, "1"],
     "address/phone": [*ADDRESS_GIVEN, "1", "1"],
     "address/anything_else": [*ADDRESS_GIVEN, "1", "2"],
+    "survey/question": [*ADDRESS_GIVEN, "1", "2", "2"],
 }
+OPTIONAL_QUESTIONS = {"survey/question"}
+"""Prompts that silence or another answer skip at once, politely ending the call (0 still reaches an agent)."""
 
 
 FAULT_FR = "Désolé, nous avons un problème technique. Je vous transfère à un agent."

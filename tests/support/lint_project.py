@@ -68,7 +68,7 @@ class Project:
         for language in ("fr", "en"):
             self.write(f"prompts/{language}/common.yaml", COMMON)
             self.write(f"prompts/{language}/main.yaml", MAIN_PROMPTS[language])
-            for said_by_code in ("hold.yaml", "closed.yaml", "recording.yaml"):  # the program says these itself
+            for said_by_code in ("hold.yaml", "closed.yaml", "recording.yaml", "survey.yaml"):  # the program says these
                 shipped = SHIPPED_PROMPTS / language / said_by_code
                 self.write(f"prompts/{language}/{said_by_code}", shipped.read_text(encoding="utf-8"))
 

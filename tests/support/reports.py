@@ -47,7 +47,7 @@ def make_history(phone):
         clock.move_to("2026-11-10 15:05:00")
         robert = status_call_of(phone("+16135550199").press("2"), ROBERT).press("0")
         assert robert.transferred
-        robert.end_wait("bridged", queue_time=40)
+        robert.end_wait("bridged", queue_time=40).silence()  # after the agent, the question skipped
         clock.move_to("2026-11-10 15:10:00")
         waiting = phone("+15145550177").press("1").press("0")
         assert waiting.transferred
@@ -64,7 +64,7 @@ def make_history(phone):
         clock.move_to("2026-11-12 15:00:00")
         address = phone("+15145550142").press("1").press("2").press(JEANNE[0]).press(JEANNE[1]).say("H2X 3K8")
         address.say("H3B 2Y5").press("500").say("rue Sherbrooke Ouest").say("Montréal").press("#")
-        address.press("1").press("2").press("2")
+        address.press("1").press("2").press("2").press("4")  # ends the call: what callers think, 4
         assert address.ended
         clock.move_to("2026-11-19 16:00:00")
         status_call_of(phone("+15145550142").press("1"), JEANNE).hang_up()

@@ -21,9 +21,11 @@ def queued(phone):
     return call
 
 
-def test_a_caller_bridged_to_an_agent_is_done_with_the_ivr(phone):
+def test_a_caller_bridged_to_an_agent_is_done_with_the_ivr_after_the_optional_question(phone):
     call = queued(phone)
     call.end_wait("bridged", queue_time=40)
+    assert not call.transferred and "faites de 1 à 5" in call.heard()  # what callers think (issue 16)
+    call.silence()
     assert call.hung_up
 
 
@@ -104,7 +106,8 @@ def test_the_table_names_every_queue_result_of_twilios_reference():
 
 
 OVER = [result for result, outcome in outcomes.QUEUE_RESULTS.items()
-        if outcome.answer is outcomes.AfterQueue.HANG_UP and result != "hangup"]
+        if outcome.answer is outcomes.AfterQueue.HANG_UP and result not in ("hangup", "bridged")]
+"""Results that end the IVR's part at once; "bridged" asks the optional end-of-call question first."""
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -258,3 +261,14 @@ def test_a_call_status_of_a_call_still_under_way_or_unknown_ends_nothing(app, ph
     assert ("is not in Twilio's reference" in caplog.text) == (status == "teleported")
     call.press("1")  # and the call goes on
     assert call.last.gather is not None
+
+
+def test_after_a_bridged_call_the_question_takes_one_key_or_a_word_and_silence_goes_to_the_same_answer_url(phone):
+    call = phone().press("2").press("0")
+    call.end_wait("bridged", queue_time=40)
+    assert call.last.xml == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/survey?lang=en" '
+        'actionOnEmptyResult="false" finishOnKey="" input="dtmf speech" language="en-CA" method="POST" '
+        'numDigits="1" timeout="6"><Say language="en-US" voice="Polly.Joanna">Optional: to rate this call, from not '
+        'satisfied to very satisfied, press 1 to 5.</Say></Gather><Redirect method="POST">/voice/survey?lang=en'
+        '</Redirect></Response>')

@@ -18,7 +18,8 @@ from tests.conftest import TOKEN
 
 PUBLIC = "https://ivr.example.gc.ca"
 ENDPOINTS = ["/voice/incoming", "/voice/step?s=1", "/voice/step?s=1&timeout=1", "/voice/hold?lang=fr",
-             "/voice/hold/key?lang=en", "/voice/queue-done", "/voice/status"]
+             "/voice/hold/key?lang=en", "/voice/queue-done", "/voice/status",
+             "/voice/survey?lang=fr"]
 FORM = {"CallSid": "CA" + "51" * 16, "From": "+15145550142", "To": "+18005550100", "Digits": "1", "CallStatus": "completed"}
 
 

@@ -159,7 +159,7 @@ def test_the_status_callback_records_how_the_call_ended_and_adds_a_contact(app, 
 def test_a_caller_who_says_goodbye_is_counted_as_served_by_self_service(app, phone):
     from tests.support.journeys import give_address, start_address_change
 
-    call = give_address(start_address_change(phone)).press("1").press("2").press("2")
+    call = give_address(start_address_change(phone)).press("1").press("2").press("2").press("#")  # no score
     assert call.hung_up
     with app.app_context():
         contact = db.session().scalar(select(Contact).where(Contact.call_sid == call.call_sid))

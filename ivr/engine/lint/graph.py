@@ -244,7 +244,9 @@ def _dead_ends(flowset: FlowSet) -> list[Finding]:
 
 
 def _retries_end_with_agent(flowset: FlowSet) -> list[Finding]:
-    """After the last retry the caller must reach a person, never a hang-up or another loop."""
+    """After the last retry the caller must reach a person, never a hang-up or another loop. The one
+    exception is a question declared optional by asking nothing twice (noinput: [], nomatch: []),
+    such as the end-of-call survey: silence skips it at once, and 0 still reaches a person there."""
     findings = []
     settings = flowset.settings
     for name, retries in (("menu", settings.menu_retries), ("keypad", settings.keypad_retries),
@@ -266,6 +268,8 @@ def _retries_end_with_agent(flowset: FlowSet) -> list[Finding]:
                 continue  # missing-target says so
             if resolved == AGENT or isinstance(_step(flowset, resolved), Transfer):
                 continue
+            if step.retries.noinput == () and step.retries.nomatch == ():
+                continue  # an optional question (noinput: [], nomatch: []): skipped at once, 0 still works
             findings.append(
                 finding("retries-not-to-agent",
                         f"after the last retry, step '{step.id}' goes to '{then}' instead of an agent",
