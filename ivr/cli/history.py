@@ -1,0 +1,306 @@
+"""The plan of `ivr seed --demo --history N`: who calls when, and what each caller means to do.
+
+A plan is drawn from one seed (`random.Random(seed)`), so the same seed, the same N, the same weeks
+and the same last day give the same calls; `ivr.cli.playback` then plays each one through the real
+webhook. Nothing here knows Twilio or the database: callers, times, kinds of call.
+
+What the plan looks like (issue 16): N calls over the last `weeks` weeks, most on weekdays within
+the agents' hours (peaks mid-morning and mid-afternoon), some evenings and weekends; French about
+60 % of calls, English 40 %. The four demo clients call in episodes: a first call, sometimes the
+same subject again within 7 days, sometimes another subject 8 to 29 days later; everybody else is
+an anonymous caller (a fictional 555-01xx number, some calling more than once) who asks for an
+agent, hangs up, is not understood, says nothing, types a client number that is not on file, or
+reaches the line through Twilio's fallback URL. When N allows, every kind of call and every way out
+of the queue happens at least once, whatever the seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a caller sets out to do (what happens is the line's answer: hours, throttles, queue)."""
+
+    STATUS = "status"
+    """Hears the status of their application (a demo client), then hangs up."""
+    STATUS_THEN_AGENT = "status_then_agent"
+    """Hears the status, then presses 0: completed in self-service, then sent to an agent."""
+    ADDRESS = "address"
+    """Changes their address (a demo client), then says goodbye."""
+    ADDRESS_AND_PHONE = "address_and_phone"
+    """Changes their address, then their phone number."""
+    LEFT_DURING_CHANGE = "left_during_change"
+    """Verified for an address change, then hangs up while giving the new address."""
+    ASKED_FOR_AGENT = "asked_for_agent"
+    """Presses 0 at the menu (after hours: hears the closed message and its choices)."""
+    HUNG_UP = "hung_up"
+    """Hangs up at the greeting, at the menu or at the client number."""
+    NOT_UNDERSTOOD = "not_understood"
+    """Says things the menu does not understand until the line sends them to an agent."""
+    NO_ANSWER = "no_answer"
+    """Says nothing until the line sends them to an agent."""
+    NOT_VERIFIED = "not_verified"
+    """Types a client number that is not on file, three times: sent to an agent, not verified."""
+    FAULT = "fault"
+    """Twilio gives up on an answer and asks the fallback URL: the caller is queued after a fault."""
+
+
+class QueueEnd(StrEnum):
+    """How a caller sent to the agents leaves the queue (in the agents' hours)."""
+
+    ANSWERED = "answered"
+    HUNG_UP = "hung_up"
+    CALLBACK = "callback"
+
+
+class AfterHours(StrEnum):
+    """What a caller who asked for an agent while agents are away chooses at the closed message."""
+
+    CALLBACK = "callback"
+    SELF_SERVICE = "self_service"
+    HANG_UP = "hang_up"
+
+
+@dataclass(frozen=True)
+class DemoCaller:
+    """A demo client as a caller: what they type and say (services.demo.DEMO_CLIENTS) and their phone."""
+
+    client_number: str
+    birth_date: str
+    postal_code: str
+    phone: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One call of the history: when it starts (UTC), who calls, in which language, what they mean to do."""
+
+    at: datetime
+    caller: str
+    language: str
+    kind: Kind
+    client: DemoCaller | None = None
+    queue_end: QueueEnd = QueueEnd.ANSWERED
+    after_hours: AfterHours = AfterHours.HANG_UP
+    wait_seconds: int = 60
+    talk_seconds: int = 300
+    agent_subject: str = "other"
+    mistyped_once: bool = False
+    survey_score: int | None = None
+    """The 1-to-5 answer this caller would give the satisfaction question (issue 16's survey), or None
+    to skip it; drawn for every call so the plan stays the same once the line asks the question."""
+    seed: int = 0
+    """This call's own seed: the pauses between the caller's moves, the words they say."""
+
+
+SELF_SERVICE = (Kind.STATUS, Kind.STATUS_THEN_AGENT, Kind.ADDRESS, Kind.ADDRESS_AND_PHONE, Kind.LEFT_DURING_CHANGE)
+"""Kinds only a demo client plays (they need a client number and a birth date on file)."""
+ANONYMOUS_WEIGHTS = {Kind.ASKED_FOR_AGENT: 30, Kind.HUNG_UP: 28, Kind.NOT_UNDERSTOOD: 9, Kind.NO_ANSWER: 9,
+                     Kind.NOT_VERIFIED: 9, Kind.FAULT: 3}
+QUEUE_WEIGHTS = {QueueEnd.ANSWERED: 70, QueueEnd.HUNG_UP: 17, QueueEnd.CALLBACK: 13}
+AFTER_HOURS_WEIGHTS = {AfterHours.CALLBACK: 40, AfterHours.SELF_SERVICE: 20, AfterHours.HANG_UP: 40}
+AGENT_SUBJECTS = {"status": 40, "address_change": 25, "payment": 20, "other": 15}
+FRENCH_SHARE = 0.6
+IDENTIFIED_SHARE = 0.45
+"""At most this share of the calls are the demo clients' (four people cannot make more without every
+contact being a repeat)."""
+EPISODE_GAP_DAYS = (4.0, 14.0)
+"""Bounds of the mean days between two episodes of one demo client: as often as it takes for the demo
+clients to make about IDENTIFIED_SHARE of the calls, but never more often than every 4 days."""
+CALLS_PER_EPISODE = 1 + 0.3 + 0.25
+SAME_SUBJECT_AGAIN, OTHER_SUBJECT_LATER = 0.3, 0.25
+"""Chances an episode brings the same subject again within 7 days, and another one 8 to 29 days later."""
+IN_HOURS_SHARE = 0.85
+FICTIONAL_AREA_CODES = ("514", "438", "450", "613", "819", "418")
+
+
+def default_weeks(calls: int) -> int:
+    """Weeks of history for `calls` calls: about 50 calls a week, at least 2 weeks (so repeats within
+    7 and 30 days can both happen) and at most 52."""
+    return max(2, min(52, round(calls / 50)))
+
+
+def fictional_number(rng: random.Random) -> str:
+    """A caller ID in the range the North American numbering plan keeps for fiction (555-0100 to 555-0199)."""
+    return f"+1{rng.choice(FICTIONAL_AREA_CODES)}5550{rng.randrange(100, 200)}"
+
+
+def plan_history(calls: int, weeks: int, last_day: date, zone: tzinfo, seed: int,
+                 clients: tuple[DemoCaller, ...], agents_open: Callable[[datetime], bool]) -> list[PlannedCall]:
+    """`calls` calls between the start of `last_day` - `weeks` weeks and the end of `last_day` (local days
+    of `zone`), in time order. `agents_open(moment)` is the line's hours (flows/hours.yaml), so the kinds
+    and queue endings every history must show are placed when agents answer. Raises ValueError for
+    fewer than one call or one week."""
+    if calls < 1 or weeks < 1:
+        raise ValueError("a history needs at least one call over at least one week")
+    rng = random.Random(seed)
+    first_day = last_day - timedelta(weeks=weeks) + timedelta(days=1)
+    days = (last_day - first_day).days + 1
+    moments = _Moments(rng, first_day, days, zone, agents_open)
+    most = max(1, int(calls * IDENTIFIED_SHARE)) if calls > 1 else 0
+    gap = min(max(days * len(clients) * CALLS_PER_EPISODE / max(most, 1), EPISODE_GAP_DAYS[0]), EPISODE_GAP_DAYS[1])
+    planned = _clients_calls(rng, clients, moments, days, most, gap)
+    planned += _anonymous_calls(rng, calls - len(planned), moments, planned)
+    planned = _with_every_ending(planned, moments)
+    planned.sort(key=lambda call: call.at)
+    return [replace(call, seed=rng.randrange(2**31), survey_score=_score(rng, call)) for call in planned]
+
+
+# -- when ---------------------------------------------------------------------------------------------
+
+
+class _Moments:
+    """Moments of the history: in the agents' hours mostly, else evenings, early mornings and weekends."""
+
+    def __init__(self, rng: random.Random, first_day: date, days: int, zone: tzinfo,
+                 agents_open: Callable[[datetime], bool]) -> None:
+        self.rng, self.first_day, self.days, self.zone, self.open = rng, first_day, days, zone, agents_open
+
+    def local(self, day: date, hour: float) -> datetime:
+        moment = datetime.combine(day, time(0), tzinfo=self.zone) + timedelta(hours=hour)
+        return moment.astimezone(UTC)
+
+    def day(self, weekdays_only: bool = False) -> date:
+        while True:
+            day = self.first_day + timedelta(days=self.rng.randrange(self.days))
+            if day.weekday() < 5 or (not weekdays_only and self.rng.random() < 0.35):
+                return day
+
+    def any(self) -> datetime:
+        """A moment of the history: within business hours for IN_HOURS_SHARE of the calls."""
+        if self.rng.random() < IN_HOURS_SHARE:
+            return self.in_hours()
+        return self.after_hours()
+
+    def in_hours(self, day: date | None = None) -> datetime:
+        """A weekday moment between 8:00 and 16:30, busiest mid-morning and mid-afternoon; agents answer
+        then unless it is a holiday or a closure (tried again on another day, up to 50 times)."""
+        for attempt in range(50):
+            hour = self.rng.choice((self.rng.triangular(8, 12, 10), self.rng.triangular(13, 16.5, 14)))
+            moment = self.local(day if day is not None and attempt == 0 else self.day(weekdays_only=True), hour)
+            if self.open(moment):
+                return moment
+        return moment
+
+    def after_hours(self) -> datetime:
+        """An evening (17:30-22:00), an early morning (6:30-7:45) or a weekend day, when agents are away."""
+        for _ in range(50):
+            day = self.day()
+            hour = self.rng.choice((self.rng.uniform(17.5, 22), self.rng.uniform(6.5, 7.75), self.rng.uniform(9, 17)
+                                    if day.weekday() >= 5 else self.rng.uniform(17.5, 22)))
+            moment = self.local(day, hour)
+            if not self.open(moment):
+                return moment
+        return moment
+
+    def near(self, moment: datetime, days: float) -> datetime | None:
+        """A moment `days` after `moment`, on a working day in hours; None past the history's end."""
+        day = (moment + timedelta(days=days)).astimezone(self.zone).date()
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        if (day - self.first_day).days >= self.days:
+            return None
+        return self.in_hours(day)
+
+
+# -- who ----------------------------------------------------------------------------------------------
+
+
+def _clients_calls(rng: random.Random, clients: tuple[DemoCaller, ...], moments: _Moments, days: int,
+                   most: int, gap: float) -> list[PlannedCall]:
+    """The demo clients' episodes; the first client's first episode repeats its subject within 7 days and
+    the second's brings another subject later, so repeats of both kinds happen whatever the seed."""
+    kept: list[PlannedCall] = []
+    spare: list[PlannedCall] = []
+    for number, client in enumerate(clients):
+        offset = rng.uniform(0, min(gap, days - 1))
+        first = True
+        while offset < days:
+            start = moments.near(datetime.combine(moments.first_day, time(12), tzinfo=moments.zone), offset)
+            if start is None:
+                break
+            subject = Kind.STATUS if rng.random() < 0.6 else Kind.ADDRESS
+            episode = [_client_call(rng, client, start, subject)]
+            if rng.random() < SAME_SUBJECT_AGAIN or (first and number == 0):
+                again = moments.near(start, rng.uniform(1, 6))
+                if again is not None:
+                    episode.append(_client_call(rng, client, again, subject))
+            if rng.random() < OTHER_SUBJECT_LATER or (first and number == 1):
+                later = moments.near(start, rng.uniform(8, 29))
+                if later is not None:
+                    episode.append(_client_call(rng, client, later,
+                                                Kind.ADDRESS if subject is Kind.STATUS else Kind.STATUS))
+            (kept if first and number < 2 else spare).extend(episode)
+            first = False
+            offset += rng.expovariate(1 / gap)
+    rng.shuffle(spare)
+    return (kept + spare)[:most]
+
+
+def _client_call(rng: random.Random, client: DemoCaller, at: datetime, subject: Kind) -> PlannedCall:
+    if subject is Kind.STATUS:
+        kind = _weighted(rng, {Kind.STATUS: 82, Kind.STATUS_THEN_AGENT: 18})
+    else:
+        kind = _weighted(rng, {Kind.ADDRESS: 62, Kind.ADDRESS_AND_PHONE: 20, Kind.LEFT_DURING_CHANGE: 18})
+    caller = client.phone if client.phone and rng.random() < 0.8 else fictional_number(rng)
+    return _queue_details(rng, PlannedCall(at, caller, client.language, kind, client,
+                                           mistyped_once=rng.random() < 0.06))
+
+
+def _anonymous_calls(rng: random.Random, count: int, moments: _Moments, known: list[PlannedCall]) -> list[PlannedCall]:
+    """`count` calls of people who do not identify; the French share brings the whole history near 60 %."""
+    if count <= 0:
+        return []
+    french_known = sum(call.language == "fr" for call in known)
+    french = min(0.9, max(0.3, (FRENCH_SHARE * (count + len(known)) - french_known) / count))
+    callers = [fictional_number(rng) for _ in range(max(5, count // 3))]
+    planned = []
+    for _ in range(count):
+        language = "fr" if rng.random() < french else "en"
+        planned.append(_queue_details(rng, PlannedCall(moments.any(), rng.choice(callers), language,
+                                                       _weighted(rng, ANONYMOUS_WEIGHTS))))
+    return planned
+
+
+def _queue_details(rng: random.Random, call: PlannedCall) -> PlannedCall:
+    ending = _weighted(rng, QUEUE_WEIGHTS)
+    wait = int(rng.triangular(5, 600, 60)) if ending is QueueEnd.ANSWERED else int(rng.triangular(15, 600, 120))
+    return replace(call, queue_end=ending, after_hours=_weighted(rng, AFTER_HOURS_WEIGHTS), wait_seconds=wait,
+                   talk_seconds=int(rng.triangular(60, 1200, 240)), agent_subject=_weighted(rng, AGENT_SUBJECTS))
+
+
+def _with_every_ending(planned: list[PlannedCall], moments: _Moments) -> list[PlannedCall]:
+    """Turn the first anonymous calls into one of each kind and of each way out of the queue (in hours),
+    and one after-hours request for an agent, when there are enough of them; and a demo client's last
+    status call into one that goes on to an agent, if none does."""
+    musts: list[tuple[Kind, QueueEnd, bool]] = [(kind, QueueEnd.ANSWERED, False) for kind in ANONYMOUS_WEIGHTS]
+    musts += [(Kind.ASKED_FOR_AGENT, QueueEnd.HUNG_UP, False), (Kind.ASKED_FOR_AGENT, QueueEnd.CALLBACK, False),
+              (Kind.ASKED_FOR_AGENT, QueueEnd.ANSWERED, True)]
+    status_calls = [n for n, call in enumerate(planned) if call.kind in (Kind.STATUS, Kind.STATUS_THEN_AGENT)]
+    if status_calls and all(planned[n].kind is Kind.STATUS for n in status_calls):
+        planned[status_calls[-1]] = replace(planned[status_calls[-1]], kind=Kind.STATUS_THEN_AGENT,
+                                            queue_end=QueueEnd.ANSWERED)
+    anonymous = [n for n, call in enumerate(planned) if call.client is None]
+    if len(anonymous) < len(musts):
+        return planned
+    for n, (kind, ending, closed) in zip(anonymous, musts):
+        at = moments.after_hours() if closed else moments.in_hours()
+        planned[n] = replace(planned[n], kind=kind, queue_end=ending, at=at, after_hours=AfterHours.CALLBACK)
+    return planned
+
+
+def _score(rng: random.Random, call: PlannedCall) -> int | None:
+    if rng.random() < 0.4:
+        return None  # skipped
+    good = call.kind in (Kind.STATUS, Kind.ADDRESS, Kind.ADDRESS_AND_PHONE) or call.queue_end is QueueEnd.ANSWERED
+    return _weighted(rng, {5: 45, 4: 30, 3: 13, 2: 7, 1: 5} if good else {5: 10, 4: 15, 3: 25, 2: 25, 1: 25})
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
