@@ -150,7 +150,7 @@ def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> Non
 
     def shown(planned):
         with click.progressbar(planned, label=f"Playing {counted(calls, 'past call')}",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             yield from bar
 
     history = seed_history(app, calls, weeks, seed_number, shown)

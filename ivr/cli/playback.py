@@ -13,8 +13,10 @@ before the history's end (later ones stay open, as on a real line).
 from __future__ import annotations
 
 import heapq
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -299,6 +301,19 @@ class History:
     played: Played
 
 
+@contextmanager
+def _quiet_line() -> Iterator[None]:
+    """The line's own log lines (a fallback URL used, a caller found waiting) are about calls it plays on
+    purpose here, not faults of a real line: kept off the terminal while the history plays."""
+    logger = logging.getLogger("ivr")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def history_app() -> Flask:
     """The demo line as `ivr serve --demo` runs it, but with the agents' hours in force (IVR_HOURS_FILE,
     else flows/hours.yaml), so a history has after-hours calls; the demo's token and secret key
@@ -329,7 +344,7 @@ def seed_history(app: Flask, calls: int, weeks: int, seed: int,
     last_day = today - timedelta(days=1)
     ends = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
     planned = plan_history(calls, weeks, last_day, zone, seed, demo_callers(), agents_open)
-    with clock.held_at(planned[0].at) as held:
+    with clock.held_at(planned[0].at) as held, _quiet_line():
         playback = Playback(app, held, agents_open, ends)
         for call in (progress(planned) if progress is not None else planned):
             playback.play(call)
