@@ -101,7 +101,7 @@ class PlannedCall:
 
 SELF_SERVICE = (Kind.STATUS, Kind.STATUS_THEN_AGENT, Kind.ADDRESS, Kind.ADDRESS_AND_PHONE, Kind.LEFT_DURING_CHANGE)
 """Kinds only a demo client plays (they need a client number and a birth date on file)."""
-ANONYMOUS_WEIGHTS = {Kind.ASKED_FOR_AGENT: 30, Kind.HUNG_UP: 28, Kind.NOT_UNDERSTOOD: 9, Kind.NO_ANSWER: 9,
+ANONYMOUS_WEIGHTS = {Kind.ASKED_FOR_AGENT: 30, Kind.HUNG_UP: 20, Kind.NOT_UNDERSTOOD: 9, Kind.NO_ANSWER: 9,
                      Kind.NOT_VERIFIED: 9, Kind.FAULT: 3}
 QUEUE_WEIGHTS = {QueueEnd.ANSWERED: 70, QueueEnd.HUNG_UP: 17, QueueEnd.CALLBACK: 13}
 AFTER_HOURS_WEIGHTS = {AfterHours.CALLBACK: 40, AfterHours.SELF_SERVICE: 20, AfterHours.HANG_UP: 40}
