@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 
 import click
@@ -136,8 +137,6 @@ def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, 
 
 def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> None:
     """Play the history and say what happened, in counts (English, Babel's plural rules)."""
-    import random
-
     from ivr.cli.history import default_weeks
     from ivr.cli.playback import history_app, seed_history
 

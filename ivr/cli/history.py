@@ -179,11 +179,13 @@ class _Moments:
         return self.after_hours()
 
     def in_hours(self, day: date | None = None) -> datetime:
-        """A weekday moment between 8:00 and 16:30, busiest mid-morning and mid-afternoon; agents answer
-        then unless it is a holiday or a closure (tried again on another day, up to 50 times)."""
+        """A weekday moment between 8:00 and 16:30, busiest mid-morning and mid-afternoon, on `day` or the
+        next working day after it (a random one without `day`) when agents answer then: a holiday or a
+        closure moves it on (up to 50 tries; the last one is kept whatever the hours say)."""
         for attempt in range(50):
             hour = self.rng.choice((self.rng.triangular(8, 12, 10), self.rng.triangular(13, 16.5, 14)))
-            moment = self.local(day if day is not None and attempt == 0 else self.day(weekdays_only=True), hour)
+            on = self.day(weekdays_only=True) if day is None else _working_day(day + timedelta(days=attempt // 3))
+            moment = self.local(on, hour)
             if self.open(moment):
                 return moment
         return moment
@@ -201,12 +203,17 @@ class _Moments:
 
     def near(self, moment: datetime, days: float) -> datetime | None:
         """A moment `days` after `moment`, on a working day in hours; None past the history's end."""
-        day = (moment + timedelta(days=days)).astimezone(self.zone).date()
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
+        day = _working_day((moment + timedelta(days=days)).astimezone(self.zone).date())
         if (day - self.first_day).days >= self.days:
             return None
-        return self.in_hours(day)
+        found = self.in_hours(day)
+        return found if (found.astimezone(self.zone).date() - self.first_day).days < self.days else None
+
+
+def _working_day(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 # -- who ----------------------------------------------------------------------------------------------
