@@ -138,7 +138,7 @@ def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, 
 def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> None:
     """Play the history and say what happened, in counts (English, Babel's plural rules)."""
     from ivr.cli.history import default_weeks
-    from ivr.cli.playback import history_app, seed_history
+    from ivr.cli.playback import HistoryPlayedAlready, history_app, seed_history
 
     seed_number = chosen_seed if chosen_seed is not None else random.SystemRandom().randrange(2**31)
     weeks = weeks or default_weeks(calls)
@@ -152,7 +152,10 @@ def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> Non
                                file=sys.stderr) as bar:
             yield from bar
 
-    history = seed_history(app, calls, weeks, seed_number, shown)
+    try:
+        history = seed_history(app, calls, weeks, seed_number, shown)
+    except HistoryPlayedAlready as error:
+        raise click.ClickException(str(error)) from None
     played = history.played
     click.echo(f"{counted(played.calls, 'past call')} played through the webhook from {history.first_day} to "
                f"{history.last_day} (--seed {history.seed}, --weeks {weeks}): "

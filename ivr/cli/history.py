@@ -97,6 +97,8 @@ class PlannedCall:
     to skip it; drawn for every call so the plan stays the same once the line asks the question."""
     seed: int = 0
     """This call's own seed: the pauses between the caller's moves, the words they say."""
+    call_sid: str = ""
+    """Twilio's CallSid for it ("CA" and 32 hex digits), drawn from the seed too."""
 
 
 SELF_SERVICE = (Kind.STATUS, Kind.STATUS_THEN_AGENT, Kind.ADDRESS, Kind.ADDRESS_AND_PHONE, Kind.LEFT_DURING_CHANGE)
@@ -149,7 +151,8 @@ def plan_history(calls: int, weeks: int, last_day: date, zone: tzinfo, seed: int
     planned += _anonymous_calls(rng, calls - len(planned), moments, planned)
     planned = _with_every_ending(planned, moments)
     planned.sort(key=lambda call: call.at)
-    return [replace(call, seed=rng.randrange(2**31), survey_score=_score(rng, call)) for call in planned]
+    return [replace(call, seed=rng.randrange(2**31), survey_score=_score(rng, call),
+                    call_sid="CA%032x" % rng.getrandbits(128)) for call in planned]
 
 
 # -- when ---------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ class Playback:
         self.finish_callbacks(planned.at)
         self.held.move_to(planned.at)
         rng = random.Random(planned.seed)
-        call = PhoneCall(self.transport, self.token, caller=planned.caller, call_sid="CA%032x" % rng.getrandbits(128),
+        call = PhoneCall(self.transport, self.token, caller=planned.caller, call_sid=planned.call_sid,
                          clock=self.held.seconds)
         call.dial()
         self.played.calls += 1
@@ -314,6 +314,15 @@ def _quiet_line() -> Iterator[None]:
         logger.setLevel(level)
 
 
+class HistoryPlayedAlready(RuntimeError):
+    """This database already holds this seed's calls (the same seed, N and weeks on the same day)."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(f"the history of --seed {seed} is in this database already: its calls would be played "
+                         "twice under the same CallSids; give another --seed (or none) to add more calls")
+        self.seed = seed
+
+
 def history_app() -> Flask:
     """The demo line as `ivr serve --demo` runs it, but with the agents' hours in force (IVR_HOURS_FILE,
     else flows/hours.yaml), so a history has after-hours calls; the demo's token and secret key
@@ -344,6 +353,9 @@ def seed_history(app: Flask, calls: int, weeks: int, seed: int,
     last_day = today - timedelta(days=1)
     ends = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
     planned = plan_history(calls, weeks, last_day, zone, seed, demo_callers(), agents_open)
+    with db.session_for(app) as session:
+        if session.scalar(select(Call.call_sid).where(Call.call_sid.in_([call.call_sid for call in planned[:50]]))):
+            raise HistoryPlayedAlready(seed)
     with clock.held_at(planned[0].at) as held, _quiet_line():
         playback = Playback(app, held, agents_open, ends)
         for call in (progress(planned) if progress is not None else planned):

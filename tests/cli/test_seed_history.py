@@ -131,6 +131,16 @@ def test_the_history_writes_no_personal_data_but_the_demo_clients(seeded):
     assert not leaked and "CA" not in result.output.replace("CAD", "")
 
 
+def test_the_same_history_twice_on_one_database_is_refused_with_the_fix(seeded, monkeypatch):
+    _, url = seeded("--history", "10", "--seed", "5")
+    with freeze_time(TODAY):
+        again = CliRunner().invoke(main, ["seed", "--demo", "--history", "10", "--seed", "5"])
+    assert again.exit_code == 1
+    assert "the history of --seed 5 is in this database already" in again.output
+    assert "give another --seed" in again.output
+    assert total(report_of(url, monkeypatch))["offered"] == 10
+
+
 def test_weeks_and_seed_without_a_history_are_refused_with_the_fix(seeded, tmp_path, monkeypatch):
     monkeypatch.setenv("IVR_INSTANCE_PATH", str(tmp_path))
     result = CliRunner().invoke(main, ["seed", "--demo", "--seed", "4"])
