@@ -6,9 +6,12 @@ webhook. Nothing here knows Twilio or the database: callers, times, kinds of cal
 
 What the plan looks like (issue 16): N calls over the last `weeks` weeks, most on weekdays within
 the agents' hours (peaks mid-morning and mid-afternoon), some evenings and weekends; French about
-60 % of calls, English 40 %. The four demo clients call in episodes: a first call, sometimes the
-same subject again within 7 days, sometimes another subject 8 to 29 days later; everybody else is
-an anonymous caller (a fictional 555-01xx number, some calling more than once) who asks for an
+60 % of calls, English 40 %. About IDENTIFIED_SHARE of the calls are clients on file (the four demo
+clients and a pool of fictional ones, one per POOL_CALLS_PER_CLIENT calls, services.demo's register)
+who call in episodes: a first call, for some the same subject again within 7 days, for some another
+subject 8 to 29 days later, a client's episodes far enough apart that most clients call once and
+about a sixth of client contacts come back within 7 days, as on a real public-service line. Everybody
+else is an anonymous caller (a fictional 555-01xx number, some calling more than once) who asks for an
 agent, hangs up, is not understood, says nothing, types a client number that is not on file, or
 reaches the line through Twilio's fallback URL. When N allows, every kind of call and every way out
 of the queue happens at least once, whatever the seed.
@@ -27,11 +30,11 @@ class Kind(StrEnum):
     """What a caller sets out to do (what happens is the line's answer: hours, throttles, queue)."""
 
     STATUS = "status"
-    """Hears the status of their application (a demo client), then hangs up."""
+    """Hears the status of their application (a client on file), then hangs up."""
     STATUS_THEN_AGENT = "status_then_agent"
     """Hears the status, then presses 0: completed in self-service, then sent to an agent."""
     ADDRESS = "address"
-    """Changes their address (a demo client), then says goodbye."""
+    """Changes their address (a client on file), then says goodbye."""
     ADDRESS_AND_PHONE = "address_and_phone"
     """Changes their address, then their phone number."""
     LEFT_DURING_CHANGE = "left_during_change"
@@ -68,7 +71,8 @@ class AfterHours(StrEnum):
 
 @dataclass(frozen=True)
 class DemoCaller:
-    """A demo client as a caller: what they type and say (services.demo.DEMO_CLIENTS) and their phone."""
+    """A client on file as a caller (a demo client or one of the fictional pool, services.demo): what they
+    type and say, and their phone."""
 
     client_number: str
     birth_date: str
@@ -102,7 +106,7 @@ class PlannedCall:
 
 
 SELF_SERVICE = (Kind.STATUS, Kind.STATUS_THEN_AGENT, Kind.ADDRESS, Kind.ADDRESS_AND_PHONE, Kind.LEFT_DURING_CHANGE)
-"""Kinds only a demo client plays (they need a client number and a birth date on file)."""
+"""Kinds only a client on file plays (they need a client number and a birth date on file)."""
 ANONYMOUS_WEIGHTS = {Kind.ASKED_FOR_AGENT: 30, Kind.HUNG_UP: 20, Kind.NOT_UNDERSTOOD: 9, Kind.NO_ANSWER: 9,
                      Kind.NOT_VERIFIED: 9, Kind.FAULT: 3}
 QUEUE_WEIGHTS = {QueueEnd.ANSWERED: 70, QueueEnd.HUNG_UP: 17, QueueEnd.CALLBACK: 13}
@@ -110,14 +114,14 @@ AFTER_HOURS_WEIGHTS = {AfterHours.CALLBACK: 40, AfterHours.SELF_SERVICE: 20, Aft
 AGENT_SUBJECTS = {"status": 40, "address_change": 25, "payment": 20, "other": 15}
 FRENCH_SHARE = 0.6
 IDENTIFIED_SHARE = 0.45
-"""At most this share of the calls are the demo clients' (four people cannot make more without every
-contact being a repeat)."""
-EPISODE_GAP_DAYS = (4.0, 14.0)
-"""Bounds of the mean days between two episodes of one demo client: as often as it takes for the demo
-clients to make about IDENTIFIED_SHARE of the calls, but never more often than every 4 days."""
-CALLS_PER_EPISODE = 1 + 0.3 + 0.25
-SAME_SUBJECT_AGAIN, OTHER_SUBJECT_LATER = 0.3, 0.25
-"""Chances an episode brings the same subject again within 7 days, and another one 8 to 29 days later."""
+"""This share of the calls are clients on file who identify (the demo clients and the fictional pool)."""
+POOL_CALLS_PER_CLIENT = 3
+"""One fictional client for every this many calls: with IDENTIFIED_SHARE, most clients call once."""
+REPEAT_DAYS = 7
+"""The reports' window for a repeat contact (docs/reports.md)."""
+SAME_SUBJECT_AGAIN, OTHER_SUBJECT_LATER = 0.28, 0.2
+"""Shares of the clients' episodes that bring the same subject again within 7 days, and another one 8 to
+29 days later: about 17 % of client contacts are followed by one on the same subject within 7 days."""
 IN_HOURS_SHARE = 0.85
 FICTIONAL_AREA_CODES = ("514", "438", "450", "613", "819", "418")
 
@@ -146,8 +150,7 @@ def plan_history(calls: int, weeks: int, last_day: date, zone: tzinfo, seed: int
     days = (last_day - first_day).days + 1
     moments = _Moments(rng, first_day, days, zone, agents_open)
     most = max(1, int(calls * IDENTIFIED_SHARE)) if calls > 1 else 0
-    gap = min(max(days * len(clients) * CALLS_PER_EPISODE / max(most, 1), EPISODE_GAP_DAYS[0]), EPISODE_GAP_DAYS[1])
-    planned = _clients_calls(rng, clients, moments, days, most, gap)
+    planned = _clients_calls(rng, clients, moments, most)
     planned += _anonymous_calls(rng, calls - len(planned), moments, planned)
     planned = _with_every_ending(planned, moments)
     planned.sort(key=lambda call: call.at)
@@ -204,6 +207,10 @@ class _Moments:
                 return moment
         return moment
 
+    def early(self) -> datetime:
+        """A moment in hours within the history's first days, so follow-ups 8 to 10 days later still fit."""
+        return self.in_hours(self.first_day + timedelta(days=self.rng.randrange(max(1, min(4, self.days - 10)))))
+
     def near(self, moment: datetime, days: float) -> datetime | None:
         """A moment `days` after `moment`, on a working day in hours; None past the history's end."""
         day = _working_day((moment + timedelta(days=days)).astimezone(self.zone).date())
@@ -222,35 +229,77 @@ def _working_day(day: date) -> date:
 # -- who ----------------------------------------------------------------------------------------------
 
 
-def _clients_calls(rng: random.Random, clients: tuple[DemoCaller, ...], moments: _Moments, days: int,
-                   most: int, gap: float) -> list[PlannedCall]:
-    """The demo clients' episodes; the first client's first episode repeats its subject within 7 days and
-    the second's brings another subject later, so repeats of both kinds happen whatever the seed."""
-    kept: list[PlannedCall] = []
-    spare: list[PlannedCall] = []
-    for number, client in enumerate(clients):
-        offset = rng.uniform(0, min(gap, days - 1))
-        first = True
-        while offset < days:
-            start = moments.near(datetime.combine(moments.first_day, time(12), tzinfo=moments.zone), offset)
-            if start is None:
+def _clients_calls(rng: random.Random, clients: tuple[DemoCaller, ...], moments: _Moments,
+                   most: int) -> list[PlannedCall]:
+    """About `most` calls of clients on file, in episodes (a first call; for a SAME_SUBJECT_AGAIN share of
+    them the same subject again 1 to 6 days later; for an OTHER_SUBJECT_LATER share another subject 8 to
+    29 days after that), spread so a client's episodes stand at least REPEAT_DAYS + 1 days apart: repeat
+    contacts are those the plan means, in the shares it means, whatever N. The shares are dealt out evenly
+    (every k-th episode), not drawn, so a small history has them too. The first client's first episode
+    repeats its subject and the second's brings another subject later, whatever the seed."""
+    if most <= 0 or not clients:
+        return []
+    free: dict[int, list[tuple[datetime, datetime]]] = {}
+    planned: list[PlannedCall] = []
+    turn = list(range(2, len(clients))) + [n for n in range(min(2, len(clients)))]
+    rng.shuffle(turn)
+    for number in range(min(2, len(clients))):
+        episode = _episode(rng, clients[number], moments, moments.early(), same=number == 0, other=number == 1,
+                           later_days=(REPEAT_DAYS + 1, REPEAT_DAYS + 2.5), first=(Kind.STATUS, Kind.ADDRESS)[number])
+        free[number] = [(episode[0].at, episode[-1].at)]
+        planned += episode
+    episodes = 0
+    while len(planned) < most and episodes < 20 * most:  # a handful of clients cannot fill a long history
+        same = _dealt(episodes, SAME_SUBJECT_AGAIN)
+        other = _dealt(episodes + 1, OTHER_SUBJECT_LATER)
+        episodes += 1
+        start = moments.any()
+        for _ in range(len(turn)):
+            number = turn.pop(0)
+            turn.append(number)
+            if _apart(free.get(number, []), start, start):
                 break
-            subject = Kind.STATUS if rng.random() < 0.6 else Kind.ADDRESS
-            episode = [_client_call(rng, client, start, subject)]
-            if rng.random() < SAME_SUBJECT_AGAIN or (first and number == 0):
-                again = moments.near(start, rng.uniform(1, 6))
-                if again is not None:
-                    episode.append(_client_call(rng, client, again, subject))
-            if rng.random() < OTHER_SUBJECT_LATER or (first and number == 1):
-                later = moments.near(start, rng.uniform(8, 29))
-                if later is not None:
-                    episode.append(_client_call(rng, client, later,
-                                                Kind.ADDRESS if subject is Kind.STATUS else Kind.STATUS))
-            (kept if first and number < 2 else spare).extend(episode)
-            first = False
-            offset += rng.expovariate(1 / gap)
-    rng.shuffle(spare)
-    return (kept + spare)[:most]
+        else:
+            continue  # every client is busy around `start`: another moment
+        episode = _episode(rng, clients[number], moments, start, same, other)
+        if not _apart(free.get(number, []), start, episode[-1].at):
+            episode = episode[:1]
+        free.setdefault(number, []).append((episode[0].at, episode[-1].at))
+        planned += episode[:most - len(planned)]
+    return planned
+
+
+def _dealt(count: int, share: float) -> bool:
+    """Whether the `count`-th of a series gets what a `share` of them get, dealt evenly (not drawn)."""
+    return int((count + 1) * share) > int(count * share)
+
+
+def _apart(busy: list[tuple[datetime, datetime]], starts: datetime, ends: datetime) -> bool:
+    """The span `starts`..`ends` stands more than REPEAT_DAYS + 1 days from every episode in `busy` (its
+    first and last call), so no call of one follows a call of the other within the repeat window."""
+    gap = timedelta(days=REPEAT_DAYS + 1)
+    return all(ends < first - gap or starts > last + gap for first, last in busy)
+
+
+def _episode(rng: random.Random, client: DemoCaller, moments: _Moments, start: datetime, same: bool,
+             other: bool, later_days: tuple[float, float] = (REPEAT_DAYS + 1, 29),
+             first: Kind | None = None) -> list[PlannedCall]:
+    """A client's first call at `start` (of kind `first` if given, STATUS or ADDRESS), then the same
+    subject again and another subject `later_days` after that, if asked (and if they fall within the
+    history)."""
+    subject = first or (Kind.STATUS if rng.random() < 0.6 else Kind.ADDRESS)
+    episode = [_client_call(rng, client, start, subject)]
+    if first is not None:
+        episode[0] = replace(episode[0], kind=first)
+    if same:
+        again = moments.near(start, rng.uniform(1, REPEAT_DAYS - 1))
+        if again is not None:
+            episode.append(_client_call(rng, client, again, subject))
+    if other:
+        later = moments.near(episode[-1].at, rng.uniform(*later_days))
+        if later is not None:
+            episode.append(_client_call(rng, client, later, Kind.ADDRESS if subject is Kind.STATUS else Kind.STATUS))
+    return episode
 
 
 def _client_call(rng: random.Random, client: DemoCaller, at: datetime, subject: Kind) -> PlannedCall:
@@ -287,7 +336,7 @@ def _queue_details(rng: random.Random, call: PlannedCall) -> PlannedCall:
 
 def _with_every_ending(planned: list[PlannedCall], moments: _Moments) -> list[PlannedCall]:
     """Turn the first anonymous calls into one of each kind and of each way out of the queue (in hours),
-    and one after-hours request for an agent, when there are enough of them; and a demo client's last
+    and one after-hours request for an agent, when there are enough of them; and a client's last
     status call into one that goes on to an agent, if none does."""
     musts: list[tuple[Kind, QueueEnd, bool]] = [(kind, QueueEnd.ANSWERED, False) for kind in ANONYMOUS_WEIGHTS]
     musts += [(Kind.ASKED_FOR_AGENT, QueueEnd.HUNG_UP, False), (Kind.ASKED_FOR_AGENT, QueueEnd.CALLBACK, False),

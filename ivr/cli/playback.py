@@ -27,11 +27,11 @@ from sqlalchemy import select
 
 from ivr import clock, config, create_app
 from ivr.clock import HeldClock
-from ivr.cli.history import AfterHours, DemoCaller, Kind, PlannedCall, QueueEnd, plan_history
+from ivr.cli.history import POOL_CALLS_PER_CLIENT, AfterHours, DemoCaller, Kind, PlannedCall, QueueEnd, plan_history
 from ivr.desktop import service
 from ivr.desktop.accounts import DEMO_USERNAME, find_agent
 from ivr.services.changes import local_zone
-from ivr.services.demo import DEMO_CLIENTS
+from ivr.services.demo import DEMO_CLIENTS, fictional_client, seed_fictional
 from ivr.store import db
 from ivr.store.models.calls import Call, Client
 from ivr.store.models.desktop import Callback
@@ -41,7 +41,7 @@ LANGUAGE_KEY = {"fr": "1", "en": "2"}
 NOT_UNDERSTOOD = {"fr": ("euh", "la pizza", "blablabla"), "en": ("um", "the weather", "blah blah")}
 NEW_ADDRESSES = (("H3B 2Y5", "rue Sherbrooke Ouest", "Montréal"), ("H2T 1S6", "rue Laval", "Montréal"),
                  ("K1P 5K7", "Elgin Street", "Ottawa"), ("J8X 1A1", "rue Principale", "Gatineau"))
-"""Where demo clients move: streets of the demo's own cities, never a person's address."""
+"""Where clients move: streets of the demo's own cities, never a person's address."""
 CALLED_BACK_WITHIN_HOURS = (0.5, 6.0)
 AGENT_OUTCOMES = {"resolved": 50, "information_given": 30, "follow_up": 15, "referred": 5}
 
@@ -134,7 +134,7 @@ class Playback:
             guesses = [(f"9{rng.randrange(10**8):08d}", f"19{rng.randrange(40, 99)}0{rng.randrange(1, 10)}1{rng.randrange(10)}")
                        for _ in range(4)]
             return moves + [lambda c: c.press("1")] + [lambda c, g=g, n=n: c.press(g[n]) for g in guesses for n in (0, 1)]
-        assert client is not None, f"{kind} is a demo client's call"
+        assert client is not None, f"{kind} is a call of a client on file"
         service_key = "1" if kind in (Kind.STATUS, Kind.STATUS_THEN_AGENT) else "2"
         moves.append(lambda c: c.press(service_key))
         if planned.mistyped_once:
@@ -335,16 +335,32 @@ def history_app() -> Flask:
 
 def demo_callers() -> tuple[DemoCaller, ...]:
     """The demo clients as callers: what they type and say, from services.demo.DEMO_CLIENTS."""
-    return tuple(DemoCaller(entry["client"]["client_number"], entry["client"]["birth_date"].strftime("%Y%m%d"),
-                            entry["client"]["postal_code"], entry["client"]["phone"], entry["client"]["language"])
-                 for entry in DEMO_CLIENTS)
+    return tuple(_caller(entry) for entry in DEMO_CLIENTS)
+
+
+def pool_size(calls: int) -> int:
+    """Fictional clients a history of `calls` calls adds: one per POOL_CALLS_PER_CLIENT calls (at least 4)."""
+    return max(4, -(-calls // POOL_CALLS_PER_CLIENT))
+
+
+def history_callers(calls: int) -> tuple[DemoCaller, ...]:
+    """The clients who identify in a history of `calls` calls: the demo clients, then the first
+    pool_size(calls) clients of the fictional register (services.demo.fictional_client)."""
+    return demo_callers() + tuple(_caller(fictional_client(index)) for index in range(1, pool_size(calls) + 1))
+
+
+def _caller(entry: dict) -> DemoCaller:
+    client = entry["client"]
+    return DemoCaller(client["client_number"], client["birth_date"].strftime("%Y%m%d"), client["postal_code"],
+                      client["phone"], client["language"])
 
 
 def seed_history(app: Flask, calls: int, weeks: int, seed: int,
                  progress: Callable[[list[PlannedCall]], Any] | None = None) -> History:
     """Plan `calls` calls over the `weeks` weeks before today (local days of flows/hours.yaml's zone) and
     play them on `app` (`history_app()`), in time order; `progress(planned)` wraps the list to show
-    progress while they play (click.progressbar). The demo clients and agent must be there already."""
+    progress while they play (click.progressbar). The demo clients and agent must be there already; the
+    fictional clients the history needs are added (services.demo.seed_fictional)."""
     hours = app.extensions["ivr.hours"]
     with app.app_context():
         zone = hours.zone if hours is not None else local_zone()
@@ -352,10 +368,11 @@ def seed_history(app: Flask, calls: int, weeks: int, seed: int,
     today = clock.now().astimezone(zone).date()
     last_day = today - timedelta(days=1)
     ends = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
-    planned = plan_history(calls, weeks, last_day, zone, seed, demo_callers(), agents_open)
+    planned = plan_history(calls, weeks, last_day, zone, seed, history_callers(calls), agents_open)
     with db.session_for(app) as session:
         if session.scalar(select(Call.call_sid).where(Call.call_sid.in_([call.call_sid for call in planned[:50]]))):
             raise HistoryPlayedAlready(seed)
+        seed_fictional(session, pool_size(calls))
     with clock.held_at(planned[0].at) as held, _quiet_line():
         playback = Playback(app, held, agents_open, ends)
         for call in (progress(planned) if progress is not None else planned):

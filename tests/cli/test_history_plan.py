@@ -6,8 +6,10 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from ivr.cli.history import Kind, QueueEnd, default_weeks, plan_history
-from ivr.cli.playback import demo_callers
+from ivr.cli.playback import demo_callers, history_callers, pool_size
 from ivr.engine.hours import Hours
 
 HOURS = Hours.from_file(Path(__file__).resolve().parents[2] / "flows" / "hours.yaml")
@@ -15,7 +17,8 @@ LAST_DAY = date(2026, 11, 29)
 
 
 def plan(calls: int, seed: int = 16, weeks: int | None = None):
-    return plan_history(calls, weeks or default_weeks(calls), LAST_DAY, HOURS.zone, seed, demo_callers(), HOURS.is_open)
+    return plan_history(calls, weeks or default_weeks(calls), LAST_DAY, HOURS.zone, seed, history_callers(calls),
+                        HOURS.is_open)
 
 
 def test_a_thousand_calls_are_mostly_french_mostly_in_the_agents_hours_and_all_in_the_weeks_asked():
@@ -32,16 +35,37 @@ def test_a_thousand_calls_are_mostly_french_mostly_in_the_agents_hours_and_all_i
     assert sum(call.at.astimezone(HOURS.zone).weekday() >= 5 for call in calls) > 0
 
 
-def test_demo_clients_call_again_on_the_same_subject_within_a_week_and_on_another_later():
-    calls = [call for call in plan(40) if call.client is not None]
-    subject = {Kind.STATUS: "status", Kind.STATUS_THEN_AGENT: "status"}
+SUBJECT = {Kind.STATUS: "status", Kind.STATUS_THEN_AGENT: "status"}
+
+
+def follow_ups(calls) -> tuple[dict[str, list], list[tuple[timedelta, bool]]]:
+    """The clients' calls by client number, and each client call's next one: (gap, same subject)."""
     by_client: dict[str, list] = {}
     for call in calls:
-        by_client.setdefault(call.client.client_number, []).append(call)
-    gaps = [(later.at - earlier.at, subject.get(earlier.kind, "address") == subject.get(later.kind, "address"))
+        if call.client is not None:
+            by_client.setdefault(call.client.client_number, []).append(call)
+    gaps = [(later.at - earlier.at, SUBJECT.get(earlier.kind, "address") == SUBJECT.get(later.kind, "address"))
             for own in by_client.values() for earlier, later in zip(own, own[1:])]
+    return by_client, gaps
+
+
+def test_clients_call_again_on_the_same_subject_within_a_week_and_on_another_later():
+    _, gaps = follow_ups(plan(40))
     assert any(gap <= timedelta(days=7) and same for gap, same in gaps)
     assert any(not same for gap, same in gaps)
+
+
+@pytest.mark.parametrize("calls", [40, 1000, 10_000])
+def test_most_clients_call_once_and_a_sixth_of_their_calls_come_back_within_a_week_whatever_n(calls):
+    planned = plan(calls)
+    by_client, gaps = follow_ups(planned)
+    client_calls = sum(len(own) for own in by_client.values())
+    assert 0.40 <= client_calls / calls <= 0.50
+    assert sum(len(own) == 1 for own in by_client.values()) / len(by_client) >= 0.55
+    assert len(by_client) <= len(demo_callers()) + pool_size(calls)
+    within_a_week = [same for gap, same in gaps if gap < timedelta(days=7)]
+    assert 0.12 <= len(within_a_week) / client_calls <= 0.20
+    assert all(within_a_week), "a client's other subject comes 8 days later or more"
 
 
 def test_every_kind_and_every_way_out_of_the_queue_happen_whatever_the_seed():

@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from ivr.cli import main
+from ivr.cli.playback import pool_size
 from ivr.desktop import accounts
-from ivr.services.demo import DEMO_CLIENTS
+from ivr.services.demo import DEMO_CLIENTS, FICTIONAL_PREFIX, fictional_client
 from ivr.store.models.calls import Call, Client, JourneyEvent
 from ivr.store.models.desktop import Callback
 
@@ -27,10 +28,16 @@ TODAY = "2026-11-30 20:00:00"  # 15:00 in Montréal, a Monday
 FIRST_DAY, LAST_DAY = "2026-11-16", "2026-11-29"
 FICTIONAL = re.compile(r"^\+1\d{3}55501\d\d$")
 """Caller IDs the North American numbering plan keeps for fiction: 555-0100 to 555-0199."""
-DEMO_VALUES = tuple(value for entry in DEMO_CLIENTS for value in (
-    entry["client"]["client_number"], entry["client"]["name"], entry["client"]["street"],
-    entry["client"]["postal_code"], entry["client"]["birth_date"].strftime("%Y%m%d"), entry["client"]["phone"])
-    if value)
+
+
+def personal_values(calls: int) -> tuple[str, ...]:
+    """What identifies the clients a history of `calls` calls may name: the demo clients and its fictional
+    pool (their numbers, names, streets, postal codes, birth dates as typed, phones)."""
+    entries = DEMO_CLIENTS + [fictional_client(index) for index in range(1, pool_size(calls) + 1)]
+    return tuple({value for entry in entries for value in (
+        entry["client"]["client_number"], entry["client"]["name"], entry["client"]["street"],
+        entry["client"]["postal_code"], entry["client"]["birth_date"].strftime("%Y%m%d"), entry["client"]["phone"])
+        if value})
 
 
 @pytest.fixture(autouse=True)
@@ -62,11 +69,12 @@ def seeded(tmp_path, monkeypatch):
         database.__exit__(None, None, None)
 
 
-def report_of(url: str, monkeypatch) -> dict:
+def report_of(url: str, monkeypatch, first_day: str = FIRST_DAY, form: str = "json") -> dict | str:
+    """`ivr report` of the history's days (from `first_day`) as `form` gives it: parsed JSON, else the text."""
     monkeypatch.setenv("IVR_DATABASE_URL", url)
-    result = CliRunner().invoke(main, ["report", "--from", FIRST_DAY, "--to", LAST_DAY, "--format", "json"])
+    result = CliRunner().invoke(main, ["report", "--from", first_day, "--to", LAST_DAY, "--format", form])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.output) if form == "json" else result.output
 
 
 def total(report: dict, language: str = "*") -> dict:
@@ -112,7 +120,7 @@ def calls_in(url: str) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
-def test_the_history_writes_no_personal_data_but_the_demo_clients(seeded):
+def test_the_history_writes_no_personal_data_but_the_demo_and_fictional_clients(seeded):
     result, url = seeded("--history", "60", "--seed", "3")
 
     engine = create_engine(url)
@@ -123,11 +131,13 @@ def test_the_history_writes_no_personal_data_but_the_demo_clients(seeded):
         journeys = " ".join(json.dumps(detail) for detail in session.scalars(select(JourneyEvent.detail)))
     engine.dispose()
     demo_phones = {entry["client"]["phone"] for entry in DEMO_CLIENTS if entry["client"]["phone"]}
-    assert clients == {entry["client"]["client_number"] for entry in DEMO_CLIENTS}
+    pool = {fictional_client(index)["client"]["client_number"] for index in range(1, pool_size(60) + 1)}
+    assert clients == {entry["client"]["client_number"] for entry in DEMO_CLIENTS} | pool
+    assert all(number.startswith(FICTIONAL_PREFIX) for number in pool)
     assert callback_numbers and all(FICTIONAL.match(number) for number in callback_numbers)
     assert {caller for caller in callers if not FICTIONAL.match(caller or "")} <= demo_phones
     assert not re.search(r"\b9\d{8}\b", journeys), "a client number typed (not on file) was kept"
-    leaked = [value for value in DEMO_VALUES if value in result.output]
+    leaked = [value for value in personal_values(60) if value in result.output]
     assert not leaked and "CA" not in result.output.replace("CAD", "")
 
 
@@ -146,3 +156,22 @@ def test_weeks_and_seed_without_a_history_are_refused_with_the_fix(seeded, tmp_p
     result = CliRunner().invoke(main, ["seed", "--demo", "--seed", "4"])
     assert result.exit_code == 2
     assert "add --history N" in result.output
+
+
+@pytest.mark.parametrize("seed", ["16", "7"])
+def test_a_long_history_looks_like_a_public_line_where_most_callers_call_once(seeded, monkeypatch, seed):
+    """Bands of a real public-service line: a fifth to a third of the calls contained, first-contact
+    resolution 70-85 %, 10-20 % of client contacts followed by another within 7 days."""
+    result, url = seeded("--history", "400", "--seed", seed)
+    first_day = "2026-10-05"  # 8 weeks
+    assert f"from {first_day} to {LAST_DAY}" in result.output
+
+    figures = total(report_of(url, monkeypatch, first_day))
+    outcomes, repeats = figures["outcomes"], figures["repeats"]
+    assert figures["offered"] == 400
+    assert 0.20 <= outcomes["contained"] / figures["offered"] <= 0.35
+    assert 0.70 <= repeats["first_contact_resolution"] <= 0.85
+    assert 0.10 <= repeats["again_7_days"] / repeats["contacts"] <= 0.20
+    every_form = [report_of(url, monkeypatch, first_day, form) for form in ("table", "csv")]
+    every_form.append(json.dumps(report_of(url, monkeypatch, first_day), ensure_ascii=False))
+    assert [value for value in personal_values(400) for text in every_form if value in text] == []
