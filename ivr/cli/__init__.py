@@ -88,7 +88,7 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
               help="Load the demo agency: four fictional clients and the demo agent (demo / demo).")
 @click.option("--history", "history_calls", type=click.IntRange(1, 1_000_000), metavar="N",
               help="Also play N past calls through the webhook, over the weeks before today, so the reports "
-                   "have something true to show (with --demo).")
+                   "have something true to show (with --demo; adds one fictional client per 3 calls, who identify).")
 @click.option("--weeks", type=click.IntRange(1, 520), metavar="WEEKS",
               help="Spread the history over this many weeks before today (default: about 50 calls a week, "
                    "2 to 52 weeks).")
@@ -104,8 +104,9 @@ def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, 
 
     Safe to run beside `make run`, and again: what exists is kept, unless --reset. With --history N,
     N past calls are then played through the real webhook with the clock moved back
-    (ivr.cli.playback): the demo clients and fictional callers, in both languages, in and out of the
-    agents' hours, answered, abandoned in line or called back by the demo agent.
+    (ivr.cli.playback): the demo clients, a pool of fictional clients (one per 3 calls, added to the
+    database) and fictional anonymous callers, in both languages, in and out of the agents' hours,
+    answered, abandoned in line or called back by the demo agent.
     """
     if not demo:
         raise click.UsageError(
@@ -138,7 +139,7 @@ def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, 
 def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> None:
     """Play the history and say what happened, in counts (English, Babel's plural rules)."""
     from ivr.cli.history import default_weeks
-    from ivr.cli.playback import HistoryPlayedAlready, history_app, seed_history
+    from ivr.cli.playback import HistoryPlayedAlready, history_app, pool_size, seed_history
 
     seed_number = chosen_seed if chosen_seed is not None else random.SystemRandom().randrange(2**31)
     weeks = weeks or default_weeks(calls)
@@ -162,6 +163,8 @@ def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> Non
                f"{counted(played.sent_to_agents, 'call')} sent to an agent ({played.after_hours} after hours), "
                f"{played.answered} answered, {played.hung_up_in_queue} hung up in line; "
                f"{counted(played.callbacks_requested, 'callback')} requested, {played.callbacks_done} done.")
+    click.echo(f"{counted(pool_size(calls), 'fictional client')} on file for it beside the demo clients "
+               f"({history.fictional_added} added now).")
     click.echo(f"See the figures: ivr report --from {history.first_day} --to {history.last_day}")
 
 

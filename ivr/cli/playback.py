@@ -293,12 +293,14 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 @dataclass(frozen=True)
 class History:
-    """A history played: its local days (first, last), the seed that drew it, and what happened."""
+    """A history played: its local days (first, last), the seed that drew it, what happened, and how many
+    clients of the fictional register it added (those a former history added are kept and counted out)."""
 
     first_day: Any
     last_day: Any
     seed: int
     played: Played
+    fictional_added: int = 0
 
 
 @contextmanager
@@ -372,11 +374,11 @@ def seed_history(app: Flask, calls: int, weeks: int, seed: int,
     with db.session_for(app) as session:
         if session.scalar(select(Call.call_sid).where(Call.call_sid.in_([call.call_sid for call in planned[:50]]))):
             raise HistoryPlayedAlready(seed)
-        seed_fictional(session, pool_size(calls))
+        added = seed_fictional(session, pool_size(calls))
     with clock.held_at(planned[0].at) as held, _quiet_line():
         playback = Playback(app, held, agents_open, ends)
         for call in (progress(planned) if progress is not None else planned):
             playback.play(call)
         playback.finish_callbacks(ends)
     first_day = last_day - timedelta(weeks=weeks) + timedelta(days=1)
-    return History(first_day, last_day, seed, playback.played)
+    return History(first_day, last_day, seed, playback.played, added)

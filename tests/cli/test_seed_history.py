@@ -86,6 +86,7 @@ def test_a_small_history_shows_every_family_of_figures_in_the_report(seeded, mon
 
     assert f"40 past calls played through the webhook from {FIRST_DAY} to {LAST_DAY} (--seed 16, --weeks 2)" \
         in result.output
+    assert "14 fictional clients on file for it beside the demo clients (14 added now)" in result.output
     figures = total(report_of(url, monkeypatch))
     outcomes, queue, repeats = figures["outcomes"], figures["queue"], figures["repeats"]
     assert figures["offered"] == 40
