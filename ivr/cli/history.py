@@ -119,7 +119,7 @@ POOL_CALLS_PER_CLIENT = 3
 """One fictional client for every this many calls: with IDENTIFIED_SHARE, most clients call once."""
 REPEAT_DAYS = 7
 """The reports' window for a repeat contact (docs/reports.md)."""
-SAME_SUBJECT_AGAIN, OTHER_SUBJECT_LATER = 0.28, 0.2
+SAME_SUBJECT_AGAIN, OTHER_SUBJECT_LATER = 0.27, 0.2
 """Shares of the clients' episodes that bring the same subject again within 7 days, and another one 8 to
 29 days later: about 17 % of client contacts are followed by one on the same subject within 7 days."""
 IN_HOURS_SHARE = 0.85
