@@ -20,6 +20,7 @@ of the queue happens at least once, whatever the seed.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -241,8 +242,9 @@ def _clients_calls(rng: random.Random, clients: tuple[DemoCaller, ...], moments:
         return []
     free: dict[int, list[tuple[datetime, datetime]]] = {}
     planned: list[PlannedCall] = []
-    turn = list(range(2, len(clients))) + [n for n in range(min(2, len(clients)))]
-    rng.shuffle(turn)
+    order = list(range(2, len(clients))) + [n for n in range(min(2, len(clients)))]
+    rng.shuffle(order)
+    turn = deque(order)  # whose turn it is to call: a long history has a third as many clients as calls
     for number in range(min(2, len(clients))):
         episode = _episode(rng, clients[number], moments, moments.early(), same=number == 0, other=number == 1,
                            later_days=(REPEAT_DAYS + 1, REPEAT_DAYS + 2.5), first=(Kind.STATUS, Kind.ADDRESS)[number])
@@ -255,7 +257,7 @@ def _clients_calls(rng: random.Random, clients: tuple[DemoCaller, ...], moments:
         episodes += 1
         start = moments.any()
         for _ in range(len(turn)):
-            number = turn.pop(0)
+            number = turn.popleft()
             turn.append(number)
             if _apart(free.get(number, []), start, start):
                 break
