@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import random
 import socket
 import sys
 
@@ -12,8 +13,10 @@ from werkzeug.serving import run_simple
 from ivr import config, create_app, logs
 from ivr.cli.content import console_start, graph_command, test_command
 from ivr.cli.db import database_app, db as db_commands
+from ivr.cli.history import default_weeks
 from ivr.cli.desktop import agent as agent_commands
 from ivr.cli.lint import lint as lint_command, schema as schema_command
+from ivr.cli.playback import HistoryPlayedAlready, history_app, pool_size, seed_history
 from ivr.cli.report import report_command
 from ivr.cli.security import audit_command, change_group, client_group, purge_command
 from ivr.config import ConfigError, demo_secret, instance_path
@@ -85,20 +88,35 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
 @main.command()
 @click.option("--demo", is_flag=True,
               help="Load the demo agency: four fictional clients and the demo agent (demo / demo).")
+@click.option("--history", "history_calls", type=click.IntRange(1, 1_000_000), metavar="N",
+              help="Also play N past calls through the webhook, over the weeks before today, so the reports "
+                   "have something true to show (with --demo; adds one fictional client per 3 calls, who identify).")
+@click.option("--weeks", type=click.IntRange(1, 520), metavar="WEEKS",
+              help="Spread the history over this many weeks before today (default: about 50 calls a week, "
+                   "2 to 52 weeks).")
+@click.option("--seed", "history_seed", type=click.IntRange(0, 2**31 - 1), metavar="NUMBER",
+              help="Draw the history from this number: the same number, N and weeks give the same calls on the "
+                   "same day (default: a new number, printed).")
 @click.option("--reset", is_flag=True,
               help="Also put the demo clients back as shipped: file, application, no pending change or "
                    "contact history, verification open again. Agents' accounts are kept.")
-def seed(demo: bool, reset: bool) -> None:
+def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, history_seed: int | None) -> None:
     """Load the demo data (`ivr seed --demo`): clients with applications in different states, one with none,
     and the demo agent. Only for a demo or test database: the demo agent's password is 'demo'.
 
-    Safe to run beside `make run`, and again: what exists is kept, unless --reset.
+    Safe to run beside `make run`, and again: what exists is kept, unless --reset. With --history N,
+    N past calls are then played through the real webhook with the clock moved back
+    (ivr.cli.playback): the demo clients, a pool of fictional clients (one per 3 calls, added to the
+    database) and fictional anonymous callers, in both languages, in and out of the agents' hours,
+    answered, abandoned in line or called back by the demo agent.
     """
     if not demo:
         raise click.UsageError(
             "ivr seed only loads the demo agency (fictional clients and an agent whose password is 'demo'), "
             "so it asks you to say so: run `ivr seed --demo`, or `ivr seed --demo --reset` to put the demo "
             "clients back as shipped. Never on a real line's database.")
+    if history_calls is None and (weeks is not None or history_seed is not None):
+        raise click.UsageError("--weeks and --seed shape a history: add --history N (the number of past calls).")
     app = database_app(secret=reset, demo=True, create=True)
     with app.app_context(), db.session_for(app) as session:
         added = seed_demo(session)
@@ -111,6 +129,37 @@ def seed(demo: bool, reset: bool) -> None:
                    f"{counted(done.changes_reversed, 'pending change')} reversed, "
                    f"{counted(done.contacts_removed, 'contact')} removed, self-service verification open again. "
                    "Agents' accounts are unchanged.")
+    if history_calls is not None:
+        _seed_history(history_calls, weeks, history_seed)
+
+
+def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> None:
+    """Play the history and say what happened, in counts (English, Babel's plural rules)."""
+    seed_number = chosen_seed if chosen_seed is not None else random.SystemRandom().randrange(2**31)
+    weeks = weeks or default_weeks(calls)
+    try:
+        app = history_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+    def shown(planned):
+        with click.progressbar(planned, label=f"Playing {counted(calls, 'past call')}",
+                               file=sys.stderr) as bar:
+            yield from bar
+
+    try:
+        history = seed_history(app, calls, weeks, seed_number, shown)
+    except HistoryPlayedAlready as error:
+        raise click.ClickException(str(error)) from None
+    played = history.played
+    click.echo(f"{counted(played.calls, 'past call')} played through the webhook from {history.first_day} to "
+               f"{history.last_day} (--seed {history.seed}, --weeks {weeks}): "
+               f"{counted(played.sent_to_agents, 'call')} sent to an agent ({played.after_hours} after hours), "
+               f"{played.answered} answered, {played.hung_up_in_queue} hung up in line; "
+               f"{counted(played.callbacks_requested, 'callback')} requested, {played.callbacks_done} done.")
+    click.echo(f"{counted(pool_size(calls), 'fictional client')} on file for it beside the demo clients "
+               f"({history.fictional_added} added now).")
+    click.echo(f"See the figures: ivr report --from {history.first_day} --to {history.last_day}")
 
 
 @main.command()

@@ -1,10 +1,12 @@
 """The demo agency's clients, loaded by `ivr seed --demo` so every flow can be tried at once,
-and put back as shipped by `ivr seed --demo --reset`."""
+and put back as shipped by `ivr seed --demo --reset`; and the register of fictional clients that
+`ivr seed --demo --history N` adds so that most of its callers are people who call once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from random import Random
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -15,6 +17,18 @@ from ivr.store.models.calls import Application, ChangeRequest, Client, Contact
 from ivr.services import changes, verification
 
 RESET_BY = "ivr seed --demo --reset"
+FICTIONAL_PREFIX = "000"
+"""Client numbers of the fictional register start with it (000000001 to 000999999): the demo clients'
+numbers do not, nor do the agency's real ones (never issued with three leading zeros)."""
+FICTIONAL_NAMES = ("Alex Exemple", "Sam Sample", "Camille Fictive", "Robin Placeholder", "Dominique Démo",
+                   "Jordan Testcase", "Claude Imaginaire", "Morgan Example")
+"""Obviously invented names, none a real person's, given in turn."""
+FICTIONAL_STREETS = (("rue de l'Exemple", "Villexemple", "QC", "fr"), ("avenue Fictive", "Villexemple", "QC", "fr"),
+                     ("boulevard Imaginaire", "Villexemple", "QC", "fr"),
+                     ("Example Street", "Sampleton", "ON", "en"), ("Sample Road", "Sampleton", "ON", "en"))
+FICTIONAL_AREA_CODES = ("581", "367", "873", "343", "263", "354")
+"""Area codes of the register's phones (all 555-01xx, which the numbering plan keeps for fiction), apart
+from those of the history's anonymous callers, so a stranger's failed tries never suspend a client's phone."""
 
 DEMO_CLIENTS = [
     dict(
@@ -67,6 +81,54 @@ def seed_demo(session: Session) -> int:
     for entry in DEMO_CLIENTS:
         number = entry["client"]["client_number"]
         if session.scalar(select(Client).where(Client.client_number == number)) is not None:
+            continue
+        client = Client(**entry["client"])
+        if entry["application"]:
+            client.applications.append(Application(**entry["application"]))
+        session.add(client)
+        added += 1
+    session.flush()
+    return added
+
+
+def fictional_client(index: int) -> dict:
+    """Entry `index` (1 to 999 999) of the fictional register, shaped as a DEMO_CLIENTS entry.
+
+    Made from `index` alone, so every history on a database shares the same register: a name from
+    FICTIONAL_NAMES, client number FICTIONAL_PREFIX + 6 digits, born on 1 January (plainly fake), an
+    address on an invented street of an invented town with a postal code of the unassigned X0X area,
+    a 555-01xx phone (one in six has none), and one of the demo clients' four applications (or none).
+    Raises ValueError outside 1 to 999 999.
+    """
+    if not 1 <= index <= 999_999:
+        raise ValueError(f"the fictional register has clients 1 to 999999, not {index}")
+    rng = Random(index)
+    street, city, province, language = FICTIONAL_STREETS[index % len(FICTIONAL_STREETS)]
+    phone = None if rng.random() < 1 / 6 else \
+        f"+1{rng.choice(FICTIONAL_AREA_CODES)}5550{rng.randrange(100, 200)}"
+    digit = index % 10
+    application = DEMO_CLIENTS[index % len(DEMO_CLIENTS)]["application"]
+    return dict(
+        client=dict(
+            client_number=f"{FICTIONAL_PREFIX}{index:06d}", birth_date=date(1940 + index % 60, 1, 1),
+            name=FICTIONAL_NAMES[index % len(FICTIONAL_NAMES)], language=language, phone=phone,
+            civic_number=str(rng.randrange(1, 999)), street=street, apartment=None, city=city,
+            province=province, postal_code=f"X0X {digit}X{digit}",
+        ),
+        application=dict(application) if application else None,
+    )
+
+
+def seed_fictional(session: Session, count: int) -> int:
+    """Add the first `count` clients of the fictional register that are missing (through the store, as
+    seed_demo does); return how many were added. What exists is kept (a history may have changed an
+    address)."""
+    existing = set(session.scalars(select(Client.client_number)
+                                   .where(Client.client_number.startswith(FICTIONAL_PREFIX))))
+    added = 0
+    for index in range(1, count + 1):
+        entry = fictional_client(index)
+        if entry["client"]["client_number"] in existing:
             continue
         client = Client(**entry["client"])
         if entry["application"]:

@@ -12,12 +12,16 @@ import re
 
 import pytest
 from babel.dates import format_date
+from sqlalchemy import select
 
 from ivr.config import ROOT
 from ivr.desktop.context import caller_display
 from ivr.engine.languages import BUILT_IN
 from ivr.engine.prompts import load_prompts
-from ivr.services.demo import DEMO_CLIENTS
+from ivr.services.demo import (DEMO_CLIENTS, FICTIONAL_NAMES, FICTIONAL_PREFIX, FICTIONAL_STREETS, fictional_client,
+                               seed_fictional)
+from ivr.store import db
+from ivr.store.models.calls import Client
 
 LANGUAGES, LOCALES = BUILT_IN.codes, {language.code: language.locale for language in BUILT_IN}
 
@@ -75,3 +79,34 @@ def test_no_prompt_example_is_a_demo_clients_own_value(language):
         found += [f"{key}: the spoken birth date {date}" for date in spoken_dates if date in text.lower()]
     assert found == []
     assert "1952 08 24" in prompts.get("identify.birth_date", language).text  # the example, on no demo file
+
+
+FICTIONAL_PHONE = re.compile(r"^\+1\d{3}55501\d\d$")
+
+
+def test_the_fictional_register_is_plainly_invented_and_apart_from_the_demo_clients():
+    register = [fictional_client(index)["client"] for index in (1, 2, 3, 10, 999, 999_999)]
+    demo = {entry["client"]["client_number"] for entry in DEMO_CLIENTS}
+    for client in register:
+        assert client["client_number"].startswith(FICTIONAL_PREFIX) and len(client["client_number"]) == 9
+        assert client["client_number"] not in demo
+        assert client["name"] in FICTIONAL_NAMES
+        assert client["phone"] is None or FICTIONAL_PHONE.match(client["phone"])
+        assert (client["birth_date"].month, client["birth_date"].day) == (1, 1)
+        assert client["postal_code"].startswith("X0X ")
+        assert client["street"] in {street for street, *_ in FICTIONAL_STREETS}
+    assert fictional_client(10) == fictional_client(10) != fictional_client(11)
+    with pytest.raises(ValueError, match="1 to 999999"):
+        fictional_client(1_000_000)
+
+
+def test_seeding_the_register_adds_only_the_missing_clients_and_keeps_a_changed_one(app):
+    with db.session_for(app) as session:
+        assert seed_fictional(session, 5) == 5
+        moved = session.scalar(select(Client).where(Client.client_number == "000000002"))
+        moved.postal_code = "H3B 2Y5"
+    with db.session_for(app) as session:
+        assert seed_fictional(session, 8) == 3
+        numbers = set(session.scalars(select(Client.client_number).where(Client.client_number.startswith("000"))))
+        assert numbers == {fictional_client(index)["client"]["client_number"] for index in range(1, 9)}
+        assert session.scalar(select(Client.postal_code).where(Client.client_number == "000000002")) == "H3B 2Y5"
