@@ -428,7 +428,7 @@ def contacts(connection: Connection, report: Prepared) -> Rows:
 
     def following(same_subject: bool) -> Any:
         """When the client's next contact came (not from the same call): the first row in the index on
-        (client_id, at) that qualifies, not a min() over all the client's later contacts."""
+        (client_id, at, subject, call_sid) that qualifies, read from the index alone (migration 0011)."""
         conditions = [later.c.client_id == this.c.client_id, later.c.at > this.c.at,
                       or_(this.c.call_sid.is_(None), later.c.call_sid.is_(None), later.c.call_sid != this.c.call_sid)]
         if same_subject:
