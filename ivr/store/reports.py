@@ -237,63 +237,83 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-def _fact_columns(journeys: Journeys) -> list[Column[Any]]:
+def _call_columns() -> list[Column[Any]]:
+    return [Column("period", Integer), Column("call_sid", String(64), primary_key=True), Column("language", String(2)),
+            Column("flow_version", String(32)), Column("status", String(20)), Column("transfer_reason", String(120))]
+
+
+def _flag_names(journeys: Journeys) -> list[str]:
     names = [f"done_{n}" for n in range(len(journeys.actions))]
     names += [f"{stage}_{n}" for n in range(len(journeys.funnels)) for stage in ("chose", "identified", "verified")]
-    names += ["sent_here", "closed", "answered", "hung_up", "wait"]
-    return [Column("period", Integer), Column("call_sid", String(64)), Column("language", String(2)),
-            Column("flow_version", String(32)), Column("status", String(20)), Column("transfer_reason", String(120)),
-            *(Column(name, Integer) for name in names), Column("step", String(120))]
+    return names + ["sent_here", "closed", "answered", "hung_up"]
 
 
-def _folded(periods: Periods, journeys: Journeys) -> Any:
-    """(period, call_sid, language, flow_version, status, transfer_reason, facts...) for each call begun
-    within the report's span: the calls are found by the index on started_at, their journey rows by the
-    index on call_sid, and folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
-    identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up, wait (seconds of the
-    answered wait) and step (where the flow sent the caller to the agents)."""
-    span_calls = (select(periods.of(_CALLS.c.started_at).label("period"), _CALLS.c.call_sid,
-                         func.coalesce(_CALLS.c.language, "").label("language"), _CALLS.c.flow_version,
-                         _CALLS.c.status, _CALLS.c.transfer_reason)
-                  .where(periods.within(_CALLS.c.started_at)).subquery("span_calls"))
+def _fact_columns(journeys: Journeys) -> list[Column[Any]]:
+    return [*_call_columns(), *(Column(name, Integer) for name in _flag_names(journeys)), Column("wait", Integer),
+            Column("step", String(120))]
+
+
+def _span_calls(periods: Periods) -> Any:
+    """(period, call_sid, language, flow_version, status, transfer_reason) of each call begun within the
+    report's span, found by the index on started_at; its finest period is sought once per call."""
+    return (select(periods.of(_CALLS.c.started_at).label("period"), _CALLS.c.call_sid,
+                   func.coalesce(_CALLS.c.language, "").label("language"), _CALLS.c.flow_version,
+                   _CALLS.c.status, _CALLS.c.transfer_reason)
+            .where(periods.within(_CALLS.c.started_at)))
+
+
+def _folded(calls: Table, journeys: Journeys) -> Any:
+    """`calls`' columns and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
+    identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up; wait (seconds of the
+    answered wait) and step (where the flow sent the caller to the agents), for the calls that have journey
+    rows: grouped by the call's key alone (its other columns depend on it: the temporary table's key)."""
     j = _JOURNEY
     outcome = j.c.detail["outcome"].as_string()
     succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
     returned = and_(j.c.kind == "use", j.c.event == "returned", outcome == "verified")
     answered = and_(j.c.kind == "queue", j.c.event.in_(ANSWERED_RESULTS))
-    facts = [_flag(and_(succeeded, j.c.detail["action"].as_string() == name)).label(f"done_{n}")
-             for n, name in enumerate(journeys.actions)]
-    for n, stages in enumerate(journeys.funnels):
-        facts += [_flag(j.c.position.like(f"{stages.flow}/%")).label(f"chose_{n}"),
-                  _flag(and_(returned, j.c.position == stages.identified_at)).label(f"identified_{n}"),
-                  _flag(and_(returned, j.c.position == stages.verified_at)).label(f"verified_{n}")]
-    facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)).label("sent_here"), _flag(j.c.kind == "closed").label("closed"),
-              _flag(answered).label("answered"),
-              _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE)).label("hung_up"),
-              func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
-              func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step")]
-    keys = list(span_calls.c)
-    return (select(*keys, *facts).select_from(span_calls.outerjoin(j, j.c.call_sid == span_calls.c.call_sid))
-            .group_by(*keys))
+    facts = [_flag(and_(succeeded, j.c.detail["action"].as_string() == name)) for name in journeys.actions]
+    for stages in journeys.funnels:
+        facts += [_flag(j.c.position.like(f"{stages.flow}/%")),
+                  _flag(and_(returned, j.c.position == stages.identified_at)),
+                  _flag(and_(returned, j.c.position == stages.verified_at))]
+    facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)), _flag(j.c.kind == "closed"), _flag(answered),
+              _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE))]
+    names = _flag_names(journeys)
+    return (select(*calls.c, *(fact.label(name) for fact, name in zip(facts, names)),
+                   func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
+                   func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step"))
+            .select_from(j.join(calls, calls.c.call_sid == j.c.call_sid)).group_by(calls.c.call_sid))
+
+
+def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
+    """`calls` that have no journey row (none in `facts`), with every fact 0 (and no wait, no step)."""
+    return (select(*calls.c, *(literal_column("0", Integer).label(name) for name in _flag_names(journeys)))
+            .where(calls.c.call_sid.not_in(select(facts.c.call_sid))))
 
 
 @contextmanager
 def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Iterator[Prepared]:
-    """Write the report's periods and its calls' folded journeys into temporary tables, dropped on
+    """Write the report's periods, its calls and their folded journeys into temporary tables, dropped on
     leaving. Reading every journey row once, and finding each row's periods by an index rather than by
     comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py, RESULTS.md).
     Raises ValueError when `buckets` do not nest (see Periods)."""
     periods = _periods(connection, buckets)
-    facts = None
+    made: list[Table] = [periods.cuts, periods.holders]
     try:
+        calls = _temporary(connection, "calls", *_call_columns())
+        made.append(calls)
+        connection.execute(calls.insert().from_select([column.name for column in calls.c], _span_calls(periods)))
         facts = _temporary(connection, "facts", *_fact_columns(journeys))
-        connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(periods, journeys)))
+        made.append(facts)
+        connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(calls, journeys)))
+        without = _without_journey(calls, facts, journeys)
+        connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
         Index(f"{facts.name}_period", facts.c.period).create(connection)
         yield Prepared(periods, facts, journeys)
     finally:
-        for table in (facts, periods.holders, periods.cuts):
-            if table is not None:
-                table.drop(connection)
+        for table in reversed(made):
+            table.drop(connection)
 
 
 def _rolled_up(connection: Connection, counted: Any, keys: Sequence[str], report: Prepared) -> Rows:
