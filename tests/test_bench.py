@@ -61,6 +61,7 @@ def test_the_reports_benchmark_times_ivr_report_and_the_endpoint_beside_its_base
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in result.stdout.splitlines()
             if line.startswith("| ") and not line.startswith("| figure")}
-    assert set(rows) == {"baseline: COUNT(*) of rows", "ivr report (whole command)", "GET /agent/api/reports"}
+    assert set(rows) == {"baseline: COUNT(*) of rows", "ivr report (whole command)",
+                         "ivr report, a day no call", "GET /agent/api/reports"}
     for name, (seconds, ratio) in rows.items():
         assert float(seconds) >= 0 and float(ratio) > 0, f"{name}: {seconds} s, ratio {ratio}"
