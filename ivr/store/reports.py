@@ -1,14 +1,19 @@
 """The report figures counted in SQL: grouped, indexed statements, one per kind of figure.
 
-Every statement joins the rows it counts to a small table of periods (`Bucket`: a start included,
-an end excluded, in UTC; the caller cuts them in the contact centre's time zone) and groups by period
-and language, so the database does the counting and Python only reads one row per group. A period may
-hold others (the whole report is one more bucket), and `by_language=False` counts every language as
-one (ALL_LANGUAGES): a 90th percentile cannot be added up from the languages'.
+`prepared` opens a report: it writes its periods (`Bucket`: a start included, an end excluded, in
+UTC; the caller cuts them in the contact centre's time zone) into two temporary tables, the finest
+periods and which buckets hold each (a day, and the whole report), then the span's calls, one row
+each with its finest period and its journey folded into facts, read once. Every figure is then
+grouped by finest period and language, and summed into the buckets that hold each period, so the
+database does the counting and Python only reads one row per group. Only the waits are spread over
+the buckets first: a 90th percentile does not add up, neither from periods nor from languages, so
+`by_language=False` counts every language as one (ALL_LANGUAGES). bench/reports.py times it
+(bench/RESULTS.md, issue 16).
 
 What each figure counts is written in docs/reports.md; this module is the only one that knows the
 tables, the journey's kinds and events, and the SQL dialects (seconds between two moments, a moment
-plus days: SQLite's julianday and strftime, PostgreSQL's EXTRACT(EPOCH) and INTERVAL).
+plus days: SQLite's julianday and strftime, PostgreSQL's EXTRACT(EPOCH) and INTERVAL; PostgreSQL's
+settings for one report's transaction).
 """
 
 from __future__ import annotations
