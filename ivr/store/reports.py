@@ -320,7 +320,6 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
         connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(calls, journeys)))
         without = _without_journey(calls, facts, journeys)
         connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
-        Index(f"{facts.name}_period", facts.c.period).create(connection)
         yield Prepared(periods, facts, journeys)
     finally:
         for table in reversed(made):
