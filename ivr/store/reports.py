@@ -243,8 +243,9 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _call_columns() -> list[Column[Any]]:
-    return [Column("period", Integer), Column("call_sid", String(64), primary_key=True), Column("language", String(2)),
-            Column("flow_version", String(32)), Column("status", String(20)), Column("transfer_reason", String(120))]
+    """The temporary calls' columns, typed as the calls table's (so a longer value there fits here too)."""
+    return [Column("period", Integer), Column("call_sid", _CALLS.c.call_sid.type, primary_key=True),
+            *(Column(name, _CALLS.c[name].type) for name in ("language", "flow_version", "status", "transfer_reason"))]
 
 
 def _flag_names(journeys: Journeys) -> list[str]:
@@ -255,7 +256,7 @@ def _flag_names(journeys: Journeys) -> list[str]:
 
 def _fact_columns(journeys: Journeys) -> list[Column[Any]]:
     return [*_call_columns(), *(Column(name, Integer) for name in _flag_names(journeys)), Column("wait", Integer),
-            Column("step", String(120))]
+            Column("step", _JOURNEY.c.position.type)]
 
 
 def _span_calls(periods: Periods) -> Any:
