@@ -280,25 +280,26 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
     labels = {bucket.index: label for label, bucket in cut}
     journeys = Journeys(tuple(COMPLETING_ACTIONS), FUNNELS)
     target = costs.answered_within_seconds
-    steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
-        ("offered", lambda: _with_all_languages(counted.offered(connection, buckets), "flow_version")),
-        ("calls", lambda: _with_all_languages(counted.call_figures(connection, buckets, journeys))),
-        ("reasons", lambda: _with_all_languages(counted.sent_by_reason(connection, buckets, journeys),
-                                                "reason", "after_hours")),
-        ("steps", lambda: _with_all_languages(counted.sent_by_step(connection, buckets, journeys), "position")),
-        ("waits", lambda: counted.waits(connection, buckets, journeys, target, by_language=False)
-         + counted.waits(connection, buckets, journeys, target)),
-        ("callbacks", lambda: counted.callbacks(connection, buckets, by_language=False)
-         + counted.callbacks(connection, buckets)),
-        ("contacts", lambda: _with_all_languages(counted.contacts(connection, buckets), "channel")),
-        ("scores", lambda: _with_all_languages(survey.scores(connection, _whole_days(cut, zone)),
-                                               "service", "outcome", "flow_version")),
-    ]
-    gathered: dict[str, list[dict[str, Any]]] = {}
-    for name, count in steps:
-        if progress is not None:
-            progress(name)
-        gathered[name] = count()
+    with counted.prepared(connection, buckets, journeys) as report:
+        steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
+            ("offered", lambda: _with_all_languages(counted.offered(connection, report), "flow_version")),
+            ("calls", lambda: _with_all_languages(counted.call_figures(connection, report))),
+            ("reasons", lambda: _with_all_languages(counted.sent_by_reason(connection, report),
+                                                    "reason", "after_hours")),
+            ("steps", lambda: _with_all_languages(counted.sent_by_step(connection, report), "position")),
+            ("waits", lambda: counted.waits(connection, report, target, by_language=False)
+             + counted.waits(connection, report, target)),
+            ("callbacks", lambda: counted.callbacks(connection, report, by_language=False)
+             + counted.callbacks(connection, report)),
+            ("contacts", lambda: _with_all_languages(counted.contacts(connection, report), "channel")),
+            ("scores", lambda: _with_all_languages(survey.scores(connection, _whole_days(cut, zone)),
+                                                   "service", "outcome", "flow_version")),
+        ]
+        gathered: dict[str, list[dict[str, Any]]] = {}
+        for name, count in steps:
+            if progress is not None:
+                progress(name)
+            gathered[name] = count()
     found = {(row["bucket"], row["language"]) for rows in gathered.values() for row in rows}
     found |= {(bucket.index, ALL_LANGUAGES) for bucket in buckets}  # a period without calls shows its zeros
     keys = sorted(found, key=lambda key: (key[0], key[1] != ALL_LANGUAGES, key[1]))

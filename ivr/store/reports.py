@@ -1,25 +1,32 @@
 """The report figures counted in SQL: grouped, indexed statements, one per kind of figure.
 
-Every statement joins the rows it counts to a small table of periods (`Bucket`: a start included,
-an end excluded, in UTC; the caller cuts them in the contact centre's time zone) and groups by period
-and language, so the database does the counting and Python only reads one row per group. A period may
-hold others (the whole report is one more bucket), and `by_language=False` counts every language as
-one (ALL_LANGUAGES): a 90th percentile cannot be added up from the languages'.
+`prepared` opens a report: it writes its periods (`Bucket`: a start included, an end excluded, in
+UTC; the caller cuts them in the contact centre's time zone) into two temporary tables, the finest
+periods and which buckets hold each (a day, and the whole report), then the span's calls, one row
+each with its finest period and its journey folded into facts, read once. Every figure is then
+grouped by finest period and language, and summed into the buckets that hold each period, so the
+database does the counting and Python only reads one row per group. Only the waits are spread over
+the buckets first: a 90th percentile does not add up, neither from periods nor from languages, so
+`by_language=False` counts every language as one (ALL_LANGUAGES). bench/reports.py times it
+(bench/RESULTS.md, issue 16).
 
 What each figure counts is written in docs/reports.md; this module is the only one that knows the
 tables, the journey's kinds and events, and the SQL dialects (seconds between two moments, a moment
-plus days: SQLite's julianday and strftime, PostgreSQL's EXTRACT(EPOCH) and INTERVAL).
+plus days: SQLite's julianday and strftime, PostgreSQL's EXTRACT(EPOCH) and INTERVAL; PostgreSQL's
+settings for one report's transaction).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (Connection, DateTime, Float, Integer, String, and_, bindparam, case, exists, func,
-                        literal_column, not_, or_, select, text)
+from sqlalchemy import (Column, Connection, DateTime, Float, Index, Integer, MetaData, String, Table, and_, bindparam,
+                        case, exists, func, literal_column, not_, or_, select, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
@@ -123,27 +130,76 @@ def plus_days(moment: Any, days: int) -> ColumnElement[datetime]:
 
 # -- periods ---------------------------------------------------------------------------------------
 
+_MOMENT = DateTime(timezone=True)
 
-def _periods(buckets: Sequence[Bucket]) -> FromClause:
-    """The buckets as a table (bucket, starts, ends): a VALUES list, which SQLite and PostgreSQL both
-    name column1, column2 ..."""
+
+def _cuts(buckets: Sequence[Bucket]) -> tuple[list[tuple[datetime, datetime]], list[tuple[int, int]]]:
+    """The finest periods (those that hold no other, sorted) and (period, bucket) for every bucket that
+    holds each; ValueError when the buckets overlap without nesting or a bucket is not whole periods."""
     if not buckets:
         raise ValueError("a report needs at least one period")
-    rows = ", ".join(f"({int(b.index)}, :s{n}, :e{n})" for n, b in enumerate(buckets))
-    moment = DateTime(timezone=True)
-    params = [bindparam(f"s{n}", b.starts, type_=moment) for n, b in enumerate(buckets)]
-    params += [bindparam(f"e{n}", b.ends, type_=moment) for n, b in enumerate(buckets)]
-    statement = text(f"SELECT column1 AS bucket, column2 AS starts, column3 AS ends FROM (VALUES {rows}) AS v")
-    return statement.bindparams(*params).columns(bucket=Integer, starts=moment, ends=moment).subquery("periods")
+    spans = sorted({(b.starts, b.ends) for b in buckets})
+    finest = [span for span in spans
+              if not any(other != span and span[0] <= other[0] and other[1] <= span[1] for other in spans)]
+    if any(earlier[1] > later[0] for earlier, later in zip(finest, finest[1:])):
+        raise ValueError("report periods must nest (a day inside the whole report), not overlap")
+    holders: list[tuple[int, int]] = []
+    for bucket in buckets:
+        inside = [n for n, (starts, ends) in enumerate(finest) if bucket.starts <= starts and ends <= bucket.ends]
+        covered = [finest[n] for n in inside]
+        whole = (covered and covered[0][0] == bucket.starts and covered[-1][1] == bucket.ends
+                 and all(earlier[1] == later[0] for earlier, later in zip(covered, covered[1:])))
+        if not whole:
+            raise ValueError(f"report period {bucket.index} is not made of whole smaller periods")
+        holders += [(n, bucket.index) for n in inside]
+    return finest, holders
 
 
-def _within(periods: FromClause, moment: ColumnElement[datetime], buckets: Sequence[Bucket]) -> ColumnElement[bool]:
-    """`moment` falls in a period; the whole report's span is said too, so the planner narrows the rows
-    by the moment's index first, whatever it guesses of the VALUES list."""
-    moment_type = DateTime(timezone=True)
-    span = and_(moment >= bindparam("span_starts", min(b.starts for b in buckets), type_=moment_type),
-                moment < bindparam("span_ends", max(b.ends for b in buckets), type_=moment_type))
-    return and_(span, moment >= periods.c.starts, moment < periods.c.ends)
+@dataclass(frozen=True)
+class Periods:
+    """The report's periods as two temporary tables: `cuts` (period, starts, ends: the finest periods,
+    which hold no other, indexed on starts) and `holders` (period, bucket: each finest period with every
+    bucket that holds it, the whole report too). A moment finds its period by one index seek and its
+    buckets by an equality join, instead of being compared with every bucket (91 for 90 days by day)."""
+
+    cuts: Table
+    holders: Table
+    starts: datetime
+    ends: datetime
+
+    def within(self, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+        """`moment` falls in the report's span (the moment's own index narrows the rows)."""
+        return and_(moment >= bindparam("span_starts", self.starts, type_=_MOMENT),
+                    moment < bindparam("span_ends", self.ends, type_=_MOMENT))
+
+    def of(self, moment: ColumnElement[datetime]) -> ColumnElement[int]:
+        """The finest period holding `moment` (NULL outside them): the last one starting at or before it."""
+        cuts = self.cuts
+        return (select(cuts.c.period).where(cuts.c.starts <= moment, cuts.c.ends > moment)
+                .order_by(cuts.c.starts.desc()).limit(1).scalar_subquery())
+
+
+def _temporary(connection: Connection, name: str, *columns: Column[Any]) -> Table:
+    table = Table(f"report_{name}_{uuid.uuid4().hex[:12]}", MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(connection)
+    return table
+
+
+def _periods(connection: Connection, buckets: Sequence[Bucket]) -> Periods:
+    finest, holders = _cuts(buckets)
+    cuts = _temporary(connection, "cuts", Column("period", Integer), Column("starts", _MOMENT), Column("ends", _MOMENT))
+    connection.execute(cuts.insert(), [{"period": n, "starts": starts, "ends": ends}
+                                       for n, (starts, ends) in enumerate(finest)])
+    Index(f"{cuts.name}_starts", cuts.c.starts).create(connection)
+    held = _temporary(connection, "holders", Column("period", Integer), Column("bucket", Integer))
+    connection.execute(held.insert(), [{"period": period, "bucket": bucket} for period, bucket in holders])
+    Index(f"{held.name}_period", held.c.period).create(connection)
+    return Periods(cuts, held, finest[0][0], finest[-1][1])
+
+
+def _spread(periods: Periods, rows: FromClause, period: ColumnElement[int]) -> FromClause:
+    """`rows` (which carry their finest `period`) joined to every bucket that holds it."""
+    return rows.join(periods.holders, periods.holders.c.period == period)
 
 
 def _language(column: ColumnElement[str | None], by_language: bool) -> ColumnElement[str]:
@@ -172,42 +228,117 @@ class Journeys:
     funnels: tuple[Funnel, ...]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What every statement of one report reads: its periods, and its calls one row each with their
+    journey folded into facts (`facts`), so the journey is read once per report, not once per figure."""
+
+    periods: Periods
+    facts: Table
+    journeys: Journeys
+
+
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-def _per_call(buckets: Sequence[Bucket], journeys: Journeys) -> Any:
-    """(bucket, call_sid, language, status, transfer_reason, facts...) for each call begun in a period.
+def _call_columns() -> list[Column[Any]]:
+    """The temporary calls' columns, typed as the calls table's (so a longer value there fits here too)."""
+    return [Column("period", Integer), Column("call_sid", _CALLS.c.call_sid.type, primary_key=True),
+            *(Column(name, _CALLS.c[name].type) for name in ("language", "flow_version", "status", "transfer_reason"))]
 
-    The calls of the periods are found first (by the index on started_at), then their journey rows are
-    read once (by the index on call_sid) and folded into 0/1 facts: done_<n> (action n succeeded),
-    sent_here, closed, chose_<n> / identified_<n> / verified_<n> (funnel n), answered, hung_up, wait
-    (seconds of the answered wait) and step (where the flow sent the caller to the agents)."""
-    periods = _periods(buckets)
-    period_calls = (select(periods.c.bucket, _CALLS.c.call_sid, func.coalesce(_CALLS.c.language, "").label("language"),
-                           _CALLS.c.status, _CALLS.c.transfer_reason)
-                    .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at, buckets)))
-                    .subquery("period_calls"))
+
+def _flag_names(journeys: Journeys) -> list[str]:
+    names = [f"done_{n}" for n in range(len(journeys.actions))]
+    names += [f"{stage}_{n}" for n in range(len(journeys.funnels)) for stage in ("chose", "identified", "verified")]
+    return names + ["sent_here", "closed", "answered", "hung_up"]
+
+
+def _fact_columns(journeys: Journeys) -> list[Column[Any]]:
+    return [*_call_columns(), *(Column(name, Integer) for name in _flag_names(journeys)), Column("wait", Integer),
+            Column("step", _JOURNEY.c.position.type)]
+
+
+def _span_calls(periods: Periods) -> Any:
+    """(period, call_sid, language, flow_version, status, transfer_reason) of each call begun within the
+    report's span, found by the index on started_at; its finest period is sought once per call."""
+    return (select(periods.of(_CALLS.c.started_at).label("period"), _CALLS.c.call_sid,
+                   func.coalesce(_CALLS.c.language, "").label("language"), _CALLS.c.flow_version,
+                   _CALLS.c.status, _CALLS.c.transfer_reason)
+            .where(periods.within(_CALLS.c.started_at)))
+
+
+def _folded(calls: Table, journeys: Journeys) -> Any:
+    """`calls`' columns and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
+    identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up; wait (seconds of the
+    answered wait) and step (where the flow sent the caller to the agents), for the calls that have journey
+    rows: grouped by the call's key alone (its other columns depend on it: the temporary table's key)."""
     j = _JOURNEY
     outcome = j.c.detail["outcome"].as_string()
     succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
     returned = and_(j.c.kind == "use", j.c.event == "returned", outcome == "verified")
     answered = and_(j.c.kind == "queue", j.c.event.in_(ANSWERED_RESULTS))
-    facts = [_flag(and_(succeeded, j.c.detail["action"].as_string() == name)).label(f"done_{n}")
-             for n, name in enumerate(journeys.actions)]
-    for n, stages in enumerate(journeys.funnels):
-        facts += [_flag(j.c.position.like(f"{stages.flow}/%")).label(f"chose_{n}"),
-                  _flag(and_(returned, j.c.position == stages.identified_at)).label(f"identified_{n}"),
-                  _flag(and_(returned, j.c.position == stages.verified_at)).label(f"verified_{n}")]
-    facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)).label("sent_here"), _flag(j.c.kind == "closed").label("closed"),
-              _flag(answered).label("answered"),
-              _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE)).label("hung_up"),
-              func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
-              func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step")]
-    keys = [period_calls.c.bucket, period_calls.c.call_sid, period_calls.c.language, period_calls.c.status,
-            period_calls.c.transfer_reason]
-    return (select(*keys, *facts).select_from(period_calls.outerjoin(j, j.c.call_sid == period_calls.c.call_sid))
-            .group_by(*keys).subquery("per_call"))
+    facts = [_flag(and_(succeeded, j.c.detail["action"].as_string() == name)) for name in journeys.actions]
+    for stages in journeys.funnels:
+        facts += [_flag(j.c.position.like(f"{stages.flow}/%")),
+                  _flag(and_(returned, j.c.position == stages.identified_at)),
+                  _flag(and_(returned, j.c.position == stages.verified_at))]
+    facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)), _flag(j.c.kind == "closed"), _flag(answered),
+              _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE))]
+    names = _flag_names(journeys)
+    return (select(*calls.c, *(fact.label(name) for fact, name in zip(facts, names)),
+                   func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
+                   func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step"))
+            .select_from(j.join(calls, calls.c.call_sid == j.c.call_sid)).group_by(calls.c.call_sid))
+
+
+def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
+    """`calls` that have no journey row (none in `facts`), with every fact 0 (and no wait, no step)."""
+    return (select(*calls.c, *(literal_column("0", Integer).label(name) for name in _flag_names(journeys)))
+            .where(calls.c.call_sid.not_in(select(facts.c.call_sid))))
+
+
+@contextmanager
+def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Iterator[Prepared]:
+    """Write the report's periods, its calls and their folded journeys into temporary tables, dropped on
+    leaving. Reading every journey row once, and finding each row's periods by an index rather than by
+    comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py, RESULTS.md).
+    Raises ValueError when `buckets` do not nest (see Periods)."""
+    if connection.dialect.name == "postgresql":
+        # No autovacuum analyses a temporary table, so its statements look dear and PostgreSQL would
+        # compile them first (JIT: 0.4 s of the call figures' 0.6 s for 100 000 calls); analysing them
+        # costs as much. The fold's hash and sort fit in 64 MB, not in the default 4 (1.4 s -> 0.95 s).
+        connection.execute(text("SET LOCAL jit = off"))
+        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+    periods = _periods(connection, buckets)
+    made: list[Table] = [periods.cuts, periods.holders]
+    try:
+        calls = _temporary(connection, "calls", *_call_columns())
+        made.append(calls)
+        connection.execute(calls.insert().from_select([column.name for column in calls.c], _span_calls(periods)))
+        facts = _temporary(connection, "facts", *_fact_columns(journeys))
+        made.append(facts)
+        connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(calls, journeys)))
+        without = _without_journey(calls, facts, journeys)
+        connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
+        yield Prepared(periods, facts, journeys)
+    finally:
+        for table in reversed(made):
+            table.drop(connection)
+
+
+def _rolled_up(connection: Connection, counted: Any, keys: Sequence[str], report: Prepared) -> Rows:
+    """`counted` (a statement grouped by the finest `period`, `language` and `keys`, whose other columns are
+    counts) summed into every bucket that holds each period: a call is folded and counted once, not once
+    per bucket it falls in (a day and the whole report)."""
+    inner = counted.subquery("counted")
+    holders = report.periods.holders
+    groups = [holders.c.bucket, inner.c.language, *(inner.c[key] for key in keys)]
+    sums = [func.sum(column).label(column.name) for column in inner.c
+            if column.name not in {"period", "language", *keys}]
+    statement = (select(*groups, *sums).select_from(inner.join(holders, holders.c.period == inner.c.period))
+                 .group_by(*groups))
+    return _rows(connection, statement)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -221,22 +352,20 @@ def _sent(call: Any) -> ColumnElement[bool]:
 # -- the figures -----------------------------------------------------------------------------------
 
 
-def offered(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
+def offered(connection: Connection, report: Prepared) -> Rows:
     """Calls that began in each period: bucket, language, flow_version, calls."""
-    periods = _periods(buckets)
-    language = _language(_CALLS.c.language, True)
-    statement = (select(periods.c.bucket, language, _CALLS.c.flow_version, func.count().label("calls"))
-                 .select_from(_CALLS.join(periods, _within(periods, _CALLS.c.started_at, buckets)))
-                 .group_by(periods.c.bucket, language, _CALLS.c.flow_version))
-    return _rows(connection, statement)
+    call = report.facts
+    counted = (select(call.c.period, call.c.language, call.c.flow_version, func.count().label("calls"))
+               .group_by(call.c.period, call.c.language, call.c.flow_version))
+    return _rolled_up(connection, counted, ["flow_version"], report)
 
 
-def call_figures(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
+def call_figures(connection: Connection, report: Prepared) -> Rows:
     """Per period and language (calls): calls, completed, sent_to_agents, completed_then_sent, contained,
     abandoned_in_ivr, done_<n> per action, chose_<n> / identified_<n> / verified_<n> per funnel, answered
     and hung_up (docs/reports.md gives each rule)."""
-    call = _per_call(buckets, journeys)
-    completed = or_(*(call.c[f"done_{n}"] == 1 for n in range(len(journeys.actions))))
+    call = report.facts
+    completed = or_(*(call.c[f"done_{n}"] == 1 for n in range(len(report.journeys.actions))))
     sent = _sent(call)
     own = _CONTACTS.alias("own")  # the contact this call added to the client's history
     later = _CONTACTS.alias("later")
@@ -244,50 +373,55 @@ def call_figures(connection: Connection, buckets: Sequence[Bucket], journeys: Jo
         later.c.client_id == own.c.client_id, later.c.subject == own.c.subject, later.c.at > own.c.at,
         later.c.at < plus_days(own.c.at, 7), or_(later.c.call_sid.is_(None), later.c.call_sid != own.c.call_sid)))
     stages = [call.c[name] for name in call.c.keys() if name.startswith(("done_", "chose_", "identified_", "verified_"))]
-    statement = (select(call.c.bucket, call.c.language, func.count().label("calls"),
-                        _count(completed).label("completed"), _count(sent).label("sent_to_agents"),
-                        _count(and_(completed, sent)).label("completed_then_sent"),
-                        _count(and_(completed, not_(sent), not_(repeated))).label("contained"),
-                        _count(and_(call.c.status == ENDED_IN_IVR, not_(completed), not_(sent)))
-                        .label("abandoned_in_ivr"),
-                        *(func.sum(column).label(column.name) for column in stages),
-                        func.sum(call.c.answered).label("answered"), func.sum(call.c.hung_up).label("hung_up"))
-                 .select_from(call.outerjoin(own, and_(own.c.call_sid == call.c.call_sid, own.c.channel == "ivr")))
-                 .group_by(call.c.bucket, call.c.language))
-    return _rows(connection, statement)
+    counted = (select(call.c.period, call.c.language, func.count().label("calls"),
+                      _count(completed).label("completed"), _count(sent).label("sent_to_agents"),
+                      _count(and_(completed, sent)).label("completed_then_sent"),
+                      _count(and_(completed, not_(sent), not_(repeated))).label("contained"),
+                      _count(and_(call.c.status == ENDED_IN_IVR, not_(completed), not_(sent))).label("abandoned_in_ivr"),
+                      *(func.sum(column).label(column.name) for column in stages),
+                      func.sum(call.c.answered).label("answered"), func.sum(call.c.hung_up).label("hung_up"))
+               .select_from(call.outerjoin(own, and_(own.c.call_sid == call.c.call_sid, own.c.channel == "ivr")))
+               .group_by(call.c.period, call.c.language))
+    return _rolled_up(connection, counted, [], report)
 
 
-def sent_by_reason(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
+def sent_by_reason(connection: Connection, report: Prepared) -> Rows:
     """Calls sent to the agents: bucket, language, reason (calls.transfer_reason as recorded),
     after_hours (1: reached closed hours), calls."""
-    call = _per_call(buckets, journeys)
+    call = report.facts
     reason = func.coalesce(call.c.transfer_reason, "").label("reason")
-    statement = (select(call.c.bucket, call.c.language, reason, call.c.closed.label("after_hours"),
-                        func.count().label("calls"))
-                 .where(_sent(call)).group_by(call.c.bucket, call.c.language, reason, call.c.closed))
-    return _rows(connection, statement)
+    counted = (select(call.c.period, call.c.language, reason, call.c.closed.label("after_hours"),
+                      func.count().label("calls"))
+               .where(_sent(call)).group_by(call.c.period, call.c.language, reason, call.c.closed))
+    return _rolled_up(connection, counted, ["reason", "after_hours"], report)
 
 
-def sent_by_step(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Rows:
+def sent_by_step(connection: Connection, report: Prepared) -> Rows:
     """Where the flow sent callers to the agents: bucket, language, position ('flow/step'), calls; a call
     the flow transferred twice counts once, at one of its steps."""
-    call = _per_call(buckets, journeys)
-    statement = (select(call.c.bucket, call.c.language, call.c.step.label("position"), func.count().label("calls"))
-                 .where(call.c.step.is_not(None)).group_by(call.c.bucket, call.c.language, call.c.step))
-    return _rows(connection, statement)
+    call = report.facts
+    counted = (select(call.c.period, call.c.language, call.c.step.label("position"), func.count().label("calls"))
+               .where(call.c.step.is_not(None)).group_by(call.c.period, call.c.language, call.c.step))
+    return _rolled_up(connection, counted, ["position"], report)
 
 
-def waits(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys, target_seconds: int,
+def waits(connection: Connection, report: Prepared, target_seconds: int,
           by_language: bool = True) -> Rows:
     """The answered waits with a QueueTime (seconds), for calls begun in each period: bucket, language,
-    waits, mean_seconds, p90_seconds (nearest rank), longest_seconds, within_target."""
-    call = _per_call(buckets, journeys)
+    waits, mean_seconds, p90_seconds (nearest rank), longest_seconds, within_target. A percentile does
+    not add up, so the waits (not every call) are spread over the buckets holding their period."""
+    facts = report.facts
+    holders = report.periods.holders
+    answered = (select(facts.c.period, facts.c.language, facts.c.wait).where(facts.c.wait.is_not(None))
+                .cte("answered").prefix_with("MATERIALIZED"))  # the waits first, then their buckets
+    call = (select(holders.c.bucket, answered.c.language, answered.c.wait)
+            .select_from(_spread(report.periods, answered, answered.c.period)).subquery("spread"))
     language = _language(call.c.language, by_language)
     partition = {"partition_by": _groups(by_language, call.c.bucket, call.c.language)}
     ranked = (select(call.c.bucket, language, call.c.wait.label("seconds"),
                      func.row_number().over(order_by=call.c.wait, **partition).label("rank"),
                      func.count().over(**partition).label("waits"))
-              .where(call.c.wait.is_not(None)).subquery("ranked"))
+              .subquery("ranked"))
     nearest_90 = (ranked.c.waits * 9 + 9) // 10  # ceil(0.9 n) in whole numbers, on both dialects
     statement = (select(ranked.c.bucket, ranked.c.language, func.count().label("waits"),
                         func.avg(ranked.c.seconds).label("mean_seconds"),
@@ -298,32 +432,34 @@ def waits(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys,
     return _rows(connection, statement)
 
 
-def callbacks(connection: Connection, buckets: Sequence[Bucket], by_language: bool = True) -> Rows:
+def callbacks(connection: Connection, report: Prepared, by_language: bool = True) -> Rows:
     """Callbacks asked in each period: bucket, language, requested, done, mean_delay_seconds and
     longest_delay_seconds (asked to done)."""
-    periods = _periods(buckets)
+    periods = report.periods
     language = _language(_CALLBACKS.c.language, by_language)
+    bucket = periods.holders.c.bucket
     done = _CALLBACKS.c.status == "done"
     delay = case((done, seconds_between(_CALLBACKS.c.requested_at, _CALLBACKS.c.done_at)))
-    statement = (select(periods.c.bucket, language, func.count().label("requested"), _count(done).label("done"),
+    statement = (select(bucket, language, func.count().label("requested"), _count(done).label("done"),
                         func.avg(delay).label("mean_delay_seconds"), func.max(delay).label("longest_delay_seconds"))
-                 .select_from(_CALLBACKS.join(periods, _within(periods, _CALLBACKS.c.requested_at, buckets)))
-                 .group_by(*_groups(by_language, periods.c.bucket, language)))
+                 .select_from(_spread(periods, _CALLBACKS, periods.of(_CALLBACKS.c.requested_at)))
+                 .where(periods.within(_CALLBACKS.c.requested_at))
+                 .group_by(*_groups(by_language, bucket, language)))
     return _rows(connection, statement)
 
 
-def contacts(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
+def contacts(connection: Connection, report: Prepared) -> Rows:
     """Contacts recorded in each period, one per contact (a call's self-service part and its agent part
     are one): bucket, language, channel, contacts, and how many the same client followed within 7 and
     30 days, on any subject and on the same one: again_7, again_30, same_subject_7, same_subject_30."""
-    periods = _periods(buckets)
+    periods = report.periods
     this = _CONTACTS.alias("this")
     later = _CONTACTS.alias("later")
     other = _CONTACTS.alias("other")
 
     def following(same_subject: bool) -> Any:
         """When the client's next contact came (not from the same call): the first row in the index on
-        (client_id, at) that qualifies, not a min() over all the client's later contacts."""
+        (client_id, at, subject, call_sid) that qualifies, read from the index alone (migration 0011)."""
         conditions = [later.c.client_id == this.c.client_id, later.c.at > this.c.at,
                       or_(this.c.call_sid.is_(None), later.c.call_sid.is_(None), later.c.call_sid != this.c.call_sid)]
         if same_subject:
@@ -332,19 +468,18 @@ def contacts(connection: Connection, buckets: Sequence[Bucket]) -> Rows:
 
     agent_part = exists(select(1).select_from(other).where(other.c.call_sid == this.c.call_sid,
                                                            other.c.channel != "ivr"))
-    each = (select(periods.c.bucket, func.coalesce(_CALLS.c.language, "").label("language"), this.c.channel,
-                   this.c.at, following(False).label("next_any"), following(True).label("next_same"))
-            .select_from(this.join(periods, _within(periods, this.c.at, buckets))
-                         .outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
-            .where(not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
-            .subquery("each"))
+    each = (select(periods.of(this.c.at).label("period"), func.coalesce(_CALLS.c.language, "").label("language"),
+                   this.c.channel, this.c.at, following(False).label("next_any"), following(True).label("next_same"))
+            .select_from(this.outerjoin(_CALLS, _CALLS.c.call_sid == this.c.call_sid))
+            .where(periods.within(this.c.at), not_(and_(this.c.channel == "ivr", this.c.call_sid.is_not(None), agent_part)))
+            .cte("each").prefix_with("MATERIALIZED"))  # else SQLite inlines each next contact's search 4 times
 
     def within(column: Any, days: int) -> ColumnElement[int]:
         return _count(and_(column.is_not(None), column < plus_days(each.c.at, days)))
 
-    statement = (select(each.c.bucket, each.c.language, each.c.channel, func.count().label("contacts"),
-                        within(each.c.next_any, 7).label("again_7"), within(each.c.next_any, 30).label("again_30"),
-                        within(each.c.next_same, 7).label("same_subject_7"),
-                        within(each.c.next_same, 30).label("same_subject_30"))
-                 .group_by(each.c.bucket, each.c.language, each.c.channel))
-    return _rows(connection, statement)
+    counted = (select(each.c.period, each.c.language, each.c.channel, func.count().label("contacts"),
+                      within(each.c.next_any, 7).label("again_7"), within(each.c.next_any, 30).label("again_30"),
+                      within(each.c.next_same, 7).label("same_subject_7"),
+                      within(each.c.next_same, 30).label("same_subject_30"))
+               .group_by(each.c.period, each.c.language, each.c.channel))
+    return _rolled_up(connection, counted, ["channel"], report)

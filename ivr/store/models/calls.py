@@ -160,8 +160,10 @@ class Contact(Base):
     """One contact of a client on any channel: the history every channel reads."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_client_at", "client_id", "at"),  # reports: the client's next contact
-                      Index("ix_contacts_at", "at"))
+    __table_args__ = (
+        # reports: the client's next contact, read from the index alone (subject and call qualify it)
+        Index("ix_contacts_client_next", "client_id", "at", "subject", "call_sid"),
+        Index("ix_contacts_at", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)

@@ -3,11 +3,8 @@
 One row per end-of-call question: the local day, language, service, outcome, flow version and the
 score (1 to 5, NULL when skipped), indexed by day for the reports (ivr.store.survey).
 
-0011 is left to another branch on purpose: whoever merges both re-chains this one after it (set
-down_revision to '0011'); until then 0010 -> 0012 is the only head.
-
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 05:40:00
 """
 
@@ -18,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
