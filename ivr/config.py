@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the source checkout; site-packages once installed from a wheel
 
 
 class ConfigError(RuntimeError):
@@ -47,13 +47,21 @@ def content_folders(flows: Path | None = None, prompts: Path | None = None) -> t
     """(flows folder, prompts folder) a server or a content command reads.
 
     Each is the folder given (a command's --flows / --prompts), else IVR_FLOWS_DIR / IVR_PROMPTS_DIR,
-    else flows/ and prompts/ of the project. A flows folder given without prompts reads the prompts/
-    beside it when there is one: a copy of the project is edited as a whole.
+    else flows/ and prompts/ of `project_folder()`. A flows folder given without prompts reads the
+    prompts/ beside it when there is one: a copy of the project is edited as a whole.
     """
     if prompts is None and flows is not None and (flows.parent / "prompts").is_dir():
         prompts = flows.parent / "prompts"
-    return (flows or Path(os.environ.get("IVR_FLOWS_DIR") or ROOT / "flows"),
-            prompts or Path(os.environ.get("IVR_PROMPTS_DIR") or ROOT / "prompts"))
+    home = project_folder()
+    return (flows or Path(os.environ.get("IVR_FLOWS_DIR") or home / "flows"),
+            prompts or Path(os.environ.get("IVR_PROMPTS_DIR") or home / "prompts"))
+
+
+def project_folder(package_parent: Path = ROOT) -> Path:
+    """The folder whose flows/ and prompts/ are read by default: the source checkout `ivr/` sits in
+    (it holds pyproject.toml), else, the package being installed from a wheel (in site-packages, with
+    no flows beside it), the folder the command runs in, as for instance/."""
+    return package_parent if (package_parent / "pyproject.toml").is_file() else Path.cwd()
 
 
 def cooling_off_days_from_environment() -> float | None:
