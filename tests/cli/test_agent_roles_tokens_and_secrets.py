@@ -89,7 +89,7 @@ def production(tmp_path, monkeypatch):
     monkeypatch.delenv("IVR_DEMO", raising=False)
     monkeypatch.delenv("IVR_RECORD_CALLS", raising=False)
     started = []
-    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setattr("ivr.cli.run_simple", lambda *args, **kwargs: started.append(args))
     monkeypatch.setattr("ivr.cli._refuse_a_busy_port", lambda host, port: None)  # 5000 may be anyone's
 
     def serve():
