@@ -37,7 +37,6 @@ from ivr.store.models.calls import Call, Client
 from ivr.store.models.desktop import Callback
 from ivr.telephony.phone import CallEnded, FlaskTransport, PhoneCall
 
-LANGUAGE_KEY = {"fr": "1", "en": "2"}
 NOT_UNDERSTOOD = {"fr": ("euh", "la pizza", "blablabla"), "en": ("um", "the weather", "blah blah")}
 NEW_ADDRESSES = (("H3B 2Y5", "rue Sherbrooke Ouest", "Montréal"), ("H2T 1S6", "rue Laval", "Montréal"),
                  ("K1P 5K7", "Elgin Street", "Ottawa"), ("J8X 1A1", "rue Principale", "Gatineau"))
@@ -117,7 +116,7 @@ class Playback:
     # -- what the caller does -----------------------------------------------------------------------------
 
     def _moves(self, planned: PlannedCall, rng: random.Random) -> list[Callable[[PhoneCall], Any]]:
-        language = LANGUAGE_KEY[planned.language]
+        language = self._greeting_key(planned.language)
         kind, client = planned.kind, planned.client
         if kind is Kind.HUNG_UP:
             return [lambda c: c.press(language)][:rng.randrange(2)] + [lambda c: c.press("1")][:rng.randrange(2)]
@@ -248,6 +247,11 @@ class Playback:
             call.silence()
         else:
             call.press(str(planned.survey_score))
+
+    def _greeting_key(self, language: str) -> str:
+        """The key that chooses `language` at the greeting: its place in flows/languages.yaml, from 1."""
+        codes = self.app.extensions["ivr.flows"].current.languages.codes
+        return str(codes.index(language) + 1)
 
     def _survey_question(self, language: str) -> str:
         flowset = self.app.extensions["ivr.flows"].current
