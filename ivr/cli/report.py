@@ -20,7 +20,7 @@ from ivr.cli.db import database_app
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
 from ivr.engine.counts import counted
 from ivr.services.changes import local_zone
-from ivr.services.reports import By, Figures, Report, build_report
+from ivr.services.reports import By, Figures, Report, build_report, check_days
 from ivr.store import db
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -64,6 +64,10 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     """
     if ends < starts:
         raise click.BadParameter(f"--to {ends} is before --from {starts}; give the earlier day first", param_hint="--to")
+    try:
+        check_days(starts, ends)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--from' / '--to'") from None
     app = database_app()
     costs = _costs(Path(app.config.get("FLOWS_DIR") or "flows"))
     progress = _progress if sys.stderr.isatty() else None

@@ -27,7 +27,7 @@ from ivr.desktop.views import bp
 from ivr.desktop.words import Words
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
 from ivr.services.changes import local_zone
-from ivr.services.reports import ALL_LANGUAGES, By, Figures, Report, build_report
+from ivr.services.reports import ALL_LANGUAGES, FIRST_DAY, LAST_DAY, By, Figures, Report, build_report
 from ivr.store import db
 
 DEFAULT_DAYS = 7
@@ -80,6 +80,8 @@ def asked_period(today: date) -> Period:
         return Period(default.starts, default.ends, By.DAY, "reports.bad_by")
     if ends < starts or (ends - starts).days >= MAX_DAYS:
         return Period(default.starts, default.ends, By.DAY, "reports.bad_length")
+    if starts < FIRST_DAY or ends > LAST_DAY:
+        return Period(default.starts, default.ends, By.DAY, "reports.bad_year")
     return Period(starts, ends, by)
 
 

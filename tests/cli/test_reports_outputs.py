@@ -143,3 +143,19 @@ def test_the_api_says_what_is_wrong_with_a_period(history):
     assert wrong.status_code == 400 and "'to' must be a date such as 2026-11-30" in wrong.get_json()["message"]
     month = client.get("/agent/api/reports?from=2026-11-10&to=2026-11-19&by=month", headers=headers)
     assert month.status_code == 400 and "day, week, hour" in month.get_json()["message"]
+
+
+def test_days_at_the_ends_of_the_calendar_are_refused_with_the_days_a_report_counts(ivr_report):
+    """9999-12-31 has no UTC bounds (its next midnight overflows): a sentence, not a traceback."""
+    for starts, ends in (("9999-12-01", "9999-12-31"), ("0001-01-01", "2026-11-19")):
+        refused = ivr_report("--from", starts, "--to", ends)
+        assert refused.exit_code == 2, refused.output
+        assert "a report counts days from 1900-01-01 to 9998-12-31" in refused.output
+        assert refused.exception is None or isinstance(refused.exception, SystemExit)
+
+
+def test_the_api_says_a_day_at_the_end_of_the_calendar_is_out_of_reach(history):
+    client = history.test_client()
+    headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
+    late = client.get("/agent/api/reports?from=9999-12-01&to=9999-12-31", headers=headers)
+    assert late.status_code == 400 and "from 1900-01-01 to 9998-12-31" in late.get_json()["message"]

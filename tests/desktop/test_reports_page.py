@@ -15,7 +15,8 @@ from freezegun import freeze_time
 
 from ivr.desktop.accounts import DEMO_TOKEN, add_agent
 from ivr.engine.costs import DEFAULTS
-from ivr.services.reports import By, build_report
+from ivr.desktop.words import Words
+from ivr.services.reports import FIRST_DAY, LAST_DAY, By, build_report
 from ivr.store import db, survey
 
 from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_in, text  # noqa: F401
@@ -187,3 +188,21 @@ def test_a_supervisor_sees_what_callers_think_by_service_and_outcome(staff, app)
 def test_the_scores_say_no_answers_yet_when_nobody_answered(staff, history):
     page = text(staff["tom"].get("/agent/reports?from=2026-10-01&to=2026-10-05&by=day"))
     assert "No answers yet." in page[page.index('id="scores"'):page.index('id="periods"')]
+
+
+@pytest.mark.parametrize("days", ["from=9999-12-01&to=9999-12-31", "from=0001-01-01&to=0001-01-05"])
+def test_days_at_the_ends_of_the_calendar_are_a_bad_period_in_both_languages_not_an_error(staff, days):
+    """9999-12-31 has no next midnight, and the period before 0001-01-05 none at all: the page says which
+    days it counts and shows the last 7; the CSV refuses them as it refuses any bad period."""
+    assert "Choisissez des jours du 1er janvier 1900 au 31 décembre 9998." in text(staff["sue"].get(f"/agent/reports?{days}"))
+    page = staff["tom"].get(f"/agent/reports?{days}")
+    assert page.status_code == 200
+    assert "Choose days from January 1, 1900 to December 31, 9998." in text(page)
+    refused = staff["tom"].get(f"/agent/reports.csv?{days}")
+    assert refused.status_code == 400 and "January 1, 1900" in refused.get_data(as_text=True)
+
+
+def test_the_words_for_a_period_out_of_reach_name_the_reports_first_and_last_days():
+    for language in ("fr", "en"):
+        said = Words(language)("reports.bad_year")
+        assert str(FIRST_DAY.year) in said and str(LAST_DAY.year) in said and str(LAST_DAY.day) in said
