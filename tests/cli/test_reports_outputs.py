@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from ivr.cli import main
@@ -159,3 +161,16 @@ def test_the_api_says_a_day_at_the_end_of_the_calendar_is_out_of_reach(history):
     headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
     late = client.get("/agent/api/reports?from=9999-12-01&to=9999-12-31", headers=headers)
     assert late.status_code == 400 and "from 1900-01-01 to 9998-12-31" in late.get_json()["message"]
+
+
+def test_the_table_names_the_calls_where_no_language_was_chosen(ivr_report, phone):
+    """A caller who hangs up at the greeting chose no language: the table says 'none', not a blank cell that
+    reads as a misaligned row; the CSV keeps the empty language of docs/reports.md."""
+    with freeze_time("2026-11-13 15:00:00"):
+        phone("+15145550100").hang_up()
+    table = ivr_report("--from", "2026-11-13", "--to", "2026-11-13").output
+    assert re.search(r"^total +none +1 ", table, re.M), table
+    assert not re.search(r"^total {3,}\d", table, re.M)
+    rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-13", "--to", "2026-11-13",
+                                                      "--format", "csv").output)))
+    assert [r["offered"] for r in rows if r["period"] == "total" and r["language"] == ""] == ["1"]
