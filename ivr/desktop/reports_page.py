@@ -225,13 +225,13 @@ def _change(w: Words, value: int, old: int) -> str:
 def _by_hour(w: Words, hourly: Report) -> list[Bar]:
     """Calls offered in each local hour of the day (0-23) over the period, marked where agents were in
     for at least part of that hour on some day (the app's hours, flows/hours.yaml; always in without it)."""
-    hours = current_app.extensions.get("ivr.hours")
+    hours, zone = current_app.extensions.get("ivr.hours"), local_zone()  # once: without hours, a file read
     calls = [0] * 24
     staffed = [hours is None] * 24
     for figures in hourly.figures:
         if figures.language != ALL_LANGUAGES or figures.period == "total":
             continue
-        start = datetime.fromisoformat(figures.period).replace(tzinfo=local_zone())
+        start = datetime.fromisoformat(figures.period).replace(tzinfo=zone)
         calls[start.hour] += figures.offered
         if hours is not None and not staffed[start.hour]:
             staffed[start.hour] = any(hours.is_open(start + timedelta(minutes=m)) for m in (0, 15, 30, 45))
