@@ -37,7 +37,7 @@ def api_reports() -> Response:
         return _bad_request(f"'by' must be one of {', '.join(By)}, not '{wanted[:20]}'")
     by = By(wanted)
     if ends < starts or (ends - starts).days >= MAX_DAYS:
-        return _bad_request(f"give 'to' on or after 'from', at most {MAX_DAYS} days apart")
+        return _bad_request(f"give 'to' on or after 'from', for a period of at most {MAX_DAYS} days, both ends included")
     try:
         check_days(starts, ends)
     except ValueError as error:

@@ -174,3 +174,12 @@ def test_the_table_names_the_calls_where_no_language_was_chosen(ivr_report, phon
     rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-13", "--to", "2026-11-13",
                                                       "--format", "csv").output)))
     assert [r["offered"] for r in rows if r["period"] == "total" and r["language"] == ""] == ["1"]
+
+
+def test_the_api_allows_400_days_both_included_and_says_so_when_refusing_401(history):
+    client = history.test_client()
+    headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
+    assert client.get("/agent/api/reports?from=2025-11-01&to=2026-12-05&by=week", headers=headers).status_code == 200
+    refused = client.get("/agent/api/reports?from=2025-11-01&to=2026-12-06&by=week", headers=headers)
+    assert refused.status_code == 400
+    assert "at most 400 days, both ends included" in refused.get_json()["message"]

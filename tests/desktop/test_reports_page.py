@@ -206,3 +206,14 @@ def test_the_words_for_a_period_out_of_reach_name_the_reports_first_and_last_day
     for language in ("fr", "en"):
         said = Words(language)("reports.bad_year")
         assert str(FIRST_DAY.year) in said and str(LAST_DAY.year) in said and str(LAST_DAY.day) in said
+
+
+def test_a_period_of_400_days_is_shown_and_one_of_401_is_refused_as_the_words_say(staff):
+    """MAX_DAYS counts the days of the period, both ends included: the words say so, not '400 days later'
+    (2025-11-01 + 400 days was refused while the page said it was allowed)."""
+    longest = staff["tom"].get("/agent/reports?from=2025-11-01&to=2026-12-05&by=week")
+    assert 'name="from" value="2025-11-01"' in text(longest) and "400 days long" not in text(longest)
+    refused = text(staff["tom"].get("/agent/reports?from=2025-11-01&to=2026-12-06&by=week"))
+    assert "the period at most 400 days long, both ends included" in refused
+    assert "la période compter au plus 400 jours, début et fin compris" in text(
+        staff["sue"].get("/agent/reports?from=2025-11-01&to=2026-12-06&by=week"))
