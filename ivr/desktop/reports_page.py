@@ -122,7 +122,10 @@ def reports_csv() -> Response:
     period = asked_period(clock.now().astimezone(zone).date())
     if period.problem:
         return Response(pages.words()(period.problem), status=400, mimetype="text/plain")
-    costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+    try:
+        costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+    except CostsInvalid:
+        return Response(pages.words()("reports.costs_invalid"), status=503, mimetype="text/plain")
     report = build_report(db.session().connection(), period.starts, period.ends, period.by, zone, costs)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +25,7 @@ from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_
 from tests.support.reports import app, make_history, personal_values  # noqa: F401 - agents' hours in force
 
 PERIOD = "/agent/reports?from=2026-11-10&to=2026-11-19&by=day"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -217,3 +220,17 @@ def test_a_period_of_400_days_is_shown_and_one_of_401_is_refused_as_the_words_sa
     assert "the period at most 400 days long, both ends included" in refused
     assert "la période compter au plus 400 jours, début et fin compris" in text(
         staff["sue"].get("/agent/reports?from=2025-11-01&to=2026-12-06&by=week"))
+
+
+def test_costs_with_mistakes_are_said_on_the_page_the_csv_and_the_api_not_a_server_error(staff, app, tmp_path):
+    """Content staff broke flows/costs.yaml: every way to the figures says so (503) and points to `ivr lint`."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    (flows / "costs.yaml").write_text('currency: CAD\nper_contact:\n  ivr: "one dollar eighty-five"\n', encoding="utf-8")
+    app.config["FLOWS_DIR"] = str(flows)
+    page = staff["tom"].get(PERIOD)
+    assert page.status_code == 503 and "ivr lint" in text(page)
+    spreadsheet = staff["tom"].get(PERIOD.replace("/agent/reports", "/agent/reports.csv"))
+    assert spreadsheet.status_code == 503 and "ivr lint" in spreadsheet.get_data(as_text=True)
+    tools = staff["tom"].get("/agent/api/reports?from=2026-11-10&to=2026-11-19", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})
+    assert tools.status_code == 503 and tools.get_json()["error"] == "costs_invalid"
