@@ -139,8 +139,8 @@ class Playback:
         if planned.mistyped_once:
             moves += [lambda c: c.press(client.client_number), lambda c: c.press("19000101")]
         moves += [lambda c: c.press(client.client_number), lambda c: c.press(client.birth_date)]
-        if kind is Kind.STATUS:
-            return moves + [lambda c: c.press("1")][:int(rng.random() < 0.15)]
+        if kind is Kind.STATUS:  # sometimes hears it again, then ends the call (3), which asks the question
+            return moves + [lambda c: c.press("1")][:int(rng.random() < 0.15)] + [lambda c: c.press("3")]
         if kind is Kind.STATUS_THEN_AGENT:
             return moves + [lambda c: c.press("0")]
         postal, street, city = rng.choice(NEW_ADDRESSES)

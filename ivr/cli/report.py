@@ -20,7 +20,7 @@ from ivr.cli.db import database_app
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
 from ivr.engine.counts import counted
 from ivr.services.changes import local_zone
-from ivr.services.reports import By, Figures, Report, build_report
+from ivr.services.reports import By, Figures, Report, build_report, check_days
 from ivr.store import db
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -36,6 +36,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 """(CSV header, table heading) of each column, in order."""
 SHARES = frozenset({"service_level", "first_contact_resolution"})
 """Columns that are shares from 0 to 1: percentages in the table."""
+NO_LANGUAGE = "none"
+"""The table's name for the empty language (docs/reports.md): calls where none was chosen, contacts without a
+call. CSV and JSON keep it empty, as the Reports page's CSV and the API do."""
 HOUR_MARK = "T"
 """In a period's name, what marks an hour ("2026-11-10T10:00"): the scores are counted by whole days."""
 
@@ -64,6 +67,10 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     """
     if ends < starts:
         raise click.BadParameter(f"--to {ends} is before --from {starts}; give the earlier day first", param_hint="--to")
+    try:
+        check_days(starts, ends)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--from' / '--to'") from None
     app = database_app()
     costs = _costs(Path(app.config.get("FLOWS_DIR") or "flows"))
     progress = _progress if sys.stderr.isatty() else None
@@ -139,7 +146,9 @@ def as_table(report: Report, costs: Costs) -> str:
     lines += _summary(total, costs)
     lines += ["", _columns([heading for _, heading in COLUMNS])]
     for figures in report.figures:
-        lines.append(_columns([_cell(value, key in SHARES) for key, value in row(figures).items()]))
+        cells = {key: _cell(value, key in SHARES) for key, value in row(figures).items()}
+        cells["language"] = figures.language or NO_LANGUAGE
+        lines.append(_columns(list(cells.values())))
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from ivr.desktop.roles import Role
 from ivr.desktop.views import bp
 from ivr.engine.costs import CostsInvalid, read_costs
 from ivr.services.changes import local_zone
-from ivr.services.reports import By, build_report
+from ivr.services.reports import By, build_report, check_days
 from ivr.store import db
 
 MAX_DAYS = 400
@@ -37,7 +37,11 @@ def api_reports() -> Response:
         return _bad_request(f"'by' must be one of {', '.join(By)}, not '{wanted[:20]}'")
     by = By(wanted)
     if ends < starts or (ends - starts).days >= MAX_DAYS:
-        return _bad_request(f"give 'to' on or after 'from', at most {MAX_DAYS} days apart")
+        return _bad_request(f"give 'to' on or after 'from', for a period of at most {MAX_DAYS} days, both ends included")
+    try:
+        check_days(starts, ends)
+    except ValueError as error:
+        return _bad_request(str(error))
     try:
         costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
     except CostsInvalid:

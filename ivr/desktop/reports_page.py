@@ -27,7 +27,7 @@ from ivr.desktop.views import bp
 from ivr.desktop.words import Words
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
 from ivr.services.changes import local_zone
-from ivr.services.reports import ALL_LANGUAGES, By, Figures, Report, build_report
+from ivr.services.reports import ALL_LANGUAGES, FIRST_DAY, LAST_DAY, By, Figures, Report, build_report
 from ivr.store import db
 
 DEFAULT_DAYS = 7
@@ -80,6 +80,8 @@ def asked_period(today: date) -> Period:
         return Period(default.starts, default.ends, By.DAY, "reports.bad_by")
     if ends < starts or (ends - starts).days >= MAX_DAYS:
         return Period(default.starts, default.ends, By.DAY, "reports.bad_length")
+    if starts < FIRST_DAY or ends > LAST_DAY:
+        return Period(default.starts, default.ends, By.DAY, "reports.bad_year")
     return Period(starts, ends, by)
 
 
@@ -120,7 +122,10 @@ def reports_csv() -> Response:
     period = asked_period(clock.now().astimezone(zone).date())
     if period.problem:
         return Response(pages.words()(period.problem), status=400, mimetype="text/plain")
-    costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+    try:
+        costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+    except CostsInvalid:
+        return Response(pages.words()("reports.costs_invalid"), status=503, mimetype="text/plain")
     report = build_report(db.session().connection(), period.starts, period.ends, period.by, zone, costs)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
@@ -223,13 +228,13 @@ def _change(w: Words, value: int, old: int) -> str:
 def _by_hour(w: Words, hourly: Report) -> list[Bar]:
     """Calls offered in each local hour of the day (0-23) over the period, marked where agents were in
     for at least part of that hour on some day (the app's hours, flows/hours.yaml; always in without it)."""
-    hours = current_app.extensions.get("ivr.hours")
+    hours, zone = current_app.extensions.get("ivr.hours"), local_zone()  # once: without hours, a file read
     calls = [0] * 24
     staffed = [hours is None] * 24
     for figures in hourly.figures:
         if figures.language != ALL_LANGUAGES or figures.period == "total":
             continue
-        start = datetime.fromisoformat(figures.period).replace(tzinfo=local_zone())
+        start = datetime.fromisoformat(figures.period).replace(tzinfo=zone)
         calls[start.hour] += figures.offered
         if hours is not None and not staffed[start.hour]:
             staffed[start.hour] = any(hours.is_open(start + timedelta(minutes=m)) for m in (0, 15, 30, 45))

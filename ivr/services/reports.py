@@ -24,7 +24,12 @@ from ivr.store import reports as counted
 from ivr.store import survey
 from ivr.store.reports import ALL_LANGUAGES, Bucket, Funnel, Journeys
 
-__all__ = ["ALL_LANGUAGES", "By", "Figures", "Report", "build_report", "reason_category"]
+__all__ = ["ALL_LANGUAGES", "By", "FIRST_DAY", "Figures", "LAST_DAY", "Report", "build_report", "check_days",
+           "reason_category"]
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+"""The days a report may be asked for: any real period, with room for the period of the same length before it
+and for the time zone's offset (a day at the calendar's very ends has no UTC bounds: 9999-12-31 overflows)."""
 
 MAX_PERIODS = 10_000
 """More periods than this in one report (about 14 months by the hour) is refused: ask for days."""
@@ -246,18 +251,31 @@ class Report:
                        "figures": [_with_properties(item) for item in self.figures]})
 
 
+def check_days(starts: date, ends: date) -> None:
+    """Raises ValueError, with a sentence quoting the days, unless `starts`..`ends` lies within
+    FIRST_DAY..LAST_DAY and does not end before it starts."""
+    if ends < starts:
+        raise ValueError(f"the period ends ({ends}) before it starts ({starts})")
+    if starts < FIRST_DAY or ends > LAST_DAY:
+        raise ValueError(f"a report counts days from {FIRST_DAY} to {LAST_DAY}, not {starts} to {ends}")
+
+
 def periods(starts: date, ends: date, by: By, zone: tzinfo) -> list[tuple[str, Bucket]]:
     """The report's periods, labelled, with their UTC bounds: the whole first ('total'), then each
     day, week or hour of `zone` from `starts` to `ends` included. Raises ValueError."""
     if ends < starts:
         raise ValueError(f"the period ends ({ends}) before it starts ({starts})")
-    first, last = _local_midnight(starts, zone), _local_midnight(ends + timedelta(days=1), zone)
+    try:
+        first, last = _local_midnight(starts, zone), _local_midnight(ends + timedelta(days=1), zone)
+    except OverflowError:
+        raise ValueError(f"a report counts days from {FIRST_DAY} to {LAST_DAY}, not {starts} to {ends}") from None
     cut: list[tuple[str, Bucket]] = [("total", Bucket(0, first, last))]
     if by is By.HOUR:
         moment = first
         while moment < last:
             local = moment.astimezone(zone)
-            cut.append((local.strftime("%Y-%m-%dT%H:%M"), Bucket(len(cut), moment, moment + timedelta(hours=1))))
+            # ISO 8601 with the UTC offset: the hour repeated when clocks fall back has two labels, not one twice.
+            cut.append((local.isoformat(timespec="minutes"), Bucket(len(cut), moment, moment + timedelta(hours=1))))
             moment += timedelta(hours=1)
             _check_size(cut)
     else:

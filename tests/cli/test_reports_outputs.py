@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from ivr.cli import main
@@ -143,3 +145,41 @@ def test_the_api_says_what_is_wrong_with_a_period(history):
     assert wrong.status_code == 400 and "'to' must be a date such as 2026-11-30" in wrong.get_json()["message"]
     month = client.get("/agent/api/reports?from=2026-11-10&to=2026-11-19&by=month", headers=headers)
     assert month.status_code == 400 and "day, week, hour" in month.get_json()["message"]
+
+
+def test_days_at_the_ends_of_the_calendar_are_refused_with_the_days_a_report_counts(ivr_report):
+    """9999-12-31 has no UTC bounds (its next midnight overflows): a sentence, not a traceback."""
+    for starts, ends in (("9999-12-01", "9999-12-31"), ("0001-01-01", "2026-11-19")):
+        refused = ivr_report("--from", starts, "--to", ends)
+        assert refused.exit_code == 2, refused.output
+        assert "a report counts days from 1900-01-01 to 9998-12-31" in refused.output
+        assert refused.exception is None or isinstance(refused.exception, SystemExit)
+
+
+def test_the_api_says_a_day_at_the_end_of_the_calendar_is_out_of_reach(history):
+    client = history.test_client()
+    headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
+    late = client.get("/agent/api/reports?from=9999-12-01&to=9999-12-31", headers=headers)
+    assert late.status_code == 400 and "from 1900-01-01 to 9998-12-31" in late.get_json()["message"]
+
+
+def test_the_table_names_the_calls_where_no_language_was_chosen(ivr_report, phone):
+    """A caller who hangs up at the greeting chose no language: the table says 'none', not a blank cell that
+    reads as a misaligned row; the CSV keeps the empty language of docs/reports.md."""
+    with freeze_time("2026-11-13 15:00:00"):
+        phone("+15145550100").hang_up()
+    table = ivr_report("--from", "2026-11-13", "--to", "2026-11-13").output
+    assert re.search(r"^total +none +1 ", table, re.M), table
+    assert not re.search(r"^total {3,}\d", table, re.M)
+    rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-13", "--to", "2026-11-13",
+                                                      "--format", "csv").output)))
+    assert [r["offered"] for r in rows if r["period"] == "total" and r["language"] == ""] == ["1"]
+
+
+def test_the_api_allows_400_days_both_included_and_says_so_when_refusing_401(history):
+    client = history.test_client()
+    headers = {"Authorization": f"Bearer {token_for(history, 'supervisor')}"}
+    assert client.get("/agent/api/reports?from=2025-11-01&to=2026-12-05&by=week", headers=headers).status_code == 200
+    refused = client.get("/agent/api/reports?from=2025-11-01&to=2026-12-06&by=week", headers=headers)
+    assert refused.status_code == 400
+    assert "at most 400 days, both ends included" in refused.get_json()["message"]

@@ -100,6 +100,8 @@ def test_a_small_history_shows_every_family_of_figures_in_the_report(seeded, mon
     assert set(figures["completed_by_service"]) >= {"status", "address"}
     outcomes_rated = {group["outcome"] for group in figures["scores"] if group["answered"] > 0}
     assert outcomes_rated == {"self_service", "agent"}  # callers answered the question after both
+    services_rated = {group["service"] for group in figures["scores"] if group["answered"] > 0}
+    assert services_rated >= {"status", "address", "agent"}  # who heard their status ends with 3 and is asked
     assert sum(group["skipped"] for group in figures["scores"]) > 0
     french, english = total(report_of(url, monkeypatch), "fr")["offered"], total(report_of(url, monkeypatch), "en")["offered"]
     assert french > english > 0

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from ivr.desktop.words import Words, _catalog, is_plural
+from ivr.engine import load_flowset
+from ivr.engine.steps import Ask, Menu, Use
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "ivr" / "desktop" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "ivr" / "desktop" / "templates"
 
 
 def keys(node, prefix=""):
@@ -146,3 +149,14 @@ def test_a_sentence_with_code_is_shown_as_html_so_its_backticks_become_code(lang
         plain |= set(re.findall(r"w\('([a-z_]+(?:\.[a-z_]+)+)'", template.read_text()))  # w('…'), not w.html('…')
     with_code = sorted(key for key in plain if "`" in str(words.lookup(key)))
     assert with_code == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_step_a_caller_can_leave_from_has_a_name_on_the_desktop(language):
+    """A question (menu, ask) or a sub-flow (use: a caller not verified leaves from status/identify) of the
+    shipped flows: the Reports page's "sent to an agent, by step" and the call context name it in words,
+    not as `status/identify` alone or "step status/identify"."""
+    words, flowset = Words(language), load_flowset(ROOT / "flows", ROOT / "prompts")
+    unnamed = [f"{flow_name}/{name}" for flow_name, flow in flowset.flows.items() for name, step in flow.steps.items()
+               if isinstance(step, (Menu, Ask, Use)) and words.lookup(f"steps.{flow_name}/{name}") is None]
+    assert unnamed == []

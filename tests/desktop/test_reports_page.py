@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,13 +17,15 @@ from freezegun import freeze_time
 
 from ivr.desktop.accounts import DEMO_TOKEN, add_agent
 from ivr.engine.costs import DEFAULTS
-from ivr.services.reports import By, build_report
+from ivr.desktop.words import Words
+from ivr.services.reports import FIRST_DAY, LAST_DAY, By, build_report
 from ivr.store import db, survey
 
 from tests.support.desktop_fixtures import agents, quick_password_hashing, sign_in, text  # noqa: F401
 from tests.support.reports import app, make_history, personal_values  # noqa: F401 - agents' hours in force
 
 PERIOD = "/agent/reports?from=2026-11-10&to=2026-11-19&by=day"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -187,3 +191,46 @@ def test_a_supervisor_sees_what_callers_think_by_service_and_outcome(staff, app)
 def test_the_scores_say_no_answers_yet_when_nobody_answered(staff, history):
     page = text(staff["tom"].get("/agent/reports?from=2026-10-01&to=2026-10-05&by=day"))
     assert "No answers yet." in page[page.index('id="scores"'):page.index('id="periods"')]
+
+
+@pytest.mark.parametrize("days", ["from=9999-12-01&to=9999-12-31", "from=0001-01-01&to=0001-01-05"])
+def test_days_at_the_ends_of_the_calendar_are_a_bad_period_in_both_languages_not_an_error(staff, days):
+    """9999-12-31 has no next midnight, and the period before 0001-01-05 none at all: the page says which
+    days it counts and shows the last 7; the CSV refuses them as it refuses any bad period."""
+    assert "Choisissez des jours du 1er janvier 1900 au 31 décembre 9998." in text(staff["sue"].get(f"/agent/reports?{days}"))
+    page = staff["tom"].get(f"/agent/reports?{days}")
+    assert page.status_code == 200
+    assert "Choose days from January 1, 1900 to December 31, 9998." in text(page)
+    refused = staff["tom"].get(f"/agent/reports.csv?{days}")
+    assert refused.status_code == 400 and "January 1, 1900" in refused.get_data(as_text=True)
+
+
+def test_the_words_for_a_period_out_of_reach_name_the_reports_first_and_last_days():
+    for language in ("fr", "en"):
+        said = Words(language)("reports.bad_year")
+        assert str(FIRST_DAY.year) in said and str(LAST_DAY.year) in said and str(LAST_DAY.day) in said
+
+
+def test_a_period_of_400_days_is_shown_and_one_of_401_is_refused_as_the_words_say(staff):
+    """MAX_DAYS counts the days of the period, both ends included: the words say so, not '400 days later'
+    (2025-11-01 + 400 days was refused while the page said it was allowed)."""
+    longest = staff["tom"].get("/agent/reports?from=2025-11-01&to=2026-12-05&by=week")
+    assert 'name="from" value="2025-11-01"' in text(longest) and "400 days long" not in text(longest)
+    refused = text(staff["tom"].get("/agent/reports?from=2025-11-01&to=2026-12-06&by=week"))
+    assert "the period at most 400 days long, both ends included" in refused
+    assert "la période compter au plus 400 jours, début et fin compris" in text(
+        staff["sue"].get("/agent/reports?from=2025-11-01&to=2026-12-06&by=week"))
+
+
+def test_costs_with_mistakes_are_said_on_the_page_the_csv_and_the_api_not_a_server_error(staff, app, tmp_path):
+    """Content staff broke flows/costs.yaml: every way to the figures says so (503) and points to `ivr lint`."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    (flows / "costs.yaml").write_text('currency: CAD\nper_contact:\n  ivr: "one dollar eighty-five"\n', encoding="utf-8")
+    app.config["FLOWS_DIR"] = str(flows)
+    page = staff["tom"].get(PERIOD)
+    assert page.status_code == 503 and "ivr lint" in text(page)
+    spreadsheet = staff["tom"].get(PERIOD.replace("/agent/reports", "/agent/reports.csv"))
+    assert spreadsheet.status_code == 503 and "ivr lint" in spreadsheet.get_data(as_text=True)
+    tools = staff["tom"].get("/agent/api/reports?from=2026-11-10&to=2026-11-19", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})
+    assert tools.status_code == 503 and tools.get_json()["error"] == "costs_invalid"
