@@ -18,6 +18,7 @@ settings for one report's transaction).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,13 +32,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
-from ivr.store.models.calls import Call, Contact, JourneyEvent
+from ivr.store.models.calls import Call, CallFacts, Contact, JourneyEvent
 from ivr.store.models.desktop import Callback
 
 _CALLS = Call.__table__
 _JOURNEY = JourneyEvent.__table__
 _CONTACTS = Contact.__table__
 _CALLBACKS = Callback.__table__
+_SAVED = CallFacts.__table__
 
 ALL_LANGUAGES = "*"
 """The language of a row that counts every language together."""
@@ -268,8 +270,9 @@ def _span_calls(periods: Periods) -> Any:
             .where(periods.within(_CALLS.c.started_at)))
 
 
-def _folded(calls: Table, journeys: Journeys) -> Any:
-    """`calls`' columns and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
+def _folded(calls: Table | None, journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
+    """`calls`' columns (None: the journey's call_sid and last row's id, through_id, of the journey `rows`
+    pick) and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
     identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up; wait (seconds of the
     answered wait) and step (where the flow sent the caller to the agents), for the calls that have journey
     rows: grouped by the call's key alone (its other columns depend on it: the temporary table's key)."""
@@ -286,10 +289,60 @@ def _folded(calls: Table, journeys: Journeys) -> Any:
     facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)), _flag(j.c.kind == "closed"), _flag(answered),
               _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE))]
     names = _flag_names(journeys)
-    return (select(*calls.c, *(fact.label(name) for fact, name in zip(facts, names)),
-                   func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
-                   func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step"))
+    folded = [*(fact.label(name) for fact, name in zip(facts, names)),
+              func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
+              func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step")]
+    if calls is None:
+        return (select(j.c.call_sid, func.max(j.c.id).label("through_id"), *folded).where(*rows)
+                .group_by(j.c.call_sid))
+    return (select(*calls.c, *folded)
             .select_from(j.join(calls, calls.c.call_sid == j.c.call_sid)).group_by(calls.c.call_sid))
+
+
+def signature(journeys: Journeys) -> str:
+    """A digest (16 hex digits) of what `journeys` asks and of the flags' order: saved facts count only
+    when they were folded for the same definitions."""
+    text = repr((_flag_names(journeys), journeys.actions, journeys.funnels, SENT_TO_AGENTS_KINDS,
+                 ANSWERED_RESULTS, HUNG_UP_IN_QUEUE))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _saved_facts(journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
+    """(call_sid, signature, through_id, flags, wait, step) of each call of the journey `rows` pick: its
+    journey folded as `_folded` does, the flags as one integer (bit n: `_flag_names(journeys)[n]`)."""
+    folded = _folded(None, journeys, *rows).subquery("folded")
+    names = _flag_names(journeys)
+    if len(names) > 31:
+        raise ValueError(f"{len(names)} facts do not fit the 31 bits of call_facts.flags")
+    flags = sum((folded.c[name] * (1 << n) for n, name in enumerate(names)), literal_column("0", Integer))
+    return select(folded.c.call_sid, literal_column(f"'{signature(journeys)}'", String).label("signature"),
+                  folded.c.through_id, flags.label("flags"), folded.c.wait, folded.c.step)
+
+
+def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None = None) -> int:
+    """Fold the journey of the call `call_sid` (None: of every call that has no facts yet, as when the
+    table is new) into call_facts, replacing what was there; returns the rows written. A call without
+    journey rows gets none: the report counts it as a call with every fact 0."""
+    if call_sid is None:
+        statement = _saved_facts(journeys, _JOURNEY.c.call_sid.not_in(select(_SAVED.c.call_sid)))
+    else:
+        connection.execute(_SAVED.delete().where(_SAVED.c.call_sid == call_sid))
+        statement = _saved_facts(journeys, _JOURNEY.c.call_sid == call_sid)
+    return connection.execute(_SAVED.insert().from_select(
+        [column.name for column in statement.selected_columns], statement)).rowcount
+
+
+def _from_saved(calls: Table, journeys: Journeys) -> Any:
+    """`calls` whose saved facts still hold (folded for these definitions, and no journey row added since),
+    with the facts unpacked into the temporary facts' columns."""
+    saved = _SAVED
+    last_row = (select(func.max(_JOURNEY.c.id)).where(_JOURNEY.c.call_sid == calls.c.call_sid)
+                .scalar_subquery())
+    flags = [case((saved.c.flags.op("&")(1 << n) != 0, 1), else_=0).label(name)
+             for n, name in enumerate(_flag_names(journeys))]
+    return (select(*calls.c, *flags, saved.c.wait, saved.c.step)
+            .select_from(calls.join(saved, saved.c.call_sid == calls.c.call_sid))
+            .where(saved.c.signature == signature(journeys), saved.c.through_id == last_row))
 
 
 def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
@@ -318,7 +371,10 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
         connection.execute(calls.insert().from_select([column.name for column in calls.c], _span_calls(periods)))
         facts = _temporary(connection, "facts", *_fact_columns(journeys))
         made.append(facts)
-        connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(calls, journeys)))
+        columns = [column.name for column in facts.c]
+        connection.execute(facts.insert().from_select(columns, _from_saved(calls, journeys)))
+        unsaved = _folded(calls, journeys).where(calls.c.call_sid.not_in(select(facts.c.call_sid)))
+        connection.execute(facts.insert().from_select(columns, unsaved))
         without = _without_journey(calls, facts, journeys)
         connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
         yield Prepared(periods, facts, journeys)
