@@ -249,11 +249,11 @@ class Report:
                        "figures": [_with_properties(item) for item in self.figures]})
 
 
-def note_call_facts(connection: Connection, call_sid: str | None = None) -> int:
+def note_call_facts(connection: Connection, call_sid: str | None = None) -> None:
     """Fold the journey of the call that just ended (None: of every call without facts yet) into the
-    facts the reports read, so a report reads one row per call, not its journey; returns the rows
-    written. Facts a later journey row outdates are folded again by the report itself."""
-    return counted.save_facts(connection, JOURNEYS, call_sid)
+    facts the reports read, so a report reads one row per call, not its journey. Facts a later
+    journey row outdates are folded again by the report itself."""
+    counted.save_facts(connection, JOURNEYS, call_sid)
 
 
 def periods(starts: date, ends: date, by: By, zone: tzinfo) -> list[tuple[str, Bucket]]:

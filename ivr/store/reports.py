@@ -319,17 +319,16 @@ def _saved_facts(journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
                   folded.c.through_id, flags.label("flags"), folded.c.wait, folded.c.step)
 
 
-def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None = None) -> int:
+def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None = None) -> None:
     """Fold the journey of the call `call_sid` (None: of every call that has no facts yet, as when the
-    table is new) into call_facts, replacing what was there; returns the rows written. A call without
-    journey rows gets none: the report counts it as a call with every fact 0."""
+    table is new) into call_facts, replacing what was there. A call without journey rows gets none:
+    the report counts it as a call with every fact 0."""
     if call_sid is None:
         statement = _saved_facts(journeys, _JOURNEY.c.call_sid.not_in(select(_SAVED.c.call_sid)))
     else:
         connection.execute(_SAVED.delete().where(_SAVED.c.call_sid == call_sid))
         statement = _saved_facts(journeys, _JOURNEY.c.call_sid == call_sid)
-    return connection.execute(_SAVED.insert().from_select(
-        [column.name for column in statement.selected_columns], statement)).rowcount
+    connection.execute(_SAVED.insert().from_select([column.name for column in statement.selected_columns], statement))
 
 
 def _from_saved(calls: Table, journeys: Journeys) -> Any:
