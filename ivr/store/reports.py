@@ -332,16 +332,17 @@ def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None 
 
 
 def _from_saved(calls: Table, journeys: Journeys) -> Any:
-    """`calls` whose saved facts still hold (folded for these definitions, and no journey row added since),
-    with the facts unpacked into the temporary facts' columns."""
+    """`calls` whose saved facts still hold (folded for these definitions, and no journey row added since:
+    one probe of the journey's (call_sid, id) index per call, not a read of its rows), with the facts
+    unpacked into the temporary facts' columns."""
     saved = _SAVED
-    last_row = (select(func.max(_JOURNEY.c.id)).where(_JOURNEY.c.call_sid == calls.c.call_sid)
-                .scalar_subquery())
+    later_row = exists(select(1).select_from(_JOURNEY).where(_JOURNEY.c.call_sid == calls.c.call_sid,
+                                                             _JOURNEY.c.id > saved.c.through_id))
     flags = [case((saved.c.flags.op("&")(1 << n) != 0, 1), else_=0).label(name)
              for n, name in enumerate(_flag_names(journeys))]
     return (select(*calls.c, *flags, saved.c.wait, saved.c.step)
             .select_from(calls.join(saved, saved.c.call_sid == calls.c.call_sid))
-            .where(saved.c.signature == signature(journeys), saved.c.through_id == last_row))
+            .where(saved.c.signature == signature(journeys), not_(later_row)))
 
 
 def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
