@@ -274,8 +274,9 @@ def _folded(calls: Table | None, journeys: Journeys, *rows: ColumnElement[bool])
     """`calls`' columns (None: the journey's call_sid and last row's id, through_id, of the journey `rows`
     pick) and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
     identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up; wait (seconds of the
-    answered wait) and step (where the flow sent the caller to the agents), for the calls that have journey
-    rows: grouped by the call's key alone (its other columns depend on it: the temporary table's key)."""
+    answered wait) and step (where the flow sent the caller to the agents), for every call of `calls`
+    (grouped by the call's key alone: its other columns depend on it, the temporary table's key), or for
+    each call of the journey `rows` pick."""
     j = _JOURNEY
     outcome = j.c.detail["outcome"].as_string()
     succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
@@ -295,8 +296,8 @@ def _folded(calls: Table | None, journeys: Journeys, *rows: ColumnElement[bool])
     if calls is None:
         return (select(j.c.call_sid, func.max(j.c.id).label("through_id"), *folded).where(*rows)
                 .group_by(j.c.call_sid))
-    return (select(*calls.c, *folded)
-            .select_from(j.join(calls, calls.c.call_sid == j.c.call_sid)).group_by(calls.c.call_sid))
+    return (select(*calls.c, *folded)  # a call without journey rows: every fact 0, no wait, no step
+            .select_from(calls.outerjoin(j, j.c.call_sid == calls.c.call_sid)).group_by(calls.c.call_sid))
 
 
 def signature(journeys: Journeys) -> str:
@@ -345,18 +346,13 @@ def _from_saved(calls: Table, journeys: Journeys) -> Any:
             .where(saved.c.signature == signature(journeys), not_(later_row)))
 
 
-def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
-    """`calls` that have no journey row (none in `facts`), with every fact 0 (and no wait, no step)."""
-    return (select(*calls.c, *(literal_column("0", Integer).label(name) for name in _flag_names(journeys)))
-            .where(calls.c.call_sid.not_in(select(facts.c.call_sid))))
-
-
 @contextmanager
 def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Iterator[Prepared]:
-    """Write the report's periods, its calls and their folded journeys into temporary tables, dropped on
-    leaving. Reading every journey row once, and finding each row's periods by an index rather than by
-    comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py, RESULTS.md).
-    Raises ValueError when `buckets` do not nest (see Periods)."""
+    """Write the report's periods, its calls and their facts into temporary tables, dropped on leaving:
+    the facts saved when each call ended (call_facts) where they still hold, else its journey folded now.
+    Reading one row of facts per call instead of its journey, and finding each call's period by an index
+    rather than by comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py,
+    RESULTS.md). Raises ValueError when `buckets` do not nest (see Periods)."""
     if connection.dialect.name == "postgresql":
         # No autovacuum analyses a temporary table, so its statements look dear and PostgreSQL would
         # compile them first (JIT: 0.4 s of the call figures' 0.6 s for 100 000 calls); analysing them
@@ -375,8 +371,6 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
         connection.execute(facts.insert().from_select(columns, _from_saved(calls, journeys)))
         unsaved = _folded(calls, journeys).where(calls.c.call_sid.not_in(select(facts.c.call_sid)))
         connection.execute(facts.insert().from_select(columns, unsaved))
-        without = _without_journey(calls, facts, journeys)
-        connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
         yield Prepared(periods, facts, journeys)
     finally:
         for table in reversed(made):

@@ -5,11 +5,11 @@ history: some calls end, Robert's never does)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from ivr.engine.costs import DEFAULTS
 from ivr.services.reports import By, build_report, note_call_facts
@@ -84,3 +84,14 @@ def test_facts_can_be_folded_for_every_call_that_has_none_at_once(app, history):
         note_call_facts(connection)  # none left without facts: nothing added
         assert connection.scalar(select(func.count()).select_from(CallFacts)) == saved
     assert report() == from_saved
+
+
+def test_a_call_without_a_journey_is_offered_and_nothing_else(history):
+    report, change = history
+    before = report()["figures"][0]
+    change(insert(Call).values(call_sid="CA-no-journey", state={}, flow_version="v1", status="abandoned",
+                               started_at=datetime(2026, 11, 12, 15, 0), updated_at=datetime(2026, 11, 12, 15, 0),
+                               last_seq=0))
+    after = report()["figures"][0]
+    assert after["offered"] == before["offered"] + 1
+    assert after["outcomes"] == {**before["outcomes"], "abandoned_in_ivr": before["outcomes"]["abandoned_in_ivr"] + 1}
