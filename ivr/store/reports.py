@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (Column, Connection, DateTime, Float, Index, Integer, MetaData, String, Table, and_, bindparam,
@@ -323,13 +324,23 @@ def _saved_facts(journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
 def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None = None) -> None:
     """Fold the journey of the call `call_sid` (None: of every call that has no facts yet, as when the
     table is new) into call_facts, replacing what was there. A call without journey rows gets none:
-    the report counts it as a call with every fact 0."""
+    the report counts it as a call with every fact 0. One call's statements are built once per
+    `journeys` (0.5 ms of every call's end otherwise)."""
     if call_sid is None:
         statement = _saved_facts(journeys, _JOURNEY.c.call_sid.not_in(select(_SAVED.c.call_sid)))
-    else:
-        connection.execute(_SAVED.delete().where(_SAVED.c.call_sid == call_sid))
-        statement = _saved_facts(journeys, _JOURNEY.c.call_sid == call_sid)
-    connection.execute(_SAVED.insert().from_select([column.name for column in statement.selected_columns], statement))
+        connection.execute(_SAVED.insert().from_select([c.name for c in statement.selected_columns], statement))
+        return
+    forget, save = _one_call_statements(journeys)
+    connection.execute(forget, {"ended": call_sid})
+    connection.execute(save, {"ended": call_sid})
+
+
+@lru_cache(maxsize=4)
+def _one_call_statements(journeys: Journeys) -> tuple[Any, Any]:
+    """(DELETE, INSERT ... SELECT) of one call's facts, the call given as the `ended` parameter."""
+    statement = _saved_facts(journeys, _JOURNEY.c.call_sid == bindparam("ended"))
+    return (_SAVED.delete().where(_SAVED.c.call_sid == bindparam("ended")),
+            _SAVED.insert().from_select([column.name for column in statement.selected_columns], statement))
 
 
 def _from_saved(calls: Table, journeys: Journeys) -> Any:
