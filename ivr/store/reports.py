@@ -3,7 +3,8 @@
 `prepared` opens a report: it writes its periods (`Bucket`: a start included, an end excluded, in
 UTC; the caller cuts them in the contact centre's time zone) into two temporary tables, the finest
 periods and which buckets hold each (a day, and the whole report), then the span's calls, one row
-each with its finest period and its journey folded into facts, read once. Every figure is then
+each with its finest period and its journey's facts: those `save_facts` wrote into call_facts when
+the call ended, while they hold, else its journey folded then. Every figure is then
 grouped by finest period and language, and summed into the buckets that hold each period, so the
 database does the counting and Python only reads one row per group. Only the waits are spread over
 the buckets first: a 90th percentile does not add up, neither from periods nor from languages, so
