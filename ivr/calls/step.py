@@ -34,6 +34,7 @@ from ivr.calls.journey import JourneyKind
 from ivr.calls.line import Line, Said
 from ivr.calls.status import CallStatus
 from ivr.engine import CallState, Event, FlowSet, NoInput, Start, Turn, TurnKind, new_call
+from ivr.services import reports
 from ivr.store import calls as callstore
 from ivr.store import db
 from ivr.store.models.calls import Call, JourneyEvent
@@ -294,9 +295,12 @@ def position_of(call: Call) -> str:
 
 def end(call_sid: str, how: str, duration: int | None) -> None:
     """The call is over (`how`: the channel's final status, "completed", "busy"...; `duration` in
-    seconds): note it, and add it to the client's history once (`ivr.calls.end_call`)."""
+    seconds): note it, add it to the client's history once (`ivr.calls.end_call`), and fold its
+    journey into the facts the reports read (`ivr.services.reports.note_call_facts`)."""
     session = db.session()
     call = calls.load_call(session, call_sid)
     if call is not None:
         calls.end_call(session, call, how, duration)
+        session.flush()
+        reports.note_call_facts(session.connection(), call_sid)  # the report reads them, not the journey
         session.commit()

@@ -47,6 +47,9 @@ FUNNELS = (
 """Each menu service's funnel: the status needs the `identify` level only, so identified = verified;
 an address change needs the step-up too (flows/verification.yaml)."""
 
+JOURNEYS = Journeys(tuple(COMPLETING_ACTIONS), FUNNELS)
+"""What the reports ask of every call's journey."""
+
 
 class By(StrEnum):
     """How a report's period is cut."""
@@ -260,6 +263,13 @@ def check_days(starts: date, ends: date) -> None:
         raise ValueError(f"a report counts days from {FIRST_DAY} to {LAST_DAY}, not {starts} to {ends}")
 
 
+def note_call_facts(connection: Connection, call_sid: str | None = None) -> None:
+    """Fold the journey of the call that just ended (None: of every call without facts yet) into the
+    facts the reports read, so a report reads one row per call, not its journey. Facts a later
+    journey row outdates are folded again by the report itself."""
+    counted.save_facts(connection, JOURNEYS, call_sid)
+
+
 def periods(starts: date, ends: date, by: By, zone: tzinfo) -> list[tuple[str, Bucket]]:
     """The report's periods, labelled, with their UTC bounds: the whole first ('total'), then each
     day, week or hour of `zone` from `starts` to `ends` included. Raises ValueError."""
@@ -296,9 +306,8 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
     cut = periods(starts, ends, By(by), zone)
     buckets = [bucket for _, bucket in cut]
     labels = {bucket.index: label for label, bucket in cut}
-    journeys = Journeys(tuple(COMPLETING_ACTIONS), FUNNELS)
     target = costs.answered_within_seconds
-    with counted.prepared(connection, buckets, journeys) as report:
+    with counted.prepared(connection, buckets, JOURNEYS) as report:
         steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
             ("offered", lambda: _with_all_languages(counted.offered(connection, report), "flow_version")),
             ("calls", lambda: _with_all_languages(counted.call_figures(connection, report))),

@@ -3,7 +3,8 @@
 `prepared` opens a report: it writes its periods (`Bucket`: a start included, an end excluded, in
 UTC; the caller cuts them in the contact centre's time zone) into two temporary tables, the finest
 periods and which buckets hold each (a day, and the whole report), then the span's calls, one row
-each with its finest period and its journey folded into facts, read once. Every figure is then
+each with its finest period and its journey's facts: those `save_facts` wrote into call_facts when
+the call ended, while they hold, else its journey folded then. Every figure is then
 grouped by finest period and language, and summed into the buckets that hold each period, so the
 database does the counting and Python only reads one row per group. Only the waits are spread over
 the buckets first: a 90th percentile does not add up, neither from periods nor from languages, so
@@ -18,12 +19,14 @@ settings for one report's transaction).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (Column, Connection, DateTime, Float, Index, Integer, MetaData, String, Table, and_, bindparam,
@@ -32,13 +35,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
-from ivr.store.models.calls import Call, Contact, JourneyEvent
+from ivr.store.models.calls import Call, CallFacts, Contact, JourneyEvent
 from ivr.store.models.desktop import Callback
 
 _CALLS = Call.__table__
 _JOURNEY = JourneyEvent.__table__
 _CONTACTS = Contact.__table__
 _CALLBACKS = Callback.__table__
+_SAVED = CallFacts.__table__
 
 ALL_LANGUAGES = "*"
 """The language of a row that counts every language together."""
@@ -280,11 +284,13 @@ def _span_calls(periods: Periods) -> Any:
             .where(periods.within(_CALLS.c.started_at)))
 
 
-def _folded(calls: Table, journeys: Journeys) -> Any:
-    """`calls`' columns and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
+def _folded(calls: Table | None, journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
+    """`calls`' columns (None: the journey's call_sid and last row's id, through_id, of the journey `rows`
+    pick) and their journey folded into 0/1 facts: done_<n> (action n succeeded), chose_<n> /
     identified_<n> / verified_<n> (funnel n), sent_here, closed, answered, hung_up; wait (seconds of the
-    answered wait) and step (where the flow sent the caller to the agents), for the calls that have journey
-    rows: grouped by the call's key alone (its other columns depend on it: the temporary table's key)."""
+    answered wait) and step (where the flow sent the caller to the agents), for every call of `calls`
+    (grouped by the call's key alone: its other columns depend on it, the temporary table's key), or for
+    each call of the journey `rows` pick."""
     j = _JOURNEY
     outcome = j.c.detail["outcome"].as_string()
     succeeded = and_(j.c.kind == "action", j.c.event == "outcome", outcome != "error")
@@ -298,24 +304,79 @@ def _folded(calls: Table, journeys: Journeys) -> Any:
     facts += [_flag(j.c.kind.in_(SENT_TO_AGENTS_KINDS)), _flag(j.c.kind == "closed"), _flag(answered),
               _flag(and_(j.c.kind == "queue", j.c.event == HUNG_UP_IN_QUEUE))]
     names = _flag_names(journeys)
-    return (select(*calls.c, *(fact.label(name) for fact, name in zip(facts, names)),
-                   func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
-                   func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step"))
-            .select_from(j.join(calls, calls.c.call_sid == j.c.call_sid)).group_by(calls.c.call_sid))
+    folded = [*(fact.label(name) for fact, name in zip(facts, names)),
+              func.max(case((answered, j.c.detail["seconds"].as_integer()))).label("wait"),
+              func.max(case((and_(j.c.kind == "transfer", j.c.event == "queued"), j.c.position))).label("step")]
+    if calls is None:
+        return (select(j.c.call_sid, func.max(j.c.id).label("through_id"), *folded).where(*rows)
+                .group_by(j.c.call_sid))
+    return (select(*calls.c, *folded)  # a call without journey rows: every fact 0, no wait, no step
+            .select_from(calls.outerjoin(j, j.c.call_sid == calls.c.call_sid)).group_by(calls.c.call_sid))
 
 
-def _without_journey(calls: Table, facts: Table, journeys: Journeys) -> Any:
-    """`calls` that have no journey row (none in `facts`), with every fact 0 (and no wait, no step)."""
-    return (select(*calls.c, *(literal_column("0", Integer).label(name) for name in _flag_names(journeys)))
-            .where(calls.c.call_sid.not_in(select(facts.c.call_sid))))
+def signature(journeys: Journeys) -> str:
+    """A digest (16 hex digits) of what `journeys` asks and of the flags' order: saved facts count only
+    when they were folded for the same definitions."""
+    text = repr((_flag_names(journeys), journeys.actions, journeys.funnels, SENT_TO_AGENTS_KINDS,
+                 ANSWERED_RESULTS, HUNG_UP_IN_QUEUE))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _saved_facts(journeys: Journeys, *rows: ColumnElement[bool]) -> Any:
+    """(call_sid, signature, through_id, flags, wait, step) of each call of the journey `rows` pick: its
+    journey folded as `_folded` does, the flags as one integer (bit n: `_flag_names(journeys)[n]`)."""
+    folded = _folded(None, journeys, *rows).subquery("folded")
+    names = _flag_names(journeys)
+    if len(names) > 31:
+        raise ValueError(f"{len(names)} facts do not fit the 31 bits of call_facts.flags")
+    flags = sum((folded.c[name] * (1 << n) for n, name in enumerate(names)), literal_column("0", Integer))
+    return select(folded.c.call_sid, literal_column(f"'{signature(journeys)}'", String).label("signature"),
+                  folded.c.through_id, flags.label("flags"), folded.c.wait, folded.c.step)
+
+
+def save_facts(connection: Connection, journeys: Journeys, call_sid: str | None = None) -> None:
+    """Fold the journey of the call `call_sid` (None: of every call that has no facts yet, as when the
+    table is new) into call_facts, replacing what was there. A call without journey rows gets none:
+    the report counts it as a call with every fact 0. One call's statements are built once per
+    `journeys` (building them cost 2.5 ms of every call's end, bench/RESULTS.md)."""
+    if call_sid is None:
+        statement = _saved_facts(journeys, _JOURNEY.c.call_sid.not_in(select(_SAVED.c.call_sid)))
+        connection.execute(_SAVED.insert().from_select([c.name for c in statement.selected_columns], statement))
+        return
+    forget, save = _one_call_statements(journeys)
+    connection.execute(forget, {"ended": call_sid})
+    connection.execute(save, {"ended": call_sid})
+
+
+@lru_cache(maxsize=4)
+def _one_call_statements(journeys: Journeys) -> tuple[Any, Any]:
+    """(DELETE, INSERT ... SELECT) of one call's facts, the call given as the `ended` parameter."""
+    statement = _saved_facts(journeys, _JOURNEY.c.call_sid == bindparam("ended"))
+    return (_SAVED.delete().where(_SAVED.c.call_sid == bindparam("ended")),
+            _SAVED.insert().from_select([column.name for column in statement.selected_columns], statement))
+
+
+def _from_saved(calls: Table, journeys: Journeys) -> Any:
+    """`calls` whose saved facts still hold (folded for these definitions, and no journey row added since:
+    one probe of the journey's (call_sid, id) index per call, not a read of its rows), with the facts
+    unpacked into the temporary facts' columns."""
+    saved = _SAVED
+    later_row = exists(select(1).select_from(_JOURNEY).where(_JOURNEY.c.call_sid == calls.c.call_sid,
+                                                             _JOURNEY.c.id > saved.c.through_id))
+    flags = [case((saved.c.flags.op("&")(1 << n) != 0, 1), else_=0).label(name)
+             for n, name in enumerate(_flag_names(journeys))]
+    return (select(*calls.c, *flags, saved.c.wait, saved.c.step)
+            .select_from(calls.join(saved, saved.c.call_sid == calls.c.call_sid))
+            .where(saved.c.signature == signature(journeys), not_(later_row)))
 
 
 @contextmanager
 def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Iterator[Prepared]:
-    """Write the report's periods, its calls and their folded journeys into temporary tables, dropped on
-    leaving. Reading every journey row once, and finding each row's periods by an index rather than by
-    comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py, RESULTS.md).
-    Raises ValueError when `buckets` do not nest (see Periods)."""
+    """Write the report's periods, its calls and their facts into temporary tables, dropped on leaving:
+    the facts saved when each call ended (call_facts) where they still hold, else its journey folded now.
+    Reading one row of facts per call instead of its journey, and finding each call's period by an index
+    rather than by comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py,
+    RESULTS.md). Raises ValueError when `buckets` do not nest (see Periods)."""
     if connection.dialect.name == "postgresql":
         # No autovacuum analyses a temporary table, so its statements look dear and PostgreSQL would
         # compile them first (JIT: 0.4 s of the call figures' 0.6 s for 100 000 calls); analysing them
@@ -330,9 +391,10 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
         connection.execute(calls.insert().from_select([column.name for column in calls.c], _span_calls(periods)))
         facts = _temporary(connection, "facts", *_fact_columns(journeys))
         made.append(facts)
-        connection.execute(facts.insert().from_select([column.name for column in facts.c], _folded(calls, journeys)))
-        without = _without_journey(calls, facts, journeys)
-        connection.execute(facts.insert().from_select([column.name for column in without.selected_columns], without))
+        columns = [column.name for column in facts.c]
+        connection.execute(facts.insert().from_select(columns, _from_saved(calls, journeys)))
+        unsaved = _folded(calls, journeys).where(calls.c.call_sid.not_in(select(facts.c.call_sid)))
+        connection.execute(facts.insert().from_select(columns, unsaved))
         yield Prepared(periods, facts, journeys)
     finally:
         for table in reversed(made):

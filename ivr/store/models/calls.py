@@ -156,6 +156,22 @@ class JourneyEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CallFacts(Base):
+    """What the reports need of one call's journey, folded when the call ends (ivr.store.reports): no
+    words, no client, no number. `flags` holds one bit per fact in the order of `signature` (a digest of
+    what the reports asked when it was folded); `through_id` is the last journey row folded, so facts
+    that a later row (or other definitions) outdated are folded again at report time, not trusted."""
+
+    __tablename__ = "call_facts"
+
+    call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid"), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(16))
+    through_id: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[int] = mapped_column(Integer)
+    wait: Mapped[int | None] = mapped_column(Integer)
+    step: Mapped[str | None] = mapped_column(String(120))
+
+
 class Contact(Base):
     """One contact of a client on any channel: the history every channel reads."""
 
