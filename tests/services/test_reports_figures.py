@@ -15,7 +15,6 @@ Thursday 19, 11:00: Jeanne asks her status again (a repeat on the same subject, 
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -157,12 +156,12 @@ def test_a_callback_asked_after_hours_and_done_next_morning_counts_its_delay_and
     assert friday.find("2026-11-30").repeats.by_channel == {"phone": 1}  # the callback is a contact on Monday
 
 
-def test_a_report_cut_by_the_hour_over_400_days_is_counted_in_seconds(app):
-    """9 577 hours (two autumn hours more, a spring hour fewer): cut into periods by sorting, not by comparing
-    each with every other: 22 s before, about 1 s now; 8 s allowed."""
-    started = time.perf_counter()
+def test_a_report_cut_by_the_hour_over_399_days_has_every_local_hour_once(app):
+    """9 577 hours (two autumn hours more, a spring hour fewer), each its own period. How long the cut
+    takes (by sorting, not by comparing each period with every other: 22 s before, about 1 s after) is
+    the benchmark's to say, not a test's."""
     with app.app_context(), db.engine().connect() as connection:
         report = build_report(connection, date(2025, 11, 1), date(2026, 12, 4), By.HOUR, ZoneInfo("America/Toronto"),
                               DEFAULTS)
-    assert len([f for f in report.figures if f.period != "total"]) == 399 * 24 + 1
-    assert time.perf_counter() - started < 8.0
+    hours = [f.period for f in report.figures if f.period != "total" and f.language == ALL_LANGUAGES]
+    assert len(hours) == len(set(hours)) == 399 * 24 + 1
