@@ -7,6 +7,7 @@ The figures are ivr.services.reports' (docs/reports.md): counts, seconds and amo
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, request
@@ -14,13 +15,29 @@ from flask import Response, current_app, jsonify, request
 from ivr.desktop import auth
 from ivr.desktop.roles import Role
 from ivr.desktop.views import bp
-from ivr.engine.costs import CostsInvalid, read_costs
+from ivr.engine.costs import FILE_NAME as COSTS_FILE, Costs, CostsInvalid, read_costs
 from ivr.services.changes import local_zone
 from ivr.services.reports import By, build_report, check_days
 from ivr.store import db
 
 MAX_DAYS = 400
 """Longest period one request may ask for (a little over a year)."""
+
+
+def served_costs() -> Costs:
+    """The costs per contact of the flows this app serves (FLOWS_DIR/costs.yaml, ivr.engine.costs),
+    read again only when the file changes, so a request does not parse YAML; raises CostsInvalid."""
+    path = Path(current_app.config.get("FLOWS_DIR") or "flows")
+    try:
+        stamp = (path / COSTS_FILE).stat()
+    except OSError:
+        return _costs_at(str(path), 0, -1)
+    return _costs_at(str(path), stamp.st_mtime_ns, stamp.st_size)
+
+
+@lru_cache(maxsize=8)
+def _costs_at(flows_dir: str, modified_ns: int, size: int) -> Costs:
+    return read_costs(flows_dir)  # an invalid file raises and is not cached: read again next time
 
 
 @bp.get("/api/reports")
@@ -43,7 +60,7 @@ def api_reports() -> Response:
     except ValueError as error:
         return _bad_request(str(error))
     try:
-        costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+        costs = served_costs()
     except CostsInvalid:
         response = jsonify(error="costs_invalid", message="flows/costs.yaml has mistakes; `ivr lint` shows them")
         response.status_code = 503

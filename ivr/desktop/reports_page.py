@@ -13,7 +13,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from babel.units import format_unit
@@ -21,11 +20,11 @@ from flask import Response, current_app, render_template, request
 
 from ivr import clock
 from ivr.desktop import auth, pages
-from ivr.desktop.reports_api import MAX_DAYS
+from ivr.desktop.reports_api import MAX_DAYS, served_costs
 from ivr.desktop.roles import Role
 from ivr.desktop.views import bp
 from ivr.desktop.words import Words
-from ivr.engine.costs import Costs, CostsInvalid, read_costs
+from ivr.engine.costs import Costs, CostsInvalid
 from ivr.services.changes import local_zone
 from ivr.services.reports import ALL_LANGUAGES, FIRST_DAY, LAST_DAY, By, Figures, Report, build_report
 from ivr.store import db
@@ -99,7 +98,7 @@ def reports() -> Any:
     quick = [(days, (today - timedelta(days=days - 1)).isoformat(), today.isoformat()) for days in QUICK_DAYS]
     w = pages.words()
     try:
-        costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+        costs = served_costs()
     except CostsInvalid:
         return render_template("desktop/reports.html", period=period, problem="reports.costs_invalid",
                                quick=quick), 503
@@ -123,7 +122,7 @@ def reports_csv() -> Response:
     if period.problem:
         return Response(pages.words()(period.problem), status=400, mimetype="text/plain")
     try:
-        costs = read_costs(Path(current_app.config.get("FLOWS_DIR") or "flows"))
+        costs = served_costs()
     except CostsInvalid:
         return Response(pages.words()("reports.costs_invalid"), status=503, mimetype="text/plain")
     report = build_report(db.session().connection(), period.starts, period.ends, period.by, zone, costs)
