@@ -36,6 +36,7 @@ from ivr.store import db
 from ivr.store.models.calls import Call, Client
 from ivr.store.models.desktop import Callback
 from ivr.telephony.phone import CallEnded, FlaskTransport, PhoneCall
+from ivr.telephony.twiml import speakable
 
 NOT_UNDERSTOOD = {"fr": ("euh", "la pizza", "blablabla"), "en": ("um", "the weather", "blah blah")}
 NEW_ADDRESSES = (("H3B 2Y5", "rue Sherbrooke Ouest", "Montréal"), ("H2T 1S6", "rue Laval", "Montréal"),
@@ -240,7 +241,7 @@ class Playback:
         (1 to 5), or stay silent when it is None (skipped). Any other open question is left alone."""
         if call.ended or not call.screens or call.last.gather is None:
             return
-        if not (_asked_at(call, "/survey") or self._survey_question(planned.language) in _plain(call.last.text)):
+        if not (_asked_at(call, "/survey") or self._survey_question(planned.language) in call.last.text):
             return
         self.held.tick(4 + (planned.survey_score or 3))
         if planned.survey_score is None:
@@ -255,7 +256,7 @@ class Playback:
 
     def _survey_question(self, language: str) -> str:
         flowset = self.app.extensions["ivr.flows"].current
-        return _plain(flowset.prompts.outline("survey.question", language) or "\0")
+        return speakable(flowset.prompts.outline("survey.question", language) or "\0")  # as <Say> says it
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -288,11 +289,6 @@ class Playback:
         if planned.kind in (Kind.ADDRESS, Kind.ADDRESS_AND_PHONE, Kind.LEFT_DURING_CHANGE):
             return "address_change"
         return planned.agent_subject
-
-
-def _plain(text: str) -> str:
-    """Words as compared: the spaces CLDR and French typography use (U+00A0, U+202F) as plain ones."""
-    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 def _asked_at(call: PhoneCall, path: str) -> bool:
