@@ -6,7 +6,7 @@ import pytest
 
 from ivr.content import graphviz
 
-from tests.support.browser import browser, server  # noqa: F401 - the same real server and chromium
+from tests.support.browser import browser, server, watched_page  # noqa: F401 - the same real server and chromium
 
 
 @pytest.mark.skipif(not graphviz.available(), reason="Graphviz (dot) is not installed")
@@ -14,16 +14,7 @@ def test_an_agent_opens_the_flows_page_from_the_menu_and_sees_every_picture(serv
     from playwright.sync_api import expect
 
     app, base = server
-    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="fr-CA")
-    page.set_default_timeout(15000)
-    problems: list[str] = []
-    # CSP violations are console errors; so are failed loads, the browser's own /favicon.ico included
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
-            if response.status >= 400 else None)
-    # a poll of the queue cut short by leaving the page is not a failure (it failed this test now and then)
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}")
-            if request.failure != "net::ERR_ABORTED" else None)
+    page, problems = watched_page(browser, viewport={"width": 1280, "height": 1000}, locale="fr-CA")
 
     page.goto(f"{base}/agent/")
     page.fill("input[name=username]", "demo")

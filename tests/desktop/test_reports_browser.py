@@ -21,7 +21,7 @@ from ivr.config import ROOT
 from ivr.desktop.accounts import ensure_demo_agent
 from ivr.store import db
 
-from tests.support.browser import browser  # noqa: F401 - chromium
+from tests.support.browser import browser, watched_page  # noqa: F401 - chromium
 from tests.support.reports import app, make_history  # noqa: F401 - the line with agents' hours in force
 from tests.support.servers import in_thread
 
@@ -52,14 +52,8 @@ def history(app, phone):
 
 def open_reports(browser, base: str, language: str):  # noqa: F811
     """A supervisor signed in, on the Reports page of the default period; and what went wrong on the way."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1800}, locale=f"{language}-CA", accept_downloads=True)
-    page.set_default_timeout(15000)
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
-            if response.status >= 400 else None)
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}")
-            if request.failure != "net::ERR_ABORTED" else None)
+    page, problems = watched_page(browser, viewport={"width": 1280, "height": 1800}, locale=f"{language}-CA",
+                                  accept_downloads=True)
     page.goto(f"{base}/agent/login?lang={language}")
     page.fill("input[name=username]", "demo")
     page.fill("input[name=password]", "demo")

@@ -16,6 +16,10 @@ from ivr.store.models.calls import Client, Contact
 from tests.conftest import TOKEN
 from tests.support.servers import in_thread
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 
 @pytest.fixture
 def server(tmp_path):
@@ -47,10 +51,17 @@ def browser():
         yield chromium
         chromium.close()
 
-import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+def watched_page(browser, **options):
+    """A new page (Playwright's new_page options) and the list of what goes wrong on it: console errors
+    (CSP violations are some), answers of 400 and above (the browser's own /favicon.ico included),
+    failed loads (a poll cut short by leaving the page, net::ERR_ABORTED, is not one)."""
+    page = browser.new_page(**options)
+    page.set_default_timeout(15000)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
+            if response.status >= 400 else None)
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}")
+            if request.failure != "net::ERR_ABORTED" else None)
+    return page, problems
