@@ -143,8 +143,7 @@ class JourneyEvent(Base):
     """One thing that happened in a call, for the agent's screen and per-step counts."""
 
     __tablename__ = "journey_events"
-    __table_args__ = (Index("ix_journey_call_seq", "call_sid", "id"),
-                      Index("ix_journey_kind_event", "kind", "event", "call_sid"))  # reports: actions, queues
+    __table_args__ = (Index("ix_journey_call_seq", "call_sid", "id"),)  # a call's journey, in order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64))
