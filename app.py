@@ -1,5 +1,5 @@
 """The WSGI entry point: `gunicorn app:app`."""
 
-from ivr import create_app
+from ivr.app import create_app
 
 app = create_app()

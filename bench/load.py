@@ -292,7 +292,7 @@ def databases(kind: str, folder: Path) -> dict[str, str]:
 
 
 def seed(url: str) -> None:
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.store import db
     from ivr.services.demo import seed_demo
 

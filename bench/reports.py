@@ -189,7 +189,7 @@ def _report_command(url: str, env: dict[str, str], days: int = DAYS) -> float:
 
 def _endpoint(url: str, env: dict[str, str]) -> float:
     os.environ.update(env)
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.desktop.accounts import add_agent, issue_token
     from ivr.store import db
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.config import ROOT
 from ivr.telephony.phone import Screen

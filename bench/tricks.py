@@ -136,7 +136,7 @@ TRICKS: dict[str, Callable[[], None]] = {
 def app_without(name: str):
     """The IVR as `app.py` builds it, with the trick `name` switched off (gunicorn app factory)."""
     TRICKS[name]()
-    from ivr import create_app
+    from ivr.app import create_app
 
     return create_app()
 
@@ -168,7 +168,7 @@ def interleaved(url: str, names: list[str], calls: int,
     (the wall clock also counts what the process waits for: a disk sync, PostgreSQL's answers)."""
     sys.path.insert(0, str(BENCH))
     import load
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.telephony.phone import FlaskTransport, PhoneCall
 
     os.environ.update(load.always_open_hours(folder))

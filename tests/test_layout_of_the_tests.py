@@ -26,7 +26,7 @@ AT_THE_TOP = {
     "test_clock.py": "ivr/clock.py",
     "test_log_scrubbing.py": "ivr/logs.py",
     "test_privacy_masks.py": "ivr/privacy.py",
-    "test_request_limits.py": "ivr/limits.py",
+    "test_request_limits.py": "ivr/app.py",
     "test_layout.py": "the import contracts and one-fact-one-home rules",
     "test_layout_of_the_tests.py": "this layout",
     "test_one_home_for_languages.py": "the languages' one home, across every package",

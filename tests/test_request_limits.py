@@ -2,7 +2,7 @@
 
 Issue 14: any non-empty X-Twilio-Signature made the app parse the whole body and compute the
 signature before answering 403; 500 000 fields (6.9 MB) cost 12.5 s of CPU, and eight such requests
-left real greetings unanswered for more than 20 s. Limits: `ivr.limits` (docs/security.md).
+left real greetings unanswered for more than 20 s. Limits: `ivr.app` (docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import werkzeug.formparser
 from twilio.request_validator import RequestValidator
 from werkzeug.test import EnvironBuilder
 
-from ivr.limits import MAX_BODY_BYTES, MAX_FIELDS
+from ivr.app import MAX_BODY_BYTES, MAX_FIELDS
 from ivr.telephony.phone import HttpTransport, PhoneCall, sign
 
 from tests.support import servers

@@ -25,7 +25,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from ivr import clock, config, create_app
+from ivr import clock, config
+from ivr.app import create_app
 from ivr.clock import HeldClock
 from ivr.cli.history import POOL_CALLS_PER_CLIENT, AfterHours, DemoCaller, Kind, PlannedCall, QueueEnd, plan_history
 from ivr.desktop import service

@@ -21,7 +21,7 @@ from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.engine import CallState, FlowSet, JourneyEntry
 from ivr.engine import coverage as cov

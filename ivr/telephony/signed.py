@@ -8,7 +8,7 @@ reads the form once (`ivr.telephony.requests.read`). Views take that typed reque
 
 Answers: 403 without a valid signature; 400 when a signed request repeats, with different values, a
 field the IVR reads (the signature covers the set of values, not which one comes first). The body
-was bounded before any of this (`ivr.limits`).
+was bounded before any of this (`ivr.app`).
 """
 
 from __future__ import annotations

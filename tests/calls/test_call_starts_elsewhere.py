@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.cli import main
 from ivr.calls.console import ConsoleStart

@@ -336,7 +336,7 @@ def test_purge_removes_the_callback_counts_whose_hour_is_over(app, phone):
 
 
 def test_a_callback_rate_that_is_not_a_sensible_number_stops_the_server_with_the_fix(database_url):
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.config import ConfigError
 
     from tests.conftest import TOKEN

@@ -262,7 +262,7 @@ def test_an_action_whose_connection_was_lost_takes_its_error_branch_not_the_faul
 # -- a flow reload that fails -----------------------------------------------------------------------
 
 def test_a_broken_flow_edit_is_refused_and_calls_carry_on_with_the_last_good_flows(tmp_path, database_url):
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.telephony.phone import FlaskTransport, PhoneCall
     from ivr.services.demo import seed_demo
 

@@ -196,7 +196,7 @@ def test_a_greeting_that_starts_with_a_hanging_lookup_greets_within_the_budget(t
     first, and the greeting comes at the action's budget when the agency does not answer."""
     import shutil
 
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.config import ROOT
     from ivr.telephony.phone import FlaskTransport
     from ivr.services import actions

@@ -30,7 +30,7 @@ def test_an_agent_added_on_the_command_line_can_sign_in(cli):
     result = cli("agent", "add", "Marie", "--name", "Marie Roy", "--language", "en", "--password", "s3cret-pass")
     assert result.exit_code == 0, result.output
     assert "Agent 'marie' added" in result.output
-    from ivr import create_app
+    from ivr.app import create_app
 
     app = create_app({"TESTING": True})
     client = app.test_client()
@@ -57,7 +57,7 @@ def test_a_token_is_printed_once_and_opens_the_api(cli):
     assert result.exit_code == 0
     token = result.stdout.strip().splitlines()[0]
     assert token.startswith("ivr_") and len(token) > 30
-    from ivr import create_app
+    from ivr.app import create_app
 
     client = create_app({"TESTING": True}).test_client()
     assert client.get("/agent/api/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -79,7 +79,7 @@ def test_demo_mode_makes_the_demo_agent(cli, monkeypatch):
     monkeypatch.setenv("IVR_DEMO", "1")
     result = cli("seed", "--demo")
     assert result.exit_code == 0, result.output
-    from ivr import create_app
+    from ivr.app import create_app
 
     client = create_app({"TESTING": True}).test_client()
     assert post_login(client, "demo", "demo").status_code == 302

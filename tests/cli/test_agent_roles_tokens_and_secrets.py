@@ -27,7 +27,7 @@ def cli(tmp_path, monkeypatch):
 
 
 def api(token: str) -> int:
-    from ivr import create_app
+    from ivr.app import create_app
 
     client = create_app({"TESTING": True}).test_client()
     return client.get("/agent/api/queue", headers={"Authorization": f"Bearer {token}"}).status_code
@@ -38,7 +38,7 @@ def test_an_agent_is_added_with_a_role_and_listed_with_it(cli):
     assert result.exit_code == 0, result.output
     assert "Agent 'sue' added as supervisor" in result.output
     assert "\tsupervisor\t" in cli("agent", "list").output
-    from ivr import create_app
+    from ivr.app import create_app
 
     client = create_app({"TESTING": True}).test_client()
     post_login(client, "sue", "sue-password")
@@ -89,8 +89,8 @@ def production(tmp_path, monkeypatch):
     monkeypatch.delenv("IVR_DEMO", raising=False)
     monkeypatch.delenv("IVR_RECORD_CALLS", raising=False)
     started = []
-    monkeypatch.setattr("ivr.cli.run_simple", lambda *args, **kwargs: started.append(args))
-    monkeypatch.setattr("ivr.cli._refuse_a_busy_port", lambda host, port: None)  # 5000 may be anyone's
+    monkeypatch.setattr("ivr.cli.line.run_simple", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setattr("ivr.cli.line._refuse_a_busy_port", lambda host, port: None)  # 5000 may be anyone's
 
     def serve():
         return CliRunner().invoke(main, ["serve"]), started
@@ -132,7 +132,7 @@ def test_a_role_is_changed_and_an_agent_deactivated_from_the_command_line(cli):
     token = cli("agent", "token", "ana").stdout.strip().splitlines()[0]
     assert cli("agent", "role", "ana", "supervisor").output.strip() == "'ana' is now supervisor."
     assert "\tsupervisor\t" in cli("agent", "list").output
-    from ivr import create_app
+    from ivr.app import create_app
 
     client = create_app({"TESTING": True}).test_client()
     post_login(client, "ana", "ana-password")

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.cli import main
 from ivr.store.models.calls import Application, ChangeRequest, Client, Contact

@@ -82,7 +82,7 @@ def test_installed_ivr_migrates_a_database_and_serves_the_desktop_and_the_webhoo
     assert "The database moved from revision empty to" in upgrade.stdout
     served = _run(installed, operators_folder, "-c", textwrap.dedent("""
         import ivr
-        from ivr import create_app
+        from ivr.app import create_app
         assert ivr.__file__.startswith(sys.argv[1]), ivr.__file__
         app = create_app({"TESTING": True, "DEMO": True, "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"})
         web = app.test_client()

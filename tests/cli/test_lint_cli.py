@@ -8,7 +8,7 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.cli import main
 from ivr.engine import FlowsInvalid
 

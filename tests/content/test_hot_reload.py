@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.services.demo import seed_demo

@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.config import ConfigError
 from ivr.desktop.accounts import ensure_demo_agent

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.store.models.desktop import AgentSession
 

@@ -223,7 +223,7 @@ def test_failures_and_the_device_cookie_keep_neither_the_typed_name_nor_the_addr
 
 
 def test_behind_a_trusted_proxy_each_agent_is_counted_by_their_own_address(tmp_path):
-    from ivr import create_app
+    from ivr.app import create_app
 
     from tests.conftest import TOKEN
 

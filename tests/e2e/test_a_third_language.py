@@ -14,7 +14,8 @@ import textwrap
 
 import pytest
 
-from ivr import calls, create_app
+from ivr import calls
+from ivr.app import create_app
 from ivr.store import db
 from ivr.engine.lint import lint
 from ivr.lint_context import loader_options

@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.config import ROOT
 from ivr.store.models.desktop import Callback

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.store.models.calls import Call, ChangeRequest
 from ivr.store.models.security import AuditEvent

@@ -11,7 +11,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.telephony.phone import FlaskTransport, PhoneCall
 from ivr.telephony.recording import RecordingFake, TwilioRecordingControl

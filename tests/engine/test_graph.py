@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import click
 from click.testing import CliRunner
 
 from ivr.content import graphviz
@@ -134,7 +135,7 @@ class TestTheFolderBeingEdited:
         assert f"from {ROOT / 'flows'} (prompts: {ROOT / 'prompts'})" in result.stderr
 
     def test_graph_test_and_lint_share_one_definition_of_the_folder_options(self):
-        commands = [main.commands[name] for name in ("graph", "test", "lint")]
+        commands = [main.get_command(click.Context(main), name) for name in ("graph", "test", "lint")]
         for option in ("flows_dir", "prompts_dir"):
             [graph, test, lint] = [next(p for p in command.params if p.name == option) for command in commands]
             assert graph.opts == test.opts == lint.opts and graph.help == test.help == lint.help

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.cli import main
 from ivr.engine import FlowsInvalid
 

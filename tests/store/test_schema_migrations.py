@@ -9,7 +9,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.store import schema
 from ivr.cli import main

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.desktop.accounts import ensure_demo_agent
 from ivr.services.demo import seed_demo
 from ivr.store import db

@@ -97,7 +97,7 @@ def open_callbacks(app, number: str) -> list[Callback]:
 
 def seeded_beside(server, database_url: str):
     """An app on the real server's database, seeded with the demo clients, once the server answers."""
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.services.demo import seed_demo
     from ivr.telephony.phone import HttpTransport
     from tests.conftest import TOKEN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.config import ROOT
 from ivr.services.demo import seed_demo
 from ivr.store import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.config import ROOT
 from ivr.services.demo import DEMO_CLIENTS, seed_demo
 from ivr.store import db

@@ -66,7 +66,7 @@ def test_twilio_refusing_is_a_gateway_error_the_desktop_can_explain():
 
 
 def test_with_an_account_sid_the_app_uses_twilio_and_without_it_the_recording_gateway(tmp_path):
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.telephony.gateway import RecordingGateway
 
     base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.telephony.phone import PhoneCall
 from ivr.services.demo import seed_demo

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.store import db
 from ivr.config import ConfigError
 from ivr.store.models.calls import Call, Contact

@@ -1,4 +1,9 @@
-"""How much of a request the app will read: bounded before any work, the rest refused at once with 413.
+"""The web application: `create_app` puts the line, the desktop and the request limits together.
+
+`ivr` itself imports nothing, so a command that needs only the database (`ivr report`, `ivr purge`)
+does not build the whole application first (ivr.cli loads each command's module when it is called).
+
+How much of a request the app will read: bounded before any work, the rest refused at once with 413.
 
 Twilio's webhook requests are a few kilobytes (about 40 fields: the call's, the caller's, then Digits,
 SpeechResult or the queue's figures); the desktop's forms carry a note of 2 000 characters at most;
@@ -24,12 +29,19 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, Request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import get_content_length
+
+from ivr import config, desktop, lint_context, logs, telephony
+from ivr.calls import line
+from ivr.content import flowstore
+from ivr.store import db
+from ivr.telephony import audio, gateway, recording
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +95,40 @@ class BodyLimit:
         return self.wsgi_app(environ, start_response)
 
 
-def init_app(app: Flask) -> None:
+def bound_requests(app: Flask) -> None:
     """Every request to `app` is bounded (its config's MAX_CONTENT_LENGTH, MAX_FORM_PARTS,
     MAX_FORM_MEMORY_SIZE; create_app sets CONFIG first)."""
     app.request_class = BoundedRequest
     app.wsgi_app = BodyLimit(app)  # type: ignore[method-assign]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, request limits, database, flows, and the voice webhook."""
+    app = Flask("ivr", instance_path=config.instance_path(), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(CONFIG)
+    app.config.update(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if app.config.get("DEMO") and not app.config.get("TESTING"):
+        _demo_secrets(app)
+    config.check(app.config)
+    logs.init_app(app)
+    bound_requests(app)
+    db.init_app(app)
+    flowstore.init_app(app, lint_context.loader_options())
+    app.register_blueprint(audio.bp)
+    telephony.init_app(app)
+    gateway.init_app(app)
+    line.init_app(app, line.Line(flows=app.extensions["ivr.flows"], hours=app.extensions["ivr.hours"],
+                                 recorder=recording.Recorder(), gateway=app.extensions["ivr.gateway"],
+                                 budgets=line.Budgets(app.config)))
+    desktop.init_app(app)
+    return app
+
+
+def _demo_secrets(app: Flask) -> None:
+    """In demo mode, the token and key the environment does not give: generated once per instance folder."""
+    for setting in config.DEMO_SECRET_FILES:
+        if not app.config.get(setting):
+            app.config[setting] = config.demo_secret(app.instance_path, setting, create=True)
