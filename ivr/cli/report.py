@@ -84,7 +84,10 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     if progress is not None:
         click.echo("", err=True)
     if output == "json":
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        # Indented for a person at a terminal; one line for a program reading a pipe, which Python's json
+        # writes in C (with an indent it falls back to Python: 0.13 s of a 90-day report by day).
+        indent = 2 if sys.stdout.isatty() else None
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=indent))
     elif output == "csv":
         click.echo(as_csv(report), nl=False)
     else:

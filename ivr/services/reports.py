@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from enum import StrEnum
@@ -449,12 +449,19 @@ def _check_size(cut: list[tuple[str, Bucket]]) -> None:
 
 
 def _with_properties(figures: Figures) -> dict[str, Any]:
-    data = asdict(figures)
-    data["funnels"] = [{**asdict(item), "drop_offs": item.drop_offs} for item in figures.funnels]
-    data["queue"]["service_level"] = figures.queue.service_level
-    data["repeats"]["first_contact_resolution"] = figures.repeats.first_contact_resolution
-    data["cost"]["saving"] = figures.cost.saving
+    data = _shallow(figures)
+    data["funnels"] = [{**_shallow(item), "drop_offs": item.drop_offs} for item in figures.funnels]
+    data["queue"] = {**_shallow(figures.queue), "service_level": figures.queue.service_level}
+    data["repeats"] = {**_shallow(figures.repeats),
+                       "first_contact_resolution": figures.repeats.first_contact_resolution}
+    data["cost"] = {**_shallow(figures.cost), "saving": figures.cost.saving}
     return data
+
+
+def _shallow(value: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, their values as they are (`_plain` unpacks them): what
+    dataclasses.asdict gives without its deep copy, which took 0.12 s of a 90-day report by day."""
+    return {item.name: getattr(value, item.name) for item in fields(value)}
 
 
 def _plain(value: Any) -> Any:
@@ -468,4 +475,6 @@ def _plain(value: Any) -> Any:
         return round(value, 4)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(_shallow(value))
     return value
