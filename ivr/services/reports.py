@@ -287,7 +287,7 @@ def periods(starts: date, ends: date, by: By, zone: tzinfo) -> list[tuple[str, B
             # ISO 8601 with the UTC offset: the hour repeated when clocks fall back has two labels, not one twice.
             cut.append((local.isoformat(timespec="minutes"), Bucket(len(cut), moment, moment + timedelta(hours=1))))
             moment += timedelta(hours=1)
-            _check_size(cut)
+            _check_size(cut, by)
     else:
         day = starts if by is By.DAY else starts - timedelta(days=starts.weekday())
         step = timedelta(days=1 if by is By.DAY else 7)
@@ -295,7 +295,7 @@ def periods(starts: date, ends: date, by: By, zone: tzinfo) -> list[tuple[str, B
             bounds = max(_local_midnight(day, zone), first), min(_local_midnight(day + step, zone), last)
             cut.append((max(day, starts).isoformat(), Bucket(len(cut), *bounds)))
             day += step
-            _check_size(cut)
+            _check_size(cut, by)
     return cut
 
 
@@ -443,9 +443,14 @@ def _local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
 
 
-def _check_size(cut: list[tuple[str, Bucket]]) -> None:
+_COARSER = {By.HOUR: "cut it by day or by week, or ask for fewer days", By.DAY: "cut it by week, or ask for fewer days",
+            By.WEEK: "ask for fewer days"}
+"""What a report with too many periods can do instead: a coarser cut than the one asked, if any."""
+
+
+def _check_size(cut: list[tuple[str, Bucket]], by: By) -> None:
     if len(cut) > MAX_PERIODS + 1:
-        raise ValueError(f"the report would have more than {MAX_PERIODS} periods: cut it by day or by week")
+        raise ValueError(f"the report would have more than {MAX_PERIODS} periods by {by}: {_COARSER[by]}")
 
 
 def _with_properties(figures: Figures) -> dict[str, Any]:

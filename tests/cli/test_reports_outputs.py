@@ -114,6 +114,17 @@ def test_a_day_written_otherwise_or_backwards_is_refused_with_the_fix(ivr_report
     assert backwards.exit_code == 2 and "give the earlier day first" in backwards.output
 
 
+def test_a_report_of_too_many_periods_suggests_only_a_coarser_cut_than_the_one_asked(ivr_report):
+    """More than 10 000 periods is refused; the fix named is a cut coarser than the one asked, never the same."""
+    by_hour = ivr_report("--from", "2025-01-01", "--to", "2026-12-31", "--by", "hour")
+    by_day = ivr_report("--from", "1990-01-01", "--to", "2026-12-31", "--by", "day")
+    by_week = ivr_report("--from", "1900-01-01", "--to", "2199-12-31", "--by", "week")
+    assert by_hour.exit_code == by_day.exit_code == by_week.exit_code == 2
+    assert "more than 10000 periods by hour: cut it by day or by week, or ask for fewer days" in by_hour.output
+    assert "more than 10000 periods by day: cut it by week, or ask for fewer days" in by_day.output
+    assert "more than 10000 periods by week: ask for fewer days" in by_week.output
+
+
 def token_for(app, role: str) -> str:
     with db.session_for(app) as session:
         return issue_token(session, add_agent(session, f"a-{role}", "password-123", role=role))
