@@ -38,7 +38,7 @@ def _app(demo: bool = False):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Load the demo clients; generate a Twilio token if none is set.")
 def serve(host: str, port: int, demo: bool) -> None:
     """Run the IVR web server (the database is created if needed).
@@ -67,6 +67,10 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: a closing socket is no owner
         try:
             probe.bind((host, port))
+        except socket.gaierror:
+            raise click.ClickException(
+                f"--host {host} is not an address of this machine nor a name it can look up: give one such as "
+                "127.0.0.1 (this machine only) or 0.0.0.0 (every network)") from None
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise

@@ -286,3 +286,24 @@ def test_a_demo_server_on_a_busy_port_says_so_first_and_how_to_choose_another(tm
     assert f"`make run PORT={port + 1}`" in result.output
     assert f"`ivr call --url http://127.0.0.1:{port + 1}`" in result.output
     assert "listening" not in result.output and "Demo data ready" not in result.output
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0"])
+def test_a_port_no_server_can_listen_on_is_refused_before_anything_starts(tmp_path, monkeypatch, port):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DEMO", "")
+    result = CliRunner().invoke(main, ["serve", "--demo", "--port", port])
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output and "1<=x<=65535" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "instance").exists()
+
+
+def test_a_host_that_is_no_address_is_refused_with_examples_before_anything_starts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DEMO", "")
+    result = CliRunner().invoke(main, ["serve", "--demo", "--host", "nosuchhost.invalid", "--port", "5099"])
+    assert result.exit_code == 1
+    assert "--host nosuchhost.invalid is not an address of this machine" in result.output
+    assert "127.0.0.1" in result.output and "Demo data ready" not in result.output
+    assert isinstance(result.exception, SystemExit)
