@@ -16,8 +16,9 @@ from ivr.store import db
 from ivr.store.models.desktop import Agent
 
 
-def _session():
-    return db.session_for(database_app())
+def _session(writes: bool = True):
+    """A session on the line's database; most agent commands change an account, so they begin as writers."""
+    return db.session_for(database_app(), writes=writes)
 
 
 @click.group()
@@ -89,7 +90,7 @@ def list_tokens(username: str) -> None:
     def when(moment) -> str:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
-    with _session() as session:
+    with _session(writes=False) as session:
         rows = tokens_of(session, _agent_named(session, username))
         if not rows:
             click.echo(f"'{username}' has no API token.")
@@ -137,7 +138,7 @@ def deactivate(username: str) -> None:
 @agent.command("list")
 def list_agents() -> None:
     """Show the agents (never their passwords)."""
-    with _session() as session:
+    with _session(writes=False) as session:
         for row in session.scalars(select(Agent).order_by(Agent.username)):
             state = "" if row.active else " (inactive)"
             click.echo(f"{row.username}\t{row.display_name}\t{row.role}\t{row.language}\t{row.endpoint or '-'}{state}")

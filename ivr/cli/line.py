@@ -50,7 +50,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     app = _app(demo)
     _refuse_a_busy_port(host, port)
     if demo:
-        with db.session_for(app) as session:
+        with db.session_for(app, writes=True) as session:
             added = seed_demo(session)
         click.echo(f"Demo data ready ({counted(added, 'client')} added).")
         if not config.telephony_token_given():
@@ -113,7 +113,7 @@ def seed(demo: bool, reset: bool, history_calls: int | None, weeks: int | None, 
     if history_calls is None and (weeks is not None or history_seed is not None):
         raise click.UsageError("--weeks and --seed shape a history: add --history N (the number of past calls).")
     app = database_app(secret=reset, demo=True, create=True)
-    with app.app_context(), db.session_for(app) as session:
+    with app.app_context(), db.session_for(app, writes=True) as session:
         added = seed_demo(session)
         ensure_demo_agent(session)
         done = reset_demo(session) if reset else None
@@ -181,7 +181,7 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
     app = None
     if in_process:
         app = _app(demo=True)
-        with db.session_for(app) as session:
+        with db.session_for(app, writes=True) as session:
             seed_demo(session)
         transport = FlaskTransport(app.test_client())
         token = app.config["TWILIO_AUTH_TOKEN"]

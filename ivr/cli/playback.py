@@ -107,7 +107,7 @@ class Playback:
         while self._callbacks and self._callbacks[0].at <= min(until, self.ends):
             due = heapq.heappop(self._callbacks)
             self.held.move_to(due.at)
-            with db.session_for(self.app) as session:
+            with db.session_for(self.app, writes=True) as session:
                 callback = session.scalar(select(Callback).where(Callback.call_sid == due.call_sid,
                                                                  Callback.status == "open"))
                 if callback is None:  # a newer call's request took its place: done with that one
@@ -189,7 +189,7 @@ class Playback:
     def _answered(self, call: PhoneCall, planned: PlannedCall, rng: random.Random) -> None:
         """The demo agent takes the call after the wait, talks, the agent's leg ends, the agent closes it."""
         self.held.tick(planned.wait_seconds)
-        with db.session_for(self.app) as session:
+        with db.session_for(self.app, writes=True) as session:
             row = session.get(Call, call.call_sid)
             if row is None:
                 return
@@ -199,7 +199,7 @@ class Playback:
         self.played.answered += 1
         self._answer_survey(call, planned)
         self.held.tick(rng.uniform(20, 120))
-        with db.session_for(self.app) as session:
+        with db.session_for(self.app, writes=True) as session:
             row = session.get(Call, call.call_sid)
             if row is not None:
                 service.close_call(session, row, self._agent(session), self._subject(planned),
@@ -386,7 +386,7 @@ def seed_history(app: Flask, calls: int, weeks: int, seed: int,
     last_day = today - timedelta(days=1)
     ends = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
     planned = plan_history(calls, weeks, last_day, zone, seed, history_callers(calls), agents_open)
-    with db.session_for(app) as session:
+    with db.session_for(app, writes=True) as session:
         if session.scalar(select(Call.call_sid).where(Call.call_sid.in_([call.call_sid for call in planned[:50]]))):
             raise HistoryPlayedAlready(seed)
         added = seed_fictional(session, pool_size(calls))

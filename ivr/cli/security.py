@@ -78,7 +78,7 @@ def change_reverse(confirmation: str, username: str, reason: str) -> None:
     """
     app = database_app(secret=True)  # the audit row fingerprints the masked values with the key
     try:
-        with app.app_context(), db.session_for(app) as session:
+        with app.app_context(), db.session_for(app, writes=True) as session:
             supervisor = _supervisor(session, username, "reverses a change")
             change = reverse_change(session, confirmation.strip(), actor_id(supervisor), reason)
             kind = change.kind
@@ -103,7 +103,7 @@ def _supervisor(session, username: str, doing: str):
 def change_apply_due() -> None:
     """Apply every pending change whose cooling-off period is over (run it daily, e.g. from cron)."""
     app = database_app(secret=True)  # the audit row fingerprints the masked values with the key
-    with app.app_context(), db.session_for(app) as session:
+    with app.app_context(), db.session_for(app, writes=True) as session:
         applied = apply_due(session)
         summary = [(c.confirmation, c.kind) for c in applied]
     for confirmation, kind in summary:
@@ -132,7 +132,7 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
     app = database_app(secret=True)  # tries are counted under a keyed hash of the number
     number = re.sub(r"\D", "", client_number)
     masked = mask_client_number(number)
-    with app.app_context(), db.session_for(app) as session:
+    with app.app_context(), db.session_for(app, writes=True) as session:
         client = find_client(session, number)
         if client is None:
             raise click.ClickException(f"no client has the number {masked}; check the 9 digits")
@@ -159,7 +159,7 @@ def client_unsuspend(client_number: str, username: str, identity_checked: bool) 
 def purge_command(days: int | None) -> None:
     """Remove old call journeys, contexts and recording references; keep daily counts and the audit trail."""
     app = database_app()
-    with app.app_context(), db.session_for(app) as session:
+    with app.app_context(), db.session_for(app, writes=True) as session:
         report = purge(session, days or app.config.get("RETENTION_DAYS", 730))
     for line in report.lines():
         click.echo(line)

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     _trust_proxies(app)
     oidc.init_app(app)  # staff sign-in through the agency's identity provider, when IVR_OIDC_ISSUER is set
     if app.config.get("DEMO"):
-        with db.session_for(app) as session:
+        with db.session_for(app, writes=True) as session:
             ensure_demo_agent(session)
 
 

@@ -116,7 +116,7 @@ class ScenarioRunner:
         self.engine = app.extensions["ivr.db"].kw["bind"]
         self.database = Path(self.engine.url.database or "")
         self.template = self.database.with_name(self.database.name + ".seeded")
-        with db.session_for(app) as session:
+        with db.session_for(app, writes=True) as session:
             seed_demo(session)
         self._settle()
         shutil.copyfile(self.database, self.template)

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.store import sqlite as sqlite_writer
 from ivr.store.models.publishing import FlowVersion
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,10 @@ class DatabaseArchive:
         self.sessions = sessions
 
     def save(self, version: str, files: dict[str, str]) -> None:
+        """Keep `version` once; processes starting together (gunicorn's workers) take turns at the
+        write lock on SQLite rather than one failing with "database is locked" between its read and its write."""
         with self.sessions() as session:
+            sqlite_writer.begin_writing(session)
             if session.get(FlowVersion, version) is not None:
                 return
             session.add(FlowVersion(version=version, files=files))

@@ -178,9 +178,18 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 @contextmanager
-def session_for(app: Flask) -> Iterator[Session]:
-    """A session outside a request (CLI commands), committed when the block ends well."""
+def session_for(app: Flask, *, writes: bool = False) -> Iterator[Session]:
+    """A session outside a request (CLI commands, tests' set-up), committed when the block ends well.
+
+    `writes=True` begins it as a writer (`begin_write`): beside a running line on SQLite, a block
+    that reads and then writes (seeding: is this client there? then add it) waits its turn for the
+    write lock (5 s outside a request's budget) instead of failing at its first INSERT with "database
+    is locked" because a server process wrote in between. `writes=False` for a block that only reads
+    (a report, an audit trail), which must not hold callers' steps back while it runs.
+    """
     db = app.extensions["ivr.db"]()
+    if writes:
+        begin_write(db)
     try:
         yield db
         db.commit()

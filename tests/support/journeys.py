@@ -104,7 +104,7 @@ def seeded_beside(server, database_url: str):
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
                       "SECRET_KEY": "test-secret"})
-    with db.session_for(app) as session:
+    with db.session_for(app, writes=True) as session:
         seed_demo(session)
     wait_until_it_answers(HttpTransport(server.url), server.log)
     return app
