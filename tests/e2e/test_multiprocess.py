@@ -41,7 +41,7 @@ def two_servers(database_url, tmp_path):
         for server in started:
             assert _answers(server), f"server {server.port} does not answer:\n{server.log.read_text()}"
         app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN})
-        with db.session_for(app) as session:
+        with db.session_for(app, writes=True) as session:
             seed_demo(session)
         yield app, started
     finally:
