@@ -136,10 +136,11 @@ def run_action(session: Session, call: Call, state: CallState, name: str, flowse
                seconds: float, savepoint: bool = True) -> Event:
     """Run one backend action within `seconds`; a fault or a late answer takes the error branch.
 
-    The action's writes sit in a savepoint, or (`savepoint=False`, for an action that must find no
-    transaction open: `ivr.calls.action_budget`) in the session's transaction, rolled back whole if it
-    fails: they are kept only if it answered well and in time, so the caller is never told about a
-    change that was undone.
+    The action's writes sit in a savepoint, or (`savepoint=False`: the transaction holds nothing
+    that must outlive a failure, or the action must find no transaction open, as
+    `ivr.calls.action_budget` decides) in the session's transaction, rolled back whole if it fails:
+    they are kept only if it answered well and in time, so the caller is never told about a change
+    that was undone.
     """
     context = ActionContext(session=session, call=call, vars=dict(state.vars), now=now_utc(),
                             position=state.position, policy=flowset.verification)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ivr import calls, clock, deadline
 from ivr.store import calls as callstore
 from ivr.store import db
-from ivr.engine import ActionFailed, CallState, FlowSet, Turn, TurnKind, advance
+from ivr.engine import ActionDone, ActionFailed, CallState, FlowSet, Turn, TurnKind, advance
 from ivr.store.models.calls import Call
 from ivr.services.actions import database_only
 
@@ -125,6 +125,12 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
     names; the actions of a step share ACTION_BUDGET_S. (PostgreSQL: the step's read of the call
     may still hold its row, let go before an action runs apart.)
 
+    An action whose transaction holds no earlier action's writes runs without a savepoint: if it
+    fails, the transaction is rolled back whole (`ivr.calls.run_action`), which loses nothing (on
+    PostgreSQL it lets go of the call's row, read FOR UPDATE; the save is a compare-and-set anyway)
+    and spares the SAVEPOINT and RELEASE round trips of every step that runs one action, the usual
+    case. Later ones keep the earlier writes behind a savepoint.
+
     Returns the session holding the last writes (the step's save goes in the same transaction),
     the call as the actions changed it (written back as a compare-and-set, `callstore.unlocked`),
     and the turn that follows them with what was heard on the way.
@@ -132,13 +138,14 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
     call, session = _fresh(seen.columns)
     heard, journey = list(turn.prompts), list(turn.journey)
     ends = time.monotonic() + calls.ACTION_BUDGET_S
+    kept = False  # does the open transaction hold an earlier action's writes, which a failure must not undo?
     for _ in range(calls.MAX_ACTIONS_PER_STEP):
         if turn.kind is not TurnKind.ACTION:
             break
         name = turn.action or ""
         seconds = min(calls.ACTION_BUDGET_S, ends - time.monotonic())
         if database_only(name):
-            event = calls.run_action(session, call, state, name, flowset, seconds)
+            event = calls.run_action(session, call, state, name, flowset, seconds, savepoint=kept)
         else:
             if session.in_transaction() or session.get_bind().in_transaction():  # nothing held while it waits:
                 # what the earlier actions wrote is committed (PostgreSQL: and the row the step's read locked)
@@ -146,6 +153,7 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
                 callstore.write_back(session, call)
                 session.commit()
                 callstore.writing(session.get_bind())
+                kept = False
             columns = callstore.columns_of(call)
             try:
                 event = run_within(seconds + GRACE_S, partial(
@@ -155,6 +163,7 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
                 log.warning("action %s failed on call %s: %s", name, seen.call_sid, type(late).__name__)
                 call, session = _fresh(columns)
                 event = ActionFailed(type(late).__name__)
+        kept = kept or isinstance(event, ActionDone)  # a failed one's writes are gone (with the earlier ones', if unkept)
         turn, state = advance(flowset, state, event)
         heard.extend(turn.prompts)
         journey.extend(turn.journey)

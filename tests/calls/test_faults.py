@@ -205,6 +205,27 @@ def test_a_verification_that_fails_after_marking_the_call_verified_leaves_it_unv
     assert count(app, AuditEvent, call_sid=call.call_sid, action="verification_succeeded") == 0
 
 
+def test_a_status_lookup_that_fails_after_a_verification_keeps_the_caller_verified_for_the_agent(app, phone,
+                                                                                                  monkeypatch):
+    """Two actions in one step (the verification, then the status lookup): the first runs without a
+    savepoint, the second behind one, so its failure undoes its own writes and not the first's;
+    the agent sees a caller who was verified, with the verification audited once."""
+    def broken_lookup(ctx):
+        ctx.session.add(AuditEvent(action="status_lookup_started", outcome="started", actor_kind="system",
+                                    actor="test", call_sid=ctx.call.call_sid))
+        ctx.session.flush()
+        raise ConnectionError("the agency's file system went away")
+
+    setattr(broken_lookup, actions.DATABASE_ONLY, True)  # as the real lookup: run on the step's thread
+    monkeypatch.setitem(actions.ACTIONS, "status.lookup", broken_lookup)
+    call = phone().press("1").press("1").press("100200300").press("19480517")
+    assert call.transferred and "problème technique" in call.heard() and "1 234,56 $" not in call.heard()
+    stored = row(app, call)
+    assert stored.verified and stored.transfer_reason == "status/lookup:error"
+    assert count(app, AuditEvent, call_sid=call.call_sid, action="verification_succeeded") == 1
+    assert count(app, AuditEvent, call_sid=call.call_sid, action="status_lookup_started") == 0
+
+
 def test_an_action_that_answers_after_its_budget_is_a_failed_one(app, phone, monkeypatch):
     real = actions.ACTIONS["address.submit"]
 
