@@ -68,6 +68,7 @@ def _timeout_every_statement() -> None:
 
     def every(conn, cursor, statement, parameters, context, executemany) -> None:
         conn.info.pop(budget._SET_FOR, None)
+        conn.info.pop(budget._LIMIT_MS, None)
         original(conn, cursor, statement, parameters, context, executemany)
 
     budget._postgres_statement_timeout = every
