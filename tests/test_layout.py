@@ -195,6 +195,8 @@ def test_the_clock_check_sees_every_way_to_read_the_wall_clock_but_not_a_duratio
 OPTIONAL_HEAVY: dict[str, str] = {
     "twilio.rest": "160 ms to import (measured); only a server that places or records calls through Twilio's "
                    "REST API needs it, never the webhook, the CLI or the tests (they use the recording fake)",
+    "alembic": "0.1-0.15 s to import, and its scripts as much again to read; only migrating needs it (a database "
+               "behind the code, `ivr db`): ivr.store.schema sees a database at head with one SELECT",
 }
 """Modules that may be imported inside a function, each with why: a dependency that is heavy to import
 and that most commands never need."""

@@ -3,6 +3,11 @@
 `create_all` cannot change a table that already exists, so every schema change is a migration in
 `ivr/store/migrations/versions/`; a test compares the migrated schema with `ivr/store/models/calls.py` so a model
 changed without its migration fails the suite.
+
+Alembic is imported only to migrate (a database behind the code, `ivr db`): a database already at the
+newest revision is recognised with one SELECT of alembic_version against the newest migration's number
+(`head`), which every process and command does at start. Importing Alembic alone took 0.15 s of
+`ivr report`'s start-up, before reading its scripts under the writer lock (bench/RESULTS.md, stop 22).
 """
 
 from __future__ import annotations
@@ -10,16 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ivr.store.models.calls import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INITIAL_REVISION = "0001"
@@ -27,6 +31,8 @@ _PG_LOCK_KEY = 0x1F0_0D1A1  # any constant: the advisory lock every starting pro
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -37,7 +43,22 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+    """The newest revision this code knows ("0014"): the number of the highest-numbered migration file,
+    as `revision` numbers them (`NNNN_what_changed.py`, revision "NNNN", each after the one before; a test
+    checks Alembic finds the same head). Read from the file names, not by loading every script."""
+    numbers = [path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    return max(numbers, default="")
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database at `engine` is at `head` (False too when it has no alembic_version table:
+    empty, or made before migrations existed), in one SELECT."""
+    with engine.connect() as connection:
+        try:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL)
+            return False
+    return versions == [head()]
 
 
 @contextmanager
@@ -61,12 +82,19 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to `revision`; a database made before migrations existed is adopted."""
+    """Bring the database to `revision`; a database made before migrations existed is adopted. A
+    database already at head is left as it is without loading Alembic (`at_head`)."""
+    if revision == "head" and at_head(engine):
+        return
+    from alembic import command
+
     with _migration_lock(engine) as connection:
         tables = set(inspect(connection).get_table_names())
         config = alembic_config(connection)
@@ -79,6 +107,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def differences(engine: Engine) -> list[Any]:
     """What `ivr/store/models/calls.py` declares that the migrated database does not have (empty when in step)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, Base.metadata)
@@ -86,6 +117,8 @@ def differences(engine: Engine) -> list[Any]:
 
 def revision(url: str, message: str) -> str:
     """Write a new migration from the difference between the models and an up-to-date database."""
+    from alembic import command
+
     config = alembic_config(url=url)
     number = len(list((MIGRATIONS / "versions").glob("[0-9]*.py"))) + 1
     script = command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
 from click.testing import CliRunner
 from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from ivr.app import create_app
 from ivr.store import db
@@ -93,3 +96,32 @@ def test_a_database_made_before_migrations_existed_is_adopted_with_its_data(tmp_
 def test_the_suite_runs_on_the_database_it_was_asked_for(app):
     dialect = app.extensions["ivr.db.engine"].dialect.name
     assert dialect == ("postgresql" if on_postgres() else "sqlite")
+
+
+def test_the_head_read_from_the_file_names_is_the_one_alembic_finds():
+    assert schema.head() == ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
+
+
+def test_a_database_at_head_is_opened_without_loading_alembic(database_url):
+    engine = make_engine(database_url)
+    schema.upgrade(engine)
+    engine.dispose()
+    opened = ("import sys\n"
+              "from ivr.store import schema\n"
+              "from ivr.store.db import make_engine\n"
+              f"engine = make_engine({database_url!r})\n"
+              "schema.upgrade(engine)\n"
+              "assert schema.at_head(engine)\n"
+              "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n")
+    done = subprocess.run([sys.executable, "-c", opened], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_database_behind_the_code_is_not_at_head_and_is_upgraded(database_url):
+    engine = make_engine(database_url)
+    schema.upgrade(engine, "0013")
+    assert not schema.at_head(engine)
+    schema.upgrade(engine)
+    assert schema.at_head(engine) and schema.current_revision(engine) == schema.head()
+    engine.dispose()
