@@ -48,7 +48,7 @@ def local_zone() -> tzinfo:
                 return hours.zone
             path = Path(current_app.config.get("FLOWS_DIR") or "flows") / "hours.yaml"
             if path.exists():
-                return Hours.from_file(path).zone
+                return Hours.zone_from_file(path)  # the zone alone: no holidays to load
     except HoursError:  # pragma: no cover - a broken file is reported where hours load
         pass
     return timezone.utc

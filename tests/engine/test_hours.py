@@ -309,3 +309,15 @@ def test_broken_yaml_is_reported_with_its_line(tmp_path):
 def test_naive_datetimes_are_refused_rather_than_guessed(hours):
     with pytest.raises(ValueError, match="timezone-aware"):
         hours.is_open(datetime(2026, 11, 23, 10, 0))
+
+
+def test_the_zone_alone_is_read_without_the_holiday_calendar(tmp_path):
+    assert Hours.zone_from_file(ROOT / "flows" / "hours.yaml") == Hours.from_file(ROOT / "flows" / "hours.yaml").zone
+    unchecked = write(tmp_path, "timezone: America/Vancouver\nholidays: {country: XX}\n")
+    assert Hours.zone_from_file(unchecked) == ZoneInfo("America/Vancouver")
+
+
+@pytest.mark.parametrize("text", ["timezone: Mars/Olympus\n", "open: {}\n", "- timezone\n"])
+def test_a_missing_or_unknown_zone_is_an_hours_error(tmp_path, text):
+    with pytest.raises(HoursError):
+        Hours.zone_from_file(write(tmp_path, text))
