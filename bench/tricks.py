@@ -74,10 +74,6 @@ def _timeout_every_statement() -> None:
     budget._postgres_statement_timeout = every
 
 
-def _ping_every_checkout() -> None:
-    db.PING_AFTER_IDLE_S = -1.0  # as SQLAlchemy's pool_pre_ping: SELECT 1 each time a connection is handed out
-
-
 def _statements_built_at_each_use() -> None:
     """ivr.store.calls as if each function built its statement where it runs it (SQLAlchemy then
     finds the compiled form in its cache by the statement's key, computed anew at each use)."""
@@ -135,7 +131,6 @@ TRICKS: dict[str, Callable[[], None]] = {
     "direct-begin": _begin_through_sqlalchemy,  # ivr.store.db: SQLite's BEGIN sent straight to the driver
     "prepared": _statements_built_at_each_use,  # ivr.store.calls: statements built once, at import
     "timeout-once": _timeout_every_statement,   # ivr.store.budget: statement_timeout set once per budget
-    "ping-when-idle": _ping_every_checkout,     # ivr.store.db: a pooled connection pinged only after 0.5 s idle
 }
 
 
@@ -151,7 +146,7 @@ def app_without(name: str):
 
 BENCH = Path(__file__).resolve().parent
 SQLITE_ONLY = {"writer-lock", "synchronous-normal", "direct-begin"}
-POSTGRES_ONLY = {"timeout-once", "ping-when-idle"}
+POSTGRES_ONLY = {"timeout-once"}
 _PATCHED = (db, sqlite_writer, budget, callstore)  # the modules a trick's switch may change
 
 

@@ -17,12 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-import time
 from pathlib import Path
 
 from flask import Flask, g, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr import deadline
@@ -30,16 +28,6 @@ from ivr.store import budget, schema
 from ivr.store import sqlite as sqlite_writer
 
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
-
-PING_AFTER_IDLE_S = 0.5
-"""A pooled PostgreSQL connection idle longer than this is pinged before use (`_ping_when_idle`),
-and replaced if the ping fails: a server restarted or a connection cut while the line was quiet
-costs no caller a step. One used more recently is not pinged: under load every request would pay
-one more round trip (SQLAlchemy's `pool_pre_ping` pings at every checkout: 1 of 9 round trips of a
-step, bench/RESULTS.md), and a connection lost within that half second fails at its first
-statement, which makes SQLAlchemy invalidate the pool's older connections, as its "optimistic"
-disconnect handling does; the step goes to a person, as any fault's does."""
-_LAST_USED = "ivr_last_used"  # pool record info: time.monotonic() when connected or last checked in
 
 
 def database_file(url: str) -> Path | None:
@@ -84,33 +72,11 @@ def make_engine(url: str) -> Engine:
         if path is not None:
             sqlite_writer.install(engine, str(path))
     else:
-        engine = create_engine(url, connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+        engine = create_engine(url, pool_pre_ping=True,
+                               connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
                                hide_parameters=True)
-        event.listen(engine, "connect", _note_use)
-        event.listen(engine, "checkin", _note_use)
-        event.listen(engine, "checkout", _ping_when_idle)
     budget.guard(engine)
     return engine
-
-
-def _note_use(_dbapi_connection, record) -> None:
-    record.info[_LAST_USED] = time.monotonic()
-
-
-def _ping_when_idle(dbapi_connection, record, _proxy) -> None:
-    """Before a pooled PostgreSQL connection is handed out: ping it (SELECT 1) if it sat idle longer
-    than PING_AFTER_IDLE_S, and have the pool replace it if the ping fails (SQLAlchemy's
-    "pessimistic" disconnect handling by a checkout event: DisconnectionError, pooling docs)."""
-    if time.monotonic() - record.info.get(_LAST_USED, 0.0) <= PING_AFTER_IDLE_S:
-        return
-    try:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("SELECT 1")
-        finally:
-            cursor.close()
-    except Exception as error:  # whatever the driver raises, the connection cannot be trusted
-        raise DisconnectionError(f"a pooled connection failed its ping: {type(error).__name__}") from error
 
 
 def _sqlite_pragmas(connection, _record) -> None:
