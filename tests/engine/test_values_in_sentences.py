@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr.config import ROOT
-from ivr.engine import CallState, Speech, Start, TurnKind, advance, load_flowset
+from ivr.engine import CallState, Speech, Start, advance, load_flowset
 from ivr.engine.understand import phone_number
 from ivr.lint_context import loader_options
 
