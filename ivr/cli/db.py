@@ -62,10 +62,19 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
 def upgrade(revision: str) -> None:
     """Create or upgrade the schema of IVR_DATABASE_URL (the app also does this when it starts)."""
+    known = schema.revisions()
+    if revision != "head" and revision not in known:
+        raise click.BadParameter(
+            f"no migration is numbered '{revision}': give one of {known[0]} to {known[-1]} "
+            "(the files in ivr/store/migrations/versions/), or leave it out to go to the newest", param_hint="--revision")
     url = database_url()
     engine = make_engine(url)
     try:
         before = schema.current_revision(engine)
+        if before is not None and before in known and revision != "head" and before > revision:
+            raise click.ClickException(
+                f"the database is at revision {before}, after {revision}; `ivr db upgrade` never goes back. "
+                "To go back, restore the backup taken before the newer migrations ran.")
         schema.upgrade(engine, revision)
         after = schema.current_revision(engine)
     except OperationalError as error:

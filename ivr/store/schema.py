@@ -46,8 +46,12 @@ def head() -> str:
     """The newest revision this code knows ("0014"): the number of the highest-numbered migration file,
     as `revision` numbers them (`NNNN_what_changed.py`, revision "NNNN", each after the one before; a test
     checks Alembic finds the same head). Read from the file names, not by loading every script."""
-    numbers = [path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
-    return max(numbers, default="")
+    return max(revisions(), default="")
+
+
+def revisions() -> list[str]:
+    """Every revision this code knows, oldest first ("0001", "0002", …), from the migration files' names."""
+    return sorted(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def at_head(engine: Engine) -> bool:

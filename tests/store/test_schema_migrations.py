@@ -65,6 +65,33 @@ def test_ivr_db_upgrade_creates_an_empty_database_and_is_harmless_when_run_again
     assert f"database: {schema.head()}; code: {schema.head()}" in current.output
 
 
+def test_ivr_db_upgrade_to_a_revision_that_does_not_exist_names_the_ones_that_do(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "9999"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no migration is numbered '9999'" in result.output and f"0001 to {schema.head()}" in result.output
+
+
+def test_ivr_db_upgrade_to_an_older_revision_says_it_never_goes_back_and_changes_nothing(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    older = schema.revisions()[-2]
+    result = runner.invoke(main, ["db", "upgrade", "--revision", older])
+    assert result.exit_code == 1
+    assert f"at revision {schema.head()}, after {older}" in result.output and "never goes back" in result.output
+    assert f"database: {schema.head()}" in runner.invoke(main, ["db", "current"]).output
+
+
+def test_ivr_db_upgrade_to_a_named_revision_stops_there(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    older = schema.revisions()[-2]
+    result = runner.invoke(main, ["db", "upgrade", "--revision", older])
+    assert result.exit_code == 0 and f"from revision empty to {older}" in result.output, result.output
+    assert f"database: {older}; code: {schema.head()}" in runner.invoke(main, ["db", "current"]).output
+
+
 def test_ivr_db_revision_refuses_to_write_an_empty_migration():
     result = CliRunner().invoke(main, ["db", "revision", "-m", "nothing"])
     assert result.exit_code == 1
