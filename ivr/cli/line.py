@@ -6,6 +6,7 @@ import errno
 import random
 import socket
 import sys
+import urllib.parse
 
 import click
 from werkzeug.serving import run_simple
@@ -157,8 +158,18 @@ def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> Non
     click.echo(f"See the figures: ivr report --from {history.first_day} --to {history.last_day}")
 
 
+def _web_address(_context: click.Context, _parameter: click.Parameter, url: str) -> str:
+    """--url as a web address with its scheme and host, or a sentence that shows how to write it."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"'{url}' is not a web address: write it with http:// or https:// and the host, "
+                                 "as `ivr serve` prints it, e.g. http://127.0.0.1:5000")
+    return url
+
+
 @click.command()
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The running IVR to call.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, callback=_web_address,
+              help="The running IVR to call.")
 @click.option("--in-process", is_flag=True, help="Run the IVR inside this command instead of calling a server.")
 @click.option("--from", "caller", default="+15145550142", show_default=True, help="Caller ID to present.")
 @click.option("--token", envvar="TWILIO_AUTH_TOKEN", help="Twilio auth token used to sign (default: the demo one).")

@@ -307,3 +307,11 @@ def test_a_host_that_is_no_address_is_refused_with_examples_before_anything_star
     assert "--host nosuchhost.invalid is not an address of this machine" in result.output
     assert "127.0.0.1" in result.output and "Demo data ready" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:5000", "localhost:5000", "ftp://127.0.0.1:5000", "http://"])
+def test_ivr_call_to_an_address_without_its_scheme_or_host_shows_how_to_write_it_before_dialling(url):
+    result = CliRunner().invoke(main, ["call", "--url", url, "--press", "1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"'{url}' is not a web address" in result.output and "http://127.0.0.1:5000" in result.output
+    assert "cannot reach the IVR" not in result.output
