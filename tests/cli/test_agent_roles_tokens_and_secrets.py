@@ -3,11 +3,18 @@ with a known secret key or without the Twilio token."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.config import ROOT
 
+from tests.support.servers import free_port
 from tests.support.desktop_fixtures import post_login, quick_password_hashing  # noqa: F401
 
 
@@ -142,3 +149,18 @@ def test_a_role_is_changed_and_an_agent_deactivated_from_the_command_line(cli):
     assert client.get("/agent/reports").status_code == 302
     assert api(token) == 401
     assert "(inactive)" in cli("agent", "list").output
+
+
+def test_gunicorn_without_the_twilio_token_says_so_in_a_sentence_and_stops(tmp_path):
+    """`gunicorn app:app` as deployed: each worker says what to set, no traceback, and gunicorn
+    stops ("App failed to load", exit 4) rather than starting workers again and again."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("IVR_", "TWILIO_"))}
+    env.update(IVR_DATABASE_URL=f"sqlite:///{tmp_path / 'line.db'}", IVR_INSTANCE_PATH=str(tmp_path / "instance"),
+               IVR_SECRET_KEY="a-real-secret-for-this-test-only-0123456789")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    finished = subprocess.run([gunicorn, "--bind", f"127.0.0.1:{free_port()}", "--workers", "2", "app:app"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    said = finished.stdout + finished.stderr
+    assert finished.returncode == 4, said
+    assert "The IVR cannot start: TWILIO_AUTH_TOKEN is not set" in said and "Traceback" not in said
+    assert "App failed to load" in said
