@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ SHARES = frozenset({"service_level", "first_contact_resolution"})
 NO_LANGUAGE = "none"
 """The table's name for the empty language (docs/reports.md): calls where none was chosen, contacts without a
 call. CSV and JSON keep it empty, as the Reports page's CSV and the API do."""
+DAY_FORMAT = "%Y-%m-%d"
+"""How --from and --to are written: year-month-day."""
 HOUR_MARK = "T"
 """In a period's name, what marks an hour ("2026-11-10T10:00"): the scores are counted by whole days."""
 
@@ -46,8 +48,8 @@ HOUR_MARK = "T"
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
+    try:  # year-month-day only (2026-11-30, 2026-11-1): not ISO 8601's other forms (20261130, 2026-W48-1)
+        return datetime.strptime(value, DAY_FORMAT).date()
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date; write it as 2026-11-30 (year-month-day)") from None
 

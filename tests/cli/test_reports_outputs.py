@@ -107,11 +107,19 @@ def test_what_callers_think_is_in_the_table_the_csv_and_the_json(ivr_report):
     no_personal_data(table)
 
 
-def test_a_day_written_otherwise_or_backwards_is_refused_with_the_fix(ivr_report):
-    wrong = ivr_report("--from", "10/11/2026", "--to", "2026-11-19")
-    assert wrong.exit_code == 2 and "write it as 2026-11-30" in wrong.output
+@pytest.mark.parametrize("written", ["10/11/2026", "20261110", "2026-W46-2", "2026-11-10T00:00", "2026-02-30"])
+def test_a_day_written_otherwise_or_backwards_is_refused_with_the_fix(ivr_report, written):
+    wrong = ivr_report("--from", written, "--to", "2026-11-19")
+    assert wrong.exit_code == 2 and f"'{written}' is not a date" in wrong.output
+    assert "write it as 2026-11-30" in wrong.output
     backwards = ivr_report("--from", "2026-11-19", "--to", "2026-11-10")
     assert backwards.exit_code == 2 and "give the earlier day first" in backwards.output
+
+
+def test_a_day_without_its_leading_zeros_is_the_same_day(ivr_report):
+    padded = ivr_report("--from", "2026-11-09", "--to", "2026-11-10", "--format", "csv")
+    unpadded = ivr_report("--from", "2026-11-9", "--to", "2026-11-10", "--format", "csv")
+    assert padded.exit_code == 0 and unpadded.output == padded.output
 
 
 def test_a_report_of_too_many_periods_suggests_only_a_coarser_cut_than_the_one_asked(ivr_report):
