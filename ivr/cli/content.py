@@ -48,24 +48,24 @@ def console_start(app: Any | None, flow: str | None, step: str | None, language:
     if step and not flow:
         if "/" not in step:
             raise click.BadParameter("say which flow the step is in, e.g. --flow status --step lookup",
-                                     param_hint="--step")
+                                     param_hint="'--step'")
         flow, _, step = step.partition("/")
     if client_number is not None and not (client_number.isdigit() and len(client_number) == 9):
         raise click.BadParameter(f"'{client_number}' is not a 9-digit client number, e.g. 100200300",
-                                 param_hint="--client")
+                                 param_hint="'--client'")
     flowset = _configured_flowset(app)
     if flow and flowset is not None:
         if flow not in flowset.flows:
             hint = did_you_mean(flow, flowset.flows) or "flows: " + ", ".join(sorted(flowset.flows))
-            raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="--flow")
+            raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="'--flow'")
         steps = flowset.flows[flow].steps
         if step and step not in steps:
             hint = did_you_mean(step, steps) or f"steps of '{flow}': " + ", ".join(steps)
-            raise click.BadParameter(f"flow '{flow}' has no step '{step}' — {hint}", param_hint="--step")
+            raise click.BadParameter(f"flow '{flow}' has no step '{step}' — {hint}", param_hint="'--step'")
     if language and flowset is not None and language not in flowset.languages:
         codes = flowset.languages.codes
         hint = did_you_mean(language, codes) or "languages: " + ", ".join(codes)
-        raise click.BadParameter(f"the line does not serve '{language}' — {hint}", param_hint="--lang")
+        raise click.BadParameter(f"the line does not serve '{language}' — {hint}", param_hint="'--lang'")
     at = f"{flow}/{step}" if flow and step else flow
     return ConsoleStart(at=at, language=language, client_number=client_number)
 
@@ -154,9 +154,9 @@ def graph_command(flow: str, fmt: str, output: Path | None, flows_dir: Path | No
     flowset = _flowset_or_fail(flows_dir, prompts_dir)
     if flow not in flowset.flows:
         hint = did_you_mean(flow, flowset.flows) or "flows: " + ", ".join(sorted(flowset.flows))
-        raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="FLOW")
+        raise click.BadParameter(f"there is no flow named '{flow}' — {hint}", param_hint="'FLOW'")
     if fmt == "png" and output is None:
-        raise click.BadParameter("a PNG picture needs a file: add -o status.png", param_hint="--format")
+        raise click.BadParameter("a PNG picture needs a file: add -o status.png", param_hint="'--format'")
     if fmt in ("mermaid", "dot"):
         text = mermaid(flowset, flow) if fmt == "mermaid" else dot(flowset, flow)
         if output is None:

@@ -66,7 +66,7 @@ def upgrade(revision: str) -> None:
     if revision != "head" and revision not in known:
         raise click.BadParameter(
             f"no migration is numbered '{revision}': give one of {known[0]} to {known[-1]} "
-            "(the files in ivr/store/migrations/versions/), or leave it out to go to the newest", param_hint="--revision")
+            "(the files in ivr/store/migrations/versions/), or leave it out to go to the newest", param_hint="'--revision'")
     url = database_url()
     engine = make_engine(url)
     try:

@@ -68,7 +68,7 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     Definitions: docs/reports.md. Costs: flows/costs.yaml.
     """
     if ends < starts:
-        raise click.BadParameter(f"--to {ends} is before --from {starts}; give the earlier day first", param_hint="--to")
+        raise click.BadParameter(f"--to {ends} is before --from {starts}; give the earlier day first", param_hint="'--to'")
     try:
         check_days(starts, ends)
     except ValueError as error:
@@ -82,7 +82,7 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
             try:
                 report = build_report(connection, starts, ends, By(by), zone, costs, progress)
             except ValueError as error:
-                raise click.BadParameter(str(error), param_hint="--by") from None
+                raise click.BadParameter(str(error), param_hint="'--by'") from None
     if progress is not None:
         click.echo("", err=True)
     if output == "json":
