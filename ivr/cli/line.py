@@ -158,6 +158,25 @@ def _seed_history(calls: int, weeks: int | None, chosen_seed: int | None) -> Non
     click.echo(f"See the figures: ivr report --from {history.first_day} --to {history.last_day}")
 
 
+KEYPAD = frozenset("0123456789*#")
+"""The keys of a phone's keypad: what Twilio's <Gather> can report in Digits."""
+NOT_A_MOVE = ("is not something a caller can do: press keys of a phone keypad (0-9, * and #), "
+              "say:words to speak, silence, or hangup")
+
+
+def _is_move(answer: str) -> bool:
+    text = answer.strip()
+    return text in ("", "silence", "hangup") or text.startswith("say:") or set(text) <= KEYPAD
+
+
+def _moves(_context: click.Context, _parameter: click.Parameter, answers: tuple[str, ...]) -> tuple[str, ...]:
+    """--press values, each a move a caller can make, or a sentence naming the first that is not."""
+    for answer in answers:
+        if not _is_move(answer):
+            raise click.BadParameter(f"'{answer}' {NOT_A_MOVE}")
+    return answers
+
+
 def _web_address(_context: click.Context, _parameter: click.Parameter, url: str) -> str:
     """--url as a web address with its scheme and host, or a sentence that shows how to write it."""
     parts = urllib.parse.urlsplit(url)
@@ -173,7 +192,7 @@ def _web_address(_context: click.Context, _parameter: click.Parameter, url: str)
 @click.option("--in-process", is_flag=True, help="Run the IVR inside this command instead of calling a server.")
 @click.option("--from", "caller", default="+15145550142", show_default=True, help="Caller ID to present.")
 @click.option("--token", envvar="TWILIO_AUTH_TOKEN", help="Twilio auth token used to sign (default: the demo one).")
-@click.option("--press", "inputs", multiple=True,
+@click.option("--press", "inputs", multiple=True, callback=_moves,
               help="An answer, in order: keys (1, 100200300#), 'say:words' for speech, 'silence', or 'hangup'. "
                    "Keys pressed while on hold go to the hold menu (1: be called back). The caller hangs up "
                    "after the last one. Without any, the phone asks at the keyboard.")
@@ -245,6 +264,9 @@ def _converse(phone, answers: list[str], interactive: bool) -> None:
             return  # the script is over: the caller hangs up
         if answer.strip() == "hangup":
             return
+        if not _is_move(answer):
+            click.echo(f"'{answer}' {NOT_A_MOVE}")
+            continue
         _answer(phone, answer)
         _show(phone)
 

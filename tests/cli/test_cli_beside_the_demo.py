@@ -315,3 +315,10 @@ def test_ivr_call_to_an_address_without_its_scheme_or_host_shows_how_to_write_it
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"'{url}' is not a web address" in result.output and "http://127.0.0.1:5000" in result.output
     assert "cannot reach the IVR" not in result.output
+
+
+@pytest.mark.parametrize("move", [";", "1;2", "A", "say", "12 34"])
+def test_ivr_call_refuses_a_move_no_caller_can_make_before_dialling(move):
+    result = CliRunner().invoke(main, ["call", "--in-process", "--press", "1", "--press", move])
+    assert result.exit_code == 2 and f"'{move}' is not something a caller can do" in result.output
+    assert "0-9, * and #" in result.output and "IVR [" not in result.output

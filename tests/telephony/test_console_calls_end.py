@@ -120,6 +120,14 @@ def test_typing_hangup_ends_the_call(app, console):
     assert calls_left_open(app) == []
 
 
+def test_a_key_no_phone_has_typed_at_the_console_is_explained_and_asked_again_without_moving_the_call(app, console):
+    result = console(input="2\n;\n1\nhangup\n")
+    assert "';' is not something a caller can do: press keys of a phone keypad (0-9, * and #)" in result.output
+    assert "(presses) ;" not in result.output
+    assert "(presses) 1" in result.output and "-> you hung up" in result.output
+    assert "Enter your 9-digit client number." in result.output  # the 1 after the refused ';' chose the status
+
+
 def test_a_console_caller_on_hold_presses_1_and_is_called_back(app, console, desk):
     result = console(input="2\n0\n1\n1\n")
     assert "[on hold] IVR [en-US]: We can call you back at (514) 555-0142." in result.output
