@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qs
 
 import pytest
 from twilio.http import HttpClient
