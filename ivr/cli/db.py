@@ -38,7 +38,10 @@ def database_app(*, secret: bool = False, demo: bool = False, create: bool = Fal
             app.config["SECRET_KEY"] = config.secret_key(instance, demo=demo or None)
         except config.ConfigError as error:
             raise click.ClickException(str(error)) from None
-    init_database(app)
+    try:
+        init_database(app)
+    except config.ConfigError as error:  # a database at a schema revision this code does not know
+        raise click.ClickException(str(error)) from None
     return app
 
 
@@ -77,6 +80,8 @@ def upgrade(revision: str) -> None:
                 "To go back, restore the backup taken before the newer migrations ran.")
         schema.upgrade(engine, revision)
         after = schema.current_revision(engine)
+    except config.ConfigError as error:  # schema.UnknownRevision
+        raise click.ClickException(str(error)) from None
     except OperationalError as error:
         raise click.ClickException(
             f"cannot reach the database ({type(error.orig).__name__}): check IVR_DATABASE_URL and that the "
@@ -95,7 +100,12 @@ def current() -> None:
     _no_database_here(database_url(), create=False)
     engine = make_engine(database_url())
     try:
-        click.echo(f"database: {schema.current_revision(engine) or 'empty'}; code: {schema.head()}")
+        versions = schema.recorded(engine)
+        try:
+            schema.check_known(versions)
+        except config.ConfigError as error:  # schema.UnknownRevision: say what to do, not only the numbers
+            raise click.ClickException(str(error)) from None
+        click.echo(f"database: {versions[0] if versions else 'empty'}; code: {schema.head()}")
     finally:
         engine.dispose()
 

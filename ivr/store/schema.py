@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from ivr.config import ConfigError
 from ivr.store.models.calls import Base
 
 if TYPE_CHECKING:
@@ -54,14 +55,40 @@ def revisions() -> list[str]:
     return sorted(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
-def at_head(engine: Engine) -> bool:
-    """Whether the database at `engine` is at `head` (False too when it has no alembic_version table:
-    empty, or made before migrations existed), in one SELECT."""
+class UnknownRevision(ConfigError):
+    """The database's schema is at a revision this code cannot start from: one it does not know
+    (made by newer code, the case after a rollback) or several at once. The message says what to do."""
+
+
+def recorded(engine: Engine) -> list[str] | None:
+    """The revisions alembic_version holds (one, normally), in one SELECT; None when there is no
+    such table (an empty database, or one made before migrations existed)."""
     with engine.connect() as connection:
         try:
-            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
         except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL)
-            return False
+            return None
+
+
+def check_known(versions: list[str] | None) -> None:
+    """Raise UnknownRevision when `versions` (from `recorded`) is not one revision this code knows."""
+    if not versions:
+        return
+    if len(versions) > 1:
+        raise UnknownRevision(
+            f"the database records {len(versions)} schema revisions at once ({', '.join(sorted(versions))}) in "
+            "its alembic_version table; it can be at one only: keep the row of the newest migration that ran")
+    if versions[0] not in revisions():
+        raise UnknownRevision(
+            f"the database is at schema revision {versions[0]}, which this code does not know (its newest is "
+            f"{head()}): newer code migrated it. Run that code again, or restore the backup taken before it")
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database at `engine` is at `head` (False too when it has no alembic_version table:
+    empty, or made before migrations existed), in one SELECT. Raises UnknownRevision (`check_known`)."""
+    versions = recorded(engine)
+    check_known(versions)
     return versions == [head()]
 
 
@@ -86,16 +113,21 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    """The revision the database is at (None: empty, or made before migrations). Raises
+    UnknownRevision when it records several at once."""
+    versions = recorded(engine)
+    if versions and len(versions) > 1:
+        check_known(versions)
+    return versions[0] if versions else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; a database made before migrations existed is adopted. A
-    database already at head is left as it is without loading Alembic (`at_head`)."""
-    if revision == "head" and at_head(engine):
+    database already at head is left as it is without loading Alembic (`at_head`). Raises
+    UnknownRevision, before any change, for a database at a revision this code does not know."""
+    versions = recorded(engine)
+    check_known(versions)
+    if revision == "head" and versions == [head()]:
         return
     from alembic import command
 

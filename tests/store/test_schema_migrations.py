@@ -6,8 +6,9 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -152,3 +153,38 @@ def test_a_database_behind_the_code_is_not_at_head_and_is_upgraded(database_url)
     schema.upgrade(engine)
     assert schema.at_head(engine) and schema.current_revision(engine) == schema.head()
     engine.dispose()
+
+
+def set_recorded_revisions(url: str, *versions: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+        for version in versions:
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+    engine.dispose()
+
+
+def test_a_database_migrated_by_newer_code_is_refused_in_a_sentence_by_every_command(database_url, monkeypatch):
+    """After a rollback of the code, the database is ahead of it: say so and what to do, touch nothing."""
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    set_recorded_revisions(database_url, "0099")
+    for command in (["db", "upgrade"], ["db", "upgrade", "--revision", schema.head()], ["db", "current"],
+                    ["agent", "list"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "schema revision 0099, which this code does not know" in result.output, (command, result.output)
+        assert f"its newest is {schema.head()}" in result.output and "Traceback" not in result.output
+    with pytest.raises(schema.UnknownRevision):
+        create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN})
+
+
+def test_a_database_recording_two_revisions_at_once_is_refused_naming_them(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    set_recorded_revisions(database_url, schema.revisions()[-2], schema.head())
+    result = runner.invoke(main, ["db", "current"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"2 schema revisions at once ({schema.revisions()[-2]}, {schema.head()})" in result.output
