@@ -125,9 +125,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; a database made before migrations existed is adopted. A
     database already at head is left as it is without loading Alembic (`at_head`). Raises
     UnknownRevision, before any change, for a database at a revision this code does not know."""
-    versions = recorded(engine)
-    check_known(versions)
-    if revision == "head" and versions == [head()]:
+    there = at_head(engine)  # raises UnknownRevision before anything changes
+    if revision == "head" and there:
         return
     from alembic import command
 
