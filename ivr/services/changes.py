@@ -9,6 +9,7 @@ applies what is due; `ivr change reverse` (and later the agent desktop) reverses
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -37,6 +38,13 @@ def cooling_off() -> timedelta:
     return timedelta(days=float(days))
 
 
+@lru_cache(maxsize=4)
+def _zone_of(path: str, modified_ns: int) -> tzinfo:
+    """hours.yaml's timezone alone (no holidays loaded), read once per version of the file: without
+    loaded hours (demo, tests) a survey answer or a wait asks for it at every request."""
+    return Hours.zone_from_file(path)
+
+
 def local_zone() -> tzinfo:
     """The contact centre's timezone (flows/hours.yaml's `timezone`), where "the day a change takes
     effect" is counted, even when agents are treated as always available (demo, tests); UTC when
@@ -48,7 +56,7 @@ def local_zone() -> tzinfo:
                 return hours.zone
             path = Path(current_app.config.get("FLOWS_DIR") or "flows") / "hours.yaml"
             if path.exists():
-                return Hours.zone_from_file(path)  # the zone alone: no holidays to load
+                return _zone_of(str(path), path.stat().st_mtime_ns)
     except HoursError:  # pragma: no cover - a broken file is reported where hours load
         pass
     return timezone.utc
