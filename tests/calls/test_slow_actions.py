@@ -17,11 +17,11 @@ from ivr.store.models.calls import Call, JourneyEvent
 from ivr.telephony.phone import HttpTransport, PhoneCall
 
 from tests.support import servers
-from tests.conftest import TOKEN
+from tests.conftest import SHIPPED_ACTION_BUDGET_S, SHIPPED_STEP_BUDGET_S, TOKEN
 from tests.support.slow_backend import HANG_S, SLOW_CALLER
 from tests.support.journeys import seeded_beside
 
-STEP_BUDGET_S = 2.0  # ivr.calls.line.STEP_BUDGET_S: Twilio's caller hears silence no longer than this
+STEP_BUDGET_S = SHIPPED_STEP_BUDGET_S  # 2 s: the gunicorn line's caller hears silence no longer than this
 MARGIN_S = 1.0  # loopback, a loaded machine
 
 
@@ -101,7 +101,7 @@ def test_a_hanging_action_sends_its_caller_to_its_error_branch_in_time_and_slows
     after = stored(app, slow.call_sid)
     assert (after.last_seq, journey_length(app, slow.call_sid)) == before
     assert (after.status, after.transfer_reason) == ("queued", "status/lookup:error")
-    assert calls.ACTION_BUDGET_S < STEP_BUDGET_S
+    assert SHIPPED_ACTION_BUDGET_S < STEP_BUDGET_S
 
 
 def test_an_agency_call_that_answers_after_the_caller_moved_on_changes_nothing(app, phone, monkeypatch):
