@@ -37,9 +37,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import get_content_length
 
-from ivr import config, desktop, lint_context, logs, telephony
+from ivr import config, lint_context, logs, telephony
 from ivr.calls import line
 from ivr.content import flowstore
+from ivr.desktop import site as desktop
 from ivr.store import db
 from ivr.telephony import audio, gateway, recording
 
