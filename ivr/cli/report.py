@@ -11,6 +11,7 @@ import io
 import json
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +19,25 @@ import click
 
 from ivr.cli.db import database_app
 from ivr.engine.costs import Costs, CostsInvalid, read_costs
-from ivr.engine.counts import counted
 from ivr.services.changes import local_zone
-from ivr.services.reports import By, Figures, Report, build_report, check_days
+from ivr.desktop.words import Words, desktop_languages
+from ivr.engine.languages import read_languages
+from ivr.services.reports import ALL_LANGUAGES, By, Figures, Report, build_report, check_days
 from ivr.store import db
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("period", "period"), ("language", "lang"), ("offered", "offered"), ("completed", "completed"),
-    ("contained", "contained"), ("completed_then_sent", "done+agent"), ("abandoned_in_ivr", "abandoned"),
-    ("sent_to_agents", "to agents"), ("answered", "answered"), ("hung_up_in_queue", "hung up"),
-    ("mean_wait_seconds", "wait s"), ("p90_wait_seconds", "p90 s"), ("longest_wait_seconds", "max s"),
-    ("service_level", "in target"), ("callbacks_requested", "callbacks"), ("callbacks_done", "cb done"),
-    ("contacts", "contacts"), ("same_subject_7_days", "again 7d"), ("first_contact_resolution", "FCR"),
-    ("cost", "cost"), ("all_by_agent", "all agent"), ("saving", "saving"),
-    ("survey_answered", "rated"), ("survey_skipped", "not rated"), ("survey_mean", "score"),
+COLUMNS: tuple[str, ...] = (
+    "period", "language", "offered", "completed", "contained", "completed_then_sent", "abandoned_in_ivr",
+    "sent_to_agents", "answered", "hung_up_in_queue", "mean_wait_seconds", "p90_wait_seconds",
+    "longest_wait_seconds", "service_level", "callbacks_requested", "callbacks_done", "contacts",
+    "same_subject_7_days", "first_contact_resolution", "cost", "all_by_agent", "saving",
+    "survey_answered", "survey_skipped", "survey_mean",
 )
-"""(CSV header, table heading) of each column, in order."""
+"""The CSV header of each column, in order; the table's headings are report_table.columns.<header> in
+the desktop's word files."""
 SHARES = frozenset({"service_level", "first_contact_resolution"})
 """Columns that are shares from 0 to 1: percentages in the table."""
-NO_LANGUAGE = "none"
-"""The table's name for the empty language (docs/reports.md): calls where none was chosen, contacts without a
-call. CSV and JSON keep it empty, as the Reports page's CSV and the API do."""
+AMOUNTS = frozenset({"cost", "all_by_agent", "saving"})
+"""Columns that are amounts of money ("12.50" in CSV): in the locale's currency format in the table."""
 DAY_FORMAT = "%Y-%m-%d"
 """How --from and --to are written: year-month-day."""
 HOUR_MARK = "T"
@@ -61,7 +60,10 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
               help="Cut the period into days, weeks (from Monday) or hours of the contact centre's time zone.")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="A table to read, CSV for a spreadsheet, or JSON for tools.")
-def report_command(starts: date, ends: date, by: str, output: str) -> None:
+@click.option("--lang", "language", metavar="CODE",
+              help="The table's language: a code of flows/languages.yaml the desktop has words for (fr, en). "
+                   "Default: the line's first, as on the desktop. CSV and JSON are the same in every language.")
+def report_command(starts: date, ends: date, by: str, output: str, language: str | None) -> None:
     """Self-service figures from DATE to DATE, per language: offered, completed, contained, abandoned,
     why and where callers left for an agent, the queue, callbacks, repeat contacts and cost.
 
@@ -74,7 +76,9 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--from' / '--to'") from None
     app = database_app()
-    costs = _costs(Path(app.config.get("FLOWS_DIR") or "flows"))
+    flows = Path(app.config.get("FLOWS_DIR") or "flows")
+    words = _words(language, flows)
+    costs = _costs(flows)
     progress = _progress if sys.stderr.isatty() else None
     with app.app_context():
         zone = local_zone()
@@ -93,7 +97,18 @@ def report_command(starts: date, ends: date, by: str, output: str) -> None:
     elif output == "csv":
         click.echo(as_csv(report), nl=False)
     else:
-        click.echo(as_table(report, costs))
+        click.echo(as_table(report, costs, words))
+
+
+def _words(language: str | None, flows: Path) -> Words:
+    """The desktop's words in `language` (None: the line's first language the desktop has words for);
+    a language it has no words for is refused with those it has."""
+    languages = read_languages(flows)
+    offered = desktop_languages(languages)
+    if language is not None and language not in offered:
+        raise click.BadParameter(f"'{language}' is not a language the reports are written in; give one of "
+                                 f"{', '.join(offered)}", param_hint="'--lang'")
+    return Words(language or offered[0], languages)
 
 
 def _costs(flows: Path) -> Costs:
@@ -138,79 +153,128 @@ def _survey(figures: Figures) -> dict[str, Any]:
 
 def as_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[name for name, _ in COLUMNS], lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     for figures in report.figures:
         writer.writerow({key: "" if value is None else value for key, value in row(figures).items()})
     return out.getvalue()
 
 
-def as_table(report: Report, costs: Costs) -> str:
-    total = report.total()
-    lines = [f"Self-service from {report.starts} to {report.ends} ({report.zone}), by {report.by}", ""]
-    lines += _summary(total, costs)
-    lines += ["", _columns([heading for _, heading in COLUMNS])]
+def as_table(report: Report, costs: Costs, words: Words) -> str:
+    """The report for a person, in `words`' language: what the Reports page shows, in its words (the
+    desktop's word files, reports.* and report_table.*), then one row of figures per period and language.
+    Counts, shares, amounts and lengths of time are written in the language's locale (Babel, CLDR)."""
+    lines = [words("report_table.title", starts=words.date(report.starts), ends=words.date(report.ends),
+                   zone=report.zone, by=words(f"reports.cuts.{report.by.value}")), ""]
+    lines += _summary(report.total(), costs, words)
+    rows = [[words(f"report_table.columns.{key}") for key in COLUMNS]]
     for figures in report.figures:
-        cells = {key: _cell(value, key in SHARES) for key, value in row(figures).items()}
-        cells["language"] = figures.language or NO_LANGUAGE
-        lines.append(_columns(list(cells.values())))
+        cells = [_cell(words, costs, value, key) for key, value in row(figures).items()]
+        cells[0] = words("report_table.total") if figures.period == "total" else figures.period
+        cells[1] = _language_cell(words, figures.language)
+        rows.append(cells)
+    widths = [max(len(cells[n]) for cells in rows) for n in range(len(COLUMNS))]
+    lines.append("")
+    lines += ["  ".join(cell.ljust(width) if n < 2 else cell.rjust(width)
+                        for n, (cell, width) in enumerate(zip(cells, widths))).rstrip() for cells in rows]
     return "\n".join(lines)
 
 
-def _summary(total: Figures, costs: Costs) -> list[str]:
-    outcomes, queue, repeats, cost = total.outcomes, total.queue, total.repeats, total.cost
-    services = ", ".join(f"{service} {count}" for service, count in sorted(total.completed_by_service.items()))
-    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(total.sent_by_reason.items()))
-    steps = ", ".join(f"{step} {count}" for step, count in sorted(total.sent_by_step.items(), key=lambda i: -i[1]))
-    lines = [
-        f"Offered: {counted(total.offered, 'call')}.",
-        f"Completed in self-service: {counted(outcomes.completed, 'call')} ({services or 'none'}); "
-        f"contained: {outcomes.contained}; completed, then sent to an agent: {outcomes.completed_then_sent}.",
-        f"Abandoned in the IVR: {counted(outcomes.abandoned_in_ivr, 'call')}.",
-        f"Left for an agent: {counted(outcomes.sent_to_agents, 'call')}; by reason: {reasons or 'none'}; "
-        f"from: {steps or 'none'}.",
-    ]
+def _summary(total: Figures, costs: Costs, w: Words) -> list[str]:
+    """The whole period, all languages: one figure or one group of figures a line, as label: value."""
+    outcomes, queue, repeats = total.outcomes, total.queue, total.repeats
+
+    def pair(key: str, value: str) -> str:
+        """The figure named by the word file's `key`, and its value."""
+        return w("report_table.pair", label=w(key), value=value)
+
+    def pairs(*items: tuple[str, str]) -> str:
+        """Several (word file key, value) on one indented line."""
+        return "  " + w("report_table.separator").join(pair(key, value) for key, value in items)
+
+    def most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    def money(amount: Any) -> str:
+        return costs.money(amount, str(w.locale))
+
+    number, no_value = w.number, w("reports.none")
+    lines = [pair("reports.figures.offered", number(total.offered)),
+             pair("reports.figures.completed", number(outcomes.completed))]
+    lines += ["  " + w("report_table.pair", label=w(f"reports.services.{service}", default=service), value=number(count))
+              for service, count in most_first(total.completed_by_service)]
+    lines += [pair("reports.figures.contained", number(outcomes.contained)),
+              pair("report_table.completed_then_sent", number(outcomes.completed_then_sent)),
+              pair("reports.figures.abandoned_in_ivr", number(outcomes.abandoned_in_ivr)),
+              pair("reports.figures.sent_to_agents", number(outcomes.sent_to_agents))]
+    if total.sent_by_reason:
+        lines.append("  " + w("reports.by_reason"))
+        lines += ["    " + w("report_table.pair", label=w(f"reports.reasons.{reason}", default=reason), value=number(count))
+                  for reason, count in most_first(total.sent_by_reason)]
+    if total.sent_by_step:
+        lines.append("  " + w("reports.by_step"))
+        lines += ["    " + w("report_table.pair", label=w.step_name(position), value=number(count))
+                  for position, count in most_first(total.sent_by_step)]
     for funnel in total.funnels:
-        lines.append(f"Funnel {funnel.service}: called {funnel.called}, chose {funnel.chose}, identified "
-                     f"{funnel.identified}, verified {funnel.verified}, completed {funnel.completed}.")
-    lines += [
-        f"Queue: {counted(queue.answered, 'call')} answered, {queue.hung_up} hung up while waiting; wait "
-        f"mean {_cell(queue.mean_wait_seconds)} s, 90th percentile {_cell(queue.p90_wait_seconds)} s, longest "
-        f"{_cell(queue.longest_wait_seconds)} s; answered within {queue.target_seconds} s: "
-        f"{_cell(queue.service_level, share=True)}.",
-        f"Callbacks: {counted(total.callbacks.requested, 'request')}, {total.callbacks.done} done; delay mean "
-        f"{_cell(total.callbacks.mean_delay_seconds)} s.",
-        f"Contacts: {counted(repeats.contacts, 'contact')}; the same client again within 7 days: "
-        f"{repeats.again_7_days} ({repeats.same_subject_7_days} on the same subject), within 30 days: "
-        f"{repeats.again_30_days} ({repeats.same_subject_30_days}); first-contact resolution: "
-        f"{_cell(repeats.first_contact_resolution, share=True)}.",
-        f"Cost: {costs.money(cost.cost, 'en_CA')}; all by agent: {costs.money(cost.all_by_agent, 'en_CA')}; "
-        f"saving: {costs.money(cost.saving, 'en_CA')}.",
-    ]
-    for score in total.scores:
-        lines.append(f"What callers think of {score.service} ({score.outcome}, flows {score.flow_version or '–'}): "
-                     f"{counted(score.answered, 'answer')}, {score.skipped} skipped; mean score "
-                     f"{_cell(score.mean)} of 5.")
-    if not total.scores:
-        lines.append("What callers think: no answer to the end-of-call question.")
+        lines.append(w("reports.funnel", service=w(f"reports.services.{funnel.service}", default=funnel.service)))
+        lines.append(pairs(*((f"reports.stages.{stage}", number(getattr(funnel, stage)))
+                             for stage in ("called", "chose", "identified", "verified", "completed"))))
+
+    def seconds(value: float | None) -> str:
+        return no_value if value is None else w.seconds(value)
+
+    lines += [w("reports.waits_title"),
+              pairs(("reports.figures.answered", number(queue.answered)), ("reports.figures.hung_up", number(queue.hung_up))),
+              pairs(("reports.waits.mean", seconds(queue.mean_wait_seconds)),
+                    ("reports.waits.p90", seconds(queue.p90_wait_seconds)),
+                    ("reports.waits.longest", seconds(queue.longest_wait_seconds))),
+              "  " + w("report_table.pair", label=w("report_table.answered_within", target=seconds(queue.target_seconds)),
+                       value=no_value if queue.service_level is None else w.percent(queue.service_level)),
+              pair("reports.figures.callbacks_requested", number(total.callbacks.requested)),
+              pairs(("reports.figures.callbacks_done", number(total.callbacks.done)),
+                    ("report_table.callback_delay", w.duration(total.callbacks.mean_delay_seconds) or no_value)),
+              w("reports.repeats_title"),
+              pairs(*((f"reports.repeats.{name}", number(getattr(repeats, name))) for name in (
+                  "contacts", "again_7_days", "again_30_days", "same_subject_7_days", "same_subject_30_days"))),
+              "  " + w("reports.fcr", share=no_value if repeats.first_contact_resolution is None
+                       else w.percent(repeats.first_contact_resolution)),
+              w("reports.cost_title"),
+              pairs(("reports.cost.cost", money(total.cost.cost)), ("reports.cost.all_by_agent", money(total.cost.all_by_agent))),
+              "  " + w("reports.saving", amount=money(total.cost.saving)),
+              w("reports.scores_title")]
+    groups = total.scores_by_service()
+    if not any(group.answered or group.skipped for group in groups):
+        return lines + ["  " + w("reports.no_answers")]
+    for group in groups:
+        lines.append("  " + w(f"reports.score_groups.{group.outcome}",
+                              service=w(f"reports.score_services.{group.service}", default=group.service)))
+        lines.append("  " + pairs(("reports.score_answered", number(group.answered)),
+                                  ("reports.score_skipped", number(group.skipped)),
+                                  ("reports.score_mean", no_value if group.mean is None else number(round(group.mean, 1)))))
     return lines
+
+
+def _language_cell(w: Words, language: str) -> str:
+    """A row's language: its code; all languages together and none chosen in words (report_table.all_languages,
+    reports.none). CSV and JSON keep "*" and "" as the Reports page's CSV and the API do."""
+    if language == ALL_LANGUAGES:
+        return w("report_table.all_languages")
+    return language or w("reports.none")
+
+
+def _cell(w: Words, costs: Costs, value: Any, key: str) -> str:
+    if value is None or value == "":
+        return w("report_table.no_value")
+    if key in SHARES:
+        return w.percent(value)
+    if key in AMOUNTS:
+        return costs.money(Decimal(value), str(w.locale))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return w.number(value)
+    return str(value)
 
 
 def _share(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
-
-def _cell(value: Any, share: bool = False) -> str:
-    if value is None:
-        return "–"
-    if share:
-        return f"{value:.0%}"
-    return str(value)
-
-
-def _columns(cells: list[str]) -> str:
-    widths = [max(len(heading), 10 if index == 0 else 4) for index, (_, heading) in enumerate(COLUMNS)]
-    widths[0] = 16
-    return "  ".join(cell.rjust(width) if index > 1 else cell.ljust(width)
-                     for index, (cell, width) in enumerate(zip(cells, widths)))
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.units import format_unit
 from flask import Response, current_app, render_template, request
 
 from ivr import clock
@@ -190,14 +189,9 @@ def _step_bars(w: Words, by_step: dict[str, int]) -> list[Bar]:
     """Calls sent to the agents at each step, most first, named by the desktop's words for the step
     (steps.<flow/step>) when it has some, else by the step's own name."""
     rows = sorted(by_step.items(), key=lambda kv: (-kv[1], kv[0]))
-    named = [(_capital(str(w.noun(f"steps.{position}"))) if w.lookup(f"steps.{position}") else position, count)
-             for position, count in rows]
+    named = [(w.step_name(position), count) for position, count in rows]
     return [Bar(bar.label, bar.shown, bar.length, code=position)
             for bar, (position, _) in zip(_bars(w, named), rows)]
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _comparison(w: Words, now: Figures, before: Figures) -> list[tuple[str, str, str, str]]:
@@ -242,9 +236,7 @@ def _by_hour(w: Words, hourly: Report) -> list[Bar]:
 
 
 def _seconds(w: Words, value: float | None) -> str:
-    if value is None:
-        return w("reports.none")
-    return format_unit(value, "duration-second", "short", locale=w.locale)
+    return w("reports.none") if value is None else w.seconds(value)
 
 
 def _share(w: Words, value: float | None) -> str:
@@ -269,25 +261,20 @@ def _money_bars(w: Words, costs: Costs, total: Figures) -> list[Bar]:
 
 
 def _scores(w: Words, total: Figures) -> dict[str, Any] | None:
-    """What callers think (`Figures.scores`, one group per service, outcome and flow version): the mean
-    score out of 5 over every answer, and one bar per outcome and service (flow versions added up), its
-    length the mean out of 5. None when nobody answered: the page says "no answers yet"."""
-    groups: dict[tuple[str, str], tuple[int, int, int]] = {}
-    for group in total.scores:
-        answered, skipped, score_sum = groups.get((group.outcome, group.service), (0, 0, 0))
-        groups[(group.outcome, group.service)] = (answered + group.answered, skipped + group.skipped,
-                                                  score_sum + group.score_sum)
-    answered = sum(counts[0] for counts in groups.values())
+    """What callers think (`Figures.scores_by_service`: one group per outcome and service, flow versions
+    added up): the mean score out of 5 over every answer, and one bar per group, its length the mean
+    out of 5. None when nobody answered: the page says "no answers yet"."""
+    groups = total.scores_by_service()
+    answered = sum(group.answered for group in groups)
     if not answered:
         return None
     bars, rows = [], []
-    for (outcome, service), (given, skipped, score_sum) in sorted(groups.items()):
-        label = w(f"reports.score_groups.{outcome}", service=w(f"reports.score_services.{service}"))
-        mean = score_sum / given if given else 0.0
-        shown = w.number(round(mean, 1)) if given else w("reports.none")
-        bars.append(Bar(label, shown, mean / 5))
-        rows.append((label, w.number(given), w.number(skipped), shown))
-    return {"mean": w.number(round(sum(counts[2] for counts in groups.values()) / answered, 1)),
+    for group in groups:
+        label = w(f"reports.score_groups.{group.outcome}", service=w(f"reports.score_services.{group.service}"))
+        shown = w.number(round(group.mean, 1)) if group.mean is not None else w("reports.none")
+        bars.append(Bar(label, shown, (group.mean or 0.0) / 5))
+        rows.append((label, w.number(group.answered), w.number(group.skipped), shown))
+    return {"mean": w.number(round(sum(group.score_sum for group in groups) / answered, 1)),
             "answered": w("reports.scores.answered", count=answered), "bars": bars, "rows": rows}
 
 

@@ -227,6 +227,18 @@ class Figures:
     """Per service, outcome and flow version; counted by whole local days only (an answer keeps no
     time of day), so an hour's figures have none and the total and days do."""
 
+    def scores_by_service(self) -> tuple[ScoreFigures, ...]:
+        """`scores` with the flow versions added up: one per (outcome, service), in that order, its
+        flow_version "" (what the Reports page and `ivr report`'s table show; CSV and JSON keep each)."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for group in self.scores:
+            counts = groups.setdefault((group.outcome, group.service), [0, 0, 0, 0])
+            for n, value in enumerate((group.asked, group.answered, group.skipped, group.score_sum)):
+                counts[n] += value
+        return tuple(ScoreFigures(service, outcome, "", asked, answered, skipped, score_sum,
+                                  score_sum / answered if answered else None)
+                     for (outcome, service), (asked, answered, skipped, score_sum) in sorted(groups.items()))
+
 
 @dataclass(frozen=True)
 class Report:

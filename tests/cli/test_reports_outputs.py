@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -53,17 +54,59 @@ def ivr_report(history, database_url, monkeypatch):
     return lambda *args: runner.invoke(main, ["report", *args])
 
 
-def test_the_table_says_each_figure_with_counts_in_english_and_money_in_dollars(ivr_report):
+def test_the_table_says_each_figure_in_the_desktops_words_in_english_with_money_in_dollars(ivr_report):
+    result = ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Self-service from Nov 10, 2026 to Nov 19, 2026 (America/Toronto), by day"
+    for line in ("Calls offered: 8", "Completed in self-service: 5", "  Application status: 4", "  Change of address: 1",
+                 "Contained: 4", "Abandoned in the IVR: 1",
+                 "  Answered by an agent: 1, Hung up while waiting: 1",
+                 "  Cost of these contacts: $19.30, The same contacts, all by an agent: $36.00", "  Saving: $16.70."):
+        assert line in lines, (line, result.output)
+    assert any(line.startswith("  Mean: 40 secs, 90th percentile: 40 secs") for line in lines), result.output
+    no_personal_data(result.output)
+
+
+def test_the_table_is_french_by_default_on_a_line_that_greets_in_french_first(ivr_report):
+    """flows/languages.yaml lists French first: the table speaks it, as the desktop does, with French
+    numbers, money, percentages and lengths of time (CLDR, through Babel)."""
     result = ivr_report("--from", "2026-11-10", "--to", "2026-11-19")
     assert result.exit_code == 0, result.output
-    out = result.output
-    assert "Self-service from 2026-11-10 to 2026-11-19 (America/Toronto), by day" in out
-    assert "Offered: 8 calls." in out
-    assert "Abandoned in the IVR: 1 call." in out
-    assert "Completed in self-service: 5 calls (address 1, status 4); contained: 4;" in out
-    assert "Queue: 1 call answered, 1 hung up while waiting; wait mean 40.0 s, 90th percentile 40 s" in out
-    assert "Cost: $19.30; all by agent: $36.00; saving: $16.70." in out
-    no_personal_data(out)
+    lines = result.output.splitlines()
+    assert lines[0] == "Libre-service du 10 nov. 2026 au 19 nov. 2026 (America/Toronto), par jour"
+    for line in ("Appels reçus : 8", "Terminés en libre-service : 5", "  État d'une demande : 4",
+                 "Abandonnés dans le serveur vocal : 1", "  Économie : 16,70\xa0$."):
+        assert line in lines, (line, result.output)
+    assert re.search(r"^total +toutes +8 ", result.output, re.M), result.output
+    assert ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--lang", "fr").output == result.output
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "Mean delay before the callback: 16 hours"),
+                                                 ("fr", "Délai moyen avant le rappel : 16\xa0heures")])
+def test_a_callback_delay_is_said_as_a_length_of_time_not_a_count_of_seconds(history, language, said):
+    """57 796 s between the request and the callback is said as people say it (Babel's format_timedelta)."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from ivr.cli.report import as_table
+    from ivr.desktop.words import Words
+    from ivr.engine.costs import read_costs
+    from ivr.services.reports import By, CallbackFigures, build_report
+
+    costs = read_costs(history.config["FLOWS_DIR"])
+    with history.app_context(), db.engine().connect() as connection:
+        report = build_report(connection, date(2026, 11, 10), date(2026, 11, 19), By.DAY, ZoneInfo("America/Toronto"), costs)
+    late = CallbackFigures(requested=3, done=2, mean_delay_seconds=57796.4, longest_delay_seconds=80000.0)
+    report = replace(report, figures=(replace(report.figures[0], callbacks=late), *report.figures[1:]))
+    table = as_table(report, costs, Words(language)).splitlines()
+    assert any(line.endswith(said) for line in table), table
+
+
+def test_a_table_language_the_desktop_has_no_words_for_is_refused_with_those_it_has(ivr_report):
+    result = ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--lang", "de")
+    assert result.exit_code == 2
+    assert "Invalid value for '--lang': 'de' is not a language the reports are written in; give one of fr, en" in result.output
 
 
 def test_csv_has_one_row_per_period_and_language(ivr_report):
@@ -90,10 +133,11 @@ def test_json_carries_every_figure_for_tools(ivr_report):
 
 
 def test_what_callers_think_is_in_the_table_the_csv_and_the_json(ivr_report):
-    table = ivr_report("--from", "2026-11-10", "--to", "2026-11-19").output
-    assert "What callers think of address (self_service, flows " in table
-    assert "): 1 answer, 0 skipped; mean score 4.0 of 5." in table
-    assert "What callers think of agent (agent, flows " in table and "): 0 answers, 1 skipped; mean score – of 5." in table
+    table = ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--lang", "en").output.splitlines()
+    think = table[table.index("What callers think"):table.index("What callers think") + 5]
+    assert think == ["What callers think",
+                     "  A call with an agent", "    Answered: 0, Skipped: 1, Mean score out of 5: none",
+                     "  Self-service: change of address", "    Answered: 1, Skipped: 0, Mean score out of 5: 4"], think
     rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-10", "--to", "2026-11-12", "--format", "csv").output)))
     by = {(r["period"], r["language"]): (r["survey_answered"], r["survey_skipped"], r["survey_mean"]) for r in rows}
     assert by[("total", "*")] == ("1", "1", "4.0")
@@ -104,7 +148,7 @@ def test_what_callers_think_is_in_the_table_the_csv_and_the_json(ivr_report):
     total = json.loads(ivr_report("--from", "2026-11-10", "--to", "2026-11-19", "--format", "json").output)["figures"][0]
     assert sorted((s["service"], s["outcome"], s["asked"], s["answered"], s["skipped"], s["score_sum"], s["mean"])
                   for s in total["scores"]) == [("address", "self_service", 1, 1, 0, 4, 4.0), ("agent", "agent", 1, 0, 1, 0, None)]
-    no_personal_data(table)
+    no_personal_data("\n".join(table))
 
 
 @pytest.mark.parametrize("written", ["10/11/2026", "20261110", "2026-W46-2", "2026-11-10T00:00", "2026-02-30"])
@@ -187,7 +231,7 @@ def test_the_table_names_the_calls_where_no_language_was_chosen(ivr_report, phon
     reads as a misaligned row; the CSV keeps the empty language of docs/reports.md."""
     with freeze_time("2026-11-13 15:00:00"):
         phone("+15145550100").hang_up()
-    table = ivr_report("--from", "2026-11-13", "--to", "2026-11-13").output
+    table = ivr_report("--from", "2026-11-13", "--to", "2026-11-13", "--lang", "en").output
     assert re.search(r"^total +none +1 ", table, re.M), table
     assert not re.search(r"^total {3,}\d", table, re.M)
     rows = list(csv.DictReader(io.StringIO(ivr_report("--from", "2026-11-13", "--to", "2026-11-13",

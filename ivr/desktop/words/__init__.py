@@ -18,6 +18,7 @@ import yaml
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 from markupsafe import Markup, escape
 
 from ivr.engine.languages import BUILT_IN, Languages
@@ -116,6 +117,14 @@ class Words:
             return Noun(default if default is not None else key, self.language)
         return Noun.from_entry(entry, self.language, **values)
 
+    def step_name(self, position: str) -> str:
+        """A flow step ("status/agent") as agents know it: the word file's noun for it (steps.<flow/step>),
+        capitalised ("Status lookup"), else the position itself."""
+        if self.lookup(f"steps.{position}") is None:
+            return position
+        text = str(self.noun(f"steps.{position}"))
+        return text[:1].upper() + text[1:]
+
     def ordinal(self, number: int) -> str:
         """1er, 2e / 1st, 2nd, 3rd, 4th: the form chosen by CLDR's ordinal rules for the locale."""
         forms = self.lookup("numbers.ordinal") or {"other": "{n}"}
@@ -140,6 +149,10 @@ class Words:
         if seconds is None:
             return None
         return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5, locale=self.locale)
+
+    def seconds(self, value: float) -> str:
+        """"92,1 s" / "92.1 sec": a number of seconds with CLDR's short unit (waits in the queue)."""
+        return format_unit(value, "duration-second", "short", locale=self.locale)
 
     def number(self, value: int | float) -> str:
         """"1 234" / "1,234"."""
