@@ -30,6 +30,12 @@ def find_agent(session: Session, username: str) -> Agent | None:
     return session.scalar(select(Agent).where(Agent.username == username.strip().lower()))
 
 
+def rings_at(agent: Agent) -> str:
+    """Where the agent's calls ring: the endpoint given (a phone, client:NAME), else the browser softphone
+    client:USERNAME."""
+    return agent.endpoint or f"client:{agent.username}"
+
+
 def actor_id(agent: Agent) -> str:
     """How the audit trail names an agent who did something to a file: "agent:7" (their account's id)."""
     return f"agent:{agent.id}"
