@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ivr import config
 from ivr.config import database_url
@@ -61,18 +62,40 @@ def db() -> None:
     """The database schema (Alembic migrations): upgrade, current, revision."""
 
 
+def _connected(engine: Engine) -> None:
+    """ClickException, with the driver's own first line, when the database cannot be connected to
+    (server down, wrong address, a database not created, a refused login): before anything else, so
+    a later error is never mistaken for one."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as error:
+        raise click.ClickException(
+            f"cannot connect to the database ({_first_line(error)}): check IVR_DATABASE_URL, that the database "
+            "server is running and that the database was created") from None
+
+
+def _first_line(error: DBAPIError) -> str:
+    """The database's own first line of an error: what went wrong, without the SQL, its parameters or the
+    detail lines (which can quote a row's values)."""
+    lines = str(error.orig).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(error.orig).__name__
+
+
 @db.command()
-@click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
+@click.option("--revision", default="head", show_default=True,
+              help="Migrate to this revision: head (the newest) or a migration's number (0003).")
 def upgrade(revision: str) -> None:
     """Create or upgrade the schema of IVR_DATABASE_URL (the app also does this when it starts)."""
     known = schema.revisions()
     if revision != "head" and revision not in known:
         raise click.BadParameter(
-            f"no migration is numbered '{revision}': give one of {known[0]} to {known[-1]} "
-            "(the files in ivr/store/migrations/versions/), or leave it out to go to the newest", param_hint="'--revision'")
+            f"no migration is numbered '{revision}': give head (the newest, the default) or one of {known[0]} to "
+            f"{known[-1]} (the files in ivr/store/migrations/versions/)", param_hint="'--revision'")
     url = database_url()
     engine = make_engine(url)
     try:
+        _connected(engine)
         before = schema.current_revision(engine)
         if before is not None and before in known and revision != "head" and before > revision:
             raise click.ClickException(
@@ -82,10 +105,11 @@ def upgrade(revision: str) -> None:
         after = schema.current_revision(engine)
     except config.ConfigError as error:  # schema.UnknownRevision
         raise click.ClickException(str(error)) from None
-    except OperationalError as error:
+    except DBAPIError as error:  # connected, then refused by the database itself
         raise click.ClickException(
-            f"cannot reach the database ({type(error.orig).__name__}): check IVR_DATABASE_URL and that the "
-            "server is running") from None
+            f"the database refused the upgrade to {revision}: {_first_line(error)}. `ivr db current` shows the "
+            "revision it records: give the IVR a database of its own, and restore the backup taken before if its "
+            "tables are not at that revision") from None
     finally:
         engine.dispose()
     if before == after:
@@ -100,14 +124,27 @@ def current() -> None:
     _no_database_here(database_url(), create=False)
     engine = make_engine(database_url())
     try:
+        _connected(engine)
         versions = schema.recorded(engine)
         try:
             schema.check_known(versions)
         except config.ConfigError as error:  # schema.UnknownRevision: say what to do, not only the numbers
             raise click.ClickException(str(error)) from None
-        click.echo(f"database: {versions[0] if versions else 'empty'}; code: {schema.head()}")
+        click.echo(f"database: {_standing(engine, versions)}; code: {schema.head()}")
     finally:
         engine.dispose()
+
+
+def _standing(engine: Engine, versions: list[str] | None) -> str:
+    """Where the database stands, for `ivr db current`: its revision, empty, or tables with none recorded."""
+    if versions:
+        return versions[0]
+    if not schema.holds_tables(engine):
+        return "empty"
+    if versions is None:
+        return (f"no revision recorded: its tables were made before migrations existed; `ivr db upgrade` "
+                f"adopts them as revision {schema.INITIAL_REVISION} and migrates them to {schema.head()}")
+    raise click.ClickException(schema.NOTHING_RECORDED)
 
 
 @db.command()

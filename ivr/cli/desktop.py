@@ -9,7 +9,7 @@ from ivr import clock
 from ivr.cli.db import database_app
 from ivr.config import content_folders
 from ivr.desktop import sessions
-from ivr.desktop.accounts import AccountError, add_agent, find_agent, issue_token, revoke_tokens, tokens_of
+from ivr.desktop.accounts import AccountError, add_agent, find_agent, issue_token, revoke_tokens, rings_at, tokens_of
 from ivr.engine.counts import counted
 from ivr.engine.languages import read_languages
 from ivr.store import db
@@ -137,8 +137,13 @@ def deactivate(username: str) -> None:
 
 @agent.command("list")
 def list_agents() -> None:
-    """Show the agents (never their passwords)."""
+    """Show the agents (never their passwords): name, display name, role, language, where calls ring."""
     with _session(writes=False) as session:
-        for row in session.scalars(select(Agent).order_by(Agent.username)):
+        rows = session.scalars(select(Agent).order_by(Agent.username)).all()
+        if not rows:
+            click.echo("There are no agents yet: add one with `ivr agent add USERNAME` (or `ivr seed --demo` for the "
+                       "demo agent, on a demo database).")
+        for row in rows:
             state = "" if row.active else " (inactive)"
-            click.echo(f"{row.username}\t{row.display_name}\t{row.role}\t{row.language}\t{row.endpoint or '-'}{state}")
+            rings = rings_at(row) + ("" if row.endpoint else " (default)")
+            click.echo(f"{row.username}\t{row.display_name}\t{row.role}\t{row.language}\t{rings}{state}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import random
 import socket
 import sys
@@ -23,7 +24,7 @@ from ivr.engine import FlowsInvalid
 from ivr.engine.counts import counted
 from ivr.services.demo import reset_demo, seed_demo
 from ivr.store import db
-from ivr.telephony.phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall
+from ivr.telephony.phone import CallEnded, FlaskTransport, HttpTransport, PhoneCall, WebhookRefused
 
 
 def _app(demo: bool = False):
@@ -56,8 +57,9 @@ def serve(host: str, port: int, demo: bool) -> None:
         click.echo(f"Demo data ready ({counted(added, 'client')} added).")
         if not config.telephony_token_given():
             click.echo(f"Demo Twilio token: {app.config['TWILIO_AUTH_TOKEN']} (ivr call picks it up by itself)")
-    click.echo(f"IVR listening on http://{host}:{port}/voice/incoming")
-    click.echo(f"Agent desktop: http://{host}:{port}/agent/" + (" (demo / demo)" if demo else ""))
+    address = f"http://{_web_host(host)}:{port}"
+    click.echo(f"IVR listening on {address}/voice/incoming")
+    click.echo(f"Agent desktop: {address}/agent/" + (" (demo / demo)" if demo else ""))
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
@@ -78,7 +80,15 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
             raise click.ClickException(
                 f"port {port} on {host} is in use by another program (another `make run`?): stop it, or start "
                 f"this one on another port (`make run PORT={port + 1}`, or `ivr serve --port {port + 1}`) and call it "
-                f"with `ivr call --url http://{host}:{port + 1}`") from None
+                f"with `ivr call --url http://{_web_host(host)}:{port + 1}`") from None
+
+
+def _web_host(host: str) -> str:
+    """The host as a web address writes it: an IPv6 address in brackets (http://[::1]:5000)."""
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:  # a name, such as localhost
+        return host
 
 
 @click.command()
@@ -177,18 +187,36 @@ def _moves(_context: click.Context, _parameter: click.Parameter, answers: tuple[
     return answers
 
 
+WEBHOOKS = "voice"
+"""The first segment of the IVR's webhook paths (/voice/incoming ...): an address that holds it is the
+webhook's, from which `ivr call` keeps the server's part."""
+EXAMPLES = "e.g. http://127.0.0.1:5000 or http://127.0.0.1:5000/voice/incoming"
+
+
 def _web_address(_context: click.Context, _parameter: click.Parameter, url: str) -> str:
-    """--url as a web address with its scheme and host, or a sentence that shows how to write it."""
-    parts = urllib.parse.urlsplit(url)
+    """--url as the server's web address (scheme, host, port, and any path before /voice/), or a sentence
+    that shows how to write it. Spaces around it are dropped; so is a webhook's path (/voice/incoming)."""
+    text = url.strip()
+    parts = urllib.parse.urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"'{url}' is not a web address: write it with http:// or https:// and the host, "
-                                 "as `ivr serve` prints it, e.g. http://127.0.0.1:5000")
-    return url
+        raise click.BadParameter(f"'{text}' is not a web address: write it with http:// or https:// and the host, "
+                                 f"as `ivr serve` prints it, {EXAMPLES}")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise click.BadParameter(f"'{text}' has no usable port: after the host's ':' give a number from 1 to 65535, "
+                                 f"as `ivr serve` prints it, {EXAMPLES}")
+    segments = parts.path.split("/")
+    kept = "/".join(segments[:segments.index(WEBHOOKS)] if WEBHOOKS in segments else segments).rstrip("/")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, kept, "", ""))
 
 
 @click.command()
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True, callback=_web_address,
-              help="The running IVR to call.")
+              help="The running IVR to call: its server's address, or the webhook address `ivr serve` prints "
+                   "(its /voice/... path is dropped).")
 @click.option("--in-process", is_flag=True, help="Run the IVR inside this command instead of calling a server.")
 @click.option("--from", "caller", default="+15145550142", show_default=True, help="Caller ID to present.")
 @click.option("--token", envvar="TWILIO_AUTH_TOKEN", help="Twilio auth token used to sign (default: the demo one).")
@@ -224,8 +252,10 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
         phone.dial(start)
     except OSError as error:
         raise click.ClickException(f"cannot reach the IVR at {url} ({error}); start it with `make run`") from None
-    except RuntimeError as error:
-        raise click.ClickException(f"{error}. Is the token right? Set TWILIO_AUTH_TOKEN or use --token.") from None
+    except WebhookRefused as refused:
+        raise click.ClickException(_refusal(url, refused)) from None
+    except RuntimeError as error:  # TwiML that redirects without end
+        raise click.ClickException(f"the call broke off: {error}") from None
     answers = list(inputs)
     interactive = not answers
     if interactive:
@@ -244,6 +274,18 @@ def call(url: str, in_process: bool, caller: str, token: str | None, inputs: tup
     else:
         _hang_up(phone)
         click.echo("-> you hung up")
+
+
+def _refusal(url: str, refused: WebhookRefused) -> str:
+    """Why the first webhook was refused, by its HTTP status: only a 403 is about the token."""
+    if refused.status == 403:
+        return (f"the IVR at {url} refused the call's signature (HTTP 403 for {refused.path}): is the token "
+                "right? Set TWILIO_AUTH_TOKEN or use --token, or start the server with `ivr serve --demo` from "
+                "this folder so the demo token is shared.")
+    if refused.status == 404:
+        return (f"the IVR at {url} answered 404 for {refused.path}: is this the IVR's address? Give the one "
+                f"`ivr serve` prints, {EXAMPLES}.")
+    return f"the IVR at {url} answered {refused.status} for {refused.path}: its server's log says why."
 
 
 def _converse(phone, answers: list[str], interactive: bool) -> None:

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ivr import clock
 from ivr.engine.languages import BUILT_IN, Languages
+from ivr.store.missing import insert_missing
 from ivr.store.models.desktop import Agent, AgentToken
 from ivr.desktop.roles import ROLES
 from ivr.desktop.words import desktop_languages
@@ -27,6 +28,12 @@ class AccountError(ValueError):
 
 def find_agent(session: Session, username: str) -> Agent | None:
     return session.scalar(select(Agent).where(Agent.username == username.strip().lower()))
+
+
+def rings_at(agent: Agent) -> str:
+    """Where the agent's calls ring: the endpoint given (a phone, client:NAME), else the browser softphone
+    client:USERNAME."""
+    return agent.endpoint or f"client:{agent.username}"
 
 
 def actor_id(agent: Agent) -> str:
@@ -148,11 +155,12 @@ def revoke_tokens(session: Session, agent: Agent, token_id: int | None = None) -
 
 
 def ensure_demo_agent(session: Session) -> Agent:
-    """The demo desktop's agent (demo / demo, token demo-token), made once; an admin, so the demo shows every page."""
+    """The demo desktop's agent (demo / demo, token demo-token), made once; an admin, so the demo shows every page.
+    Safe beside another process making it at the same moment (`ivr seed --demo` twice): the store skips what exists."""
+    if find_agent(session, DEMO_USERNAME) is None:
+        insert_missing(session, Agent, [dict(
+            username=DEMO_USERNAME, display_name="Agent Démo", language="fr", endpoint="client:demo", role="admin",
+            password_hash=generate_password_hash(DEMO_PASSWORD, HASH_METHOD))], "username")
     agent = find_agent(session, DEMO_USERNAME)
-    if agent is None:
-        agent = add_agent(session, DEMO_USERNAME, DEMO_PASSWORD, display_name="Agent Démo", language="fr",
-                          endpoint="client:demo", role="admin")
-    if session.scalar(select(AgentToken).where(AgentToken.token_hash == _digest(DEMO_TOKEN))) is None:
-        issue_token(session, agent, DEMO_TOKEN)
+    insert_missing(session, AgentToken, [dict(agent_id=agent.id, token_hash=_digest(DEMO_TOKEN))], "token_hash")
     return agent

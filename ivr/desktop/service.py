@@ -15,6 +15,7 @@ from ivr.calls.gateway import Gateway, GatewayError
 from ivr.calls.status import CallStatus
 from ivr.store.models.calls import Call, Contact
 from ivr.store.models.desktop import Agent, Callback, Handling
+from ivr.desktop.accounts import rings_at
 
 SUBJECTS = ("status", "address_change", "payment", "other")
 OUTCOMES = ("resolved", "information_given", "change_made", "follow_up", "referred", "caller_hung_up")
@@ -90,7 +91,7 @@ def take_call(session: Session, call: Call, agent: Agent, gateway: Gateway, whis
     except IntegrityError:
         session.rollback()
         raise AlreadyTaken(call.call_sid) from None
-    endpoint = agent.endpoint or f"client:{agent.username}"
+    endpoint = rings_at(agent)
     try:
         connection = gateway.connect_agent(call.call_sid, endpoint, call.called, whisper)
     except GatewayError:

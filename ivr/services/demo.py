@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr import clock
+from ivr.store.missing import insert_missing
 from ivr.store.models.calls import Application, ChangeRequest, Client, Contact
 from ivr.services import changes, verification
 
@@ -76,19 +77,20 @@ DEMO_CLIENTS = [
 
 
 def seed_demo(session: Session) -> int:
-    """Add the demo clients that are missing; return how many were added."""
-    added = 0
-    for entry in DEMO_CLIENTS:
-        number = entry["client"]["client_number"]
-        if session.scalar(select(Client).where(Client.client_number == number)) is not None:
-            continue
-        client = Client(**entry["client"])
-        if entry["application"]:
-            client.applications.append(Application(**entry["application"]))
-        session.add(client)
-        added += 1
+    """Add the demo clients that are missing; return how many this call added (safe beside another
+    seeding process: a client it added first is not counted here)."""
+    return _add_missing(session, DEMO_CLIENTS)
+
+
+def _add_missing(session: Session, entries: list[dict]) -> int:
+    """Add the clients of `entries` (DEMO_CLIENTS' shape) that no row holds yet, each with its application."""
+    added = insert_missing(session, Client, [entry["client"] for entry in entries], "client_number")
+    for entry in entries:
+        client_id = added.get(entry["client"]["client_number"])
+        if client_id is not None and entry["application"]:
+            session.add(Application(client_id=client_id, **entry["application"]))
     session.flush()
-    return added
+    return len(added)
 
 
 def fictional_client(index: int) -> dict:
@@ -123,20 +125,7 @@ def seed_fictional(session: Session, count: int) -> int:
     """Add the first `count` clients of the fictional register that are missing (through the store, as
     seed_demo does); return how many were added. What exists is kept (a history may have changed an
     address)."""
-    existing = set(session.scalars(select(Client.client_number)
-                                   .where(Client.client_number.startswith(FICTIONAL_PREFIX))))
-    added = 0
-    for index in range(1, count + 1):
-        entry = fictional_client(index)
-        if entry["client"]["client_number"] in existing:
-            continue
-        client = Client(**entry["client"])
-        if entry["application"]:
-            client.applications.append(Application(**entry["application"]))
-        session.add(client)
-        added += 1
-    session.flush()
-    return added
+    return _add_missing(session, [fictional_client(index) for index in range(1, count + 1)])
 
 
 @dataclass(frozen=True)

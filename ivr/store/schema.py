@@ -57,7 +57,8 @@ def revisions() -> list[str]:
 
 class UnknownRevision(ConfigError):
     """The database's schema is at a revision this code cannot start from: one it does not know
-    (made by newer code, the case after a rollback) or several at once. The message says what to do."""
+    (made by newer code, the case after a rollback), several at once, or none recorded beside its
+    tables (NOTHING_RECORDED). The message says what to do."""
 
 
 def recorded(engine: Engine) -> list[str] | None:
@@ -82,6 +83,19 @@ def check_known(versions: list[str] | None) -> None:
         raise UnknownRevision(
             f"the database is at schema revision {versions[0]}, which this code does not know (its newest is "
             f"{head()}): newer code migrated it. Run that code again, or restore the backup taken before it")
+
+
+NOTHING_RECORDED = (
+    "the database has the IVR's tables but its alembic_version table records no revision (emptied by hand?), so "
+    "no one can tell which migrations already ran: put back the row of the revision its tables are at "
+    "(INSERT INTO alembic_version VALUES ('NNNN'), the number of the newest migration that ran), or restore "
+    "the backup taken before")
+
+
+def holds_tables(engine: Engine) -> bool:
+    """Whether the database holds the IVR's tables (its calls table), whatever alembic_version records."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("calls")
 
 
 def at_head(engine: Engine) -> bool:
@@ -124,7 +138,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; a database made before migrations existed is adopted. A
     database already at head is left as it is without loading Alembic (`at_head`). Raises
-    UnknownRevision, before any change, for a database at a revision this code does not know."""
+    UnknownRevision, before any change, for a database at a revision this code does not know, or
+    whose tables stand beside an empty alembic_version (NOTHING_RECORDED)."""
     there = at_head(engine)  # raises UnknownRevision before anything changes
     if revision == "head" and there:
         return
@@ -132,6 +147,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     with _migration_lock(engine) as connection:
         tables = set(inspect(connection).get_table_names())
+        if {"alembic_version", "calls"} <= tables and \
+                connection.execute(text("SELECT version_num FROM alembic_version")).first() is None:
+            raise UnknownRevision(NOTHING_RECORDED)
         config = alembic_config(connection)
         if "alembic_version" not in tables and "calls" in tables:
             command.stamp(config, INITIAL_REVISION)  # created by create_all: the initial schema

@@ -43,6 +43,16 @@ def sign(token: str, url: str, form: Form) -> str:
     return RequestValidator(token).compute_signature(url, MultiDict(form_pairs(form)))
 
 
+class WebhookRefused(RuntimeError):
+    """The IVR answered a webhook with an HTTP status other than 200: 403 is a refused signature (the
+    token), anything else (404, 500 ...) says the address or the server is wrong, not the token."""
+
+    def __init__(self, status: int, path: str) -> None:
+        super().__init__(f"the IVR answered HTTP {status} to {path}")
+        self.status = status
+        self.path = path
+
+
 class Transport(Protocol):
     def post(self, path: str, form: Form, signature: str) -> tuple[int, str]: ...
 
@@ -398,7 +408,7 @@ class PhoneCall:
         status, body = self.transport.post(path, form, signature)
         self.statuses.append(status)
         if status != 200:
-            raise RuntimeError(f"the IVR answered HTTP {status} to {path}")
+            raise WebhookRefused(status, path)
         if keep:
             screen = Screen.parse(body)
             self.screens.append(screen)

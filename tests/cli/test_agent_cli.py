@@ -84,3 +84,17 @@ def test_demo_mode_makes_the_demo_agent(cli, monkeypatch):
     client = create_app({"TESTING": True}).test_client()
     assert post_login(client, "demo", "demo").status_code == 302
     assert client.get("/agent/api/queue", headers={"Authorization": "Bearer demo-token"}).status_code == 200
+
+
+def test_an_empty_list_says_there_are_no_agents_and_how_to_add_one(cli):
+    result = cli("agent", "list")
+    assert result.exit_code == 0
+    assert "There are no agents yet" in result.output and "`ivr agent add USERNAME`" in result.output
+
+
+def test_the_list_shows_where_calls_ring_and_marks_the_default(cli):
+    cli("agent", "add", "marie", "--password", "s3cret-pass")
+    cli("agent", "add", "paul", "--password", "s3cret-pass", "--endpoint", "+15145550100")
+    lines = cli("agent", "list").output.splitlines()
+    assert lines[0].endswith("\tclient:marie (default)") and lines[1].endswith("\t+15145550100")
+    assert "-" not in [line.split("\t")[-1] for line in lines]

@@ -9,19 +9,24 @@ tester who types the example would verify as that client.
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
+from ivr.app import create_app
 from ivr.config import ROOT
+from ivr.desktop import accounts
 from ivr.desktop.context import caller_display
 from ivr.engine.languages import BUILT_IN
 from ivr.engine.prompts import load_prompts
 from ivr.services.demo import (DEMO_CLIENTS, FICTIONAL_NAMES, FICTIONAL_PREFIX, FICTIONAL_STREETS, fictional_client,
-                               seed_fictional)
+                               seed_demo, seed_fictional)
 from ivr.store import db
-from ivr.store.models.calls import Client
+from ivr.store.models.calls import Application, Client
+from ivr.store.models.desktop import Agent, AgentToken
 
 LANGUAGES, LOCALES = BUILT_IN.codes, {language.code: language.locale for language in BUILT_IN}
 
@@ -110,3 +115,31 @@ def test_seeding_the_register_adds_only_the_missing_clients_and_keeps_a_changed_
         numbers = set(session.scalars(select(Client.client_number).where(Client.client_number.startswith("000"))))
         assert numbers == {fictional_client(index)["client"]["client_number"] for index in range(1, 9)}
         assert session.scalar(select(Client.postal_code).where(Client.client_number == "000000002")) == "H3B 2Y5"
+
+
+def test_two_demo_seedings_at_once_add_each_client_and_the_demo_agent_once_and_count_truly(database_url,
+                                                                                           monkeypatch):
+    """`ivr seed --demo` twice at once (or `ivr serve --demo` beside `ivr call --in-process`) on an empty
+    database: the second waits for the first instead of failing on a client number both found missing."""
+    monkeypatch.setattr(accounts, "HASH_METHOD", "pbkdf2:sha256:1000")
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"})
+
+    def seed_beside() -> int:
+        with db.session_for(app, writes=True) as session:
+            added = seed_demo(session)
+            accounts.ensure_demo_agent(session)
+            return added
+
+    with ThreadPoolExecutor(1) as other, db.session_for(app, writes=True) as first:
+        added_first = seed_demo(first)
+        accounts.ensure_demo_agent(first)
+        second = other.submit(seed_beside)
+        time.sleep(0.5)  # it now waits on the first one's rows (PostgreSQL) or write lock (SQLite)
+    assert (added_first, second.result(timeout=30)) == (len(DEMO_CLIENTS), 0)
+    with db.session_for(app) as session:
+        numbers = list(session.scalars(select(Client.client_number)))
+        assert sorted(numbers) == sorted(entry["client"]["client_number"] for entry in DEMO_CLIENTS)
+        assert len(session.scalars(select(Application)).all()) == sum(1 for e in DEMO_CLIENTS if e["application"])
+        assert [agent.username for agent in session.scalars(select(Agent))] == [accounts.DEMO_USERNAME]
+        assert len(session.scalars(select(AgentToken)).all()) == 1
+    app.extensions["ivr.db.engine"].dispose()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, make_url, select, text
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -103,7 +104,8 @@ def test_ivr_db_upgrade_on_an_unreachable_database_says_what_to_check(monkeypatc
     monkeypatch.setenv("IVR_DATABASE_URL", "postgresql+psycopg://nobody@/ivr?host=/nonexistent&port=1")
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
-    assert "cannot reach the database" in result.output and "IVR_DATABASE_URL" in result.output
+    assert "cannot connect to the database" in result.output and "IVR_DATABASE_URL" in result.output
+    assert '"/nonexistent/.s.PGSQL.1" failed' in result.output  # the driver's own reason
 
 
 def test_a_database_made_before_migrations_existed_is_adopted_with_its_data(tmp_path):
@@ -188,3 +190,68 @@ def test_a_database_recording_two_revisions_at_once_is_refused_naming_them(datab
     result = runner.invoke(main, ["db", "current"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"2 schema revisions at once ({schema.revisions()[-2]}, {schema.head()})" in result.output
+
+
+def test_ivr_db_upgrade_to_head_in_capitals_is_refused_naming_head(database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "HEAD"])
+    assert result.exit_code == 2 and "no migration is numbered 'HEAD'" in result.output
+    assert "give head (the newest" in result.output
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_the_databases_own_reason(database_url, monkeypatch, tmp_path):
+    if on_postgres():
+        url, reason = make_url(database_url).set(database="no_such_database"), 'database "no_such_database" does not exist'
+    else:
+        (tmp_path / "notes.db").write_text("a text file, not a database")
+        url, reason = make_url(f"sqlite:///{tmp_path / 'notes.db'}"), "file is not a database"
+    monkeypatch.setenv("IVR_DATABASE_URL", url.render_as_string(hide_password=False))
+    for command in (["db", "upgrade"], ["db", "current"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "cannot connect to the database (" in result.output and reason in result.output
+
+
+def test_tables_beside_an_emptied_alembic_version_are_named_as_such_not_as_an_unreachable_database(
+        database_url, monkeypatch):
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+    for command in (["db", "upgrade"], ["db", "current"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "has the IVR's tables but its alembic_version table records no revision" in result.output
+        assert "INSERT INTO alembic_version" in result.output and "cannot" not in result.output
+    assert not schema.recorded(engine)  # nothing was changed
+    engine.dispose()
+
+
+def test_a_migration_the_database_refuses_is_reported_in_the_databases_own_words(database_url, monkeypatch):
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # a database shared with another program, which has a clients table
+        connection.execute(text("CREATE TABLE clients (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "the database refused the upgrade to head: " in result.output
+    assert re.search(r'(table|relation) "?clients"? already exists', result.output)
+    assert "cannot connect" not in result.output and "a database of its own" in result.output
+
+
+def test_ivr_db_current_on_tables_made_before_migrations_says_so_and_what_upgrade_does(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    monkeypatch.setenv("IVR_DATABASE_URL", url)
+    runner = CliRunner()
+    before = runner.invoke(main, ["db", "current"])
+    assert before.exit_code == 0 and "empty" not in before.output
+    assert ("no revision recorded: its tables were made before migrations existed; `ivr db upgrade` adopts them as "
+            f"revision {schema.INITIAL_REVISION} and migrates them to {schema.head()}") in before.output
+    assert f"to {schema.head()}" in runner.invoke(main, ["db", "upgrade"]).output  # as it said
+    assert f"database: {schema.head()}; code" in runner.invoke(main, ["db", "current"]).output

@@ -91,13 +91,14 @@ def _launch(command: Callable[[int], list[str]], database_url: str, folder: Path
 
 
 @contextmanager
-def in_thread(app: Flask) -> Iterator[str]:
-    """`app` served on a loopback port by werkzeug's threaded server, in this process: its base URL."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+def in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """`app` served on a loopback port by werkzeug's threaded server, in this process: its base URL
+    (an IPv6 host in brackets)."""
+    http = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{http.server_port}"
+        yield f"http://{f'[{host}]' if ':' in host else host}:{http.server_port}"
     finally:
         http.shutdown()
         thread.join(timeout=5)
