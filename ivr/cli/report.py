@@ -164,8 +164,12 @@ def as_table(report: Report, costs: Costs, words: Words) -> str:
     """The report for a person, in `words`' language: what the Reports page shows, in its words (the
     desktop's word files, reports.* and report_table.*), then one row of figures per period and language.
     Counts, shares, amounts and lengths of time are written in the language's locale (Babel, CLDR)."""
-    lines = [words("report_table.title", starts=words.date(report.starts), ends=words.date(report.ends),
-                   zone=report.zone, by=words(f"reports.cuts.{report.by.value}")), ""]
+    by = words(f"reports.cuts.{report.by.value}")
+    title = (words("report_table.title_one_day", day=words.date(report.starts), zone=report.zone, by=by)
+             if report.starts == report.ends else
+             words("report_table.title", starts=words.date(report.starts), ends=words.date(report.ends),
+                   zone=report.zone, by=by))
+    lines = [title, ""]
     lines += _summary(report.total(), costs, words)
     rows = [[words(f"report_table.columns.{key}") for key in COLUMNS]]
     for figures in report.figures:
@@ -181,16 +185,16 @@ def as_table(report: Report, costs: Costs, words: Words) -> str:
 
 
 def _summary(total: Figures, costs: Costs, w: Words) -> list[str]:
-    """The whole period, all languages: one figure or one group of figures a line, as label: value."""
+    """The whole period, all languages: one figure a line ("label: value"), indented under its group."""
     outcomes, queue, repeats = total.outcomes, total.queue, total.repeats
+    no_value = w("report_table.no_value")
 
-    def pair(key: str, value: str) -> str:
-        """The figure named by the word file's `key`, and its value."""
-        return w("report_table.pair", label=w(key), value=value)
+    def line(depth: int, label: str, value: str) -> str:
+        return "  " * depth + w("report_table.pair", label=label, value=value)
 
-    def pairs(*items: tuple[str, str]) -> str:
-        """Several (word file key, value) on one indented line."""
-        return "  " + w("report_table.separator").join(pair(key, value) for key, value in items)
+    def count(depth: int, key: str, value: int) -> str:
+        """The figure the word file names `key`, a count."""
+        return line(depth, w(key), w.number(value))
 
     def most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -198,59 +202,59 @@ def _summary(total: Figures, costs: Costs, w: Words) -> list[str]:
     def money(amount: Any) -> str:
         return costs.money(amount, str(w.locale))
 
-    number, no_value = w.number, w("reports.none")
-    lines = [pair("reports.figures.offered", number(total.offered)),
-             pair("reports.figures.completed", number(outcomes.completed))]
-    lines += ["  " + w("report_table.pair", label=w(f"reports.services.{service}", default=service), value=number(count))
-              for service, count in most_first(total.completed_by_service)]
-    lines += [pair("reports.figures.contained", number(outcomes.contained)),
-              pair("report_table.completed_then_sent", number(outcomes.completed_then_sent)),
-              pair("reports.figures.abandoned_in_ivr", number(outcomes.abandoned_in_ivr)),
-              pair("reports.figures.sent_to_agents", number(outcomes.sent_to_agents))]
-    if total.sent_by_reason:
-        lines.append("  " + w("reports.by_reason"))
-        lines += ["    " + w("report_table.pair", label=w(f"reports.reasons.{reason}", default=reason), value=number(count))
-                  for reason, count in most_first(total.sent_by_reason)]
-    if total.sent_by_step:
-        lines.append("  " + w("reports.by_step"))
-        lines += ["    " + w("report_table.pair", label=w.step_name(position), value=number(count))
-                  for position, count in most_first(total.sent_by_step)]
-    for funnel in total.funnels:
-        lines.append(w("reports.funnel", service=w(f"reports.services.{funnel.service}", default=funnel.service)))
-        lines.append(pairs(*((f"reports.stages.{stage}", number(getattr(funnel, stage)))
-                             for stage in ("called", "chose", "identified", "verified", "completed"))))
-
     def seconds(value: float | None) -> str:
         return no_value if value is None else w.seconds(value)
 
+    def share(value: float | None) -> str:
+        return no_value if value is None else w.percent(value)
+
+    lines = [count(0, "reports.figures.offered", total.offered),
+             count(0, "reports.figures.completed", outcomes.completed)]
+    lines += [line(1, w(f"reports.services.{service}", default=service), w.number(n))
+              for service, n in most_first(total.completed_by_service)]
+    lines += [count(0, "reports.figures.contained", outcomes.contained),
+              count(0, "report_table.completed_then_sent", outcomes.completed_then_sent),
+              count(0, "reports.figures.abandoned_in_ivr", outcomes.abandoned_in_ivr),
+              count(0, "reports.figures.sent_to_agents", outcomes.sent_to_agents)]
+    if total.sent_by_reason:
+        lines.append("  " + w("reports.by_reason"))
+        lines += [line(2, w(f"reports.reasons.{reason}", default=reason), w.number(n))
+                  for reason, n in most_first(total.sent_by_reason)]
+    if total.sent_by_step:
+        lines.append("  " + w("reports.by_step"))
+        lines += [line(2, w.step_name(position), w.number(n)) for position, n in most_first(total.sent_by_step)]
+    for funnel in total.funnels:
+        lines.append(w("reports.funnel", service=w(f"reports.services.{funnel.service}", default=funnel.service)))
+        lines += [count(1, f"reports.stages.{stage}", getattr(funnel, stage))
+                  for stage in ("called", "chose", "identified", "verified", "completed")]
     lines += [w("reports.waits_title"),
-              pairs(("reports.figures.answered", number(queue.answered)), ("reports.figures.hung_up", number(queue.hung_up))),
-              pairs(("reports.waits.mean", seconds(queue.mean_wait_seconds)),
-                    ("reports.waits.p90", seconds(queue.p90_wait_seconds)),
-                    ("reports.waits.longest", seconds(queue.longest_wait_seconds))),
-              "  " + w("report_table.pair", label=w("report_table.answered_within", target=seconds(queue.target_seconds)),
-                       value=no_value if queue.service_level is None else w.percent(queue.service_level)),
-              pair("reports.figures.callbacks_requested", number(total.callbacks.requested)),
-              pairs(("reports.figures.callbacks_done", number(total.callbacks.done)),
-                    ("report_table.callback_delay", w.duration(total.callbacks.mean_delay_seconds) or no_value)),
-              w("reports.repeats_title"),
-              pairs(*((f"reports.repeats.{name}", number(getattr(repeats, name))) for name in (
-                  "contacts", "again_7_days", "again_30_days", "same_subject_7_days", "same_subject_30_days"))),
-              "  " + w("reports.fcr", share=no_value if repeats.first_contact_resolution is None
-                       else w.percent(repeats.first_contact_resolution)),
+              count(1, "reports.figures.answered", queue.answered),
+              count(1, "reports.figures.hung_up", queue.hung_up),
+              line(1, w("reports.waits.mean"), seconds(queue.mean_wait_seconds)),
+              line(1, w("reports.waits.p90"), seconds(queue.p90_wait_seconds)),
+              line(1, w("reports.waits.longest"), seconds(queue.longest_wait_seconds)),
+              line(1, w("report_table.answered_within", target=seconds(queue.target_seconds)), share(queue.service_level)),
+              count(0, "reports.figures.callbacks_requested", total.callbacks.requested),
+              count(0, "reports.figures.callbacks_done", total.callbacks.done),
+              line(0, w("report_table.callback_delay"), w.duration(total.callbacks.mean_delay_seconds) or no_value),
+              w("reports.repeats_title")]
+    lines += [count(1, f"reports.repeats.{name}", getattr(repeats, name)) for name in (
+        "contacts", "again_7_days", "again_30_days", "same_subject_7_days", "same_subject_30_days")]
+    lines += [line(1, w("report_table.first_contact_resolution"), share(repeats.first_contact_resolution)),
               w("reports.cost_title"),
-              pairs(("reports.cost.cost", money(total.cost.cost)), ("reports.cost.all_by_agent", money(total.cost.all_by_agent))),
-              "  " + w("reports.saving", amount=money(total.cost.saving)),
+              line(1, w("reports.cost.cost"), money(total.cost.cost)),
+              line(1, w("reports.cost.all_by_agent"), money(total.cost.all_by_agent)),
+              line(1, w("report_table.saving"), money(total.cost.saving)),
               w("reports.scores_title")]
     groups = total.scores_by_service()
     if not any(group.answered or group.skipped for group in groups):
         return lines + ["  " + w("reports.no_answers")]
     for group in groups:
-        lines.append("  " + w(f"reports.score_groups.{group.outcome}",
-                              service=w(f"reports.score_services.{group.service}", default=group.service)))
-        lines.append("  " + pairs(("reports.score_answered", number(group.answered)),
-                                  ("reports.score_skipped", number(group.skipped)),
-                                  ("reports.score_mean", no_value if group.mean is None else number(round(group.mean, 1)))))
+        lines += ["  " + w(f"reports.score_groups.{group.outcome}",
+                           service=w(f"reports.score_services.{group.service}", default=group.service)),
+                  count(2, "reports.score_answered", group.answered),
+                  count(2, "reports.score_skipped", group.skipped),
+                  line(2, w("reports.score_mean"), no_value if group.mean is None else w.number(round(group.mean, 1)))]
     return lines
 
 
