@@ -16,7 +16,9 @@ from ivr.cli import COMMANDS, main
 from ivr.config import ROOT
 
 HEAVY = ("ivr.app", "ivr.desktop", "ivr.telephony", "authlib", "twilio")
-"""What `ivr report` has no use for: the web application and the desktop's and Twilio's libraries."""
+"""What `ivr report` has no use for: the web application and the desktop's and Twilio's libraries..."""
+NEEDED = ("ivr.desktop", "ivr.desktop.words", "ivr.desktop.words.nouns")
+"""...but for the desktop's words, which the table speaks (the package itself imports nothing)."""
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -55,5 +57,5 @@ def test_ivr_report_answers_without_loading_the_web_application(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     ending = json.loads(done.stderr.strip().splitlines()[-1])
-    assert ending == {"code": 0, "loaded": []}, done.stderr
+    assert ending["code"] == 0 and [name for name in ending["loaded"] if name not in NEEDED] == [], done.stderr
     assert json.loads(done.stdout)["from"] == "2026-11-02"
