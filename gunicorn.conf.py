@@ -7,9 +7,10 @@ scrubbed of personal data (ivr.logs).
 """
 
 from ivr.config import database_url
-from ivr.cli.serving import GunicornLogger, workers_and_threads
+from ivr.cli.serving import GunicornLogger, check_settings, workers_and_threads
 
 worker_class = "gthread"
 workers, threads = workers_and_threads(database_url())
 logger_class = GunicornLogger
+on_starting = check_settings  # settings the app would refuse stop the master, before any worker starts
 accesslog = "-"

@@ -104,16 +104,10 @@ def bound_requests(app: Flask) -> None:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, request limits, database, flows, and the voice webhook."""
+    """Build the app: configuration, request limits, database, flows, and the voice webhook. Raises
+    ConfigError for settings it refuses (`settings`) or a database it cannot start from."""
     app = Flask("ivr", instance_path=config.instance_path(), instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.update(CONFIG)
-    app.config.update(config.from_environment(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
-    if app.config.get("DEMO") and not app.config.get("TESTING"):
-        _demo_secrets(app)
-    config.check(app.config)
+    app.config.update(settings(test_config))
     logs.init_app(app)
     bound_requests(app)
     db.init_app(app)
@@ -128,8 +122,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _demo_secrets(app: Flask) -> None:
+def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's settings: the request limits, the environment's (`config.from_environment`), then
+    `test_config`; in demo mode the secrets the environment does not give, made once per instance
+    folder (which is created). Raises ConfigError when `config.check` refuses them (a real line
+    without its Twilio token or secret key, say). gunicorn's master asks this once before it starts
+    any worker (`ivr.cli.serving.check_settings`)."""
+    instance = config.instance_path()
+    Path(instance).mkdir(parents=True, exist_ok=True)
+    values: dict[str, Any] = {**CONFIG, **config.from_environment(instance), **(test_config or {})}
+    if values.get("DEMO") and not values.get("TESTING"):
+        _demo_secrets(values, instance)
+    config.check(values)
+    return values
+
+
+def _demo_secrets(values: dict[str, Any], instance: str) -> None:
     """In demo mode, the token and key the environment does not give: generated once per instance folder."""
     for setting in config.DEMO_SECRET_FILES:
-        if not app.config.get(setting):
-            app.config[setting] = config.demo_secret(app.instance_path, setting, create=True)
+        if not values.get(setting):
+            values[setting] = config.demo_secret(instance, setting, create=True)

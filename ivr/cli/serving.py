@@ -8,19 +8,46 @@ while the first waits on the database. PostgreSQL then wants two processes per c
 waits on the network for each statement); SQLite one per core, since its writers take turns on
 one file lock and more processes only add more of them polling it.
 
-Log lines: GunicornLogger, named by gunicorn.conf.py.
+Log lines: GunicornLogger, named by gunicorn.conf.py. Settings: `check_settings`, gunicorn's
+`on_starting` hook there, refuses a line that could not start before any worker is forked.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any, NoReturn
 
 from gunicorn.glogging import Logger
 
 from ivr import logs
+from ivr.app import settings
+from ivr.config import ConfigError
 from ivr.store.db import one_writer_at_a_time
 
 THREADS = 2
+APP_LOAD_ERROR = 4
+"""gunicorn's "App failed to load" exit status: a worker exiting with it stops the server instead of
+being started again and again; the master exits with it too when `check_settings` refuses."""
+
+
+def refuse(error: ConfigError) -> NoReturn:
+    """Say why the IVR cannot start in one sentence on stderr (no traceback) and exit APP_LOAD_ERROR."""
+    print(f"The IVR cannot start: {error}", file=sys.stderr)
+    sys.exit(APP_LOAD_ERROR)
+
+
+def check_settings(_server: Any = None) -> None:
+    """gunicorn's `on_starting` hook (gunicorn.conf.py): the settings a worker's app would refuse
+    (`ivr.app.settings`: a missing Twilio token or secret key, say) are refused once, by the master,
+    before any worker starts, with `refuse`. Left to the workers, each said it and exited 4 at the same
+    moment, and gunicorn, reaping the second one while stopping for the first, printed a traceback of
+    its own (HaltServer raised inside halt). What only a worker can find (a database it cannot start
+    from) is still said by the worker (app.py)."""
+    try:
+        settings()
+    except ConfigError as error:
+        refuse(error)
 
 
 def workers_and_threads(database_url: str, cores: int | None = None) -> tuple[int, int]:
