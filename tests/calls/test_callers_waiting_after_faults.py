@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select
 
+from ivr import calls
+from ivr.calls import line
 from ivr.store import calls as callstore
 from ivr.store import db
 from ivr.store.calls import REACHED_THROUGH_FAULT
@@ -25,6 +27,7 @@ from ivr.store.models.desktop import Handling
 from ivr.calls.gateway import QueueMember
 from ivr.store.models.calls import Call, JourneyEvent
 
+from tests.conftest import SHIPPED_ACTION_BUDGET_S, SHIPPED_STEP_BUDGET_S
 from tests.support.databases import on_postgres
 from tests.support.desktop_fixtures import agents, quick_password_hashing, csrf_of, desk, gateway_log, text  # noqa: F401
 from tests.support.faultkit import WorkerKilled, broken, someone_holds_the_lock, sqlite_read_only, worker_killed
@@ -35,6 +38,14 @@ TAKEN_BY_ANOTHER_FR = "Un autre agent a déjà pris cet appel."
 
 sqlite_only = pytest.mark.skipif(on_postgres(), reason="a fault of SQLite's file")
 postgres_only = pytest.mark.skipif(not on_postgres(), reason="stops and restarts the PostgreSQL server")
+
+
+@pytest.fixture(autouse=True)
+def shipped_budgets(monkeypatch):
+    """Faults that outlast a step are this file's subject: its steps give up at the shipped budgets (2 s,
+    1.5 s), not at the roomy ones of tests/conftest.py."""
+    monkeypatch.setattr(line, "STEP_BUDGET_S", SHIPPED_STEP_BUDGET_S)
+    monkeypatch.setattr(calls, "ACTION_BUDGET_S", SHIPPED_ACTION_BUDGET_S)
 
 
 def engine_of(app):
