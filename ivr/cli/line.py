@@ -12,7 +12,7 @@ import urllib.parse
 import click
 from werkzeug.serving import run_simple
 
-from ivr import config, logs
+from ivr import config, logs, telephony
 from ivr.app import create_app
 from ivr.cli.content import console_start
 from ivr.cli.db import database_app
@@ -187,9 +187,9 @@ def _moves(_context: click.Context, _parameter: click.Parameter, answers: tuple[
     return answers
 
 
-WEBHOOKS = "voice"
-"""The first segment of the IVR's webhook paths (/voice/incoming ...): an address that holds it is the
-webhook's, from which `ivr call` keeps the server's part."""
+WEBHOOKS = (telephony.bp.url_prefix or "").strip("/")
+"""The first segment of the IVR's webhook paths (the /voice blueprint's prefix: /voice/incoming ...): an
+address that holds it is the webhook's, from which `ivr call` keeps the server's part."""
 EXAMPLES = "e.g. http://127.0.0.1:5000 or http://127.0.0.1:5000/voice/incoming"
 
 
