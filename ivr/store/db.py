@@ -33,10 +33,10 @@ POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is trea
 def database_file(url: str) -> Path | None:
     """The file a database URL names (SQLite's `sqlite:///instance/ivr.db`); None for a database
     behind a server (PostgreSQL) and for SQLite's `:memory:`."""
-    if not url.startswith("sqlite"):
+    parsed = make_url(url)  # SQLAlchemy's reading of the URL: `sqlite://` and `sqlite:///:memory:` name no file
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("mode") == "memory":
         return None
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
+    return Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
 
 
 def one_writer_at_a_time(url: str) -> bool:
