@@ -15,18 +15,9 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ivr.engine import (
-    ActionDone,
-    ActionFailed,
-    CallState,
-    Event,
-    FlowSet,
-    Start,
-    Turn,
-    TurnKind,
-    advance,
-    new_call,
-)
+from ivr.engine.flows import FlowSet
+from ivr.engine.runner import advance
+from ivr.engine.state import ActionDone, ActionFailed, CallState, Event, Start, Turn, TurnKind, new_call
 from ivr.calls.console import ConsoleStart
 from ivr import clock
 from ivr.calls.status import CallStatus

@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 from ivr import calls, clock, deadline
 from ivr.store import calls as callstore
 from ivr.store import db
-from ivr.engine import ActionDone, ActionFailed, CallState, FlowSet, Turn, TurnKind, advance
+from ivr.engine.flows import FlowSet
+from ivr.engine.runner import advance
+from ivr.engine.state import ActionDone, ActionFailed, CallState, Turn, TurnKind
 from ivr.store.models.calls import Call
 from ivr.services.actions import database_only
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.engine import Start
+from ivr.engine.state import Start
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ that fails too, and the caller still gets their apology and the queue from the w
 
 from __future__ import annotations
 
-from ivr.engine import Languages
+from ivr.engine.languages import Languages
 
 RECORD_BUDGET_S = 0.5
 

@@ -19,7 +19,8 @@ from ivr import config
 from ivr.calls import faults
 from ivr.calls.gateway import Gateway
 from ivr.content.flowstore import FlowStore
-from ivr.engine import CallState, FlowSet
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import CallState
 from ivr.engine.hours import Hours
 from ivr.store.models.calls import Call
 

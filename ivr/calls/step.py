@@ -33,7 +33,8 @@ from ivr.calls.console import ConsoleStart
 from ivr.calls.journey import JourneyKind
 from ivr.calls.line import Line, Said
 from ivr.calls.status import CallStatus
-from ivr.engine import CallState, Event, FlowSet, NoInput, Start, Turn, TurnKind, new_call
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import CallState, Event, NoInput, Start, Turn, TurnKind, new_call
 from ivr.services import reports
 from ivr.store import calls as callstore
 from ivr.store import db

@@ -22,7 +22,8 @@ from ivr.calls.line import Line, Said
 from ivr.calls.status import STILL_WAITING, CallStatus
 from ivr.calls.step import Answer, Next, Render, finish, position_of
 from ivr.config import ConfigError
-from ivr.engine import CallState, FlowSet, NoInput, new_call
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import CallState, NoInput, new_call
 from ivr.engine.hours import Hours, HoursError
 from ivr.services import callbacks, survey
 from ivr.services.changes import local_zone

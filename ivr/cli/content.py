@@ -12,7 +12,9 @@ from ivr.calls.console import ConsoleStart
 from ivr.config import content_folders
 from ivr.content import graphviz
 from ivr.content.flowstore import FlowStore
-from ivr.engine import FlowSet, FlowsInvalid, load_flowset
+from ivr.engine.findings import FlowsInvalid
+from ivr.engine.flows import FlowSet
+from ivr.engine.loader import load_flowset
 from ivr.engine.counts import counted
 from ivr.engine.findings import did_you_mean
 from ivr.engine.graph import dot, mermaid

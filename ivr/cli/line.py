@@ -20,7 +20,7 @@ from ivr.cli.history import default_weeks
 from ivr.cli.playback import HistoryPlayedAlready, history_app, pool_size, seed_history
 from ivr.config import ConfigError, demo_secret, instance_path
 from ivr.desktop.accounts import ensure_demo_agent
-from ivr.engine import FlowsInvalid
+from ivr.engine.findings import FlowsInvalid
 from ivr.engine.counts import counted
 from ivr.services.demo import reset_demo, seed_demo
 from ivr.store import db

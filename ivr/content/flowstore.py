@@ -21,7 +21,9 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 
 from ivr.engine.counts import counted
-from ivr.engine import FlowSet, Languages, load_flowset
+from ivr.engine.flows import FlowSet
+from ivr.engine.languages import Languages
+from ivr.engine.loader import load_flowset
 from ivr.engine.languages import BUILT_IN
 from ivr.engine.texts import TextPath
 from ivr.engine.findings import FlowsInvalid

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from ivr.engine import FlowSet
+from ivr.engine.flows import FlowSet
 from ivr.engine.graph import ENGLISH, Wording, dot, mermaid
 
 FORMATS = ("svg", "png")

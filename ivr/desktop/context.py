@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.store.calls import REACHED_THROUGH_FAULT
-from ivr.engine import FlowSet
+from ivr.engine.flows import FlowSet
 from ivr.engine.phones import region_name, region_of
 from ivr.engine.verification import default_policy
 from ivr.store.models.calls import Call, ChangeRequest, Client, Contact, JourneyEvent

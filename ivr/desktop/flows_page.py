@@ -19,7 +19,7 @@ from flask import Response, abort, current_app, render_template
 from markupsafe import Markup, escape
 
 from ivr.content import graphviz
-from ivr.engine import FlowSet
+from ivr.engine.flows import FlowSet
 from ivr.engine.graph import AGENT_NODE, Wording, build
 from ivr.engine.steps import Action, Ask, Branch, Menu, Return, Say, Transfer, Use
 from ivr.desktop import auth

@@ -13,7 +13,7 @@ from ivr.clock import now
 from ivr.content.flowstore import languages
 from ivr.desktop.context import Clock
 from ivr.desktop.words import Words, desktop_languages
-from ivr.engine import FlowSet
+from ivr.engine.flows import FlowSet
 from ivr.store import db
 from ivr.store.models.calls import Call
 

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.store import calls as callstore
-from ivr.engine import FlowSet, new_call
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import new_call
 from ivr.calls.gateway import Gateway, GatewayError
 from ivr.calls.status import CallStatus
 from ivr.store.models.calls import Call, Contact

@@ -9,9 +9,12 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.engine.prompts import Utterance
+
+if TYPE_CHECKING:  # flows.py reads the steps a state points into; a state needs only its name here
+    from ivr.engine.flows import FlowSet
 
 
 class TransferReason(StrEnum):
@@ -144,3 +147,8 @@ class Turn:
     @property
     def keys(self) -> list[str]:
         return [u.key for u in self.prompts]
+
+
+def new_call(flowset: FlowSet) -> CallState:
+    """A call that has not started yet, pinned to this version of the flows."""
+    return CallState(position=flowset.start(), version=flowset.version)

@@ -12,7 +12,7 @@ import string
 import unicodedata
 from collections.abc import Iterable
 
-from ivr.engine import Prompts
+from ivr.engine.prompts import Prompts
 
 _SPACES = re.compile(r"\s+")
 

@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from ivr.app import create_app
 from ivr.store import db
-from ivr.engine import CallState, FlowSet, JourneyEntry
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import CallState, JourneyEntry
 from ivr.engine import coverage as cov
 from ivr.engine.findings import Finding, did_you_mean
 from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.store import sqlite as sqlite_writer
-from ivr.engine import JourneyEntry
+from ivr.engine.state import JourneyEntry
 from ivr.engine.journey import JourneyKind
 from ivr.store.models.calls import Call, CallStatus, JourneyEvent
 

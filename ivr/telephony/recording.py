@@ -18,7 +18,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.engine import CallState, FlowSet
+from ivr.engine.flows import FlowSet
+from ivr.engine.state import CallState
 from ivr.engine.steps import Ask
 from ivr.store.models.calls import Call
 from ivr.store.models.security import CallRecording

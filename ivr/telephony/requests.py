@@ -39,7 +39,8 @@ import phonenumbers
 from ivr.calls.console import FIELDS as CONSOLE_FIELDS
 from ivr.calls.console import from_form as console_start
 from ivr.calls.step import StepRequest
-from ivr.engine import Digits, Event, Languages, NoInput, Speech
+from ivr.engine.languages import Languages
+from ivr.engine.state import Digits, Event, NoInput, Speech
 from ivr.telephony.twiml import speakable
 from ivr.telephony.outcomes import CALL_STATUSES
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.engine import Listen, Turn, TurnKind, Utterance
+from ivr.engine.prompts import Utterance
+from ivr.engine.state import Listen, Turn, TurnKind
 from ivr.engine.languages import BUILT_IN, Languages
 from ivr.telephony.twiml_rules import MAX_HINT_LENGTH, MAX_HINTS
 

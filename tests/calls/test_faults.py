@@ -12,7 +12,7 @@ from ivr import calls, deadline
 from ivr.store import db
 from ivr.calls import faults
 from ivr.config import ROOT
-from ivr.engine import FlowsInvalid
+from ivr.engine.findings import FlowsInvalid
 from ivr.content.flowstore import store
 from ivr.store.models.calls import Call, ChangeRequest, JourneyEvent
 from ivr.store.models.security import AuditEvent

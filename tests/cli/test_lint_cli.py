@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ivr.app import create_app
 from ivr.cli import main
-from ivr.engine import FlowsInvalid
+from ivr.engine.findings import FlowsInvalid
 
 from tests.support.lint_project import Project
 

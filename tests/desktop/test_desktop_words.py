@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivr.desktop.words import Words, _catalog, is_plural
-from ivr.engine import load_flowset
+from ivr.engine.loader import load_flowset
 from ivr.engine.steps import Ask, Menu, Use
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.engine import load_flowset
+from ivr.engine.loader import load_flowset
 from ivr.config import ROOT
 from tests.support.journeys import OPTIONAL_QUESTIONS, PATHS
 from tests.support.journeys import VERIFIED_STATUS, VERIFIED_ADDRESS, ADDRESS_GIVEN

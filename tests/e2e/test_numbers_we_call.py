@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ivr.store import db
 from ivr.config import ROOT
 from ivr.store.models.desktop import Callback
-from ivr.engine import load_flowset
+from ivr.engine.loader import load_flowset
 from ivr.engine.findings import FlowsInvalid
 from ivr.engine.phones import CALLABLE_TYPES, Refusal, check_number
 from ivr.store.models.calls import ChangeRequest

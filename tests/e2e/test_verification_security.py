@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ivr.store import db
 from ivr.config import ROOT
-from ivr.engine import load_flowset, read_flowset
+from ivr.engine.loader import load_flowset, read_flowset
 from ivr.store.models.calls import Call, ChangeRequest, Client
 from ivr.store.models.security import AuditEvent
 from ivr.services.actions import ActionContext, run_action

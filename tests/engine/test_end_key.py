@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.engine import CallState, Digits, NoInput, Speech, Start, TurnKind, advance, load_flowset
+from ivr.engine.loader import load_flowset
+from ivr.engine.runner import advance
+from ivr.engine.state import CallState, Digits, NoInput, Speech, Start, TurnKind
 from ivr.config import ROOT
 from ivr.lint_context import loader_options
 

@@ -10,19 +10,10 @@ import pytest
 
 from ivr.engine.texts import TextPath
 
-from ivr.engine import (
-    ActionDone,
-    ActionFailed,
-    CallState,
-    Digits,
-    FlowsInvalid,
-    NoInput,
-    Speech,
-    Start,
-    TurnKind,
-    advance,
-    load_flowset,
-)
+from ivr.engine.findings import FlowsInvalid
+from ivr.engine.loader import load_flowset
+from ivr.engine.runner import advance
+from ivr.engine.state import ActionDone, ActionFailed, CallState, Digits, NoInput, Speech, Start, TurnKind
 
 PROMPTS = {
     "common.yaml": """

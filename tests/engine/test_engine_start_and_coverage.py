@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.engine import ActionDone, ActionFailed, Digits, NoInput, Start, advance, load_flowset, new_call
+from ivr.engine.loader import load_flowset
+from ivr.engine.runner import advance
+from ivr.engine.state import ActionDone, ActionFailed, Digits, NoInput, Start, new_call
 from ivr.engine.coverage import reached, report, targets
 
 ROOT = Path(__file__).resolve().parents[2]

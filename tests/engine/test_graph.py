@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from ivr.content import graphviz
 from ivr.cli import main
-from ivr.engine import load_flowset
+from ivr.engine.loader import load_flowset
 from ivr.engine.graph import UnknownFlow, build, dot, mermaid
 
 ROOT = Path(__file__).resolve().parents[2]

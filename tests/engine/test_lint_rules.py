@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.engine import FlowsInvalid, Severity, load_flowset
+from ivr.engine.findings import FlowsInvalid, Severity
+from ivr.engine.loader import load_flowset
 
 from ivr.lint_context import SAID_BY_CODE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.engine import Severity
+from ivr.engine.findings import Severity
 
 from tests.support.lint_project import Project, codes, line_of, only
 

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ivr.config import ROOT
-from ivr.engine import CallState, Speech, Start, advance, load_flowset
+from ivr.engine.loader import load_flowset
+from ivr.engine.runner import advance
+from ivr.engine.state import CallState, Speech, Start
 from ivr.engine.understand import Vocabulary, month_names, normalize, spoken_date
 from ivr.lint_context import loader_options
 

@@ -13,7 +13,8 @@ from babel.dates import format_time
 
 from ivr.telephony import twiml
 from ivr.config import ROOT
-from ivr.engine import Turn, TurnKind, Utterance
+from ivr.engine.prompts import Utterance
+from ivr.engine.state import Turn, TurnKind
 from ivr.engine.languages import BUILT_IN
 from ivr.engine.prompts import load_prompts
 

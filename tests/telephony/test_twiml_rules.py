@@ -16,7 +16,9 @@ from freezegun import freeze_time
 from ivr.telephony import twiml
 from ivr.telephony import waiting
 from ivr.config import content_folders
-from ivr.engine import NoInput, Start, TurnKind, advance, load_flowset, new_call
+from ivr.engine.loader import load_flowset
+from ivr.engine.runner import advance
+from ivr.engine.state import NoInput, Start, TurnKind, new_call
 from ivr.engine.steps import Question
 from ivr.telephony.phone import FlaskTransport, Form, PhoneCall
 from ivr.telephony.twiml_rules import Document, check
@@ -144,7 +146,7 @@ def check_and_gather(xml: str) -> dict[str, str]:
 
 
 def test_hints_are_kept_within_twilios_limits_whatever_the_word_files_hold():
-    from ivr.engine import Listen
+    from ivr.engine.state import Listen
 
     words = [f"mot {i}" for i in range(600)] + ["un, deux", "x" * 150, ""]
     xml = twiml.render(twiml_turn(Listen("fr", 8, hints=tuple(words))), URLS, VOICES)
@@ -152,7 +154,7 @@ def test_hints_are_kept_within_twilios_limits_whatever_the_word_files_hold():
 
 
 def twiml_turn(listen):
-    from ivr.engine import Turn
+    from ivr.engine.state import Turn
 
     return Turn(TurnKind.GATHER, (), listen=listen)
 
