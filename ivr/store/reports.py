@@ -35,6 +35,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
+from ivr.store.db import database_file
 from ivr.store.models.calls import Call, CallFacts, Contact, JourneyEvent
 from ivr.store.models.desktop import Callback
 
@@ -370,6 +371,46 @@ def _from_saved(calls: Table, journeys: Journeys) -> Any:
             .where(saved.c.signature == signature(journeys), not_(later_row)))
 
 
+def _settings(connection: Connection) -> None:
+    """The report transaction's settings on PostgreSQL (none on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        # No autovacuum analyses a temporary table, so its statements look dear and PostgreSQL would
+        # compile them first (JIT: 0.4 s of the call figures' 0.6 s for 100 000 calls); analysing them
+        # costs as much. The fold's hash and sort fit in 64 MB, not in the default 4 (1.4 s -> 0.95 s).
+        connection.execute(text("SET LOCAL jit = off"))
+        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+@contextmanager
+def beside(connection: Connection) -> Iterator[Connection | None]:
+    """A second connection to `connection`'s database, for the figures that read no call facts (callbacks,
+    repeat contacts, scores), counted on another core while `connection` prepares the facts; None where a
+    second connection would not see the same database (SQLite in memory: each connection has its own).
+    It reads in a transaction of its own, so on PostgreSQL (READ COMMITTED, where each statement of a
+    report sees the rows committed when it starts anyway) and on SQLite (WAL) its figures count the rows
+    committed when its statements run, as a second statement on `connection` would. Rolled back and
+    returned to the pool on leaving."""
+    engine = connection.engine
+    if engine.dialect.name != "postgresql" and database_file(engine.url.render_as_string(hide_password=False)) is None:
+        yield None
+        return
+    with engine.connect() as other:
+        yield other
+
+
+@contextmanager
+def periods_only(connection: Connection, buckets: Sequence[Bucket]) -> Iterator[Periods]:
+    """The report's periods as `prepared` writes them, without its calls: for the figures counted `beside`.
+    Raises ValueError when `buckets` do not nest (see Periods)."""
+    _settings(connection)
+    periods = _periods(connection, buckets)
+    try:
+        yield periods
+    finally:
+        periods.holders.drop(connection)
+        periods.cuts.drop(connection)
+
+
 @contextmanager
 def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journeys) -> Iterator[Prepared]:
     """Write the report's periods, its calls and their facts into temporary tables, dropped on leaving:
@@ -377,12 +418,7 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
     Reading one row of facts per call instead of its journey, and finding each call's period by an index
     rather than by comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py,
     RESULTS.md). Raises ValueError when `buckets` do not nest (see Periods)."""
-    if connection.dialect.name == "postgresql":
-        # No autovacuum analyses a temporary table, so its statements look dear and PostgreSQL would
-        # compile them first (JIT: 0.4 s of the call figures' 0.6 s for 100 000 calls); analysing them
-        # costs as much. The fold's hash and sort fit in 64 MB, not in the default 4 (1.4 s -> 0.95 s).
-        connection.execute(text("SET LOCAL jit = off"))
-        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+    _settings(connection)
     periods = _periods(connection, buckets)
     made: list[Table] = [periods.cuts, periods.holders]
     try:
@@ -401,12 +437,12 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
             table.drop(connection)
 
 
-def _rolled_up(connection: Connection, counted: Any, keys: Sequence[str], report: Prepared) -> Rows:
+def _rolled_up(connection: Connection, counted: Any, keys: Sequence[str], periods: Periods) -> Rows:
     """`counted` (a statement grouped by the finest `period`, `language` and `keys`, whose other columns are
     counts) summed into every bucket that holds each period: a call is folded and counted once, not once
     per bucket it falls in (a day and the whole report)."""
     inner = counted.subquery("counted")
-    holders = report.periods.holders
+    holders = periods.holders
     groups = [holders.c.bucket, inner.c.language, *(inner.c[key] for key in keys)]
     sums = [func.sum(column).label(column.name) for column in inner.c
             if column.name not in {"period", "language", *keys}]
@@ -431,7 +467,7 @@ def offered(connection: Connection, report: Prepared) -> Rows:
     call = report.facts
     counted = (select(call.c.period, call.c.language, call.c.flow_version, func.count().label("calls"))
                .group_by(call.c.period, call.c.language, call.c.flow_version))
-    return _rolled_up(connection, counted, ["flow_version"], report)
+    return _rolled_up(connection, counted, ["flow_version"], report.periods)
 
 
 def call_figures(connection: Connection, report: Prepared) -> Rows:
@@ -456,7 +492,7 @@ def call_figures(connection: Connection, report: Prepared) -> Rows:
                       func.sum(call.c.answered).label("answered"), func.sum(call.c.hung_up).label("hung_up"))
                .select_from(call.outerjoin(own, and_(own.c.call_sid == call.c.call_sid, own.c.channel == "ivr")))
                .group_by(call.c.period, call.c.language))
-    return _rolled_up(connection, counted, [], report)
+    return _rolled_up(connection, counted, [], report.periods)
 
 
 def sent_by_reason(connection: Connection, report: Prepared) -> Rows:
@@ -467,7 +503,7 @@ def sent_by_reason(connection: Connection, report: Prepared) -> Rows:
     counted = (select(call.c.period, call.c.language, reason, call.c.closed.label("after_hours"),
                       func.count().label("calls"))
                .where(_sent(call)).group_by(call.c.period, call.c.language, reason, call.c.closed))
-    return _rolled_up(connection, counted, ["reason", "after_hours"], report)
+    return _rolled_up(connection, counted, ["reason", "after_hours"], report.periods)
 
 
 def sent_by_step(connection: Connection, report: Prepared) -> Rows:
@@ -476,7 +512,7 @@ def sent_by_step(connection: Connection, report: Prepared) -> Rows:
     call = report.facts
     counted = (select(call.c.period, call.c.language, call.c.step.label("position"), func.count().label("calls"))
                .where(call.c.step.is_not(None)).group_by(call.c.period, call.c.language, call.c.step))
-    return _rolled_up(connection, counted, ["position"], report)
+    return _rolled_up(connection, counted, ["position"], report.periods)
 
 
 def waits(connection: Connection, report: Prepared, target_seconds: int,
@@ -506,10 +542,9 @@ def waits(connection: Connection, report: Prepared, target_seconds: int,
     return _rows(connection, statement)
 
 
-def callbacks(connection: Connection, report: Prepared, by_language: bool = True) -> Rows:
+def callbacks(connection: Connection, periods: Periods, by_language: bool = True) -> Rows:
     """Callbacks asked in each period: bucket, language, requested, done, mean_delay_seconds and
     longest_delay_seconds (asked to done)."""
-    periods = report.periods
     language = _language(_CALLBACKS.c.language, by_language)
     bucket = periods.holders.c.bucket
     done = _CALLBACKS.c.status == "done"
@@ -522,11 +557,10 @@ def callbacks(connection: Connection, report: Prepared, by_language: bool = True
     return _rows(connection, statement)
 
 
-def contacts(connection: Connection, report: Prepared) -> Rows:
+def contacts(connection: Connection, periods: Periods) -> Rows:
     """Contacts recorded in each period, one per contact (a call's self-service part and its agent part
     are one): bucket, language, channel, contacts, and how many the same client followed within 7 and
     30 days, on any subject and on the same one: again_7, again_30, same_subject_7, same_subject_30."""
-    periods = report.periods
     this = _CONTACTS.alias("this")
     later = _CONTACTS.alias("later")
     other = _CONTACTS.alias("other")
@@ -556,4 +590,4 @@ def contacts(connection: Connection, report: Prepared) -> Rows:
                       within(each.c.next_same, 7).label("same_subject_7"),
                       within(each.c.next_same, 30).label("same_subject_30"))
                .group_by(each.c.period, each.c.language, each.c.channel))
-    return _rolled_up(connection, counted, ["channel"], report)
+    return _rolled_up(connection, counted, ["channel"], periods)
