@@ -34,6 +34,19 @@ def within(seconds: float, *, fresh: bool = False) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextmanager
+def until(ends: float) -> Iterator[None]:
+    """Open a budget that ends at `ends` (on `time.monotonic()`'s scale), or when the outer one does if
+    sooner: for blocks that share one budget (a step's actions), each then opens that very budget,
+    whose PostgreSQL limit `ivr.store.budget` sets once, not once per block."""
+    outer = _deadline.get()
+    token = _deadline.set(ends if outer is None else min(outer, ends))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def open_budget(seconds: float) -> Token[float | None]:
     """Open a budget of `seconds` for what follows on this context (a whole request: Flask's
     `before_request`); `close_budget(token)` ends it (`teardown_request`). `within` for a block."""

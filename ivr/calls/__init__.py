@@ -124,8 +124,12 @@ def run_actions(session: Session, flowset: FlowSet, call: Call, turn: Turn,
 
 
 def run_action(session: Session, call: Call, state: CallState, name: str, flowset: FlowSet,
-               seconds: float, savepoint: bool = True) -> Event:
+               seconds: float, savepoint: bool = True, ends: float | None = None) -> Event:
     """Run one backend action within `seconds`; a fault or a late answer takes the error branch.
+    `ends`: the end (`time.monotonic()`) of the budget it shares with the step's other actions, `seconds`
+    being what was left of it: its statements are then cut at that very end (`deadline.until`), and
+    on PostgreSQL the second action of a step sends no `SET LOCAL statement_timeout` of its own, the
+    first one's being for the same budget (`ivr.store.budget`).
 
     The action's writes sit in a savepoint, or (`savepoint=False`: the transaction holds nothing
     that must outlive a failure, or the action must find no transaction open, as
@@ -139,7 +143,7 @@ def run_action(session: Session, call: Call, state: CallState, name: str, flowse
     before = callstore.columns_of(call)  # a call kept out of the ORM is not undone by the savepoint
     started = time.monotonic()
     try:
-        with deadline.within(seconds):
+        with deadline.within(seconds) if ends is None else deadline.until(ends):
             deadline.check()
             result = _call_action(name, context)
         late = time.monotonic() - started > seconds

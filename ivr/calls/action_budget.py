@@ -124,8 +124,10 @@ statement interrupted) takes its error branch itself, with its own error."""
 def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
                      state: CallState) -> tuple[Session, Call, Turn, CallState]:
     """Run the actions `turn` asks for, for the call as `seen`, each taking the branch its result
-    names; the actions of a step share ACTION_BUDGET_S. (PostgreSQL: the step's read of the call
-    may still hold its row, let go before an action runs apart.)
+    names; the actions of a step share ACTION_BUDGET_S, one budget ending at one moment (those on the
+    step's thread open that very budget, so PostgreSQL's limit for it is set once per transaction, not
+    once per action). (PostgreSQL: the step's read of the call may still hold its row, let go before
+    an action runs apart.)
 
     An action whose transaction holds no earlier action's writes runs without a savepoint: if it
     fails, the transaction is rolled back whole (`ivr.calls.run_action`), which loses nothing (on
@@ -147,7 +149,7 @@ def run_step_actions(flowset: FlowSet, seen: callstore.CallRow, turn: Turn,
         name = turn.action or ""
         seconds = min(calls.ACTION_BUDGET_S, ends - time.monotonic())
         if database_only(name):
-            event = calls.run_action(session, call, state, name, flowset, seconds, savepoint=kept)
+            event = calls.run_action(session, call, state, name, flowset, seconds, savepoint=kept, ends=ends)
         else:
             if session.in_transaction() or session.get_bind().in_transaction():  # nothing held while it waits:
                 # what the earlier actions wrote is committed (PostgreSQL: and the row the step's read locked)

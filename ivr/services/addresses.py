@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from ivr.engine.phones import same_number
 from ivr.engine.understand import province_of
@@ -39,24 +39,32 @@ def confirmation_number(call_sid: str, kind: str, nth: int = 0) -> str:
     return str(int(digest[:12], 16) % 90_000_000 + 10_000_000)
 
 
-_PENDING = (select(ChangeRequest).where(ChangeRequest.client_id == bindparam("client_id"),
-                                        ChangeRequest.kind == bindparam("kind"), ChangeRequest.status == "pending")
-            .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc()))  # built once
-_OF_CALL = select(func.count()).select_from(ChangeRequest).where(ChangeRequest.call_sid == bindparam("call_sid"),
-                                                                 ChangeRequest.kind == bindparam("kind"))
+# Built once: the client's pending changes of a kind and this call's changes of that kind (whatever
+# their status), in one read.
+_PENDING_OR_OF_CALL = (
+    select(ChangeRequest)
+    .where(ChangeRequest.kind == bindparam("kind"),
+           or_(and_(ChangeRequest.client_id == bindparam("client_id"), ChangeRequest.status == "pending"),
+               ChangeRequest.call_sid == bindparam("call_sid")))
+    .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc()))
 
 
-_LOCK_CLIENT = select(Client.id).where(Client.id == bindparam("client_id")).with_for_update()
+def _locked_client(ctx: ActionContext, action_name: str) -> Client:
+    """The verified client (`verified_client`), its row read FOR UPDATE in the same statement (SQLite's
+    writer lock already serialises steps), so two calls changing the same file at once take turns:
+    the second one reads the first one's change in `_pending` and the rule above holds for
+    concurrent calls too. NotVerified as `verified_client`."""
+    return verified_client(ctx, action_name, lock=True)
 
 
-def _pending(ctx: ActionContext, client: Client, kind: str) -> list[ChangeRequest]:
-    """The client's changes of this kind still pending, newest first (one, unless made before this rule).
-
-    The client's row is locked first (SQLAlchemy's `with_for_update`; SQLite's writer lock already
-    serialises steps), so two calls changing the same file at once take turns: the second one sees
-    the first one's change and the rule above holds for concurrent calls too."""
-    ctx.session.execute(_LOCK_CLIENT, {"client_id": client.id})
-    return list(ctx.session.scalars(_PENDING, {"client_id": client.id, "kind": kind}))
+def _pending(ctx: ActionContext, client: Client, kind: str) -> tuple[list[ChangeRequest], int]:
+    """The client's changes of this kind still pending, newest first (one, unless made before this rule),
+    and how many changes of this kind this call made already (whatever became of them: the `nth` of
+    `confirmation_number`). The client's row must be locked first (`_locked_client`)."""
+    rows = ctx.session.scalars(_PENDING_OR_OF_CALL,
+                               {"client_id": client.id, "kind": kind, "call_sid": ctx.call.call_sid}).all()
+    pending = [row for row in rows if row.client_id == client.id and row.status == "pending"]
+    return pending, sum(1 for row in rows if row.call_sid == ctx.call.call_sid)
 
 
 def _held(request: ChangeRequest, prefix: str = "", outcome: str = "ok", **stored: object) -> ActionResult:
@@ -67,16 +75,13 @@ def _held(request: ChangeRequest, prefix: str = "", outcome: str = "ok", **store
 
 
 def _request(ctx: ActionContext, client: Client, kind: str, old: dict[str, object], new: dict[str, object],
-             pending: list[ChangeRequest], prefix: str, **stored: object) -> ActionResult:
+             pending: list[ChangeRequest], nth: int, prefix: str, **stored: object) -> ActionResult:
     """Hold a new change (`ok`), or one that replaces the pending ones (`replaced`, with
-    `{prefix}replaced_confirmation`, the newest of them)."""
-    nth = ctx.session.scalar(_OF_CALL, {"call_sid": ctx.call.call_sid, "kind": kind}) or 0
+    `{prefix}replaced_confirmation`, the newest of them); `nth`: this call's earlier changes of this kind."""
     request = ChangeRequest(client_id=client.id, kind=kind,
                             confirmation=confirmation_number(ctx.call.call_sid, kind, nth),
                             old_value=old, new_value=new, status="pending", call_sid=ctx.call.call_sid)
-    ctx.session.add(request)
-    ctx.session.flush()
-    hold(ctx.session, request, client, ctx.call, ctx.now, replaces=pending)
+    hold(ctx.session, request, client, ctx.call, ctx.now, replaces=pending)  # stores it
     if not pending:
         return _held(request, prefix, **stored)
     return _held(request, prefix, "replaced", **{f"{prefix}replaced_confirmation": pending[0].confirmation},
@@ -127,7 +132,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     when it is the change already pending (its `confirmation` and `effective_on`); `unchanged`
     when it is the address on file, `pending_cancelled` when it is and a change was pending. See
     the module's rule."""
-    client = verified_client(ctx, "address.submit")
+    client = _locked_client(ctx, "address.submit")
     postal = str(ctx.vars["postal_code"])
     new = {
         "civic_number": str(ctx.vars["civic_number"]),
@@ -137,13 +142,13 @@ def submit_address(ctx: ActionContext) -> ActionResult:
         "province": province_of(postal),
         "postal_code": postal,
     }
-    pending = _pending(ctx, client, "address")
+    pending, nth = _pending(ctx, client, "address")
     same = next((request for request in pending if same_address(new, request.new_value)), None)
     if same is not None:
         return _already_pending(ctx, same, "")
     if same_address(new, client.address()):
         return _unchanged(ctx, client, pending, "")
-    return _request(ctx, client, "address", client.address(), new, pending, "")
+    return _request(ctx, client, "address", client.address(), new, pending, nth, "")
 
 
 @talks_only_to_the_database
@@ -153,13 +158,13 @@ def update_phone(ctx: ActionContext) -> ActionResult:
     `phone_replaced_confirmation`); `already_pending` when it is the number already pending;
     `unchanged` when it is the number on file, `pending_cancelled` when it is and a change was pending. Numbers are compared however written (E.164,
     `same_number`). See the module's rule."""
-    client = verified_client(ctx, "phone.update")
+    client = _locked_client(ctx, "phone.update")
     new_phone = str(ctx.vars["new_phone"])
-    pending = _pending(ctx, client, "phone")
+    pending, nth = _pending(ctx, client, "phone")
     same = next((request for request in pending if same_number(new_phone, request.new_value.get("phone"))), None)
     if same is not None:
         return _already_pending(ctx, same, "phone_", new_phone=same.new_value["phone"])
     if same_number(new_phone, client.phone):
         return _unchanged(ctx, client, pending, "phone_")
-    return _request(ctx, client, "phone", {"phone": client.phone}, {"phone": new_phone}, pending, "phone_",
+    return _request(ctx, client, "phone", {"phone": client.phone}, {"phone": new_phone}, pending, nth, "phone_",
                     new_phone=new_phone)  # read back as stored

@@ -79,9 +79,11 @@ def hold(session: Session, request: ChangeRequest, client: Client, call: Call, n
     What the caller is told comes from here: `request.effective_at` (see `effective_day`), its
     confirmation number, and that a notice goes by mail to the address on file. `replaces`: the
     pending changes of the same kind it replaces (`supersede`); its one notice then says so
-    (kind "<kind>_change_replacing")."""
+    (kind "<kind>_change_replacing"). `request` is added to the session if it is new, and stored
+    with its status and effective date in one INSERT (flushed here: its id names the notice)."""
     request.status = "pending"
     request.effective_at = now + cooling_off()
+    session.add(request)
     session.flush()
     for older in replaces:
         supersede(session, older, request, call, now)

@@ -11,9 +11,10 @@ from ivr.services.verification import NotVerified, require
 __all__ = ["NotVerified", "lookup", "verified_client"]
 
 
-def verified_client(ctx: ActionContext, action_name: str = "status.lookup") -> Client:
-    """The caller's client, if the call reached the level flows/verification.yaml asks for this action."""
-    return require(ctx, action_name)
+def verified_client(ctx: ActionContext, action_name: str = "status.lookup", lock: bool = False) -> Client:
+    """The caller's client, if the call reached the level flows/verification.yaml asks for this action;
+    `lock`: its row locked until the transaction ends, in the same read (`verification.require`)."""
+    return require(ctx, action_name, lock)
 
 
 _NEWEST = (select(Application).where(Application.client_id == bindparam("client_id"))

@@ -50,8 +50,11 @@ def policy_of(ctx: ActionContext) -> VerificationPolicy:
     return ctx.policy if ctx.policy is not None else default_policy()
 
 
-def require(ctx: ActionContext, action_name: str) -> Client:
-    """The verified client, if the call reached the level `action_name` needs; else NotVerified."""
+def require(ctx: ActionContext, action_name: str, lock: bool = False) -> Client:
+    """The verified client, if the call reached the level `action_name` needs; else NotVerified.
+
+    `lock`: the client's row is locked until the transaction ends (`client_by_id`), in the same read,
+    for an action about to change what hangs off the file (`ivr.services.addresses`)."""
     policy = policy_of(ctx)
     needed = policy.requires.get(action_name)
     call = ctx.call
@@ -59,7 +62,7 @@ def require(ctx: ActionContext, action_name: str) -> Client:
         raise NotVerified(f"{action_name} needs a verified caller")
     if needed is not None and not policy.satisfies(call.verification_level, needed):
         raise NotVerified(f"{action_name} needs level '{needed}'; the call reached '{call.verification_level}'")
-    client = _client_of(ctx)
+    client = _client_of(ctx, lock)
     if client is None:
         raise NotVerified("the verified client no longer exists")
     return client
@@ -159,12 +162,13 @@ def require_level(ctx: ActionContext, level_name: str) -> Client:
     return client
 
 
-def _client_of(ctx: ActionContext) -> Client | None:
-    """The call's client: the one verified earlier in this step if there is one, else from the database."""
+def _client_of(ctx: ActionContext, lock: bool = False) -> Client | None:
+    """The call's client: the one verified earlier in this step if there is one, else from the database.
+    `lock`: read from the database FOR UPDATE in any case (the one kept is then the one returned)."""
     kept = sa_inspect(ctx.call).attrs.client.loaded_value
-    if isinstance(kept, Client) and kept.id == ctx.call.client_id:
+    if isinstance(kept, Client) and kept.id == ctx.call.client_id and not lock:
         return kept
-    return client_by_id(ctx.session, ctx.call.client_id)
+    return client_by_id(ctx.session, ctx.call.client_id, lock=lock)
 
 
 def _matches(client: Client, fact: str, given: object) -> bool:

@@ -5,7 +5,8 @@ interrupts a statement that runs past it (a progress handler, every 2 000 virtua
 instructions) and waits for another process's write lock no longer than what is left
 (`busy_ms`). PostgreSQL gets a `SET LOCAL statement_timeout` of what is left, sent only when a
 budget begins with no limit in force in the transaction or a looser one (a step, then an action
-inside it opening a shorter one): one more round trip per budget, not one per statement, and none
+inside it opening a shorter one; a step's actions open one budget between them, `deadline.until`,
+so the second finds its limit set): one more round trip per budget, not one per statement, and none
 to widen the limit again when an action's budget ends (the step's last statements keep the
 action's, at most 1.5 s, for statements of milliseconds; one fewer round trip per step with
 actions). The server forgets it when the transaction ends, or the savepoint that set it is

@@ -5,6 +5,8 @@ take milliseconds; widening would cost a round trip per step)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -49,6 +51,22 @@ def test_a_limit_set_inside_a_savepoint_rolled_back_is_set_again(engine):
         savepoint.rollback()  # the server's limit is the step's again (about 2 s), not 0.5 s
         with deadline.within(0.8):  # an action that fails and another that follows it
             assert 700 <= limit_ms(connection) <= 800
+
+
+def test_actions_sharing_one_budget_set_its_limit_once(engine):
+    """A step's actions share one budget (`deadline.until` its end): the second finds the limit set for
+    it and sends none, where a budget of its own would be set to what is left, 100 ms less."""
+    with engine.connect() as connection, deadline.within(2.0):
+        connection.execute(text("SELECT 1"))
+        ends = time.monotonic() + 0.5
+        with deadline.until(ends):
+            first = limit_ms(connection)
+            assert 400 <= first <= 500
+        time.sleep(0.1)
+        with deadline.until(ends):
+            assert limit_ms(connection) == first
+        with deadline.until(ends - 0.05):  # a budget that ends sooner is one of its own
+            assert limit_ms(connection) < first - 100
 
 
 def test_work_outside_a_budget_has_no_limit(engine):
