@@ -348,8 +348,7 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
                 ("reasons", lambda: _with_all_languages(counted.sent_by_reason(connection, report),
                                                         "reason", "after_hours")),
                 ("steps", lambda: _with_all_languages(counted.sent_by_step(connection, report), "position")),
-                ("waits", lambda: counted.waits(connection, report, target, by_language=False)
-                 + counted.waits(connection, report, target)),
+                ("waits", lambda: counted.waits(connection, report, target)),
             ]
             if pending is None:
                 steps += without_facts(connection, report.periods)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (Column, Connection, DateTime, Float, Index, Integer, MetaData, String, Table, and_, bindparam,
-                        case, exists, func, literal_column, not_, or_, select, text)
+                        case, exists, func, literal_column, not_, or_, select, text, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
@@ -517,30 +517,41 @@ def sent_by_step(connection: Connection, report: Prepared) -> Rows:
     return _rolled_up(connection, counted, ["position"], report.periods)
 
 
-def waits(connection: Connection, report: Prepared, target_seconds: int,
-          by_language: bool = True) -> Rows:
-    """The answered waits with a QueueTime (seconds), for calls begun in each period: bucket, language,
-    waits, mean_seconds, p90_seconds (nearest rank), longest_seconds, within_target. A percentile does
-    not add up, so the waits (not every call) are spread over the buckets holding their period."""
+def waits(connection: Connection, report: Prepared, target_seconds: int) -> Rows:
+    """The answered waits with a QueueTime (seconds), for calls begun in each period: bucket, language
+    (and ALL_LANGUAGES for every language together), waits, mean_seconds, p90_seconds (nearest rank),
+    longest_seconds, within_target. A percentile does not add up, neither from periods nor from
+    languages, so the waits (not every call) are spread over the buckets holding their period and
+    ranked twice in one pass: within their language, and among all languages."""
     facts = report.facts
     holders = report.periods.holders
     answered = (select(facts.c.period, facts.c.language, facts.c.wait).where(facts.c.wait.is_not(None))
                 .cte("answered").prefix_with("MATERIALIZED"))  # the waits first, then their buckets
     call = (select(holders.c.bucket, answered.c.language, answered.c.wait)
             .select_from(_spread(report.periods, answered, answered.c.period)).subquery("spread"))
-    language = _language(call.c.language, by_language)
-    partition = {"partition_by": _groups(by_language, call.c.bucket, call.c.language)}
-    ranked = (select(call.c.bucket, language, call.c.wait.label("seconds"),
-                     func.row_number().over(order_by=call.c.wait, **partition).label("rank"),
-                     func.count().over(**partition).label("waits"))
-              .subquery("ranked"))
-    nearest_90 = (ranked.c.waits * 9 + 9) // 10  # ceil(0.9 n) in whole numbers, on both dialects
-    statement = (select(ranked.c.bucket, ranked.c.language, func.count().label("waits"),
-                        func.avg(ranked.c.seconds).label("mean_seconds"),
-                        func.max(case((ranked.c.rank == nearest_90, ranked.c.seconds))).label("p90_seconds"),
-                        func.max(ranked.c.seconds).label("longest_seconds"),
-                        _count(ranked.c.seconds <= target_seconds).label("within_target"))
-                 .group_by(ranked.c.bucket, ranked.c.language))
+    # Each count spans its whole partition but shares the rank's ORDER BY: one sort per partitioning, not two.
+    own = {"partition_by": [call.c.bucket, call.c.language], "order_by": call.c.wait}
+    every = {"partition_by": [call.c.bucket], "order_by": call.c.wait}
+    ranked = (select(call.c.bucket, call.c.language, call.c.wait.label("seconds"),
+                     func.row_number().over(**own).label("rank"),
+                     func.count().over(**own, rows=(None, None)).label("waits"),
+                     func.row_number().over(**every).label("rank_all"),
+                     func.count().over(**every, rows=(None, None)).label("waits_all"))
+              .cte("ranked").prefix_with("MATERIALIZED"))  # read twice: ranked once
+
+    def counted(language: ColumnElement[str], rank: ColumnElement[int], waits: ColumnElement[int],
+                *groups: ColumnElement[Any]) -> Any:
+        nearest_90 = (waits * 9 + 9) // 10  # ceil(0.9 n) in whole numbers, on both dialects
+        return (select(ranked.c.bucket, language.label("language"), func.count().label("waits"),
+                       func.avg(ranked.c.seconds).label("mean_seconds"),
+                       func.max(case((rank == nearest_90, ranked.c.seconds))).label("p90_seconds"),
+                       func.max(ranked.c.seconds).label("longest_seconds"),
+                       _count(ranked.c.seconds <= target_seconds).label("within_target"))
+                .group_by(ranked.c.bucket, *groups))
+
+    statement = union_all(
+        counted(literal_column(f"'{ALL_LANGUAGES}'", String), ranked.c.rank_all, ranked.c.waits_all),
+        counted(func.coalesce(ranked.c.language, ""), ranked.c.rank, ranked.c.waits, ranked.c.language))
     return _rows(connection, statement)
 
 
