@@ -8,7 +8,9 @@ the call ended, while they hold, else its journey folded then. Every figure is t
 grouped by finest period and language, and summed into the buckets that hold each period, so the
 database does the counting and Python only reads one row per group. Only the waits are spread over
 the buckets first: a 90th percentile does not add up, neither from periods nor from languages, so
-`by_language=False` counts every language as one (ALL_LANGUAGES). bench/reports.py times it
+they are ranked within each language and among all (ALL_LANGUAGES). The figures that read no call
+facts (callbacks, repeat contacts) need only the periods (`periods_only`), so a report may count them
+on a second connection (`beside`) while the first prepares the facts. bench/reports.py times it
 (bench/RESULTS.md, issue 16).
 
 What each figure counts is written in docs/reports.md; this module is the only one that knows the
