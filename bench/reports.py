@@ -1,4 +1,4 @@
-"""How long the reports take over many calls: `ivr report` and GET /agent/api/reports, by day, 90 days.
+"""How long the reports take over many calls: `ivr report`, GET /agent/api/reports and the Reports page.
 
 Calls are written straight into the database (not through the webhook, which would take hours for
 a million): a realistic mix of languages, services, outcomes, hours and repeat callers, with the
@@ -187,24 +187,43 @@ def _report_command(url: str, env: dict[str, str], days: int = DAYS) -> float:
     return min(_timed(run) for _ in range(2))
 
 
-def _endpoint(url: str, env: dict[str, str]) -> float:
+def _endpoint(url: str, env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds (best of 2, in process) of GET /agent/api/reports by day over the 90 days, and of the
+    supervisor's Reports page (GET /agent/reports, signed in) over the 90 days (the period before them,
+    which the page compares with, holds no call) and over the last 45 days (the 45 before them hold
+    calls too: the page reads all of them, half for its comparison)."""
     os.environ.update(env)
+    import html
+    import re
+
     from ivr.app import create_app
     from ivr.desktop.accounts import add_agent, issue_token
     from ivr.store import db
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": "bench"})
+    name, password = f"bench-{os.getpid()}", "password-123"
     with db.session_for(app) as session:
-        token = issue_token(session, add_agent(session, f"bench-{os.getpid()}", "password-123", role="supervisor"))
+        token = issue_token(session, add_agent(session, name, password, role="supervisor"))
     client = app.test_client()
     first = (LAST_DAY - timedelta(days=DAYS - 1)).isoformat()
     asked = f"/agent/api/reports?from={first}&to={LAST_DAY.isoformat()}&by=day"
 
-    def get() -> None:
-        response = client.get(asked, headers={"Authorization": f"Bearer {token}"})
+    def get(path: str, **headers: str) -> None:
+        response = client.get(path, headers=headers)
         if response.status_code != 200:
-            raise SystemExit(f"GET {asked}: {response.status_code}")
-    return min(_timed(get) for _ in range(2))
+            raise SystemExit(f"GET {path}: {response.status_code}")
+
+    api = min(_timed(lambda: get(asked, Authorization=f"Bearer {token}")) for _ in range(2))
+    form = client.get("/agent/login").get_data(as_text=True)
+    csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', form).group(1))
+    signed = client.post("/agent/login", data={"csrf": csrf, "username": name, "password": password})
+    if signed.status_code != 302:
+        raise SystemExit(f"signing in for the Reports page: {signed.status_code}")
+    page_90 = f"/agent/reports?from={first}&to={LAST_DAY.isoformat()}&by=day"
+    half = (LAST_DAY - timedelta(days=DAYS // 2 - 1)).isoformat()
+    page_45 = f"/agent/reports?from={half}&to={LAST_DAY.isoformat()}&by=day"
+    return (api, min(_timed(lambda: get(page_90)) for _ in range(2)),
+            min(_timed(lambda: get(page_45)) for _ in range(2)))
 
 
 def main() -> None:
@@ -227,7 +246,7 @@ def main() -> None:
     baseline = _baseline(url)
     command = _report_command(url, env)
     start_up = _report_command(url, env, days=0)
-    endpoint = _endpoint(url, env)
+    endpoint, page, page_half = _endpoint(url, env)
     print(f"{arguments.database}: {arguments.calls:,} calls over {DAYS} days, by day "
           f"(generated in {generate_seconds:.0f} s; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
     print(f"| figure                     | seconds | / baseline |")
@@ -236,6 +255,8 @@ def main() -> None:
     print(f"| ivr report (whole command) | {command:7.3f} | {command / baseline:9.1f} |")
     print(f"| ivr report, a day no call  | {start_up:7.3f} | {start_up / baseline:9.1f} |")
     print(f"| GET /agent/api/reports     | {endpoint:7.3f} | {endpoint / baseline:9.1f} |")
+    print(f"| Reports page, 90 days      | {page:7.3f} | {page / baseline:9.1f} |")
+    print(f"| Reports page, last 45 days | {page_half:7.3f} | {page_half / baseline:9.1f} |")
 
 
 if __name__ == "__main__":

@@ -52,9 +52,10 @@ def test_every_storage_trick_can_be_switched_off_for_the_benchmark_and_the_calls
         assert f"without {trick}" in result.stdout, result.stdout
 
 
-def test_the_reports_benchmark_times_ivr_report_and_the_endpoint_beside_its_baseline_on_a_few_calls(tmp_path):
-    """bench/reports.py (issue 16) writes calls straight into a database, then times `ivr report` and
-    GET /agent/api/reports, each printed with its ratio to a COUNT(*) baseline measured in the same run."""
+def test_the_reports_benchmark_times_the_command_the_endpoint_and_the_page_beside_its_baseline(tmp_path):
+    """bench/reports.py (issue 16) writes calls straight into a database, then times `ivr report`,
+    GET /agent/api/reports and the Reports page, each printed with its ratio to a COUNT(*) baseline
+    measured in the same run."""
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "reports.py"), "--database", "sqlite", "--calls", "300",
                              "--folder", str(tmp_path / "bench")],
                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -62,6 +63,7 @@ def test_the_reports_benchmark_times_ivr_report_and_the_endpoint_beside_its_base
     rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in result.stdout.splitlines()
             if line.startswith("| ") and not line.startswith("| figure")}
     assert set(rows) == {"baseline: COUNT(*) of rows", "ivr report (whole command)",
-                         "ivr report, a day no call", "GET /agent/api/reports"}
+                         "ivr report, a day no call", "GET /agent/api/reports", "Reports page, 90 days",
+                         "Reports page, last 45 days"}
     for name, (seconds, ratio) in rows.items():
         assert float(seconds) >= 0 and float(ratio) > 0, f"{name}: {seconds} s, ratio {ratio}"

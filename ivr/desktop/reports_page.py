@@ -25,7 +25,8 @@ from ivr.desktop.views import bp
 from ivr.desktop.words import Words
 from ivr.engine.costs import Costs, CostsInvalid
 from ivr.services.changes import local_zone
-from ivr.services.reports import ALL_LANGUAGES, FIRST_DAY, LAST_DAY, By, Figures, Report, build_report
+from ivr.services.reports import (ALL_LANGUAGES, FIRST_DAY, LAST_DAY, By, Figures, Report, build_report,
+                                  offered_by_period)
 from ivr.store import db
 
 DEFAULT_DAYS = 7
@@ -104,8 +105,7 @@ def reports() -> Any:
     connection = db.session().connection()
     report = build_report(connection, period.starts, period.ends, period.by, zone, costs)
     before = build_report(connection, *period.previous, By.WEEK, zone, costs)
-    hourly = report if period.by is By.HOUR else build_report(connection, period.starts, period.ends, By.HOUR,
-                                                              zone, costs)
+    hourly = offered_by_period(connection, period.starts, period.ends, By.HOUR, zone)
     return render_template("desktop/reports.html", period=period, problem=period.problem, quick=quick,
                            page=_page(w, report, before, hourly, costs))
 
@@ -154,7 +154,8 @@ def _flat(data: dict[str, Any], prefix: str = "", skip: tuple[str, ...] = ()) ->
 # -- shaping the figures for the template -----------------------------------------------------------
 
 
-def _page(w: Words, report: Report, before: Report, hourly: Report, costs: Costs) -> dict[str, Any]:
+def _page(w: Words, report: Report, before: Report, hourly: list[tuple[str, int]],
+          costs: Costs) -> dict[str, Any]:
     total, previous = report.total(), before.total()
     return {
         "comparison": _comparison(w, total, previous),
@@ -218,17 +219,16 @@ def _change(w: Words, value: int, old: int) -> str:
     return w(key, share=w.percent(abs(value - old) / old))
 
 
-def _by_hour(w: Words, hourly: Report) -> list[Bar]:
-    """Calls offered in each local hour of the day (0-23) over the period, marked where agents were in
-    for at least part of that hour on some day (the app's hours, flows/hours.yaml; always in without it)."""
+def _by_hour(w: Words, hourly: list[tuple[str, int]]) -> list[Bar]:
+    """Calls offered in each local hour of the day (0-23) over the period (`hourly`: each hour's label, as
+    `offered_by_period` gives them, and its calls), marked where agents were in for at least part of
+    that hour on some day (the app's hours, flows/hours.yaml; always in without it)."""
     hours, zone = current_app.extensions.get("ivr.hours"), local_zone()  # once: without hours, a file read
     calls = [0] * 24
     staffed = [hours is None] * 24
-    for figures in hourly.figures:
-        if figures.language != ALL_LANGUAGES or figures.period == "total":
-            continue
-        start = datetime.fromisoformat(figures.period).replace(tzinfo=zone)
-        calls[start.hour] += figures.offered
+    for label, offered in hourly:
+        start = datetime.fromisoformat(label).replace(tzinfo=zone)
+        calls[start.hour] += offered
         if hours is not None and not staffed[start.hour]:
             staffed[start.hour] = any(hours.is_open(start + timedelta(minutes=m)) for m in (0, 15, 30, 45))
     top = max(calls) or 1

@@ -27,7 +27,7 @@ from ivr.store import survey
 from ivr.store.reports import ALL_LANGUAGES, Bucket, Funnel, Journeys, Rows
 
 __all__ = ["ALL_LANGUAGES", "By", "FIRST_DAY", "Figures", "LAST_DAY", "Report", "build_report", "check_days",
-           "reason_category"]
+           "offered_by_period", "reason_category"]
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 """The days a report may be asked for: any real period, with room for the period of the same length before it
@@ -370,6 +370,17 @@ def build_report(connection: Connection, starts: date, ends: date, by: By, zone:
     figures = tuple(_figures(labels[bucket], language, grouped[(bucket, language)], costs)
                     for bucket, language in keys)
     return Report(starts, ends, By(by), str(zone), figures)
+
+
+def offered_by_period(connection: Connection, starts: date, ends: date, by: By,
+                      zone: tzinfo) -> list[tuple[str, int]]:
+    """Calls offered in each period of `starts`..`ends` as `build_report` cuts and labels them (without
+    'total'), every language together, in order: (label, calls). Counted from the calls' start alone,
+    not their journeys: the Reports page's volume by hour costs a scan of the calls' index, not a
+    second whole report (bench/RESULTS.md). Raises ValueError as `periods` does."""
+    cut = periods(starts, ends, By(by), zone)
+    found = {row["bucket"]: int(row["calls"]) for row in counted.offered_by_bucket(connection, [b for _, b in cut])}
+    return [(label, found.get(bucket.index, 0)) for label, bucket in cut if bucket.index != 0]
 
 
 # -- assembling ------------------------------------------------------------------------------------
