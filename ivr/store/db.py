@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from urllib.parse import unquote
 
 from flask import Flask, g, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
@@ -32,11 +33,30 @@ POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is trea
 
 def database_file(url: str) -> Path | None:
     """The file a database URL names (SQLite's `sqlite:///instance/ivr.db`); None for a database
-    behind a server (PostgreSQL) and for SQLite's `:memory:`."""
+    behind a server (PostgreSQL) and for SQLite's `:memory:`. With `uri=true` the database is
+    SQLite's URI filename (`sqlite:///file:instance/ivr.db?mode=ro&uri=true`): the file is its path,
+    and `mode=memory` (which SQLite honours only then) or `file::memory:` name none."""
     parsed = make_url(url)  # SQLAlchemy's reading of the URL: `sqlite://` and `sqlite:///:memory:` name no file
-    if parsed.get_backend_name() != "sqlite" or parsed.query.get("mode") == "memory":
+    if parsed.get_backend_name() != "sqlite":
         return None
-    return Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+    name = parsed.database or ""
+    if str(parsed.query.get("uri", "")).lower() in {"true", "1", "yes", "on"}:  # as the driver reads it
+        if parsed.query.get("mode") == "memory":
+            return None
+        name = _uri_path(name)
+    return Path(name) if name and name != ":memory:" else None
+
+
+def _uri_path(name: str) -> str:
+    """The path of an SQLite URI filename: `file:data.db`, `file:/abs/data.db`, `file:///abs/data.db`,
+    `file://localhost/abs/data.db` (percent-escapes decoded); a name without `file:` is a path as is."""
+    if not name.startswith("file:"):
+        return name
+    path = name[len("file:"):]
+    if path.startswith("//"):
+        authority, _, rest = path[2:].partition("/")
+        path = "/" + rest if authority in {"", "localhost"} else path
+    return unquote(path)
 
 
 def one_writer_at_a_time(url: str) -> bool:

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import (Column, Connection, DateTime, Float, Index, Integer, MetaData, String, Table, and_, bindparam,
                         case, exists, func, literal_column, not_, or_, select, text, union_all)
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -387,13 +388,16 @@ def _settings(connection: Connection) -> None:
 def beside(connection: Connection) -> Iterator[Connection | None]:
     """A second connection to `connection`'s database, for the figures that read no call facts (callbacks,
     repeat contacts, scores), counted on another core while `connection` prepares the facts; None where a
-    second connection would not see the same database (SQLite in memory: each connection has its own).
+    second connection would not see the same database (SQLite in memory: each connection has its own), or would
+    be the same one (a pool that hands one connection per thread, as SQLAlchemy's for `?mode=memory` on a file).
     It reads in a transaction of its own, so on PostgreSQL (READ COMMITTED, where each statement of a
     report sees the rows committed when it starts anyway) and on SQLite (WAL) its figures count the rows
     committed when its statements run, as a second statement on `connection` would. Rolled back and
     returned to the pool on leaving."""
     engine = connection.engine
-    if engine.dialect.name != "postgresql" and database_file(engine.url.render_as_string(hide_password=False)) is None:
+    if engine.dialect.name != "postgresql" and (
+            database_file(engine.url.render_as_string(hide_password=False)) is None
+            or isinstance(engine.pool, (SingletonThreadPool, StaticPool))):  # they hand the same connection again
         yield None
         return
     with engine.connect() as other:

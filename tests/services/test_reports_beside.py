@@ -77,3 +77,17 @@ def test_the_connection_beside_counts_within_the_requests_time_budget(app, histo
     with app.app_context(), db.engine().connect() as connection, deadline.within(60):
         build_report(connection, date(2026, 11, 10), date(2026, 11, 19), By.DAY, ZONE, DEFAULTS)
     assert len(left_beside) == 1 and left_beside[0] is not None and 0 < left_beside[0] <= 60
+
+
+def test_a_pool_that_hands_one_connection_per_thread_has_none_beside(tmp_path):
+    """SQLAlchemy's pool for `sqlite:///file.db?mode=memory` (no uri=true: a file all the same) gives a thread
+    the connection it already holds: counting on it from another thread would share one connection."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import SingletonThreadPool
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'ivr.db'}", poolclass=SingletonThreadPool)
+    try:
+        with engine.connect() as connection, counted.beside(connection) as other:
+            assert other is None
+    finally:
+        engine.dispose()
