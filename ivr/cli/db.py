@@ -43,6 +43,8 @@ def database_app(*, secret: bool = False, demo: bool = False, create: bool = Fal
         init_database(app)
     except config.ConfigError as error:  # a database at a schema revision this code does not know
         raise click.ClickException(str(error)) from None
+    except DBAPIError as error:  # the schema check is the first to connect: down, wrong address, refused
+        raise _unreachable(error) from None
     return app
 
 
@@ -70,9 +72,13 @@ def _connected(engine: Engine) -> None:
         with engine.connect():
             pass
     except DBAPIError as error:
-        raise click.ClickException(
-            f"cannot connect to the database ({_first_line(error)}): check IVR_DATABASE_URL, that the database "
-            "server is running and that the database was created") from None
+        raise _unreachable(error) from None
+
+
+def _unreachable(error: DBAPIError) -> click.ClickException:
+    return click.ClickException(
+        f"cannot connect to the database ({_first_line(error)}): check IVR_DATABASE_URL, that the database "
+        "server is running and that the database was created")
 
 
 def _first_line(error: DBAPIError) -> str:

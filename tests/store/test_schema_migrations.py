@@ -255,3 +255,13 @@ def test_ivr_db_current_on_tables_made_before_migrations_says_so_and_what_upgrad
             f"revision {schema.INITIAL_REVISION} and migrates them to {schema.head()}") in before.output
     assert f"to {schema.head()}" in runner.invoke(main, ["db", "upgrade"]).output  # as it said
     assert f"database: {schema.head()}; code" in runner.invoke(main, ["db", "current"]).output
+
+
+@pytest.mark.parametrize("command", [["report", "--from", "2026-11-01", "--to", "2026-11-30"], ["agent", "list"],
+                                     ["purge"]])
+def test_a_command_on_an_unreachable_database_says_what_to_check_without_a_traceback(monkeypatch, command):
+    monkeypatch.setenv("IVR_DATABASE_URL", "postgresql+psycopg://nobody@/ivr?host=/nonexistent&port=1")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "cannot connect to the database" in result.output and "IVR_DATABASE_URL" in result.output
+    assert '"/nonexistent/.s.PGSQL.1" failed' in result.output  # the driver's own reason
