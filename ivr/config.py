@@ -28,8 +28,10 @@ def is_default_secret(value: str) -> bool:
 
 
 def instance_path() -> str:
-    """The instance folder (the SQLite file, the demo's secrets): IVR_INSTANCE_PATH, else ./instance."""
-    return os.environ.get("IVR_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    """The instance folder (the SQLite file, the demo's secrets), absolute: IVR_INSTANCE_PATH (a relative
+    one is read from the current folder, as a shell would; Flask refuses a relative instance path),
+    else ./instance."""
+    return str(Path.cwd() / (os.environ.get("IVR_INSTANCE_PATH") or "instance"))
 
 
 def database_url() -> str:

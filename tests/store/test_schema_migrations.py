@@ -265,3 +265,14 @@ def test_a_command_on_an_unreachable_database_says_what_to_check_without_a_trace
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "cannot connect to the database" in result.output and "IVR_DATABASE_URL" in result.output
     assert '"/nonexistent/.s.PGSQL.1" failed' in result.output  # the driver's own reason
+
+
+def test_a_relative_instance_folder_is_read_from_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("IVR_INSTANCE_PATH", "line")
+    runner = CliRunner()
+    assert runner.invoke(main, ["seed", "--demo"]).exit_code == 0
+    result = runner.invoke(main, ["report", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "json"])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert (tmp_path / "line" / "ivr.db").exists()
