@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from flask import Flask, g, current_app
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr import deadline
@@ -31,7 +31,7 @@ from ivr.store import sqlite as sqlite_writer
 POSTGRES_CONNECT_TIMEOUT_S = 2  # a database that does not answer in 2 s is treated as down
 
 
-def database_file(url: str) -> Path | None:
+def database_file(url: str | URL) -> Path | None:
     """The file a database URL names (SQLite's `sqlite:///instance/ivr.db`); None for a database
     behind a server (PostgreSQL) and for SQLite's `:memory:`. With `uri=true` the database is
     SQLite's URI filename (`sqlite:///file:instance/ivr.db?mode=ro&uri=true`): the file is its path,

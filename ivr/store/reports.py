@@ -396,7 +396,7 @@ def beside(connection: Connection) -> Iterator[Connection | None]:
     returned to the pool on leaving."""
     engine = connection.engine
     if engine.dialect.name != "postgresql" and (
-            database_file(engine.url.render_as_string(hide_password=False)) is None
+            database_file(engine.url) is None
             or isinstance(engine.pool, (SingletonThreadPool, StaticPool))):  # they hand the same connection again
         yield None
         return
@@ -424,27 +424,28 @@ def prepared(connection: Connection, buckets: Sequence[Bucket], journeys: Journe
     Reading one row of facts per call instead of its journey, and finding each call's period by an index
     rather than by comparing it with every period, keeps 100 000 calls within seconds (bench/reports.py,
     RESULTS.md). Raises ValueError when `buckets` do not nest (see Periods)."""
-    _settings(connection)
-    periods = _periods(connection, buckets)
-    made: list[Table] = [periods.cuts, periods.holders]
-    try:
-        calls = _temporary(connection, "calls", *_call_columns())
-        made.append(calls)
-        # In CallSid order, each temporary table's key grows at its end: in the calls' own (time) order the
-        # CallSids are random, and past PostgreSQL's temp_buffers every row dirtied and wrote a page of the
-        # key's index (1 000 000 calls: the facts' INSERT 13 s, half of it those writes; bench/RESULTS.md).
-        ordered = _span_calls(periods).order_by(_CALLS.c.call_sid)
-        connection.execute(calls.insert().from_select([column.name for column in calls.c], ordered))
-        facts = _temporary(connection, "facts", *_fact_columns(journeys))
-        made.append(facts)
-        columns = [column.name for column in facts.c]
-        connection.execute(facts.insert().from_select(columns, _from_saved(calls, journeys).order_by(calls.c.call_sid)))
-        unsaved = _folded(calls, journeys).where(calls.c.call_sid.not_in(select(facts.c.call_sid)))
-        connection.execute(facts.insert().from_select(columns, unsaved))
-        yield Prepared(periods, facts, journeys)
-    finally:
-        for table in reversed(made):
-            table.drop(connection)
+    with periods_only(connection, buckets) as periods:
+        made: list[Table] = []
+        try:
+            calls = _temporary(connection, "calls", *_call_columns())
+            made.append(calls)
+            # In CallSid order, each temporary table's key grows at its end: in the calls' own (time) order
+            # the CallSids are random, and past PostgreSQL's temp_buffers every row dirtied and wrote a page
+            # of the key's index (1 000 000 calls: the facts' INSERT 13 s, half of it those writes;
+            # bench/RESULTS.md).
+            ordered = _span_calls(periods).order_by(_CALLS.c.call_sid)
+            connection.execute(calls.insert().from_select([column.name for column in calls.c], ordered))
+            facts = _temporary(connection, "facts", *_fact_columns(journeys))
+            made.append(facts)
+            columns = [column.name for column in facts.c]
+            saved = _from_saved(calls, journeys).order_by(calls.c.call_sid)
+            connection.execute(facts.insert().from_select(columns, saved))
+            unsaved = _folded(calls, journeys).where(calls.c.call_sid.not_in(select(facts.c.call_sid)))
+            connection.execute(facts.insert().from_select(columns, unsaved))
+            yield Prepared(periods, facts, journeys)
+        finally:
+            for table in reversed(made):
+                table.drop(connection)
 
 
 def _rolled_up(connection: Connection, counted: Any, keys: Sequence[str], periods: Periods) -> Rows:
