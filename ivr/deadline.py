@@ -24,22 +24,16 @@ class DeadlineExceeded(TimeoutError):
 @contextmanager
 def within(seconds: float, *, fresh: bool = False) -> Iterator[None]:
     """Open a budget; an inner budget can only shorten the outer one, unless it is `fresh`."""
-    now = time.monotonic()
-    outer = None if fresh else _deadline.get()
-    ends = now + seconds if outer is None else min(outer, now + seconds)
-    token = _deadline.set(ends)
-    try:
+    with until(time.monotonic() + seconds, fresh=fresh):
         yield
-    finally:
-        _deadline.reset(token)
 
 
 @contextmanager
-def until(ends: float) -> Iterator[None]:
+def until(ends: float, *, fresh: bool = False) -> Iterator[None]:
     """Open a budget that ends at `ends` (on `time.monotonic()`'s scale), or when the outer one does if
-    sooner: for blocks that share one budget (a step's actions), each then opens that very budget,
-    whose PostgreSQL limit `ivr.store.budget` sets once, not once per block."""
-    outer = _deadline.get()
+    sooner (unless `fresh`): for blocks that share one budget (a step's actions), each then opens that
+    very budget, whose PostgreSQL limit `ivr.store.budget` sets once, not once per block."""
+    outer = None if fresh else _deadline.get()
     token = _deadline.set(ends if outer is None else min(outer, ends))
     try:
         yield
