@@ -49,18 +49,13 @@ _PENDING_OR_OF_CALL = (
     .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc()))
 
 
-def _locked_client(ctx: ActionContext, action_name: str) -> Client:
-    """The verified client (`verified_client`), its row read FOR UPDATE in the same statement (SQLite's
-    writer lock already serialises steps), so two calls changing the same file at once take turns:
-    the second one reads the first one's change in `_pending` and the rule above holds for
-    concurrent calls too. NotVerified as `verified_client`."""
-    return verified_client(ctx, action_name, lock=True)
-
-
 def _pending(ctx: ActionContext, client: Client, kind: str) -> tuple[list[ChangeRequest], int]:
     """The client's changes of this kind still pending, newest first (one, unless made before this rule),
     and how many changes of this kind this call made already (whatever became of them: the `nth` of
-    `confirmation_number`). The client's row must be locked first (`_locked_client`)."""
+    `confirmation_number`). The client's row must be locked first (`verified_client(..., lock=True)`, in
+    the same read: SQLite's writer lock already serialises steps), so two calls changing the same file
+    at once take turns: the second one reads the first one's change here and the rule above holds for
+    concurrent calls too."""
     rows = ctx.session.scalars(_PENDING_OR_OF_CALL,
                                {"client_id": client.id, "kind": kind, "call_sid": ctx.call.call_sid}).all()
     pending = [row for row in rows if row.client_id == client.id and row.status == "pending"]
@@ -132,7 +127,7 @@ def submit_address(ctx: ActionContext) -> ActionResult:
     when it is the change already pending (its `confirmation` and `effective_on`); `unchanged`
     when it is the address on file, `pending_cancelled` when it is and a change was pending. See
     the module's rule."""
-    client = _locked_client(ctx, "address.submit")
+    client = verified_client(ctx, "address.submit", lock=True)
     postal = str(ctx.vars["postal_code"])
     new = {
         "civic_number": str(ctx.vars["civic_number"]),
@@ -158,7 +153,7 @@ def update_phone(ctx: ActionContext) -> ActionResult:
     `phone_replaced_confirmation`); `already_pending` when it is the number already pending;
     `unchanged` when it is the number on file, `pending_cancelled` when it is and a change was pending. Numbers are compared however written (E.164,
     `same_number`). See the module's rule."""
-    client = _locked_client(ctx, "phone.update")
+    client = verified_client(ctx, "phone.update", lock=True)
     new_phone = str(ctx.vars["new_phone"])
     pending, nth = _pending(ctx, client, "phone")
     same = next((request for request in pending if same_number(new_phone, request.new_value.get("phone"))), None)
